@@ -1,0 +1,184 @@
+//! Analysis over the index and file contents: front matter, template variables, the
+//! Prompt Versions model of seed 000 (I-2). Pure functions plus bounded, lazy reads.
+
+mod variables;
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+
+pub use variables::{VariableChange, compare_variables, variables};
+
+use crate::index::{Folder, Index, Prompt, PromptFile};
+
+/// Most bytes read from a prompt file for hover, titles and variables (Q-2: a 100 MB file
+/// costs no more than this).
+pub const CONTENT_CAP: usize = 256 * 1024;
+
+/// Reads at most [`CONTENT_CAP`] bytes of a file as text (invalid UTF-8 replaced).
+/// `None` when it cannot be read or looks binary (a NUL byte in the first block).
+pub fn read_capped(path: &Path) -> Option<String> {
+    let file = std::fs::File::open(path).ok()?;
+    let mut buf = Vec::new();
+    file.take(CONTENT_CAP as u64).read_to_end(&mut buf).ok()?;
+    if buf[..buf.len().min(8192)].contains(&0) {
+        return None;
+    }
+    Some(String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// YAML front matter fields promptls reads (`title:`, `description:`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FrontMatter {
+    /// `title:`.
+    pub title: Option<String>,
+    /// `description:`.
+    pub description: Option<String>,
+    /// Byte offset where the body starts (0 without front matter).
+    pub body_start: usize,
+}
+
+/// Reads a leading `---` … `---` block's `title` and `description` (plain scalars,
+/// optionally quoted).
+pub fn front_matter(text: &str) -> FrontMatter {
+    let mut fm = FrontMatter::default();
+    let text_nobom = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let offset = text.len() - text_nobom.len();
+    let Some(rest) = text_nobom.strip_prefix("---\n").or_else(|| text_nobom.strip_prefix("---\r\n")) else {
+        return fm;
+    };
+    let mut pos = offset + (text_nobom.len() - rest.len());
+    for line in rest.split_inclusive('\n') {
+        pos += line.len();
+        let l = line.trim_end();
+        if l == "---" || l == "..." {
+            fm.body_start = pos;
+            return fm;
+        }
+        if let Some((key, value)) = l.split_once(':') {
+            let value = value.trim().trim_matches(|c| c == '"' || c == '\'').to_string();
+            match key.trim() {
+                "title" if !value.is_empty() => fm.title = Some(value),
+                "description" if !value.is_empty() => fm.description = Some(value),
+                _ => {}
+            }
+        }
+    }
+    FrontMatter::default()
+}
+
+/// A version of a prompt in the Prompt Versions model (I-2, seed 000).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PromptVersion {
+    /// Workspace-relative path (`prompts/task_v2.md`).
+    pub id: String,
+    /// The prompt (V-3): folder plus base (`prompts/task`).
+    pub prompt_id: String,
+    /// Front matter `title`, else the file name.
+    pub title: String,
+    /// Front matter `description`.
+    pub description: Option<String>,
+    /// The file's content (only `getVersion`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    /// The file's modified time, RFC 3339.
+    pub created_at: Option<String>,
+    /// `v2.1.0` (`null` for an unversioned file).
+    pub version: Option<String>,
+    /// 1-based rank of the version in its variant, oldest first.
+    pub version_number: usize,
+    /// The prerelease tag, if any.
+    pub prerelease: Option<String>,
+    /// The variant (classifier name -> value).
+    pub classifiers: BTreeMap<String, String>,
+    /// Absolute path.
+    pub path: String,
+    /// Whether `latest` resolves to this file for its variant.
+    pub latest: bool,
+}
+
+/// Every version of `prompt` in `folder`, newest first (I-2 `listVersions`), optionally
+/// only one variant's (`classifier` filter, values compared case-insensitively).
+pub fn list_versions(
+    index: &Index,
+    folder: &Folder,
+    prompt: &Prompt,
+    classifier: Option<&BTreeMap<String, String>>,
+) -> Vec<PromptVersion> {
+    let files: Vec<&PromptFile> = folder.prompt_files(prompt).collect();
+    files
+        .iter()
+        .filter(|f| {
+            classifier.is_none_or(|want| {
+                let map = folder.scheme.variant_map(&f.parsed.variant);
+                want.iter().all(|(k, v)| map.get(k).is_some_and(|x| x.eq_ignore_ascii_case(v)))
+            })
+        })
+        .map(|f| prompt_version(index, folder, prompt, f, false))
+        .collect()
+}
+
+/// The [`PromptVersion`] of one file (with its content when `with_content`).
+pub fn prompt_version(index: &Index, folder: &Folder, prompt: &Prompt, file: &PromptFile, with_content: bool) -> PromptVersion {
+    let path = folder.path_of(file);
+    let same_variant: Vec<&PromptFile> =
+        folder.prompt_files(prompt).filter(|f| f.parsed.variant == file.parsed.variant && f.parsed.version.is_some()).collect();
+    let version_number = match &file.parsed.version {
+        Some(v) => same_variant.iter().filter(|f| f.parsed.version.as_ref().is_some_and(|o| o < v)).count() + 1,
+        None => 0,
+    };
+    let include_pre = folder.scheme.config.include_prerelease;
+    let newest = same_variant
+        .iter()
+        .filter_map(|f| f.parsed.version.as_ref())
+        .filter(|v| include_pre || !v.is_prerelease())
+        .max();
+    let latest = match (&file.parsed.version, newest) {
+        (Some(v), Some(n)) => v == n,
+        (None, None) => true,
+        _ => false,
+    };
+    let text = read_capped(&path);
+    let fm = text.as_deref().map(front_matter).unwrap_or_default();
+    let root = index.root_of(&path).map(Path::to_path_buf).unwrap_or_else(|| folder.path.to_path_buf());
+    let id = path.strip_prefix(&root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+    let created_at = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .ok()
+        .map(|t| humantime::format_rfc3339_seconds(t).to_string());
+    PromptVersion {
+        id,
+        prompt_id: index.prompt_id(folder, &prompt.base),
+        title: fm.title.clone().unwrap_or_else(|| file.name.to_string()),
+        description: fm.description.clone(),
+        content: if with_content { text } else { None },
+        created_at,
+        version: file.parsed.version.as_ref().map(|v| v.to_string()),
+        version_number,
+        prerelease: file.parsed.version.as_ref().and_then(|v| v.prerelease.as_ref()).map(|p| p.text.to_string()),
+        classifiers: folder.scheme.variant_map(&file.parsed.variant),
+        path: path.to_string_lossy().into_owned(),
+        latest,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_front_matter() {
+        let fm = front_matter("---\ntitle: \"Task\"\ndescription: First\n---\nbody");
+        assert_eq!(fm.title.as_deref(), Some("Task"));
+        assert_eq!(fm.description.as_deref(), Some("First"));
+        assert_eq!(fm.body_start, 38);
+        assert_eq!(front_matter("no front matter"), FrontMatter::default());
+        assert_eq!(front_matter("---\ntitle: unterminated\n"), FrontMatter::default());
+    }
+}
+
+/// Every diagnostic of the indexed tree (`promptls check`, I-5): names, configs, and
+/// references.
+pub fn check(index: &Index) -> Vec<crate::diagnostics::Diagnostic> {
+    index.file_diagnostics()
+}

@@ -1,0 +1,289 @@
+//! The command line (I-5): a thin face over the core. Exit codes: 0 success, 1 a finding
+//! or a resolution error, 2 a usage error.
+
+mod check;
+mod output;
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::analysis::{PromptVersion, list_versions};
+use crate::config::{ConfigFile, ConfigFileKind, ConfigSource, env_layer, load_config_file};
+use crate::index::{Index, TargetKind, normalize};
+use crate::versioning::{ErrorKind, RequestOptions, ResolveError, VersionSpec};
+
+/// promptls: versioned prompt files, checked, resolved and served to editors.
+#[derive(Debug, Parser)]
+#[command(name = "promptls", version, about)]
+pub struct Cli {
+    /// More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG also works.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// What to do; without one, `serve` when stdin is not a terminal.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Output formats of `check` (I-5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// file:line:col, code, message and the source line with a caret.
+    Human,
+    /// `[{path, range, severity, code, message}]`.
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// GitHub workflow annotations.
+    Github,
+}
+
+/// Subcommands (I-5).
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Report every naming, config and reference problem under PATH (default `.`).
+    Check {
+        /// Folders or files to check.
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+        /// Use this config file instead of discovering promptic.toml / pyproject.toml.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// List the versions of a prompt, newest first (I-2 listVersions).
+    Versions {
+        /// A prompt (`prompts/task`, `prompts/task.md`), one of its files, or a folder.
+        target: PathBuf,
+        /// Only this variant: `--classifier lang=ru` (repeatable).
+        #[arg(long = "classifier", value_name = "K=V", value_parser = parse_kv)]
+        classifier: Vec<(String, String)>,
+        /// Use this config file instead of discovery.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Print JSON (an array of PromptVersion).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Resolve a request to one file (V-5, V-6), as promptic's load_prompt would.
+    Resolve {
+        /// A folder, a prompt hint (`prompts/task`, `prompts/task.md`) or a pinned file.
+        target: PathBuf,
+        /// `latest` (default), `latest-prerelease`, or a version (`v2`, `1.0.0`, `v1-rc.1`).
+        #[arg(long = "version", value_name = "SPEC", default_value = "latest")]
+        spec: String,
+        /// A classifier filter: `--classifier lang=ru` (repeatable).
+        #[arg(long = "classifier", value_name = "K=V", value_parser = parse_kv)]
+        classifier: Vec<(String, String)>,
+        /// Let `latest` pick prereleases too.
+        #[arg(long)]
+        include_prerelease: bool,
+        /// Use this config file (promptic.toml, pyproject.toml or promptic JSON).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Also read PROMPTIC_* environment variables (opt-in, V-7).
+        #[arg(long)]
+        env: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the language server on stdio (I-1).
+    Serve,
+}
+
+fn parse_kv(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() && !v.is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
+        _ => Err(format!("expected KEY=VALUE, got {s:?}")),
+    }
+}
+
+/// Sets up `tracing` to stderr: off unless `-v` or `RUST_LOG` says otherwise.
+pub fn init_logging(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let filter = match verbose {
+        0 => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("off")),
+        1 => EnvFilter::new("promptls=info"),
+        2 => EnvFilter::new("promptls=debug"),
+        _ => EnvFilter::new("promptls=trace"),
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}
+
+/// Runs the CLI; returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        None | Some(Command::Serve) => {
+            if cli.command.is_none() && std::io::stdin().is_terminal() {
+                eprintln!("promptls: no command given; try `promptls --help` (the server runs when stdin is not a terminal)");
+                return ExitCode::from(2);
+            }
+            crate::server::run_stdio();
+            ExitCode::SUCCESS
+        }
+        Some(Command::Check { paths, format, config }) => check::run(paths, format, config),
+        Some(Command::Versions { target, classifier, config, json }) => versions(target, classifier, config, json),
+        Some(Command::Resolve { target, spec, classifier, include_prerelease, config, env, json }) => {
+            resolve(target, spec, classifier, include_prerelease, config, env, json)
+        }
+    }
+}
+
+/// Loads `--config FILE` by its name: `pyproject.toml`, `*.json` (promptic's
+/// `VersioningConfig` JSON), or any other TOML read as `promptic.toml`.
+fn explicit_config(path: &Path) -> Result<ConfigFile, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
+    let kind = match ConfigFileKind::of(path) {
+        Some(k) => k,
+        None if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) => ConfigFileKind::Json,
+        None => ConfigFileKind::Promptic,
+    };
+    Ok(load_config_file(path, kind, &text))
+}
+
+fn config_source(config: Option<&Path>, env: bool) -> Result<ConfigSource, String> {
+    let mut source = ConfigSource::new();
+    if let Some(path) = config {
+        source.explicit = Some(Arc::new(explicit_config(path)?));
+    }
+    if env {
+        let (layer, errors) = env_layer(|k| std::env::var(k).ok());
+        if let Some(e) = errors.first() {
+            return Err(e.to_string());
+        }
+        source.env = Some(layer);
+    }
+    Ok(source)
+}
+
+/// The folder to index for a single-target command: the target if it is a folder, else
+/// its parent.
+fn target_folder(target: &Path) -> PathBuf {
+    let abs = normalize(target);
+    if abs.is_dir() { abs } else { abs.parent().map(Path::to_path_buf).unwrap_or(abs) }
+}
+
+fn usage_error(msg: &str) -> ExitCode {
+    eprintln!("promptls: {msg}");
+    ExitCode::from(2)
+}
+
+fn resolve(
+    target: PathBuf,
+    spec: String,
+    classifier: Vec<(String, String)>,
+    include_prerelease: bool,
+    config: Option<PathBuf>,
+    env: bool,
+    json: bool,
+) -> ExitCode {
+    let source = match config_source(config.as_deref(), env) {
+        Ok(s) => Arc::new(s),
+        Err(e) => return usage_error(&e),
+    };
+    let folder = target_folder(&target);
+    let label = target.to_string_lossy().to_string();
+    let fail = |e: ResolveError| {
+        if json {
+            output::print_json(&serde_json::json!({"error": e.kind.name(), "message": e.message, "available": e.available}));
+        } else {
+            eprintln!("{e}");
+            if !e.available.is_empty() {
+                eprintln!("available: {}", e.available.join(", "));
+            }
+        }
+        ExitCode::from(1)
+    };
+    // A broken config is the request's error (V-8), never silently ignored.
+    if let Some(e) = source.chain_errors(&folder).into_iter().next() {
+        let kind = match e.kind {
+            crate::config::ConfigErrorKind::InvalidVersionPattern => ErrorKind::InvalidVersionPattern,
+            crate::config::ConfigErrorKind::InvalidConfig => ErrorKind::InvalidConfig,
+        };
+        return fail(ResolveError::new(kind, &label, e.to_string(), Vec::new()));
+    }
+    let index = Index::scan_shallow(folder, source);
+    let map: BTreeMap<String, String> = classifier.into_iter().collect();
+    let opts = RequestOptions {
+        classifier: if map.is_empty() { None } else { Some(&map) },
+        include_prerelease: include_prerelease.then_some(true),
+    };
+    match index.resolve(&target, &label, &VersionSpec::parse(&spec), &opts) {
+        Ok(r) => {
+            let file = r.prompt_file();
+            let shown = match r.kind {
+                TargetKind::Directory { .. } => target.join(&*file.name),
+                _ => target.parent().map_or_else(|| PathBuf::from(&*file.name), |p| p.join(&*file.name)),
+            };
+            let shown = shown.to_string_lossy().to_string();
+            let version = file.parsed.version.as_ref();
+            if json {
+                output::print_json(&serde_json::json!({
+                    "path": shown,
+                    "version": version.map(|v| v.core_string()),
+                    "prerelease": version.and_then(|v| v.prerelease.as_ref()).map(|p| p.text.to_string()),
+                    "classifiers": r.folder.scheme.variant_map(&file.parsed.variant),
+                }));
+            } else {
+                println!("{shown}");
+                eprintln!("{}", r.reason);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+fn versions(target: PathBuf, classifier: Vec<(String, String)>, config: Option<PathBuf>, json: bool) -> ExitCode {
+    let source = match config_source(config.as_deref(), false) {
+        Ok(s) => Arc::new(s),
+        Err(e) => return usage_error(&e),
+    };
+    let folder_path = target_folder(&target);
+    let index = Index::scan_shallow(folder_path.clone(), source);
+    let label = target.to_string_lossy().to_string();
+    let map: BTreeMap<String, String> = classifier.into_iter().collect();
+    let filter = if map.is_empty() { None } else { Some(&map) };
+    let abs = normalize(&target);
+    let list: Vec<PromptVersion> = match index.folder(&folder_path) {
+        None => Vec::new(),
+        Some(folder) if abs.is_dir() => {
+            folder.prompts.iter().flat_map(|p| list_versions(&index, folder, p, filter)).collect()
+        }
+        Some(folder) => {
+            let name = abs.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let base = match folder.file(name) {
+                Some((_, f)) => f.parsed.base.to_string(),
+                None => match folder.scheme.parse(name) {
+                    Some(p) => p.base.to_string(),
+                    None => folder.scheme.split_classifiers(name).0.to_string(),
+                },
+            };
+            folder.prompt(&base).map(|p| list_versions(&index, folder, p, filter)).unwrap_or_default()
+        }
+    };
+    if list.is_empty() {
+        if json {
+            output::print_json(&serde_json::json!({"error": "PromptNotFoundError", "message": format!("no prompt files for `{label}`"), "available": []}));
+        } else {
+            eprintln!("PromptNotFoundError: no prompt files for `{label}`");
+        }
+        return ExitCode::from(1);
+    }
+    if json {
+        output::print_json(&list);
+    } else {
+        output::print_versions_table(&list);
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,259 @@
+//! Versioning configuration: the model of promptic's `VersioningConfig` (V-7), its
+//! validation, and the layers it is merged from.
+//!
+//! Sources, later wins (V-7): defaults, editor settings, the nearest `pyproject.toml`
+//! `[tool.promptic.versioning]`, every `promptic.toml` `[versioning]` from the outermost to
+//! the nearest, and `PROMPTIC_*` variables when opted in. Each source becomes a
+//! [`ConfigLayer`] (only the keys it sets); [`Settings::from_layers`] merges them key by key.
+
+mod discover;
+mod raw;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use discover::{CONFIG_FILE_NAMES, ConfigFile, ConfigFileKind, ConfigSource, load_config_file};
+pub use raw::{Raw, RawEntry, RawValue};
+pub use validate::{diagnostics_from_raw, env_layer, json_layer, layer_from_raw, python_kwargs_layer};
+
+use crate::diagnostics::{Code, Severity};
+
+/// The default prompt file extensions (V-1), lower-case, without the dot.
+pub const DEFAULT_EXTENSIONS: &[&str] =
+    &["md", "markdown", "yaml", "yml", "json", "jinja2", "jinja", "j2", "txt", "prompt"];
+
+/// Keys of the `[versioning]` table, in documentation order (R-3 completion offers them).
+pub const VERSIONING_KEYS: &[&str] = &[
+    "delimiter",
+    "delimiters",
+    "version_pattern",
+    "include_prerelease",
+    "prerelease_order",
+    "classifiers",
+    "extensions",
+];
+
+/// One declared classifier (promptic's `ClassifierConfig`, V-3).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ClassifierConfig {
+    /// Allowed values in declaration order, as written (matching is case-insensitive).
+    pub values: Vec<String>,
+    /// The value a file without a segment for this classifier has; one of `values`.
+    pub default: String,
+}
+
+/// A complete, validated versioning config (promptic's `VersioningConfig`, V-7).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct VersioningConfig {
+    /// Accepted delimiters between base, classifiers and version (`delimiter` or
+    /// `delimiters`, V-2); never empty, each one of `_ . -`.
+    pub delimiters: Vec<char>,
+    /// A custom version regex that overrides the delimiters (V-2).
+    pub version_pattern: Option<String>,
+    /// Whether `latest` considers prereleases (V-5).
+    pub include_prerelease: bool,
+    /// Prerelease labels from oldest to newest, lower-case (V-4).
+    pub prerelease_order: Vec<String>,
+    /// Declared classifiers by name (V-3).
+    pub classifiers: BTreeMap<String, ClassifierConfig>,
+    /// Prompt file extensions, lower-case, without the dot (V-1).
+    pub extensions: Vec<String>,
+}
+
+impl Default for VersioningConfig {
+    fn default() -> Self {
+        VersioningConfig {
+            delimiters: vec!['_'],
+            version_pattern: None,
+            include_prerelease: false,
+            prerelease_order: vec!["alpha".into(), "beta".into(), "rc".into()],
+            classifiers: BTreeMap::new(),
+            extensions: DEFAULT_EXTENSIONS.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+}
+
+impl VersioningConfig {
+    /// Whether `ext` (without the dot, any case) is a prompt extension.
+    pub fn is_prompt_extension(&self, ext: &str) -> bool {
+        self.extensions.iter().any(|e| e.eq_ignore_ascii_case(ext))
+    }
+
+    /// The classifier that declares `value` (case-insensitive), if any.
+    pub fn classifier_of(&self, value: &str) -> Option<&str> {
+        self.classifiers
+            .iter()
+            .find(|(_, c)| c.values.iter().any(|v| v.eq_ignore_ascii_case(value)))
+            .map(|(name, _)| name.as_str())
+    }
+}
+
+/// The keys one source sets; `None` leaves the key to earlier sources.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConfigLayer {
+    /// `delimiter` (a single accepted delimiter).
+    pub delimiter: Option<char>,
+    /// `delimiters` (several accepted delimiters; wins over `delimiter`).
+    pub delimiters: Option<Vec<char>>,
+    /// `version_pattern`; `Some(None)` is an explicit null.
+    pub version_pattern: Option<Option<String>>,
+    /// `include_prerelease`.
+    pub include_prerelease: Option<bool>,
+    /// `prerelease_order` (lower-cased).
+    pub prerelease_order: Option<Vec<String>>,
+    /// `classifiers` (replaces earlier maps whole).
+    pub classifiers: Option<BTreeMap<String, ClassifierConfig>>,
+    /// `extensions` (promptls's own key, V-1).
+    pub extensions: Option<Vec<String>>,
+    /// `[diagnostics]`: code -> severity or off (I-4).
+    pub diagnostics: BTreeMap<Code, Option<Severity>>,
+}
+
+impl ConfigLayer {
+    /// Applies this layer over `cfg`, key by key.
+    pub fn apply(&self, cfg: &mut VersioningConfig) {
+        if let Some(d) = self.delimiter {
+            cfg.delimiters = vec![d];
+        }
+        if let Some(ds) = &self.delimiters {
+            cfg.delimiters = ds.clone();
+        }
+        if let Some(p) = &self.version_pattern {
+            cfg.version_pattern = p.clone();
+        }
+        if let Some(b) = self.include_prerelease {
+            cfg.include_prerelease = b;
+        }
+        if let Some(o) = &self.prerelease_order {
+            cfg.prerelease_order = o.clone();
+        }
+        if let Some(c) = &self.classifiers {
+            cfg.classifiers = c.clone();
+        }
+        if let Some(e) = &self.extensions {
+            cfg.extensions = e.clone();
+        }
+    }
+}
+
+/// Everything config decides for one folder: the versioning config and the diagnostic
+/// severities (`[diagnostics]`, I-4).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Settings {
+    /// The merged versioning config.
+    pub versioning: VersioningConfig,
+    /// Severity overrides; `None` turns a code off.
+    pub diagnostics: BTreeMap<Code, Option<Severity>>,
+}
+
+impl Settings {
+    /// Merges layers over the defaults, later wins (V-7).
+    pub fn from_layers<'a>(layers: impl IntoIterator<Item = &'a ConfigLayer>) -> Settings {
+        let mut s = Settings::default();
+        for layer in layers {
+            layer.apply(&mut s.versioning);
+            for (code, sev) in &layer.diagnostics {
+                s.diagnostics.insert(*code, *sev);
+            }
+        }
+        s
+    }
+
+    /// The severity of `code` here, `None` when turned off.
+    pub fn severity(&self, code: Code) -> Option<Severity> {
+        match self.diagnostics.get(&code) {
+            Some(s) => *s,
+            None => Some(code.default_severity()),
+        }
+    }
+}
+
+/// Which V-8 error a config problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigErrorKind {
+    /// A bad `version_pattern` (`InvalidVersionPatternError`).
+    InvalidVersionPattern,
+    /// Anything else (`InvalidConfigError`).
+    InvalidConfig,
+}
+
+/// A config problem at its source (V-7, V-8): the message, and where it is when the
+/// source has positions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigError {
+    /// Which error.
+    pub kind: ConfigErrorKind,
+    /// One line, naming the key, the offending text and the reason.
+    pub message: String,
+    /// The file it came from (`None` for editor settings and environment variables).
+    pub path: Option<PathBuf>,
+    /// Byte range in that file.
+    pub span: Option<Range<usize>>,
+    /// 1-based line and column (characters) of the span's start, for messages.
+    pub line_col: Option<(usize, usize)>,
+}
+
+impl ConfigError {
+    /// A new error without a location.
+    pub fn new(kind: ConfigErrorKind, message: impl Into<String>, span: Option<Range<usize>>) -> Self {
+        ConfigError { kind, message: message.into(), path: None, span, line_col: None }
+    }
+
+    /// Attaches the file and computes the line and column from its text.
+    pub fn located(mut self, path: &Path, text: &str) -> Self {
+        self.path = Some(path.to_path_buf());
+        if let Some(span) = &self.span {
+            let start = span.start.min(text.len());
+            let before = &text[..floor_boundary(text, start)];
+            let line = before.matches('\n').count() + 1;
+            let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            self.line_col = Some((line, col));
+        }
+        self
+    }
+
+    /// The V-8 error name (`InvalidVersionPatternError` or `InvalidConfigError`).
+    pub fn error_name(&self) -> &'static str {
+        match self.kind {
+            ConfigErrorKind::InvalidVersionPattern => "InvalidVersionPatternError",
+            ConfigErrorKind::InvalidConfig => "InvalidConfigError",
+        }
+    }
+
+    /// The I-4 diagnostic code.
+    pub fn code(&self) -> Code {
+        match self.kind {
+            ConfigErrorKind::InvalidVersionPattern => Code::InvalidVersionPattern,
+            ConfigErrorKind::InvalidConfig => Code::InvalidConfig,
+        }
+    }
+}
+
+fn floor_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(path) = &self.path {
+            write!(f, "{}", path.display())?;
+            if let Some((l, c)) = self.line_col {
+                write!(f, ":{l}:{c}")?;
+            }
+            write!(f, ": ")?;
+        }
+        write!(f, "{}: {}", self.error_name(), self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// A merged config ready to use, shared between all folders of a scope.
+pub type SharedSettings = Arc<Settings>;

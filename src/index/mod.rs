@@ -1,0 +1,765 @@
+//! The workspace index: prompt file NAMES grouped into folders -> prompts -> versions
+//! (no file is opened to index it, Q-1), with lookups, resolution of requests, naming
+//! diagnostics (V-9) and incremental refreshes.
+//!
+//! An [`Index`] is immutable once built; a writer builds a new one from the old with
+//! [`Index::refreshed`] and swaps it into a [`SharedIndex`], so readers never wait for a
+//! writer.
+
+mod walk;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+
+pub use walk::{Listing, SKIPPED_DIRS, walk};
+
+use crate::config::{CONFIG_FILE_NAMES, ConfigFileKind, ConfigSource, Settings, load_config_file};
+use crate::diagnostics::{Code, Diagnostic, Fix, Severity};
+use crate::versioning::{
+    Candidate, ErrorKind, NameIssue, NamingScheme, ParsedName, RequestOptions, ResolveError, SharedScheme, Version,
+    VersionSpec, select,
+};
+
+/// One prompt file in a folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromptFile {
+    /// The file name.
+    pub name: Box<str>,
+    /// What the name says.
+    pub parsed: ParsedName,
+}
+
+/// A prompt: the files of one base name in one folder (V-3), all variants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    /// The base name (`task`).
+    pub base: Box<str>,
+    /// Indices into [`Folder::files`]: versioned files newest first, then unversioned.
+    pub files: Box<[u32]>,
+}
+
+/// The indexed content of one folder.
+#[derive(Debug)]
+pub struct Folder {
+    /// The folder (absolute).
+    pub path: Arc<Path>,
+    /// The config that applies here (V-7).
+    pub settings: Arc<Settings>,
+    /// That config compiled.
+    pub scheme: SharedScheme,
+    /// Prompt files, sorted by name.
+    pub files: Vec<PromptFile>,
+    /// Prompts, sorted by base name.
+    pub prompts: Vec<Prompt>,
+    /// Python files (they may call promptic, R-2), sorted.
+    pub python: Vec<Box<str>>,
+}
+
+impl Folder {
+    /// The prompt of base name `base`.
+    pub fn prompt(&self, base: &str) -> Option<&Prompt> {
+        self.prompts.binary_search_by(|p| (*p.base).cmp(base)).ok().map(|i| &self.prompts[i])
+    }
+
+    /// The file called `name` and its index.
+    pub fn file(&self, name: &str) -> Option<(usize, &PromptFile)> {
+        self.files.binary_search_by(|f| (*f.name).cmp(name)).ok().map(|i| (i, &self.files[i]))
+    }
+
+    /// The files of a prompt, in the prompt's order.
+    pub fn prompt_files<'a>(&'a self, prompt: &'a Prompt) -> impl Iterator<Item = &'a PromptFile> + 'a {
+        prompt.files.iter().map(|&i| &self.files[i as usize])
+    }
+
+    /// A file's absolute path.
+    pub fn path_of(&self, file: &PromptFile) -> PathBuf {
+        self.path.join(&*file.name)
+    }
+
+    fn equivalent(&self, other: &Folder) -> bool {
+        self.path == other.path
+            && self.settings == other.settings
+            && self.files == other.files
+            && self.prompts == other.prompts
+            && self.python == other.python
+    }
+}
+
+/// What a target path names (V-5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetKind {
+    /// A folder: every prompt file directly inside (promptic's directory mode).
+    Directory {
+        /// How many prompts the folder holds (more than one: `ambiguous-directory`).
+        prompts: usize,
+    },
+    /// A prompt by a hint without version (`prompts/task.md`, `prompts/task`).
+    Prompt,
+    /// A pinned file (`prompts/task_v2.md`).
+    Pinned,
+}
+
+/// A successful resolution.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// The folder of the file.
+    pub folder: Arc<Folder>,
+    /// Index of the file in [`Folder::files`].
+    pub file: usize,
+    /// What the target named.
+    pub kind: TargetKind,
+    /// Why this file, in words.
+    pub reason: String,
+}
+
+impl Resolved {
+    /// The chosen file.
+    pub fn prompt_file(&self) -> &PromptFile {
+        &self.folder.files[self.file]
+    }
+
+    /// Its absolute path.
+    pub fn path(&self) -> PathBuf {
+        self.folder.path_of(self.prompt_file())
+    }
+}
+
+/// The whole index (immutable; see the module docs).
+#[derive(Debug, Clone)]
+pub struct Index {
+    roots: Vec<PathBuf>,
+    folders: HashMap<Arc<Path>, Arc<Folder>>,
+    dirs: HashMap<PathBuf, bool>,
+    config_files: HashSet<PathBuf>,
+    config: Arc<ConfigSource>,
+    schemes: Vec<(Arc<Settings>, SharedScheme)>,
+}
+
+/// Lexically normalizes a path: makes it absolute against the current folder, drops `.`
+/// and folds `..` (no symlinks are resolved, no file is touched).
+pub fn normalize(path: &Path) -> PathBuf {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()).min(8)
+}
+
+impl Index {
+    /// An empty index over `roots` (absolute), using `config` for every folder.
+    pub fn empty(roots: Vec<PathBuf>, config: Arc<ConfigSource>) -> Index {
+        Index {
+            roots: roots.iter().map(|r| normalize(r)).collect(),
+            folders: HashMap::new(),
+            dirs: HashMap::new(),
+            config_files: HashSet::new(),
+            config,
+            schemes: Vec::new(),
+        }
+    }
+
+    /// Walks and indexes every root (parallel, ignore-aware; Q-1).
+    pub fn scan(roots: Vec<PathBuf>, config: Arc<ConfigSource>) -> Index {
+        let mut index = Index::empty(roots, config);
+        let roots = index.roots.clone();
+        for root in &roots {
+            let listing = walk(root, None, threads());
+            index.absorb(listing, None);
+        }
+        index
+    }
+
+    /// Indexes only the direct entries of `dir` (single-target CLI commands): config is
+    /// still discovered upwards from `dir`.
+    pub fn scan_shallow(dir: PathBuf, config: Arc<ConfigSource>) -> Index {
+        let mut index = Index::empty(vec![dir], config);
+        let root = index.roots[0].clone();
+        let listing = walk(&root, Some(1), 1);
+        index.absorb(listing, None);
+        index
+    }
+
+    /// The roots.
+    pub fn roots(&self) -> &[PathBuf] {
+        &self.roots
+    }
+
+    /// The config source (discovery and the loaded config files).
+    pub fn config(&self) -> &Arc<ConfigSource> {
+        &self.config
+    }
+
+    /// Takes a walk's listing in: loads its config files, then (re)builds its folders.
+    /// With `within`, folders under that path that the listing lacks are dropped.
+    fn absorb(&mut self, listing: Listing, within: Option<&Path>) {
+        if let Some(within) = within {
+            self.folders.retain(|p, _| !p.starts_with(within));
+            self.dirs.retain(|p, _| !p.starts_with(within));
+            self.config_files.retain(|p| !p.starts_with(within));
+        }
+        for (dir, is_repo) in &listing.dirs {
+            self.config.mark_scanned(dir, *is_repo);
+            self.dirs.insert(dir.clone(), *is_repo);
+        }
+        for (dir, names) in &listing.files {
+            for name in names {
+                if CONFIG_FILE_NAMES.contains(&name.as_str()) {
+                    let path = dir.join(name);
+                    self.load_config(&path);
+                }
+            }
+        }
+        let mut work: Vec<(PathBuf, Vec<String>)> = listing.files.into_iter().collect();
+        work.sort_by(|a, b| a.0.cmp(&b.0));
+        let built = self.build_folders(work);
+        for folder in built {
+            self.folders.insert(folder.path.clone(), Arc::new(folder));
+        }
+    }
+
+    fn load_config(&mut self, path: &Path) {
+        let Some(kind) = ConfigFileKind::of(path) else { return };
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                let text = String::from_utf8_lossy(&bytes);
+                self.config.set_file(load_config_file(path, kind, &text));
+                self.config_files.insert(path.to_path_buf());
+            }
+            Err(e) => tracing::info!(path = %path.display(), error = %e, "cannot read config file"),
+        }
+    }
+
+    fn scheme_for(&mut self, settings: &Arc<Settings>) -> SharedScheme {
+        if let Some((_, s)) = self.schemes.iter().find(|(k, _)| k.versioning == settings.versioning) {
+            return s.clone();
+        }
+        let scheme = Arc::new(NamingScheme::new(settings.versioning.clone()).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "version pattern failed to compile; using the default pattern");
+            NamingScheme::default_scheme()
+        }));
+        self.schemes.push((settings.clone(), scheme.clone()));
+        scheme
+    }
+
+    fn build_folders(&mut self, work: Vec<(PathBuf, Vec<String>)>) -> Vec<Folder> {
+        let prepared: Vec<(PathBuf, Vec<String>, Arc<Settings>, SharedScheme)> = work
+            .into_iter()
+            .map(|(dir, names)| {
+                let settings = self.config.settings(&dir);
+                let scheme = self.scheme_for(&settings);
+                (dir, names, settings, scheme)
+            })
+            .collect();
+        let n = threads();
+        let chunk = prepared.len().div_ceil(n).max(1);
+        let mut out = Vec::with_capacity(prepared.len());
+        std::thread::scope(|s| {
+            let handles: Vec<_> = prepared
+                .chunks(chunk)
+                .map(|part| {
+                    s.spawn(move || {
+                        part.iter()
+                            .filter_map(|(dir, names, settings, scheme)| build_folder(dir, names, settings, scheme))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            for h in handles {
+                out.extend(h.join().expect("folder build does not panic"));
+            }
+        });
+        out
+    }
+
+    /// A new index with `paths` brought up to date with the disk: created, deleted and
+    /// renamed files and folders, and edited config files. Each touched folder is re-listed
+    /// once however many of its files changed, so a burst (a `git checkout`) costs one
+    /// refresh per folder.
+    pub fn refreshed(&self, paths: &[PathBuf]) -> Index {
+        let mut next = self.clone();
+        let mut list_dirs: HashSet<PathBuf> = HashSet::new();
+        let mut subtrees: Vec<PathBuf> = Vec::new();
+        let mut config_changed = false;
+        for path in paths {
+            let path = normalize(path);
+            if !self.roots.iter().any(|r| path.starts_with(r)) {
+                continue;
+            }
+            if ConfigFileKind::of(&path).is_some() {
+                config_changed = true;
+                if path.is_file() {
+                    next.load_config(&path);
+                } else {
+                    next.config.remove_file(&path);
+                    next.config_files.remove(&path);
+                }
+            }
+            if path.is_dir() || next.dirs.contains_key(&path) {
+                subtrees.push(path);
+            } else if let Some(parent) = path.parent() {
+                list_dirs.insert(parent.to_path_buf());
+            }
+        }
+        subtrees.sort();
+        subtrees.dedup_by(|b, a| b.starts_with(a.as_path()));
+        for tree in &subtrees {
+            if tree.is_dir() && next.is_walkable(tree) {
+                let listing = walk(tree, None, threads());
+                next.absorb(listing, Some(tree));
+            } else {
+                next.folders.retain(|p, _| !p.starts_with(tree));
+                next.dirs.retain(|p, _| !p.starts_with(tree));
+            }
+        }
+        let mut work = Vec::new();
+        for dir in list_dirs {
+            if subtrees.iter().any(|t| dir.starts_with(t)) {
+                continue;
+            }
+            if !dir.is_dir() || !next.is_walkable(&dir) {
+                next.folders.remove(dir.as_path());
+                continue;
+            }
+            let listing = walk(&dir, Some(1), 1);
+            let names = listing.files.get(&dir).cloned().unwrap_or_default();
+            for name in &names {
+                if CONFIG_FILE_NAMES.contains(&name.as_str()) && !next.config_files.contains(&dir.join(name)) {
+                    next.load_config(&dir.join(name));
+                    config_changed = true;
+                }
+            }
+            next.dirs.entry(dir.clone()).or_insert(false);
+            work.push((dir, names));
+        }
+        for folder in next.build_folders(work.clone()) {
+            next.folders.insert(folder.path.clone(), Arc::new(folder));
+        }
+        for (dir, _) in &work {
+            if !next.folders.get(dir.as_path()).is_some_and(|f| !f.files.is_empty() || !f.python.is_empty()) {
+                next.folders.remove(dir.as_path());
+            }
+        }
+        if config_changed {
+            next.rebuild_all();
+        }
+        next
+    }
+
+    /// Re-reads the names of every indexed folder under the current config (after a
+    /// config change; names are not re-listed from disk).
+    fn rebuild_all(&mut self) {
+        self.schemes.clear();
+        let work: Vec<(PathBuf, Vec<String>)> = self
+            .folders
+            .values()
+            .map(|f| {
+                let names = f.files.iter().map(|p| p.name.to_string()).chain(f.python.iter().map(|p| p.to_string())).collect();
+                (f.path.to_path_buf(), names)
+            })
+            .collect();
+        // Names that were not prompt files under the old config may be now: re-list.
+        let work = work
+            .into_iter()
+            .map(|(dir, names)| {
+                let listed = walk(&dir, Some(1), 1).files.remove(&dir).unwrap_or(names);
+                (dir, listed)
+            })
+            .collect();
+        self.folders.clear();
+        for folder in self.build_folders(work) {
+            self.folders.insert(folder.path.clone(), Arc::new(folder));
+        }
+    }
+
+    /// Whether `dir` is inside a root and not hidden, skipped or ignored on the way down.
+    fn is_walkable(&self, dir: &Path) -> bool {
+        if self.roots.iter().any(|r| r == dir) || self.dirs.contains_key(dir) {
+            return true;
+        }
+        let Some(parent) = dir.parent() else { return false };
+        if !self.roots.iter().any(|r| dir.starts_with(r)) || !self.is_walkable(parent) {
+            return false;
+        }
+        walk(parent, Some(1), 1).dirs.contains_key(dir)
+    }
+
+    /// The folder at `dir` (absolute), if it holds prompt or Python files.
+    pub fn folder(&self, dir: &Path) -> Option<&Arc<Folder>> {
+        self.folders.get(dir)
+    }
+
+    /// Every indexed folder, sorted by path.
+    pub fn folders(&self) -> Vec<&Arc<Folder>> {
+        let mut v: Vec<_> = self.folders.values().collect();
+        v.sort_by(|a, b| a.path.cmp(&b.path));
+        v
+    }
+
+    /// Whether `dir` was walked (exists and is not ignored).
+    pub fn has_dir(&self, dir: &Path) -> bool {
+        self.dirs.contains_key(dir) || self.folders.contains_key(dir)
+    }
+
+    /// Sub-folders of `dir` that were walked, sorted.
+    pub fn subdirs(&self, dir: &Path) -> Vec<&Path> {
+        let mut v: Vec<&Path> = self.dirs.keys().filter(|d| d.parent() == Some(dir)).map(PathBuf::as_path).collect();
+        v.sort();
+        v
+    }
+
+    /// The prompt file at `path` (absolute).
+    pub fn file(&self, path: &Path) -> Option<(&Arc<Folder>, usize)> {
+        let folder = self.folders.get(path.parent()?)?;
+        let (i, _) = folder.file(path.file_name()?.to_str()?)?;
+        Some((folder, i))
+    }
+
+    /// Number of prompt files.
+    pub fn file_count(&self) -> usize {
+        self.folders.values().map(|f| f.files.len()).sum()
+    }
+
+    /// The root that contains `path` (the longest), if any.
+    pub fn root_of(&self, path: &Path) -> Option<&Path> {
+        self.roots.iter().filter(|r| path.starts_with(r)).max_by_key(|r| r.as_os_str().len()).map(PathBuf::as_path)
+    }
+
+    /// The prompt id of a prompt (V-3): its folder relative to the root, plus its base
+    /// (`prompts/task`).
+    pub fn prompt_id(&self, folder: &Folder, base: &str) -> String {
+        let rel = self.root_of(&folder.path).and_then(|r| folder.path.strip_prefix(r).ok()).unwrap_or(&folder.path);
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        if rel.is_empty() { base.to_string() } else { format!("{rel}/{base}") }
+    }
+
+    /// Resolves a request for `target` (an absolute path: a folder, a hint or a pinned
+    /// file; V-5, V-6). `label` names the target in messages (as the user wrote it).
+    pub fn resolve(
+        &self,
+        target: &Path,
+        label: &str,
+        spec: &VersionSpec,
+        opts: &RequestOptions<'_>,
+    ) -> Result<Resolved, ResolveError> {
+        let target = normalize(target);
+        let as_dir = self.folders.get(target.as_path()).cloned().or_else(|| {
+            (self.has_dir(&target) || target.is_dir()).then(|| {
+                self.folder_or_empty(&target)
+            })
+        });
+        if let Some(folder) = as_dir {
+            let candidates: Vec<Candidate<'_>> =
+                folder.files.iter().map(|f| Candidate { name: &f.name, parsed: &f.parsed }).collect();
+            if candidates.is_empty() {
+                return Err(ResolveError::new(
+                    ErrorKind::PromptNotFound,
+                    label,
+                    format!("the folder `{label}` holds no prompt files"),
+                    Vec::new(),
+                ));
+            }
+            let sel = select(&folder.scheme, label, &candidates, spec, opts)?;
+            let prompts = folder.prompts.len();
+            return Ok(Resolved { folder, file: sel.index, kind: TargetKind::Directory { prompts }, reason: sel.reason });
+        }
+        let (Some(dir), Some(name)) = (target.parent(), target.file_name().and_then(|n| n.to_str())) else {
+            return Err(ResolveError::new(ErrorKind::PromptNotFound, label, format!("`{label}` is not a prompt path"), Vec::new()));
+        };
+        let folder = self.folders.get(dir).cloned().unwrap_or_else(|| self.folder_or_empty(dir));
+        let scheme = &folder.scheme;
+        // A pinned file that exists resolves to itself (V-5).
+        if let Some((i, f)) = folder.file(name)
+            && f.parsed.version.is_some()
+        {
+            return Ok(Resolved { folder: folder.clone(), file: i, kind: TargetKind::Pinned, reason: "pinned file".into() });
+        }
+        let hint = match scheme.parse(name) {
+            Some(p) => p,
+            None => {
+                // No prompt extension: a hint without extension (`prompts/task`, V-5).
+                let (base, variant, explicit) = scheme.split_classifiers(name);
+                ParsedName {
+                    base: base.into(),
+                    ext: "".into(),
+                    variant,
+                    explicit,
+                    version: None,
+                    version_range: None,
+                    issues: Vec::new(),
+                }
+            }
+        };
+        let Some(prompt) = folder.prompt(&hint.base) else {
+            let mut available: Vec<String> = folder.prompts.iter().map(|p| p.base.to_string()).collect();
+            available.dedup();
+            return Err(ResolveError::new(
+                ErrorKind::PromptNotFound,
+                label,
+                if available.is_empty() {
+                    format!("no prompt `{}` in `{}`", hint.base, dir.display())
+                } else {
+                    format!("no prompt `{}` here; prompts in this folder: {}", hint.base, available.join(", "))
+                },
+                available,
+            ));
+        };
+        let files: Vec<(usize, &PromptFile)> = prompt
+            .files
+            .iter()
+            .map(|&i| (i as usize, &folder.files[i as usize]))
+            .filter(|(_, f)| hint.ext.is_empty() || f.parsed.ext.eq_ignore_ascii_case(&hint.ext))
+            .collect();
+        if files.is_empty() {
+            let exts: Vec<String> = folder.prompt_files(prompt).map(|f| f.name.to_string()).collect();
+            return Err(ResolveError::new(
+                ErrorKind::PromptNotFound,
+                label,
+                format!("prompt `{}` has no `.{}` file; its files: {}", hint.base, hint.ext, exts.join(", ")),
+                exts,
+            ));
+        }
+        // Classifier segments in the hint (`task_ru.md`) filter like a classifier map;
+        // an explicit map wins key by key.
+        let mut merged: BTreeMap<String, String> = BTreeMap::new();
+        for (ci, explicit) in hint.explicit.iter().enumerate() {
+            if *explicit {
+                merged.insert(scheme.classifier_names()[ci].clone(), scheme.value_name(ci, hint.variant[ci]).to_string());
+            }
+        }
+        if let Some(map) = opts.classifier {
+            merged.extend(map.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        let opts = RequestOptions {
+            classifier: if merged.is_empty() { None } else { Some(&merged) },
+            include_prerelease: opts.include_prerelease,
+        };
+        let (spec, kind) = match &hint.version {
+            Some(v) => (VersionSpec::Explicit(v.to_string()), TargetKind::Pinned),
+            None => (spec.clone(), TargetKind::Prompt),
+        };
+        let candidates: Vec<Candidate<'_>> = files.iter().map(|(_, f)| Candidate { name: &f.name, parsed: &f.parsed }).collect();
+        let sel = select(scheme, label, &candidates, &spec, &opts)?;
+        let file = files[sel.index].0;
+        tracing::info!(target = label, spec = %spec, file = %folder.files[file].name, reason = %sel.reason, "resolved");
+        Ok(Resolved { folder: folder.clone(), file, kind, reason: sel.reason })
+    }
+
+    fn folder_or_empty(&self, dir: &Path) -> Arc<Folder> {
+        if let Some(f) = self.folders.get(dir) {
+            return f.clone();
+        }
+        let settings = self.config.settings(dir);
+        let scheme = self
+            .schemes
+            .iter()
+            .find(|(k, _)| k.versioning == settings.versioning)
+            .map(|(_, s)| s.clone())
+            .unwrap_or_else(|| Arc::new(NamingScheme::new(settings.versioning.clone()).unwrap_or_else(|_| NamingScheme::default_scheme())));
+        Arc::new(Folder { path: dir.into(), settings, scheme, files: Vec::new(), prompts: Vec::new(), python: Vec::new() })
+    }
+
+    /// The naming diagnostics of every file (V-9, I-4) and the config files' errors.
+    pub fn file_diagnostics(&self) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for folder in self.folders() {
+            out.extend(folder_diagnostics(folder));
+        }
+        out.extend(self.config_diagnostics());
+        out
+    }
+
+    /// The errors of every loaded config file under the roots, as diagnostics.
+    pub fn config_diagnostics(&self) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for file in self.config.files() {
+            if !self.roots.iter().any(|r| file.path.starts_with(r)) {
+                continue;
+            }
+            let settings = self.config.settings(file.path.parent().unwrap_or(Path::new("/")));
+            for e in &file.errors {
+                if let Some(severity) = settings.severity(e.code()) {
+                    out.push(Diagnostic {
+                        path: file.path.clone(),
+                        range: e.span.clone().unwrap_or(0..0),
+                        severity,
+                        code: e.code(),
+                        message: e.message.clone(),
+                        fix: None,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether two indexes hold the same folders, files, prompts and configs (tests,
+    /// storms: "the live index equals a fresh scan", Q-2).
+    pub fn same_content(&self, other: &Index) -> bool {
+        let mine: BTreeMap<&Path, &Arc<Folder>> = self.folders.iter().map(|(k, v)| (&**k, v)).collect();
+        let theirs: BTreeMap<&Path, &Arc<Folder>> = other.folders.iter().map(|(k, v)| (&**k, v)).collect();
+        mine.len() == theirs.len()
+            && mine.iter().zip(theirs.iter()).all(|((ka, a), (kb, b))| ka == kb && a.equivalent(b))
+    }
+}
+
+fn build_folder(dir: &Path, names: &[String], settings: &Arc<Settings>, scheme: &SharedScheme) -> Option<Folder> {
+    let mut files: Vec<PromptFile> = Vec::new();
+    let mut python: Vec<Box<str>> = Vec::new();
+    for name in names {
+        if let Some(parsed) = scheme.parse(name) {
+            files.push(PromptFile { name: name.as_str().into(), parsed });
+        } else if name.ends_with(".py") || name.ends_with(".pyi") {
+            python.push(name.as_str().into());
+        }
+    }
+    if files.is_empty() && python.is_empty() {
+        return None;
+    }
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    files.dedup_by(|a, b| a.name == b.name);
+    python.sort();
+    let mut by_base: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+    for (i, f) in files.iter().enumerate() {
+        by_base.entry(&f.parsed.base).or_default().push(i as u32);
+    }
+    let prompts = by_base
+        .into_iter()
+        .map(|(base, mut idx)| {
+            idx.sort_by(|&a, &b| {
+                let (fa, fb) = (&files[a as usize], &files[b as usize]);
+                cmp_newest_first(fa.parsed.version.as_ref(), fb.parsed.version.as_ref()).then_with(|| fa.name.cmp(&fb.name))
+            });
+            Prompt { base: base.into(), files: idx.into() }
+        })
+        .collect();
+    Some(Folder { path: dir.into(), settings: settings.clone(), scheme: scheme.clone(), files, prompts, python })
+}
+
+fn cmp_newest_first(a: Option<&Version>, b: Option<&Version>) -> std::cmp::Ordering {
+    match (a, b) {
+        (Some(a), Some(b)) => b.cmp(a),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    }
+}
+
+/// Naming diagnostics of one folder (V-9): each file's name issues and duplicate versions.
+pub fn folder_diagnostics(folder: &Folder) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let settings = &folder.settings;
+    let mut push = |file: &PromptFile, code: Code, message: String, fix: Option<Fix>| {
+        if let Some(severity) = settings.severity(code) {
+            out.push(Diagnostic { path: folder.path_of(file), range: 0..0, severity, code, message, fix });
+        }
+    };
+    for file in &folder.files {
+        for issue in &file.parsed.issues {
+            match issue {
+                NameIssue::ClassifierAfterVersion { value, fix } => push(
+                    file,
+                    Code::ClassifierAfterVersion,
+                    format!(
+                        "`{}`: the classifier `{value}` comes after the version, so it is not read as a classifier (V-3: base, classifiers, then version){}",
+                        file.name,
+                        fix.as_ref().map(|f| format!("; rename to `{f}`")).unwrap_or_default()
+                    ),
+                    fix.clone().map(|new_name| Fix::RenameFile { new_name }),
+                ),
+                NameIssue::UnknownPrereleaseLabel { label } => push(
+                    file,
+                    Code::UnknownPrereleaseLabel,
+                    format!(
+                        "`{}`: prerelease label `{label}` is not in prerelease_order ({}); it sorts after all of them",
+                        file.name,
+                        folder.scheme.config.prerelease_order.join(", ")
+                    ),
+                    None,
+                ),
+                NameIssue::MalformedVersion { reason, fix } => push(
+                    file,
+                    Code::MalformedVersion,
+                    format!(
+                        "`{}` almost names a version but {reason}, so it is read as unversioned{}",
+                        file.name,
+                        fix.as_ref().map(|f| format!("; rename to `{f}`")).unwrap_or_default()
+                    ),
+                    fix.clone().map(|new_name| Fix::RenameFile { new_name }),
+                ),
+            }
+        }
+    }
+    // Duplicate versions (V-4): same prompt, same variant, equal version.
+    for prompt in &folder.prompts {
+        let files: Vec<&PromptFile> = folder.prompt_files(prompt).collect();
+        for (i, a) in files.iter().enumerate() {
+            let Some(va) = &a.parsed.version else { continue };
+            let others: Vec<&str> = files
+                .iter()
+                .enumerate()
+                .filter(|(j, b)| *j != i && b.parsed.variant == a.parsed.variant && b.parsed.version.as_ref() == Some(va))
+                .map(|(_, b)| &*b.name)
+                .collect();
+            if !others.is_empty() {
+                push(
+                    a,
+                    Code::DuplicateVersion,
+                    format!(
+                        "`{}` and `{}` are both {va} of `{}`{}; resolution will refuse to pick one (DuplicateVersionError)",
+                        a.name,
+                        others.join("`, `"),
+                        prompt.base,
+                        {
+                            let label = folder.scheme.variant_label(&a.parsed.variant);
+                            if label.is_empty() { String::new() } else { format!(" ({label})") }
+                        }
+                    ),
+                    None,
+                );
+            }
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path).then(a.code.cmp(&b.code)));
+    out
+}
+
+/// An [`Index`] shared between readers and one writer at a time: readers load the current
+/// snapshot without waiting; a writer stores a new one.
+#[derive(Debug)]
+pub struct SharedIndex(ArcSwap<Index>);
+
+impl SharedIndex {
+    /// Shares `index`.
+    pub fn new(index: Index) -> Self {
+        SharedIndex(ArcSwap::from_pointee(index))
+    }
+
+    /// The current snapshot.
+    pub fn load(&self) -> Arc<Index> {
+        self.0.load_full()
+    }
+
+    /// Replaces the snapshot.
+    pub fn store(&self, index: Index) {
+        self.0.store(Arc::new(index));
+    }
+}
+
+/// Severity helper for faces: whether any diagnostic is an error.
+pub fn has_errors(diags: &[Diagnostic]) -> bool {
+    diags.iter().any(|d| d.severity == Severity::Error)
+}

@@ -1,0 +1,112 @@
+//! The parallel, ignore-aware walk that collects file names (no file is opened, V-1, Q-1).
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
+
+/// Folder names never indexed, besides hidden ones and ignore files' entries (V-1).
+pub const SKIPPED_DIRS: &[&str] = &["node_modules", "target", ".venv", "venv", "__pycache__"];
+
+/// What a walk found: per folder, the file names in it; and every folder walked, with
+/// whether it is a repository root (holds `.git`).
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// Folder -> file names (UTF-8 names only; others are skipped with a log line).
+    pub files: HashMap<PathBuf, Vec<String>>,
+    /// Every folder walked -> holds `.git`.
+    pub dirs: HashMap<PathBuf, bool>,
+}
+
+fn keep(entry: &DirEntry, git_dirs: &Mutex<HashSet<PathBuf>>) -> bool {
+    if entry.depth() == 0 {
+        return true;
+    }
+    let Some(name) = entry.file_name().to_str() else {
+        tracing::info!(path = %entry.path().display(), "skipping a name that is not UTF-8");
+        return false;
+    };
+    if name == ".git" {
+        if let Some(parent) = entry.path().parent() {
+            git_dirs.lock().unwrap().insert(parent.to_path_buf());
+        }
+        return false;
+    }
+    if name.starts_with('.') {
+        return false;
+    }
+    let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+    !(is_dir && SKIPPED_DIRS.contains(&name))
+}
+
+struct Collector<'s> {
+    local: Listing,
+    out: &'s Mutex<Listing>,
+}
+
+impl ParallelVisitor for Collector<'_> {
+    fn visit(&mut self, entry: Result<DirEntry, ignore::Error>) -> WalkState {
+        match entry {
+            Ok(e) => {
+                let ty = e.file_type();
+                if ty.is_some_and(|t| t.is_dir()) {
+                    self.local.dirs.insert(e.path().to_path_buf(), false);
+                } else if ty.is_some_and(|t| t.is_file() || t.is_symlink())
+                    && let (Some(parent), Some(name)) = (e.path().parent(), e.file_name().to_str())
+                {
+                    self.local.files.entry(parent.to_path_buf()).or_default().push(name.to_string());
+                }
+            }
+            Err(err) => tracing::info!(error = %err, "skipping an entry the walk could not read"),
+        }
+        WalkState::Continue
+    }
+}
+
+impl Drop for Collector<'_> {
+    fn drop(&mut self) {
+        let local = std::mem::take(&mut self.local);
+        let mut out = self.out.lock().unwrap();
+        out.dirs.extend(local.dirs);
+        for (dir, mut names) in local.files {
+            out.files.entry(dir).or_default().append(&mut names);
+        }
+    }
+}
+
+struct Builder<'s> {
+    out: &'s Mutex<Listing>,
+}
+
+impl<'s> ParallelVisitorBuilder<'s> for Builder<'s> {
+    fn build(&mut self) -> Box<dyn ParallelVisitor + 's> {
+        Box::new(Collector { local: Listing::default(), out: self.out })
+    }
+}
+
+/// Walks `root` (recursively, or only its direct entries with `max_depth = Some(1)`) on
+/// `threads` threads, honouring `.gitignore`, `.ignore` (also of parent folders) and
+/// hidden names even outside a git repository. Unreadable folders and symlink loops are
+/// skipped with a log line.
+pub fn walk(root: &Path, max_depth: Option<usize>, threads: usize) -> Listing {
+    let git_dirs = Arc::new(Mutex::new(HashSet::new()));
+    let out = Mutex::new(Listing::default());
+    let gd = git_dirs.clone();
+    WalkBuilder::new(root)
+        .hidden(false)
+        .require_git(false)
+        .follow_links(false)
+        .max_depth(max_depth)
+        .threads(threads)
+        .filter_entry(move |e| keep(e, &gd))
+        .build_parallel()
+        .visit(&mut Builder { out: &out });
+    let mut listing = out.into_inner().unwrap();
+    for dir in git_dirs.lock().unwrap().iter() {
+        if let Some(flag) = listing.dirs.get_mut(dir) {
+            *flag = true;
+        }
+    }
+    listing
+}

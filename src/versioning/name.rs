@@ -1,0 +1,366 @@
+//! Reading prompt file names: prompt, variant, version, prerelease (V-1, V-3) and the
+//! naming problems of V-9.
+
+use std::sync::Arc;
+
+use super::pattern::{VersionMatch, VersionPattern};
+use super::version::{Prerelease, Version};
+use crate::config::VersioningConfig;
+
+/// The values of a file's declared classifiers, one per classifier in the config's
+/// (sorted) order, as indices into that classifier's `values`. Files without a segment for
+/// a classifier have its default (V-3).
+pub type Variant = Box<[u16]>;
+
+/// A naming problem of one file (V-9).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NameIssue {
+    /// A declared classifier value after the version (`task_v1_en.md`).
+    ClassifierAfterVersion {
+        /// The value as written.
+        value: String,
+        /// The accepted spelling (`task_en_v1.md`).
+        fix: Option<String>,
+    },
+    /// A prerelease label that is not in `prerelease_order`.
+    UnknownPrereleaseLabel {
+        /// The label as written.
+        label: String,
+    },
+    /// A name that almost matches the pattern.
+    MalformedVersion {
+        /// Why it does not match.
+        reason: String,
+        /// The accepted spelling, when there is one.
+        fix: Option<String>,
+    },
+}
+
+/// What a file name says (V-1, V-3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedName {
+    /// The base name: the stem without classifier segments and version (`task`).
+    pub base: Box<str>,
+    /// The extension, without the dot, as written.
+    pub ext: Box<str>,
+    /// Classifier values.
+    pub variant: Variant,
+    /// Whether the name had a segment for each classifier (vs. taking the default).
+    pub explicit: Box<[bool]>,
+    /// The version, when the stem matches the pattern.
+    pub version: Option<Version>,
+    /// Byte range of the version match inside the file name.
+    pub version_range: Option<std::ops::Range<usize>>,
+    /// Naming problems.
+    pub issues: Vec<NameIssue>,
+}
+
+/// A config compiled for reading names: the pattern, the classifier lookup, the
+/// prerelease order. Built once per config scope and shared.
+#[derive(Debug)]
+pub struct NamingScheme {
+    /// The config it was built from.
+    pub config: VersioningConfig,
+    pattern: VersionPattern,
+    loose: Option<regex::Regex>,
+    /// Classifier names in the config's order (the order of [`Variant`]).
+    names: Vec<String>,
+    /// lower-case value -> (classifier index, value index).
+    values: std::collections::HashMap<String, (u16, u16)>,
+    defaults: Variant,
+}
+
+/// A shared [`NamingScheme`].
+pub type SharedScheme = Arc<NamingScheme>;
+
+impl NamingScheme {
+    /// Compiles a config. Fails only on a bad `version_pattern` (the reason), which
+    /// validated configs never have.
+    pub fn new(config: VersioningConfig) -> Result<NamingScheme, String> {
+        let pattern = match &config.version_pattern {
+            Some(p) => VersionPattern::custom(p)?,
+            None => VersionPattern::standard(&config.delimiters),
+        };
+        let loose = (!pattern.is_custom()).then(|| {
+            regex::RegexBuilder::new(r"[_.\-]v(\d+(?:\.\d+)*)|[_.\-]v$")
+                .case_insensitive(true)
+                .build()
+                .expect("loose pattern compiles")
+        });
+        let names: Vec<String> = config.classifiers.keys().cloned().collect();
+        let mut values = std::collections::HashMap::new();
+        let mut defaults = Vec::new();
+        for (ci, (_, c)) in config.classifiers.iter().enumerate() {
+            for (vi, v) in c.values.iter().enumerate() {
+                values.insert(v.to_ascii_lowercase(), (ci as u16, vi as u16));
+            }
+            let d = c.values.iter().position(|v| v.eq_ignore_ascii_case(&c.default)).unwrap_or(0);
+            defaults.push(d as u16);
+        }
+        Ok(NamingScheme { config, pattern, loose, names, values, defaults: defaults.into() })
+    }
+
+    /// The scheme of the default config.
+    pub fn default_scheme() -> NamingScheme {
+        NamingScheme::new(VersioningConfig::default()).expect("default config compiles")
+    }
+
+    /// The compiled version pattern.
+    pub fn pattern(&self) -> &VersionPattern {
+        &self.pattern
+    }
+
+    /// Declared classifier names, in [`Variant`] order.
+    pub fn classifier_names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The variant of a file without classifier segments (every default).
+    pub fn default_variant(&self) -> Variant {
+        self.defaults.clone()
+    }
+
+    /// Looks a classifier value up (case-insensitive): (classifier index, value index).
+    pub fn lookup_value(&self, value: &str) -> Option<(u16, u16)> {
+        self.values.get(&value.to_ascii_lowercase()).copied()
+    }
+
+    /// The value text of classifier `ci`, value `vi` (as declared).
+    pub fn value_name(&self, ci: usize, vi: u16) -> &str {
+        let name = &self.names[ci];
+        &self.config.classifiers[name].values[vi as usize]
+    }
+
+    /// A variant as a map of classifier name -> value.
+    pub fn variant_map(&self, variant: &[u16]) -> std::collections::BTreeMap<String, String> {
+        variant
+            .iter()
+            .enumerate()
+            .map(|(ci, &vi)| (self.names[ci].clone(), self.value_name(ci, vi).to_string()))
+            .collect()
+    }
+
+    /// A short label of a variant (`lang=ru`), empty without classifiers.
+    pub fn variant_label(&self, variant: &[u16]) -> String {
+        self.variant_map(variant).iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
+    }
+
+    /// Parses a version spec as the user wrote it in a request: the standard syntax
+    /// (`v2`, `1.0.0`, `v1-rc.1`) or, with a custom pattern, the pattern's own spelling
+    /// (`rev2` for `_rev(?P<major>\d+)`).
+    pub fn parse_version_spec(&self, spec: &str) -> Option<Version> {
+        if let Some(v) = Version::parse_spec(spec, &self.config.prerelease_order) {
+            return Some(v);
+        }
+        if self.pattern.is_custom() {
+            for prefix in ["", "_", "-", "."] {
+                let text = format!("{prefix}{spec}");
+                if let Some(m) = self.pattern.last_match(&text)
+                    && m.range == (0..text.len())
+                    && let Some(v) = self.version_of(&text, &m)
+                {
+                    return Some(v);
+                }
+            }
+        }
+        None
+    }
+
+    fn version_of(&self, text: &str, m: &VersionMatch) -> Option<Version> {
+        let num = |r: &Option<std::ops::Range<usize>>| -> Option<u64> {
+            match r {
+                Some(r) => text[r.clone()].parse().ok(),
+                None => Some(0),
+            }
+        };
+        Some(Version {
+            major: text[m.major.clone()].parse().ok()?,
+            minor: num(&m.minor)?,
+            patch: num(&m.patch)?,
+            prerelease: m
+                .prerelease
+                .clone()
+                .filter(|r| !r.is_empty())
+                .map(|r| Prerelease::new(&text[r], &self.config.prerelease_order)),
+        })
+    }
+
+    /// Whether `name` has a prompt extension of this config (V-1).
+    pub fn is_prompt_file(&self, name: &str) -> bool {
+        name.rsplit_once('.').is_some_and(|(stem, ext)| !stem.is_empty() && self.config.is_prompt_extension(ext))
+    }
+
+    /// Reads a file name (no folder). `None` when it is not a prompt file (V-1).
+    pub fn parse(&self, name: &str) -> Option<ParsedName> {
+        let (stem, ext) = name.rsplit_once('.')?;
+        if stem.is_empty() || !self.config.is_prompt_extension(ext) {
+            return None;
+        }
+        let mut issues = Vec::new();
+        let m = self.pattern.last_match(stem);
+        let version = m.as_ref().and_then(|m| self.version_of(stem, m));
+        let (prefix, after) = match (&m, &version) {
+            (Some(m), Some(_)) => (&stem[..m.range.start], &stem[m.range.end..]),
+            _ => (stem, ""),
+        };
+        let (base, variant, explicit) = self.split_classifiers(prefix);
+        if let Some(v) = &version {
+            self.check_after_version(name, stem, ext, prefix, after, v, m.as_ref().unwrap(), &mut issues);
+        } else if let Some(loose) = &self.loose {
+            self.check_almost(stem, ext, loose, &mut issues);
+        }
+        Some(ParsedName {
+            base: base.into(),
+            ext: ext.into(),
+            variant,
+            explicit,
+            version_range: version.as_ref().and(m.map(|m| m.range)),
+            version,
+            issues,
+        })
+    }
+
+    /// Splits trailing classifier segments off `prefix` (V-3): (base, variant, explicit).
+    pub fn split_classifiers<'a>(&self, prefix: &'a str) -> (&'a str, Variant, Box<[bool]>) {
+        let mut variant = self.defaults.to_vec();
+        let mut explicit = vec![false; self.names.len()];
+        let mut base = prefix;
+        if !self.names.is_empty() {
+            while let Some(i) = base.rfind(|c| self.config.delimiters.contains(&c)) {
+                let seg = &base[i + 1..];
+                match self.lookup_value(seg) {
+                    Some((ci, vi)) if !explicit[ci as usize] && i > 0 => {
+                        variant[ci as usize] = vi;
+                        explicit[ci as usize] = true;
+                        base = &base[..i];
+                    }
+                    _ => break,
+                }
+            }
+        }
+        (base, variant.into(), explicit.into())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn check_after_version(
+        &self,
+        name: &str,
+        stem: &str,
+        ext: &str,
+        prefix: &str,
+        after: &str,
+        v: &Version,
+        m: &VersionMatch,
+        issues: &mut Vec<NameIssue>,
+    ) {
+        let d = self.config.delimiters[0];
+        // A classifier value after the version: `_en` left over, or `-en` read as a prerelease.
+        let mut moved = None;
+        if let Some(rest) = after.strip_prefix(|c| self.config.delimiters.contains(&c))
+            && self.lookup_value(rest).is_some()
+        {
+            moved = Some(rest.to_string());
+        } else if let Some(pre) = &v.prerelease
+            && self.lookup_value(&pre.text).is_some()
+        {
+            moved = Some(pre.text.to_string());
+        }
+        if let Some(value) = moved {
+            let version_text = if after.is_empty() {
+                &stem[m.range.start..m.prerelease.as_ref().map_or(m.range.end, |p| p.start - 1)]
+            } else {
+                &stem[m.range.clone()]
+            };
+            let fix = (!self.pattern.is_custom()).then(|| format!("{prefix}{d}{value}{version_text}.{ext}"));
+            issues.push(NameIssue::ClassifierAfterVersion { value, fix });
+            return;
+        }
+        if let Some(pre) = &v.prerelease
+            && !pre.is_known_label(&self.config.prerelease_order)
+        {
+            issues.push(NameIssue::UnknownPrereleaseLabel { label: pre.text.to_string() });
+        }
+        if !self.pattern.is_custom() && after.starts_with('.') && after[1..].starts_with(|c: char| c.is_ascii_digit()) {
+            issues.push(NameIssue::MalformedVersion {
+                reason: format!("`{}` has more than three version numbers (MAJOR.MINOR.PATCH)", name),
+                fix: None,
+            });
+        }
+    }
+
+    fn check_almost(&self, stem: &str, ext: &str, loose: &regex::Regex, issues: &mut Vec<NameIssue>) {
+        let Some(caps) = loose.captures_iter(stem).last() else { return };
+        let whole = caps.get(0).unwrap();
+        if whole.end() != stem.len() {
+            return;
+        }
+        let used = stem[whole.start()..].chars().next().unwrap();
+        let accepted: String = self.config.delimiters.iter().map(|d| format!("\"{d}\"")).collect::<Vec<_>>().join(", ");
+        let (reason, fix) = match caps.get(1) {
+            None => ("has `v` but no version number".to_string(), None),
+            Some(nums) if nums.as_str().split('.').count() > 3 => {
+                (format!("has more than three version numbers (`{}`)", nums.as_str()), None)
+            }
+            Some(_) if !self.config.delimiters.contains(&used) => {
+                let fixed = format!("{}{}{}.{ext}", &stem[..whole.start()], self.config.delimiters[0], &stem[whole.start() + 1..]);
+                (format!("uses the delimiter \"{used}\" but this folder accepts {accepted}"), Some(fixed))
+            }
+            Some(_) => return,
+        };
+        issues.push(NameIssue::MalformedVersion { reason, fix });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ClassifierConfig;
+
+    fn scheme(delims: &[char]) -> NamingScheme {
+        let mut c = VersioningConfig { delimiters: delims.to_vec(), ..Default::default() };
+        c.classifiers.insert("lang".into(), ClassifierConfig { values: vec!["en".into(), "ru".into(), "de".into()], default: "en".into() });
+        NamingScheme::new(c).unwrap()
+    }
+
+    #[test]
+    fn v3_segments() {
+        let s = scheme(&['-']);
+        let p = s.parse("prompt-en-v1-rc.1.md").unwrap();
+        assert_eq!(&*p.base, "prompt");
+        assert_eq!(s.variant_label(&p.variant), "lang=en");
+        assert_eq!(p.version.unwrap().to_string(), "v1.0.0-rc.1");
+        let p = s.parse("prompt-ru-v2.md").unwrap();
+        assert_eq!(s.variant_label(&p.variant), "lang=ru");
+    }
+
+    #[test]
+    fn v1_extension_is_never_swallowed() {
+        let s = scheme(&['_']);
+        let p = s.parse("prompt_v1.0.0-beta.md").unwrap();
+        assert_eq!(p.version.unwrap().prerelease.unwrap().text.as_ref(), "beta");
+        assert!(s.parse("notes.rs").is_none());
+        assert!(s.parse(".md").is_none());
+    }
+
+    #[test]
+    fn v9_classifier_after_version() {
+        let s = scheme(&['_']);
+        let p = s.parse("task_v1_en.md").unwrap();
+        assert_eq!(p.issues, vec![NameIssue::ClassifierAfterVersion { value: "en".into(), fix: Some("task_en_v1.md".into()) }]);
+        let s = scheme(&['-']);
+        let p = s.parse("task-v1-ru.md").unwrap();
+        assert_eq!(p.issues, vec![NameIssue::ClassifierAfterVersion { value: "ru".into(), fix: Some("task-ru-v1.md".into()) }]);
+    }
+
+    #[test]
+    fn v9_almost_matches() {
+        let s = scheme(&['_']);
+        let issue = |n: &str| s.parse(n).unwrap().issues;
+        assert!(matches!(&issue("task-v1.md")[0], NameIssue::MalformedVersion { fix: Some(f), .. } if f == "task_v1.md"));
+        assert!(matches!(&issue("task_v.md")[0], NameIssue::MalformedVersion { fix: None, .. }));
+        assert!(matches!(&issue("task_v1.0.0.0.md")[0], NameIssue::MalformedVersion { fix: None, .. }));
+        assert!(issue("task_v1.md").is_empty());
+        assert!(issue("task.md").is_empty());
+        assert!(matches!(&issue("task_v1-gamma.md")[0], NameIssue::UnknownPrereleaseLabel { label } if label == "gamma"));
+    }
+}

@@ -1,0 +1,199 @@
+//! Version patterns (V-2): the standard delimiter pattern or a user's regex, compiled on
+//! the linear-time `regex` crate, or on `fancy-regex` under a backtracking limit when the
+//! pattern needs look-around or back-references.
+
+use std::ops::Range;
+
+/// Largest compiled program a user pattern may produce (bytes), so a pattern cannot
+/// exhaust memory (Q-2).
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+/// Backtracking steps `fancy-regex` may take per match attempt (Q-2).
+const BACKTRACK_LIMIT: usize = 100_000;
+
+#[derive(Debug, Clone)]
+enum Engine {
+    Linear(regex::Regex),
+    Backtracking(fancy_regex::Regex),
+}
+
+/// A compiled version pattern.
+#[derive(Debug, Clone)]
+pub struct VersionPattern {
+    engine: Engine,
+    source: String,
+    custom: bool,
+}
+
+/// One match of a version pattern: byte ranges inside the matched text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionMatch {
+    /// The whole match (delimiter included for the standard pattern).
+    pub range: Range<usize>,
+    /// The `major` group.
+    pub major: Range<usize>,
+    /// The `minor` group, when it matched.
+    pub minor: Option<Range<usize>>,
+    /// The `patch` group, when it matched.
+    pub patch: Option<Range<usize>>,
+    /// The `prerelease` group, when it matched.
+    pub prerelease: Option<Range<usize>>,
+}
+
+/// Python-only regex syntax that neither engine reads, with a hint (V-2).
+const PYTHON_ONLY: &[(&str, &str)] = &[
+    ("(?#", "inline comments `(?#…)` are Python-only; remove the comment"),
+    ("\\Z", "`\\Z` is Python's end of text; write `\\z` or `$`"),
+    ("(?(", "conditional groups `(?(…)…)` are not supported"),
+    ("(?P>", "recursive groups `(?P>…)` are not supported"),
+    ("(?P=", "`(?P=name)` back-references are Python-only; write `\\k<name>`"),
+];
+
+impl VersionPattern {
+    /// The standard pattern for `delimiters` (V-2): `D v MAJOR[.MINOR[.PATCH]][-PRERELEASE]`.
+    pub fn standard(delimiters: &[char]) -> VersionPattern {
+        let class: String = delimiters.iter().map(|d| if *d == '-' { "\\-".to_string() } else { regex::escape(&d.to_string()) }).collect();
+        let source = format!(
+            r"[{class}]v(?P<major>\d+)(?:\.(?P<minor>\d+)(?:\.(?P<patch>\d+))?)?(?:-(?P<prerelease>[A-Za-z0-9.\-]+))?"
+        );
+        let re = regex::RegexBuilder::new(&source).case_insensitive(true).build().expect("standard pattern compiles");
+        VersionPattern { engine: Engine::Linear(re), source, custom: false }
+    }
+
+    /// Compiles and checks a user's `version_pattern` (V-2). The error is a one-line
+    /// reason (the caller adds the key and the pattern).
+    pub fn custom(pattern: &str) -> Result<VersionPattern, String> {
+        let linear = regex::RegexBuilder::new(pattern)
+            .case_insensitive(true)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .build();
+        let (engine, names): (Engine, Vec<Option<String>>) = match linear {
+            Ok(re) => {
+                let names = re.capture_names().skip(1).map(|n| n.map(str::to_string)).collect();
+                (Engine::Linear(re), names)
+            }
+            Err(linear_err) => {
+                if let Some((_, hint)) = PYTHON_ONLY.iter().find(|(c, _)| pattern.contains(c)) {
+                    return Err(hint.to_string());
+                }
+                match fancy_regex::RegexBuilder::new(&format!("(?i){pattern}"))
+                    .backtrack_limit(BACKTRACK_LIMIT)
+                    .delegate_size_limit(REGEX_SIZE_LIMIT)
+                    .build()
+                {
+                    Ok(re) => {
+                        tracing::debug!(pattern, "version pattern needs look-around: using fancy-regex");
+                        let names = re.capture_names().skip(1).map(|n| n.map(str::to_string)).collect();
+                        (Engine::Backtracking(re), names)
+                    }
+                    Err(_) => return Err(one_line(&linear_err.to_string())),
+                }
+            }
+        };
+        if names.iter().any(Option::is_none) {
+            return Err("has an unnamed capturing group; use (?:…) or name it major, minor, patch or prerelease".into());
+        }
+        if !names.iter().any(|n| n.as_deref() == Some("major")) {
+            return Err("has no named group `major`, e.g. (?P<major>\\d+)".into());
+        }
+        tracing::debug!(pattern, "compiled custom version pattern");
+        Ok(VersionPattern { engine, source: pattern.to_string(), custom: true })
+    }
+
+    /// The regex source.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Whether this is a user's pattern (naming heuristics of V-9 apply only to the
+    /// standard one).
+    pub fn is_custom(&self) -> bool {
+        self.custom
+    }
+
+    /// The LAST of the non-overlapping matches in `text` (V-2), or `None`.
+    pub fn last_match(&self, text: &str) -> Option<VersionMatch> {
+        match &self.engine {
+            Engine::Linear(re) => {
+                let caps = re.captures_iter(text).last()?;
+                let g = |name: &str| caps.name(name).map(|m| m.range());
+                Some(VersionMatch {
+                    range: caps.get(0)?.range(),
+                    major: g("major")?,
+                    minor: g("minor"),
+                    patch: g("patch"),
+                    prerelease: g("prerelease"),
+                })
+            }
+            Engine::Backtracking(re) => {
+                let mut pos = 0;
+                let mut last = None;
+                while pos <= text.len() {
+                    let caps = match re.captures_from_pos(text, pos) {
+                        Ok(Some(c)) => c,
+                        Ok(None) => break,
+                        Err(e) => {
+                            tracing::warn!(pattern = %self.source, error = %e, "version pattern gave up (backtracking limit)");
+                            break;
+                        }
+                    };
+                    let whole = caps.get(0)?.range();
+                    pos = if whole.is_empty() { next_boundary(text, whole.end) } else { whole.end };
+                    let g = |name: &str| caps.name(name).map(|m| m.range());
+                    if let Some(major) = g("major") {
+                        last = Some(VersionMatch { range: whole, major, minor: g("minor"), patch: g("patch"), prerelease: g("prerelease") });
+                    }
+                }
+                last
+            }
+        }
+    }
+}
+
+fn next_boundary(text: &str, i: usize) -> usize {
+    let mut j = i + 1;
+    while j < text.len() && !text.is_char_boundary(j) {
+        j += 1;
+    }
+    j
+}
+
+fn one_line(msg: &str) -> String {
+    let last = msg.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or(msg);
+    last.trim().trim_start_matches("error: ").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn v2_last_match_wins() {
+        let p = VersionPattern::standard(&['_']);
+        let m = p.last_match("prompt_v1_final_v2").unwrap();
+        assert_eq!(&"prompt_v1_final_v2"[m.major], "2");
+    }
+
+    #[test]
+    fn v2_custom_pattern_errors() {
+        assert!(VersionPattern::custom(r"_rev(\d+)").unwrap_err().contains("unnamed"));
+        assert!(VersionPattern::custom(r"_rev(?P<minor>\d+)").unwrap_err().contains("major"));
+        assert!(VersionPattern::custom(r"_rev(?P<major>\d+").is_err());
+        assert!(VersionPattern::custom(r"_rev(?P<major>\d+)\Z").unwrap_err().contains("\\Z"));
+        assert!(VersionPattern::custom(r"_rev(?<major>\d+)").is_ok());
+    }
+
+    #[test]
+    fn v2_lookaround_runs_on_fancy_regex() {
+        let p = VersionPattern::custom(r"(?<=_)v(?P<major>\d+)").unwrap();
+        let m = p.last_match("prompt_v2").unwrap();
+        assert_eq!(&"prompt_v2"[m.major], "2");
+    }
+
+    #[test]
+    fn q2_catastrophic_pattern_gives_up() {
+        // Exponential in a backtracking engine: the limit stops it and the name is simply
+        // not versioned, instead of hanging the server.
+        let p = VersionPattern::custom(r"(?=(?:a|aa)+c)(?P<major>a)").unwrap();
+        assert_eq!(p.last_match(&"a".repeat(64)), None);
+    }
+}
