@@ -1,12 +1,14 @@
 //! Analysis over the index and file contents: front matter, template variables, the
 //! Prompt Versions model of seed 000 (I-2). Pure functions plus bounded, lazy reads.
 
+mod refs;
 mod variables;
 
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 
+pub use refs::{ResolvedRef, file_references, project_root, reference_diagnostics, resolve_scan, tree_reference_diagnostics};
 pub use variables::{VariableChange, compare_variables, variables};
 
 use crate::index::{Folder, Index, Prompt, PromptFile};
@@ -180,5 +182,7 @@ mod tests {
 /// Every diagnostic of the indexed tree (`promptls check`, I-5): names, configs, and
 /// references.
 pub fn check(index: &Index) -> Vec<crate::diagnostics::Diagnostic> {
-    index.file_diagnostics()
+    let mut out = index.file_diagnostics();
+    out.extend(tree_reference_diagnostics(index));
+    out
 }

@@ -455,12 +455,25 @@ impl Index {
         spec: &VersionSpec,
         opts: &RequestOptions<'_>,
     ) -> Result<Resolved, ResolveError> {
+        self.resolve_under(target, label, spec, opts, None)
+    }
+
+    /// [`Index::resolve`] under the config `settings` instead of the target folder's own
+    /// (references resolve with the referring file's config, V-7).
+    pub fn resolve_under(
+        &self,
+        target: &Path,
+        label: &str,
+        spec: &VersionSpec,
+        opts: &RequestOptions<'_>,
+        settings: Option<&Arc<Settings>>,
+    ) -> Result<Resolved, ResolveError> {
         let target = normalize(target);
-        let as_dir = self.folders.get(target.as_path()).cloned().or_else(|| {
-            (self.has_dir(&target) || target.is_dir()).then(|| {
-                self.folder_or_empty(&target)
-            })
-        });
+        let pick = |dir: &Path| match settings {
+            Some(s) => self.folder_under(dir, s),
+            None => self.folder_or_empty(dir),
+        };
+        let as_dir = (self.has_dir(&target) || target.is_dir()).then(|| pick(&target));
         if let Some(folder) = as_dir {
             let candidates: Vec<Candidate<'_>> =
                 folder.files.iter().map(|f| Candidate { name: &f.name, parsed: &f.parsed }).collect();
@@ -479,7 +492,7 @@ impl Index {
         let (Some(dir), Some(name)) = (target.parent(), target.file_name().and_then(|n| n.to_str())) else {
             return Err(ResolveError::new(ErrorKind::PromptNotFound, label, format!("`{label}` is not a prompt path"), Vec::new()));
         };
-        let folder = self.folders.get(dir).cloned().unwrap_or_else(|| self.folder_or_empty(dir));
+        let folder = pick(dir);
         let scheme = &folder.scheme;
         // A pinned file that exists resolves to itself (V-5).
         if let Some((i, f)) = folder.file(name)
@@ -558,6 +571,20 @@ impl Index {
         Ok(Resolved { folder: folder.clone(), file, kind, reason: sel.reason })
     }
 
+    /// The folder at `dir` re-read under another config (a referring file's config or a
+    /// Python call's `versioning_config`, V-7). Cheap: one folder's names.
+    pub fn folder_under(&self, dir: &Path, settings: &Arc<Settings>) -> Arc<Folder> {
+        let current = self.folder_or_empty(dir);
+        if current.settings.versioning == settings.versioning {
+            return current;
+        }
+        let scheme = Arc::new(NamingScheme::new(settings.versioning.clone()).unwrap_or_else(|_| NamingScheme::default_scheme()));
+        let names: Vec<String> = walk(dir, Some(1), 1).files.remove(dir).unwrap_or_default();
+        build_folder(dir, &names, settings, &scheme).map(Arc::new).unwrap_or_else(|| {
+            Arc::new(Folder { path: dir.into(), settings: settings.clone(), scheme, files: Vec::new(), prompts: Vec::new(), python: Vec::new() })
+        })
+    }
+
     fn folder_or_empty(&self, dir: &Path) -> Arc<Folder> {
         if let Some(f) = self.folders.get(dir) {
             return f.clone();
@@ -616,7 +643,9 @@ impl Index {
     }
 }
 
-fn build_folder(dir: &Path, names: &[String], settings: &Arc<Settings>, scheme: &SharedScheme) -> Option<Folder> {
+/// Builds a folder's index from its file names under `settings` (also used to re-read a
+/// folder under another config, e.g. a Python call's `versioning_config`, V-7).
+pub fn build_folder(dir: &Path, names: &[String], settings: &Arc<Settings>, scheme: &SharedScheme) -> Option<Folder> {
     let mut files: Vec<PromptFile> = Vec::new();
     let mut python: Vec<Box<str>> = Vec::new();
     for name in names {
@@ -694,7 +723,7 @@ pub fn folder_diagnostics(folder: &Folder) -> Vec<Diagnostic> {
                     file,
                     Code::MalformedVersion,
                     format!(
-                        "`{}` almost names a version but {reason}, so it is read as unversioned{}",
+                        "`{}` is read as unversioned: its name almost has a version but {reason}{}",
                         file.name,
                         fix.as_ref().map(|f| format!("; rename to `{f}`")).unwrap_or_default()
                     ),

@@ -282,7 +282,7 @@ impl NamingScheme {
         }
         if !self.pattern.is_custom() && after.starts_with('.') && after[1..].starts_with(|c: char| c.is_ascii_digit()) {
             issues.push(NameIssue::MalformedVersion {
-                reason: format!("`{}` has more than three version numbers (MAJOR.MINOR.PATCH)", name),
+                reason: format!("`{}` has more than three version numbers (MAJOR.MINOR.PATCH)", &name[m.range.start..]),
                 fix: None,
             });
         }
@@ -303,7 +303,7 @@ impl NamingScheme {
             }
             Some(_) if !self.config.delimiters.contains(&used) => {
                 let fixed = format!("{}{}{}.{ext}", &stem[..whole.start()], self.config.delimiters[0], &stem[whole.start() + 1..]);
-                (format!("uses the delimiter \"{used}\" but this folder accepts {accepted}"), Some(fixed))
+                (format!("uses the delimiter \"{used}\" where this folder accepts {accepted}"), Some(fixed))
             }
             Some(_) => return,
         };

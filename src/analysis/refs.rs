@@ -1,0 +1,224 @@
+//! Resolving references against the index with the referring file's config
+//! (V-7), and their diagnostics (I-4).
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::config::Settings;
+use crate::diagnostics::{Code, Diagnostic, Fix};
+use crate::index::{Index, Resolved, TargetKind, normalize};
+use crate::references::{RefBase, RefKind, Reference, Scan};
+use crate::versioning::{ErrorKind, HierarchicalSpec, RequestOptions, ResolveError, VersionSpec};
+
+/// A reference with its target made absolute and its resolution.
+#[derive(Debug, Clone)]
+pub struct ResolvedRef {
+    /// The reference.
+    pub reference: Reference,
+    /// The absolute target path (lexically normalized).
+    pub target: PathBuf,
+    /// The version spec it asks for.
+    pub spec: VersionSpec,
+    /// The config it resolves with (the referring file's, plus a Python
+    /// `versioning_config`).
+    pub settings: Arc<Settings>,
+    /// The outcome.
+    pub result: Result<Resolved, ResolveError>,
+}
+
+impl ResolvedRef {
+    /// Whether the reference leaves the version to `latest` (unpinned, R-1 / `version="latest"`).
+    pub fn is_unpinned(&self) -> bool {
+        matches!(self.spec, VersionSpec::Latest) && !matches!(self.result, Ok(Resolved { kind: TargetKind::Pinned, .. }))
+    }
+}
+
+/// The Python project root of a file: the folder of the nearest `pyproject.toml` or
+/// `promptic.toml` above it (within its workspace root), else the workspace root.
+pub fn project_root(index: &Index, file: &Path) -> PathBuf {
+    let root = index.root_of(file).map(Path::to_path_buf);
+    let mut dir = file.parent();
+    while let Some(d) = dir {
+        if d.join("pyproject.toml").is_file() || d.join("promptic.toml").is_file() {
+            return d.to_path_buf();
+        }
+        if root.as_deref() == Some(d) {
+            break;
+        }
+        dir = d.parent();
+    }
+    root.or_else(|| file.parent().map(Path::to_path_buf)).unwrap_or_default()
+}
+
+/// The folder a reference's target is relative to.
+fn base_dir(index: &Index, file: &Path, r: &Reference, call_target: Option<&Path>) -> PathBuf {
+    match r.base {
+        RefBase::ReferringFolder if r.target.value.starts_with('/') => {
+            index.root_of(file).map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("/"))
+        }
+        RefBase::ReferringFolder => file.parent().map(Path::to_path_buf).unwrap_or_default(),
+        RefBase::ProjectRoot => project_root(index, file),
+        RefBase::RootPromptFolder => match call_target {
+            Some(t) if t.is_dir() => t.to_path_buf(),
+            Some(t) => t.parent().map(Path::to_path_buf).unwrap_or_default(),
+            None => project_root(index, file),
+        },
+    }
+}
+
+/// Resolves every reference of a scanned file.
+pub fn resolve_scan(index: &Index, file: &Path, scan: &Scan) -> Vec<ResolvedRef> {
+    let base_settings = index.config().settings(file.parent().unwrap_or(Path::new("/")));
+    let mut out = Vec::new();
+    let mut last_call_target: Option<(Range<usize>, PathBuf)> = None;
+    for r in &scan.references {
+        let settings = match &r.config {
+            Some(layer) => {
+                let mut s = (*base_settings).clone();
+                layer.apply(&mut s.versioning);
+                Arc::new(s)
+            }
+            None => base_settings.clone(),
+        };
+        let call_target = last_call_target.as_ref().filter(|(range, _)| range.contains(&r.range.start)).map(|(_, p)| p.as_path());
+        let base = base_dir(index, file, r, call_target);
+        let target = normalize(&base.join(r.target.value.trim_start_matches('/')));
+        let spec = if let Some(h) = &r.hierarchical {
+            let spec = HierarchicalSpec { entries: h.iter().map(|(k, v)| (k.value.clone(), v.value.clone())).collect() };
+            spec.root()
+        } else {
+            r.version.as_ref().map_or(VersionSpec::Latest, |v| VersionSpec::parse(&v.value))
+        };
+        let map: Option<BTreeMap<String, String>> = r.classifier_map();
+        let opts = RequestOptions { classifier: map.as_ref(), include_prerelease: None };
+        let result = index.resolve_under(&target, &r.target.value, &spec, &opts, Some(&settings));
+        if matches!(r.kind, RefKind::PythonCall { .. }) {
+            last_call_target = Some((r.range.clone(), target.clone()));
+        }
+        out.push(ResolvedRef { reference: r.clone(), target, spec, settings, result });
+    }
+    out
+}
+
+/// Reads and scans a file, then resolves its references. `text` overrides the disk
+/// (an open buffer).
+pub fn file_references(index: &Index, file: &Path, text: &str) -> (Scan, Vec<ResolvedRef>) {
+    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let scan = crate::references::scan_file(name, text);
+    let resolved = resolve_scan(index, file, &scan);
+    (scan, resolved)
+}
+
+/// The diagnostics of a file's references and of its config literals (I-4).
+pub fn reference_diagnostics(file: &Path, scan: &Scan, refs: &[ResolvedRef]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for rr in refs {
+        let settings = &rr.settings;
+        let mut push = |code: Code, range: Range<usize>, message: String, fix: Option<Fix>| {
+            if let Some(severity) = settings.severity(code) {
+                out.push(Diagnostic { path: file.to_path_buf(), range, severity, code, message, fix });
+            }
+        };
+        let r = &rr.reference;
+        match &rr.result {
+            Ok(res) => {
+                if let TargetKind::Directory { prompts } = res.kind
+                    && prompts > 1
+                {
+                    let names: Vec<&str> = res.folder.prompts.iter().map(|p| &*p.base).collect();
+                    push(
+                        Code::AmbiguousDirectory,
+                        r.target.range.clone(),
+                        format!(
+                            "`{}` is a folder of {prompts} prompts ({}); directory mode picks among all of them — name one prompt instead",
+                            r.target.value,
+                            names.join(", ")
+                        ),
+                        None,
+                    );
+                }
+            }
+            Err(e) => {
+                let (code, range) = match e.kind {
+                    ErrorKind::VersionNotFound if e.prerelease_only => (Code::PrereleaseOnly, r.target.range.clone()),
+                    ErrorKind::VersionNotFound => (Code::VersionNotFound, r.version.as_ref().map_or(r.target.range.clone(), |v| v.range.clone())),
+                    ErrorKind::ClassifierNotFound => {
+                        let range = r
+                            .classifier
+                            .as_ref()
+                            .and_then(|c| {
+                                c.iter()
+                                    .find(|(k, v)| e.message.contains(&format!("{}={}", k.value, v.value)))
+                                    .map(|(_, v)| v.range.clone())
+                                    .or_else(|| c.iter().find(|(k, _)| e.message.contains(&format!("`{}`", k.value))).map(|(k, _)| k.range.clone()))
+                            })
+                            .unwrap_or(r.target.range.clone());
+                        (Code::ClassifierNotFound, range)
+                    }
+                    ErrorKind::PromptNotFound => (Code::PromptNotFound, r.target.range.clone()),
+                    ErrorKind::DuplicateVersion => (Code::DuplicateVersion, r.target.range.clone()),
+                    ErrorKind::InvalidConfig => (Code::InvalidConfig, r.target.range.clone()),
+                    ErrorKind::InvalidVersionPattern => (Code::InvalidVersionPattern, r.target.range.clone()),
+                };
+                let fix = match code {
+                    Code::VersionNotFound | Code::ClassifierNotFound if !e.available.is_empty() => {
+                        let mut c = e.available.clone();
+                        if code == Code::VersionNotFound && r.version.is_some() {
+                            c.push("latest".into());
+                        }
+                        Some(Fix::Replace { candidates: c })
+                    }
+                    _ => None,
+                };
+                push(code, range, e.message.clone(), fix);
+            }
+        }
+    }
+    for e in &scan.config_errors {
+        let settings_sev = e.code().default_severity();
+        out.push(Diagnostic {
+            path: file.to_path_buf(),
+            range: e.span.clone().unwrap_or(0..0),
+            severity: settings_sev,
+            code: e.code(),
+            message: e.message.clone(),
+            fix: None,
+        });
+    }
+    out
+}
+
+/// Every reference diagnostic of the indexed tree (`promptls check`): each prompt and
+/// Python file is read (capped) and scanned.
+pub fn tree_reference_diagnostics(index: &Index) -> Vec<Diagnostic> {
+    let files: Vec<PathBuf> = index
+        .folders()
+        .iter()
+        .flat_map(|f| f.files.iter().map(|p| f.path.join(&*p.name)).chain(f.python.iter().map(|p| f.path.join(&**p))).collect::<Vec<_>>())
+        .collect();
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(8);
+    let chunk = files.len().div_ceil(threads).max(1);
+    let mut out = Vec::new();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    let mut v = Vec::new();
+                    for path in part {
+                        let Some(text) = super::read_capped(path) else { continue };
+                        let (scan, refs) = file_references(index, path, &text);
+                        v.extend(reference_diagnostics(path, &scan, &refs));
+                    }
+                    v
+                })
+            })
+            .collect();
+        for h in handles {
+            out.extend(h.join().unwrap_or_default());
+        }
+    });
+    out
+}

@@ -1,0 +1,169 @@
+//! References inside prompt files (R-1): Markdown links, Jinja2 `{# ref: … #}` comments,
+//! and structured `$ref` in YAML and JSON.
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{Literal, RefKind, Reference};
+use crate::config::DEFAULT_EXTENSIONS;
+
+static LINK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"!?\[[^\]\n]*\]\(\s*(<[^>\n]*>|[^()\s]*)(?:\s+(?:"[^"\n]*"|'[^'\n]*'))?\s*\)"#).unwrap());
+static FENCE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?m)^[ \t]*(```|~~~)").unwrap());
+static JINJA: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\{#-?\s*(?i:ref)\s*:\s*([^#\n]*?)\s*-?#\}").unwrap());
+static YAML_REF: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?m)^[ \t]*(?:-[ \t]+)?(?:"\$ref"|'\$ref'|\$ref)[ \t]*:[ \t]*(?:"([^"\n]*)"|'([^'\n]*)'|([^\s#"'][^\n#]*?))[ \t]*(?:#.*)?$"#).unwrap()
+});
+static JSON_REF: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#""\$ref"\s*:\s*"((?:[^"\\\n]|\\.)*)""#).unwrap());
+
+/// Whether a link target can name a prompt: not a URL, mail or in-page anchor, and either
+/// without extension, a folder, or with a prompt extension (R-1).
+fn is_prompt_target(target: &str) -> bool {
+    if target.is_empty() || target.starts_with('#') || target.contains("://") || target.starts_with("mailto:") {
+        return false;
+    }
+    if target.ends_with('/') {
+        return true;
+    }
+    let name = target.rsplit('/').next().unwrap_or(target);
+    match name.rsplit_once('.') {
+        None => true,
+        Some((stem, ext)) => stem.is_empty() || DEFAULT_EXTENSIONS.iter().any(|e| e.eq_ignore_ascii_case(ext)) || ext.chars().all(|c| c.is_ascii_digit()) || is_version_tail(name),
+    }
+}
+
+/// `task_v1.2` (a pinned name without extension) ends in digits after a dot.
+fn is_version_tail(name: &str) -> bool {
+    name.rsplit_once('.').is_some_and(|(_, e)| e.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// Cuts `#fragment` and `?query` off a target (R-1); returns the kept length.
+fn strip_suffixes(target: &str) -> usize {
+    target.find(['#', '?']).unwrap_or(target.len())
+}
+
+fn fenced_ranges(text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut open: Option<(usize, &str)> = None;
+    for m in FENCE.captures_iter(text) {
+        let whole = m.get(0).unwrap();
+        let marker = m.get(1).unwrap().as_str();
+        match open {
+            None => open = Some((whole.start(), marker)),
+            Some((start, mk)) if mk == marker => {
+                out.push(start..whole.end());
+                open = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some((start, _)) = open {
+        out.push(start..text.len());
+    }
+    out
+}
+
+/// Markdown links `[text](target)` (images too), outside fenced code blocks.
+pub fn scan_markdown(text: &str) -> Vec<Reference> {
+    let fences = fenced_ranges(text);
+    let mut out = Vec::new();
+    for caps in LINK.captures_iter(text) {
+        let whole = caps.get(0).unwrap();
+        if whole.as_str().starts_with('!') || fences.iter().any(|f| f.contains(&whole.start())) {
+            continue;
+        }
+        let t = caps.get(1).unwrap();
+        let (mut start, mut raw) = (t.start(), t.as_str());
+        if let Some(inner) = raw.strip_prefix('<').and_then(|r| r.strip_suffix('>')) {
+            start += 1;
+            raw = inner;
+        }
+        let kept = &raw[..strip_suffixes(raw)];
+        if kept.is_empty() || !is_prompt_target(kept) {
+            continue;
+        }
+        out.push(Reference::plain(
+            RefKind::MarkdownLink,
+            Literal { value: kept.to_string(), range: start..start + kept.len() },
+            whole.range(),
+        ));
+    }
+    out
+}
+
+/// `{# ref: target #}` comments (case-insensitive `ref:`, spaces optional).
+pub fn scan_jinja(text: &str) -> Vec<Reference> {
+    JINJA
+        .captures_iter(text)
+        .filter_map(|caps| {
+            let t = caps.get(1).unwrap();
+            let raw = t.as_str().trim_matches(|c| c == '"' || c == '\'');
+            let offset = t.as_str().find(raw).unwrap_or(0);
+            let kept = &raw[..strip_suffixes(raw)];
+            (!kept.is_empty()).then(|| {
+                let start = t.start() + offset;
+                Reference::plain(RefKind::JinjaRef, Literal { value: kept.to_string(), range: start..start + kept.len() }, caps.get(0).unwrap().range())
+            })
+        })
+        .collect()
+}
+
+/// `$ref: target` entries in YAML (quoted or not).
+pub fn scan_yaml(text: &str) -> Vec<Reference> {
+    YAML_REF
+        .captures_iter(text)
+        .filter_map(|caps| {
+            let t = caps.get(1).or_else(|| caps.get(2)).or_else(|| caps.get(3))?;
+            let kept = &t.as_str()[..strip_suffixes(t.as_str())];
+            (!kept.is_empty() && !kept.contains("://")).then(|| {
+                Reference::plain(RefKind::StructuredRef, Literal { value: kept.to_string(), range: t.start()..t.start() + kept.len() }, caps.get(0).unwrap().range())
+            })
+        })
+        .collect()
+}
+
+/// `"$ref": "target"` entries in JSON.
+pub fn scan_json(text: &str) -> Vec<Reference> {
+    JSON_REF
+        .captures_iter(text)
+        .filter_map(|caps| {
+            let t = caps.get(1).unwrap();
+            let kept = &t.as_str()[..strip_suffixes(t.as_str())];
+            (!kept.is_empty() && !kept.contains("://")).then(|| {
+                Reference::plain(RefKind::StructuredRef, Literal { value: kept.to_string(), range: t.start()..t.start() + kept.len() }, caps.get(0).unwrap().range())
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn targets(refs: &[Reference]) -> Vec<&str> {
+        refs.iter().map(|r| r.target.value.as_str()).collect()
+    }
+
+    #[test]
+    fn r1_markdown_links() {
+        let text = "See [steps](steps.md#intro), [web](https://x.io/a.md), [top](#top), [mail](mailto:a@b.c),\n\
+                    [dir](support/), [pinned](task_v2.0.0.md?x=1), ![img](pic.png), [pic](pic.png)\n```\n[code](no.md)\n```\n";
+        let refs = scan_markdown(text);
+        assert_eq!(targets(&refs), vec!["steps.md", "support/", "task_v2.0.0.md"]);
+        assert_eq!(&text[refs[0].target.range.clone()], "steps.md");
+    }
+
+    #[test]
+    fn r1_jinja_and_structured() {
+        let refs = scan_jinja("{# ref: steps.md #} {#REF:other#}");
+        assert_eq!(targets(&refs), vec!["steps.md", "other"]);
+        let yaml = "system:\n  $ref: ../task.md\nexamples:\n  - $ref: \"greeting_v1.1.md\"\n  - '$ref': 'x.md' # note\n";
+        let refs = scan_yaml(yaml);
+        assert_eq!(targets(&refs), vec!["../task.md", "greeting_v1.1.md", "x.md"]);
+        assert_eq!(&yaml[refs[1].target.range.clone()], "greeting_v1.1.md");
+        let refs = scan_json(r#"{"a": {"$ref": "task.md"}, "b": {"$ref" : "https://x/y.json"}}"#);
+        assert_eq!(targets(&refs), vec!["task.md"]);
+    }
+}
