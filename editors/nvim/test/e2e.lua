@@ -1,0 +1,234 @@
+-- Headless end-to-end test of the promptls Neovim plugin against the real server.
+--
+--   PROMPTLS_BIN=/path/to/promptls nvim --headless --clean -l editors/nvim/test/e2e.lua
+--
+-- Env: PROMPTLS_BIN (required), EXAMPLES (default <repo>/examples), E2E_RESULTS (file that
+-- gets one "PASS name" / "FAIL name: reason" line per check). Exits non-zero on failure.
+local script = debug.getinfo(1, 'S').source:sub(2)
+local plugin_dir = vim.fn.fnamemodify(script, ':p:h:h')
+local repo = vim.fn.fnamemodify(plugin_dir, ':h:h')
+vim.opt.rtp:prepend(plugin_dir)
+vim.o.swapfile = false
+vim.o.more = false
+vim.o.shortmess = vim.o.shortmess .. 'F'
+
+local uv = vim.uv or vim.loop
+local bin = os.getenv('PROMPTLS_BIN')
+local examples = os.getenv('EXAMPLES') or (repo .. '/examples')
+local results_file = os.getenv('E2E_RESULTS')
+
+local passed, failed = 0, 0
+local function record(name, ok, reason)
+  local line = ok and ('PASS ' .. name) or ('FAIL ' .. name .. ': ' .. tostring(reason):gsub('\n', ' '))
+  if ok then
+    passed = passed + 1
+  else
+    failed = failed + 1
+  end
+  io.stdout:write('[nvim] ' .. line .. '\n')
+  if results_file then
+    local f = io.open(results_file, 'a')
+    if f then
+      f:write(line .. '\n')
+      f:close()
+    end
+  end
+end
+
+local function finish()
+  io.stdout:write(('[nvim] nvim e2e: %d passed, %d failed\n'):format(passed, failed))
+  for _, c in ipairs(vim.lsp.get_clients()) do
+    if vim.fn.has('nvim-0.11') == 1 then
+      c:stop(true)
+    else
+      c.stop(true)
+    end
+  end
+  vim.wait(1000, function()
+    return #vim.lsp.get_clients() == 0
+  end)
+  os.exit(failed == 0 and passed > 0 and 0 or 1)
+end
+
+local function check(name, fn)
+  local ok, err = xpcall(fn, debug.traceback)
+  record(name, ok, not ok and (tostring(err):match('^[^\n]*') or err) or nil)
+  return ok
+end
+
+if not bin or bin == '' or vim.fn.executable(bin) ~= 1 then
+  record('nvim setup', false, 'PROMPTLS_BIN is not set or not executable: ' .. tostring(bin))
+  finish()
+end
+
+-- A temporary copy of the example workspace.
+local ws = vim.fn.tempname() .. '-promptls-ws'
+vim.fn.system({ 'cp', '-r', examples, ws })
+assert(vim.v.shell_error == 0, 'copying examples failed')
+ws = vim.fn.resolve(ws)
+local initial = {}
+for name in vim.fs.dir(ws .. '/prompts') do
+  initial[name] = true
+end
+
+require('promptls').setup({ cmd = { bin, 'serve' } })
+
+local function client_for(buf)
+  return vim.lsp.get_clients({ name = 'promptls', bufnr = buf })[1]
+end
+
+local function wait_for(what, ms, fn)
+  local last
+  local ok = vim.wait(ms, function()
+    local good, v = pcall(fn)
+    if not good then
+      last = v
+      return false
+    end
+    return v and true or false
+  end, 200)
+  if not ok then
+    error(('timed out after %d ms waiting for %s%s'):format(ms, what, last and (' (' .. tostring(last) .. ')') or ''), 0)
+  end
+end
+
+local function request_sync(buf, method, params, timeout)
+  local client = assert(client_for(buf), 'no promptls client on the buffer')
+  local resp
+  if vim.fn.has('nvim-0.11') == 1 then
+    resp = client:request_sync(method, params, timeout or 5000, buf)
+  else
+    resp = client.request_sync(method, params, timeout or 5000, buf)
+  end
+  if not resp then
+    error(method .. ' timed out', 0)
+  end
+  if resp.err then
+    error(method .. ' failed: ' .. vim.inspect(resp.err), 0)
+  end
+  return resp.result
+end
+
+local function open(rel)
+  vim.cmd.edit(vim.fn.fnameescape(ws .. '/' .. rel))
+  local buf = vim.api.nvim_get_current_buf()
+  wait_for('promptls to attach to ' .. rel, 20000, function()
+    local c = client_for(buf)
+    return c and c.initialized ~= false and not (c.is_stopped and c:is_stopped())
+  end)
+  return buf
+end
+
+local function position(buf, row, col)
+  local client = client_for(buf)
+  local line = vim.api.nvim_buf_get_lines(buf, row, row + 1, false)[1]
+  local character = vim.str_utfindex(line, client.offset_encoding or 'utf-16', col, false)
+  return { textDocument = { uri = vim.uri_from_bufnr(buf) }, position = { line = row, character = character } }
+end
+
+local function hover_text(result)
+  if type(result) ~= 'table' then
+    return ''
+  end
+  local c = result.contents
+  if type(c) == 'string' then
+    return c
+  end
+  if c.value then
+    return c.value
+  end
+  local parts = {}
+  for _, p in ipairs(c) do
+    parts[#parts + 1] = type(p) == 'string' and p or p.value
+  end
+  return table.concat(parts, '\n')
+end
+
+local ok_start = check('server starts and attaches to app.py', function()
+  open('app.py')
+end)
+if not ok_start then
+  finish()
+end
+
+check('completion at version=" lists versions', function()
+  local buf = open('app.py')
+  local text = 'extra = load_prompt("prompts/task", version="")'
+  local last = vim.api.nvim_buf_line_count(buf)
+  vim.api.nvim_buf_set_lines(buf, last, last, false, { text })
+  local col = #'extra = load_prompt("prompts/task", version="'
+  local labels = {}
+  wait_for('completion items latest + v2.0.0/v1.0.0', 30000, function()
+    local result = request_sync(buf, 'textDocument/completion', position(buf, last, col), 5000)
+    local items = type(result) == 'table' and (result.items or result) or {}
+    labels = {}
+    for _, it in ipairs(items) do
+      labels[#labels + 1] = it.label
+    end
+    local flat = table.concat(labels, ' ')
+    return flat:find('latest', 1, true) and (flat:find('v2.0.0', 1, true) or flat:find('v1.0.0', 1, true))
+  end)
+  vim.cmd('silent! undo')
+end)
+
+check('hover on [steps](steps.md) shows a version table', function()
+  local buf = open('prompts/task_v2.md')
+  local row, col
+  for i, l in ipairs(vim.api.nvim_buf_get_lines(buf, 0, -1, false)) do
+    local s = l:find('(steps.md)', 1, true)
+    if s then
+      row, col = i - 1, s + 1
+      break
+    end
+  end
+  assert(row, 'no (steps.md) link in prompts/task_v2.md')
+  local text = ''
+  wait_for('a hover with v1.1.0 in a table', 30000, function()
+    text = hover_text(request_sync(buf, 'textDocument/hover', position(buf, row, col), 5000))
+    return text:find('v1.1.0', 1, true) and text:find('|', 1, true)
+  end)
+end)
+
+check(':PromptVersions fills the quickfix list', function()
+  open('prompts/task_v2.md')
+  vim.fn.setqflist({}, 'r', { title = '', items = {} })
+  vim.cmd('PromptVersions')
+  local names = {}
+  wait_for('quickfix entries for task_v1.md and task_v2.md', 15000, function()
+    names = {}
+    for _, item in ipairs(vim.fn.getqflist()) do
+      names[#names + 1] = vim.fs.basename(vim.api.nvim_buf_get_name(item.bufnr))
+    end
+    local flat = table.concat(names, ' ')
+    return flat:find('task_v1.md', 1, true) and flat:find('task_v2.md', 1, true)
+  end)
+  local title = vim.fn.getqflist({ title = 1 }).title
+  assert(title:find('task', 1, true), 'quickfix title does not name the prompt: ' .. title)
+  vim.cmd('cclose')
+end)
+
+check(':PromptNewVersion patch writes a new file', function()
+  open('prompts/task_v2.md')
+  vim.cmd('PromptNewVersion patch')
+  local created
+  wait_for('a new prompts/task_v*.md on disk', 20000, function()
+    for name in vim.fs.dir(ws .. '/prompts') do
+      if not initial[name] and name:match('^task_v[%d.]+%.md$') then
+        created = name
+        return true
+      end
+    end
+  end)
+  wait_for('prompts/' .. created .. ' to hold the copied content', 10000, function()
+    local f = io.open(ws .. '/prompts/' .. created)
+    local content = f and f:read('*a') or ''
+    if f then
+      f:close()
+    end
+    return content:find('{{product}}', 1, true)
+  end)
+  io.stdout:write('[nvim] created prompts/' .. created .. '\n')
+end)
+
+vim.fn.delete(ws, 'rf')
+finish()
