@@ -82,7 +82,7 @@ impl NamingScheme {
             None => VersionPattern::standard(&config.delimiters),
         };
         let loose = (!pattern.is_custom()).then(|| {
-            regex::RegexBuilder::new(r"[_.\-]v(\d+(?:\.\d+)*)|[_.\-]v$")
+            regex::RegexBuilder::new(r"[_.\-]v([0-9]+(?:\.[0-9]+)*)|[_.\-]v$")
                 .case_insensitive(true)
                 .build()
                 .expect("loose pattern compiles")

@@ -50,10 +50,13 @@ const PYTHON_ONLY: &[(&str, &str)] = &[
 
 impl VersionPattern {
     /// The standard pattern for `delimiters` (V-2): `D v MAJOR[.MINOR[.PATCH]][-PRERELEASE]`.
+    /// Numbers are ASCII digits and the prerelease is ASCII `[A-Za-z0-9.-]`: matching is
+    /// case-insensitive, but Unicode case folding must not let `K` (Kelvin sign) or `ſ`
+    /// into a prerelease, nor `\d` accept digits that do not parse as a number.
     pub fn standard(delimiters: &[char]) -> VersionPattern {
         let class: String = delimiters.iter().map(|d| if *d == '-' { "\\-".to_string() } else { regex::escape(&d.to_string()) }).collect();
         let source = format!(
-            r"[{class}]v(?P<major>\d+)(?:\.(?P<minor>\d+)(?:\.(?P<patch>\d+))?)?(?:-(?P<prerelease>[A-Za-z0-9.\-]+))?"
+            r"[{class}]v(?P<major>[0-9]+)(?:\.(?P<minor>[0-9]+)(?:\.(?P<patch>[0-9]+))?)?(?:-(?P<prerelease>(?-i:[A-Za-z0-9.\-]+)))?"
         );
         let re = regex::RegexBuilder::new(&source).case_insensitive(true).build().expect("standard pattern compiles");
         VersionPattern { engine: Engine::Linear(re), source, custom: false }
