@@ -9,7 +9,7 @@ import {
 } from 'vscode-languageclient/node';
 import { getClient, log } from './extension';
 import { type PromptlsStatus, sameClassifiers, variantLabel } from './status';
-import { type Bump, CODE_ACTION_KINDS, PROMPT_EXTENSIONS, type PromptVersion, SERVER_COMMANDS } from './types';
+import { type Bump, CODE_ACTION_KINDS, PROMPT_EXTENSIONS, type PromptVersion, SERVER_COMMANDS, versionLabel } from './types';
 
 export function isPromptFile(uri: vscode.Uri | undefined): uri is vscode.Uri {
   if (!uri || uri.scheme !== 'file') {
@@ -91,10 +91,11 @@ function versionItem(v: PromptVersion, current?: PromptVersion): vscode.QuickPic
     tags.push('current');
   }
   const date = formatDate(v.created_at);
+  const title = v.title && v.title !== path.basename(v.path) ? v.title : undefined;
   return {
-    label: v.version,
+    label: versionLabel(v),
     description: [date, ...tags].filter((s) => s.length > 0).join(' · ') + variantLabel(v),
-    detail: v.title ? `${v.title} — ${v.id}` : v.id,
+    detail: title ? `${title} — ${v.id}` : v.id,
     version: v,
   };
 }
@@ -230,7 +231,7 @@ async function afterNewVersion(result: PromptVersion | null | undefined, what: s
   if (result.path) {
     await openFile(result.path);
   }
-  void vscode.window.showInformationMessage(`Promptls: ${what} ${result.id ?? result.path} (${result.version}).`);
+  void vscode.window.showInformationMessage(`Promptls: ${what} ${result.id ?? result.path} (${versionLabel(result)}).`);
 }
 
 async function createNewVersion(arg: unknown, bump?: Bump): Promise<void> {
@@ -270,7 +271,10 @@ async function revertToVersion(arg: unknown): Promise<void> {
   const uri = requirePromptFile(arg);
   const versions = await listVersions(uri);
   const current = findSelf(versions, uri);
-  const candidates = versions.filter((v) => !current || v.path !== current.path);
+  // Other versions of the same variant (reverting task_ru to a task_en version makes no sense).
+  const candidates = versions.filter(
+    (v) => v.version !== null && (!current || (v.path !== current.path && sameClassifiers(v, current))),
+  );
   if (candidates.length === 0) {
     void vscode.window.showInformationMessage(`Promptls: ${path.basename(uri.fsPath)} has no other version to revert to.`);
     return;
@@ -292,7 +296,7 @@ async function revertToVersion(arg: unknown): Promise<void> {
     uri: uri.toString(),
     version: choice.version.version,
   });
-  await afterNewVersion(result, `reverted to ${choice.version.version} as`);
+  await afterNewVersion(result, `reverted to ${versionLabel(choice.version)} as`);
 }
 
 /** The version just older than `current` in the same variant (the list is newest first). */
@@ -312,7 +316,7 @@ async function compareWithPrevious(arg: unknown): Promise<void> {
   const previous = previousVersion(versions, current);
   if (!previous) {
     void vscode.window.showInformationMessage(
-      `Promptls: ${current.version} is the first version of ${current.prompt_id}${variantLabel(current)}.`,
+      `Promptls: ${versionLabel(current)} is the first version of ${current.prompt_id}${variantLabel(current)}.`,
     );
     return;
   }
@@ -320,7 +324,7 @@ async function compareWithPrevious(arg: unknown): Promise<void> {
     'vscode.diff',
     vscode.Uri.file(previous.path),
     uri,
-    `${current.prompt_id}: ${previous.version} ↔ ${current.version}`,
+    `${current.prompt_id}: ${versionLabel(previous)} ↔ ${versionLabel(current)}`,
   );
 }
 
@@ -397,7 +401,11 @@ export class VersionTracker implements vscode.Disposable {
       }
       const current = findSelf(versions, uri);
       this.status.setVersion(current, versions);
-      await vscode.commands.executeCommand('setContext', 'promptls.isVersionedPrompt', current !== undefined);
+      await vscode.commands.executeCommand(
+        'setContext',
+        'promptls.isVersionedPrompt',
+        current !== undefined && current.version !== null,
+      );
     } catch (err) {
       if (gen === this.generation) {
         this.status.setVersion(undefined);

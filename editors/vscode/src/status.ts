@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { PromptVersion } from './types';
+import { type PromptVersion, versionLabel } from './types';
 
 export type ServerState = 'starting' | 'running' | 'stopped' | 'missing';
 
@@ -103,15 +103,15 @@ export class PromptlsStatus implements vscode.Disposable {
       } else if (current.prerelease) {
         suffix = ' · prerelease';
       } else if (newest && newest.version !== current.version) {
-        suffix = ` · newest ${newest.version}`;
+        suffix = ` · newest ${versionLabel(newest)}`;
       }
-      item.text = `$(versions) ${current.version}${suffix}`;
+      item.text = `$(versions) ${versionLabel(current)}${suffix}`;
       const count = sameVariant.length || all.length;
       const lines = [
-        `**${current.prompt_id}** ${current.version}${current.latest ? ' (latest release)' : ''}`,
+        `**${current.prompt_id}** ${versionLabel(current)}${current.latest ? ' (latest release)' : ''}`,
         `${count} version${count === 1 ? '' : 's'}${variantLabel(current)}`,
       ];
-      if (current.title) {
+      if (current.title && !current.path.endsWith(current.title)) {
         lines.push(`_${current.title}_`);
       }
       lines.push('', 'Click to show all versions.');

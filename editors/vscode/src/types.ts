@@ -5,13 +5,14 @@ export interface PromptVersion {
   id: string;
   /** The prompt the file belongs to, e.g. `prompts/task`. */
   prompt_id: string;
+  /** Front matter `title` (the server falls back to the file name). */
   title?: string | null;
   description?: string | null;
   content?: string | null;
   /** Modified time of the file, RFC 3339. */
   created_at?: string | null;
-  /** Normalized version, e.g. `v2.1.0` or `v3.0.0-alpha`. */
-  version: string;
+  /** Normalized version, e.g. `v2.1.0` or `v3.0.0-alpha`; null for an unversioned file. */
+  version: string | null;
   /** 1-based rank of the version in its variant. */
   version_number?: number;
   prerelease?: string | null;
@@ -55,3 +56,7 @@ export const CODE_ACTION_KINDS = {
   createVersion: 'refactor.promptls.createVersion',
   revertVersion: 'refactor.promptls.revertVersion',
 } as const;
+
+export function versionLabel(v: PromptVersion): string {
+  return v.version ?? '(unversioned)';
+}

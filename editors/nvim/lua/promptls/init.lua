@@ -200,6 +200,14 @@ local function same_variant(a, b)
   return classifiers_text(a) == classifiers_text(b)
 end
 
+local function str(x)
+  return type(x) == 'string' and x or nil
+end
+
+local function version_label(v)
+  return str(v.version) or '(unversioned)'
+end
+
 local function version_line(v)
   local tags = {}
   if v.latest then
@@ -213,8 +221,11 @@ local function version_line(v)
     tags[#tags + 1] = cls
   end
   local date = type(v.created_at) == 'string' and v.created_at:gsub('T', ' '):sub(1, 16) or ''
-  local title = type(v.title) == 'string' and ('  ' .. v.title) or ''
-  return ('%-14s %-16s %s%s'):format(v.version, date, #tags > 0 and ('[' .. table.concat(tags, ' ') .. ']') or '', title)
+  local title = ''
+  if str(v.title) and v.title ~= vim.fs.basename(str(v.path) or '') then
+    title = '  ' .. v.title
+  end
+  return ('%-14s %-16s %s%s'):format(version_label(v), date, #tags > 0 and ('[' .. table.concat(tags, ' ') .. ']') or '', title)
 end
 
 --- The target of a versions request: `{prompt = ARG}` or `{uri = current buffer}`.
@@ -274,7 +285,7 @@ function M.show_versions(arg, view)
     if #versions == 0 then
       return notify('no versions found', vim.log.levels.WARN)
     end
-    local title = 'Versions of ' .. (versions[1].prompt_id or arg or '?')
+    local title = 'Versions of ' .. (str(versions[1].prompt_id) or arg or '?')
     view = view or M.config.versions_view
     if view == 'float' then
       local lines = {}
@@ -306,7 +317,7 @@ local function save_and_open(result, what)
   if M.config.open_new_version then
     vim.cmd.edit(vim.fn.fnameescape(result.path))
   end
-  notify(('%s %s (%s)'):format(what, result.id or result.path, result.version or '?'))
+  notify(('%s %s (%s)'):format(what, str(result.id) or result.path, version_label(result)))
 end
 
 local valid_bumps = { major = true, minor = true, patch = true, prerelease = true }
@@ -404,8 +415,15 @@ function M.revert(version)
   end
   local current = vim.fs.normalize(vim.api.nvim_buf_get_name(bufnr))
   M.list_versions(nil, function(versions)
+    local self
+    for _, v in ipairs(versions) do
+      if vim.fs.normalize(v.path) == current then
+        self = v
+      end
+    end
+    -- Other versions of the same variant.
     local others = vim.tbl_filter(function(v)
-      return vim.fs.normalize(v.path) ~= current
+      return str(v.version) ~= nil and vim.fs.normalize(v.path) ~= current and (self == nil or same_variant(v, self))
     end, versions)
     if #others == 0 then
       return notify('no other version to revert to', vim.log.levels.WARN)
@@ -443,7 +461,7 @@ function M.diff_previous()
         found = true
       end
     end
-    notify(self.version .. ' is the first version of ' .. (self.prompt_id or '?'))
+    notify(version_label(self) .. ' is the first version of ' .. (str(self.prompt_id) or '?'))
   end, bufnr)
 end
 

@@ -502,6 +502,43 @@ async function main() {
     await sleep(1000);
     await shot('new-version');
   });
+
+  // --- revert ------------------------------------------------------------------------------------
+  await check('Promptls: Revert to Version… creates a new version with the old content', async () => {
+    const before = new Set(fs.readdirSync(path.join(ws, 'prompts')));
+    await openFile('prompts/task_v2.md');
+    await runCommand('Promptls: Revert to Version…');
+    let rows = [];
+    await waitFor(
+      'v1.0.0 in the revert quick pick',
+      async () => {
+        rows = await quickInputRows();
+        return rows.some((r) => r.includes('v1.0.0'));
+      },
+      20000,
+    ).catch((err) => {
+      throw new Error(`${err.message}; rows: ${JSON.stringify(rows)}`);
+    });
+    await page.locator('.quick-input-widget .quick-input-box input').fill('v1.0.0');
+    await sleep(300);
+    await shot('revert-pick');
+    await page.keyboard.press('Enter');
+    const created = await waitFor(
+      'a new prompts/task_v*.md on disk',
+      async () => fs.readdirSync(path.join(ws, 'prompts')).find((f) => /^task_v[\d.]+\.md$/.test(f) && !before.has(f)),
+      30000,
+    );
+    // task_v1.md's body (task_v2.md added {{tone}}); front matter may be rewritten.
+    await waitFor(
+      `prompts/${created} to hold task_v1.md's content`,
+      async () => {
+        const text = fs.readFileSync(path.join(ws, 'prompts', created), 'utf8');
+        return text.includes('Write a short answer for {{audience}}.') && !text.includes('{{tone}}');
+      },
+      15000,
+    );
+    console.log(`[e2e] reverted as prompts/${created}`);
+  });
 }
 
 let exitCode = 0;
