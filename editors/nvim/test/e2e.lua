@@ -230,5 +230,33 @@ check(':PromptNewVersion patch writes a new file', function()
   io.stdout:write('[nvim] created prompts/' .. created .. '\n')
 end)
 
+check(':PromptRevert v1.0.0 writes a new version with the old content', function()
+  local before = {}
+  for name in vim.fs.dir(ws .. '/prompts') do
+    before[name] = true
+  end
+  open('prompts/task_v2.md')
+  vim.cmd('PromptRevert v1.0.0')
+  local created
+  wait_for('a new prompts/task_v*.md on disk', 20000, function()
+    for name in vim.fs.dir(ws .. '/prompts') do
+      if not before[name] and name:match('^task_v[%d.]+%.md$') then
+        created = name
+        return true
+      end
+    end
+  end)
+  -- task_v1.md's body (task_v2.md added {{tone}}); front matter may be rewritten.
+  wait_for('prompts/' .. created .. " to hold task_v1.md's content", 10000, function()
+    local f = io.open(ws .. '/prompts/' .. created)
+    local content = f and f:read('*a') or ''
+    if f then
+      f:close()
+    end
+    return content:find('Write a short answer for {{audience}}.', 1, true) and not content:find('{{tone}}', 1, true)
+  end)
+  io.stdout:write('[nvim] reverted as prompts/' .. created .. '\n')
+end)
+
 vim.fn.delete(ws, 'rf')
 finish()

@@ -7,6 +7,7 @@ import {
   type FeatureState,
   LanguageClient,
   type LanguageClientOptions,
+  RevealOutputChannelOn,
   type ServerOptions,
   type StaticFeature,
   State,
@@ -137,7 +138,7 @@ function clientOptions(): LanguageClientOptions {
     initializationOptions: readSettings(),
     outputChannel: output,
     traceOutputChannel: traceOutput,
-    revealOutputChannelOn: 4 /* RevealOutputChannelOn.Never */,
+    revealOutputChannelOn: RevealOutputChannelOn.Never,
     markdown: { isTrusted: false, supportHtml: false },
     middleware: {
       workspace: {
