@@ -340,6 +340,7 @@ async function main() {
       .waitFor({ state: 'visible', timeout: 20000 })
       .then(() => true)
       .catch(() => false);
+    console.log(`[e2e] trust dialog ${appeared ? 'shown: trusting the folder' : 'not shown'}`);
     if (appeared) {
       await trust.click();
       await trust.waitFor({ state: 'hidden', timeout: 10000 });
