@@ -1,6 +1,8 @@
 //! Analysis over the index and file contents: front matter, template variables, the
 //! Prompt Versions model of seed 000 (I-2). Pure functions plus bounded, lazy reads.
 
+pub mod completion;
+pub mod hover;
 mod refs;
 mod variables;
 

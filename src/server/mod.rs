@@ -1,6 +1,255 @@
-//! The language server (I-1): a thin face over the core, one file per LSP feature.
+//! The language server (I-1): a thin face over the core. One file per LSP feature;
+//! handlers load an index snapshot (never waiting for a writer), run a core function under
+//! a panic guard (a panic answers that request with an error, Q-2), and convert positions.
+
+mod code_action;
+mod code_lens;
+mod commands;
+mod completion;
+mod definition;
+mod diagnostics;
+mod document_link;
+mod hover;
+mod indexing;
+mod inlay_hint;
+mod references;
+pub mod state;
+mod symbols;
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+
+use self::state::{Document, State, uri_path};
+use crate::text::{LineIndex, PositionEncoding};
+
+/// The command names of I-2.
+pub const COMMANDS: &[&str] = &[
+    "promptls.listVersions",
+    "promptls.getVersion",
+    "promptls.createVersion",
+    "promptls.revertVersion",
+    "promptls.diffVersions",
+    "promptls.reindex",
+];
+
+/// The server.
+pub struct Backend {
+    client: Client,
+    state: Arc<State>,
+    watcher: std::sync::Mutex<Option<notify::RecommendedWatcher>>,
+}
+
+/// Runs `f`, turning a panic into an error response for this request (Q-2).
+pub(crate) fn guard<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
+    std::panic::catch_unwind(AssertUnwindSafe(f)).map_err(|_| {
+        tracing::error!(request = what, "request handler panicked");
+        let mut e = Error::internal_error();
+        e.message = format!("promptls: {what} failed internally; the server goes on").into();
+        e
+    })
+}
 
 /// Runs the server on stdin/stdout until `exit`.
 pub fn run_stdio() {
-    eprintln!("promptls: the language server is not available in this build");
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
+    rt.block_on(async {
+        let (service, socket) = LspService::build(|client| Backend { client, state: Arc::new(State::new()), watcher: Default::default() }).finish();
+        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).serve(service).await;
+    });
+}
+
+impl Backend {
+    fn snapshot_doc(&self, uri: &Uri) -> Option<(std::path::PathBuf, String)> {
+        let path = uri_path(uri)?;
+        let text = self.state.text(&path)?;
+        Some((path, text))
+    }
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let offered = params
+            .capabilities
+            .general
+            .as_ref()
+            .and_then(|g| g.position_encodings.as_ref())
+            .is_some_and(|e| e.contains(&PositionEncodingKind::UTF8));
+        let enc = if offered { PositionEncoding::Utf8 } else { PositionEncoding::Utf16 };
+        *self.state.encoding.write().unwrap() = enc;
+        indexing::configure(&self.state, &params);
+        let dynamic_watch = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|d| d.dynamic_registration)
+            .unwrap_or(false);
+        indexing::set_dynamic_watch(dynamic_watch);
+        Ok(InitializeResult {
+            server_info: Some(ServerInfo { name: "promptls".into(), version: Some(env!("CARGO_PKG_VERSION").into()) }),
+            offset_encoding: None,
+            capabilities: ServerCapabilities {
+                position_encoding: Some(if offered { PositionEncodingKind::UTF8 } else { PositionEncodingKind::UTF16 }),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
+                    open_close: Some(true),
+                    change: Some(TextDocumentSyncKind::INCREMENTAL),
+                    save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                    ..Default::default()
+                })),
+                completion_provider: Some(CompletionOptions {
+                    trigger_characters: Some(["/", "\"", "'", "_", "-", ".", "@", "="].iter().map(|s| s.to_string()).collect()),
+                    ..Default::default()
+                }),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                definition_provider: Some(OneOf::Left(true)),
+                references_provider: Some(OneOf::Left(true)),
+                document_link_provider: Some(DocumentLinkOptions { resolve_provider: Some(false), work_done_progress_options: Default::default() }),
+                inlay_hint_provider: Some(OneOf::Left(true)),
+                code_lens_provider: Some(CodeLensOptions { resolve_provider: Some(false) }),
+                code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+                    code_action_kinds: Some(vec![
+                        CodeActionKind::QUICKFIX,
+                        CodeActionKind::new(code_action::KIND_CREATE),
+                        CodeActionKind::new(code_action::KIND_REVERT),
+                        CodeActionKind::REFACTOR_REWRITE,
+                    ]),
+                    ..Default::default()
+                })),
+                execute_command_provider: Some(ExecuteCommandOptions { commands: COMMANDS.iter().map(|s| s.to_string()).collect(), ..Default::default() }),
+                workspace_symbol_provider: Some(OneOf::Left(true)),
+                workspace: Some(WorkspaceServerCapabilities {
+                    workspace_folders: Some(WorkspaceFoldersServerCapabilities { supported: Some(true), change_notifications: Some(OneOf::Left(true)) }),
+                    file_operations: None,
+                }),
+                ..Default::default()
+            },
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        indexing::initial_index(&self.client, &self.state, &self.watcher).await;
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        // Drop the notify watcher so no thread outlives the server (I-1).
+        self.watcher.lock().unwrap().take();
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let Some(path) = uri_path(&params.text_document.uri) else { return };
+        let text = params.text_document.text;
+        self.state.documents.write().unwrap().insert(
+            path.clone(),
+            Document { lines: LineIndex::new(&text), text, version: params.text_document.version, modified: false },
+        );
+        diagnostics::publish(&self.client, &self.state, vec![path]).await;
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let Some(path) = uri_path(&params.text_document.uri) else { return };
+        let enc = self.state.enc();
+        {
+            let mut docs = self.state.documents.write().unwrap();
+            let Some(doc) = docs.get_mut(&path) else { return };
+            for change in params.content_changes {
+                match change.range {
+                    Some(range) => {
+                        let conv = state::Conv { text: &doc.text, lines: doc.lines.clone(), enc };
+                        let (a, b) = (conv.offset(range.start), conv.offset(range.end));
+                        let (a, b) = (a.min(b), a.max(b));
+                        doc.text.replace_range(a..b, &change.text);
+                    }
+                    None => doc.text = change.text,
+                }
+                doc.lines = LineIndex::new(&doc.text);
+            }
+            doc.version = params.text_document.version;
+            doc.modified = true;
+        }
+        diagnostics::publish(&self.client, &self.state, vec![path]).await;
+    }
+
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        let Some(path) = uri_path(&params.text_document.uri) else { return };
+        if let Some(doc) = self.state.documents.write().unwrap().get_mut(&path) {
+            doc.modified = false;
+        }
+        indexing::refresh(&self.client, &self.state, vec![path]).await;
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let Some(path) = uri_path(&params.text_document.uri) else { return };
+        self.state.documents.write().unwrap().remove(&path);
+        diagnostics::publish(&self.client, &self.state, vec![path]).await;
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        let paths = params.changes.iter().filter_map(|c| uri_path(&c.uri)).collect();
+        indexing::refresh(&self.client, &self.state, paths).await;
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        indexing::apply_settings(&self.state, &params.settings);
+        indexing::reindex(&self.client, &self.state).await;
+    }
+
+    async fn did_change_workspace_folders(&self, _: DidChangeWorkspaceFoldersParams) {
+        if let Ok(Some(folders)) = self.client.workspace_folders().await {
+            indexing::set_roots(&self.state, folders.iter().filter_map(|f| uri_path(&f.uri)).collect());
+        }
+        indexing::reindex(&self.client, &self.state).await;
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let Some((path, text)) = self.snapshot_doc(&params.text_document_position.text_document.uri) else { return Ok(None) };
+        guard("completion", || completion::completion(&self.state, &path, &text, params.text_document_position.position))
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let Some((path, text)) = self.snapshot_doc(&params.text_document_position_params.text_document.uri) else { return Ok(None) };
+        guard("hover", || hover::hover(&self.state, &path, &text, params.text_document_position_params.position))
+    }
+
+    async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
+        let Some((path, text)) = self.snapshot_doc(&params.text_document_position_params.text_document.uri) else { return Ok(None) };
+        guard("definition", || definition::definition(&self.state, &path, &text, params.text_document_position_params.position))
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        let Some(path) = uri_path(&params.text_document_position.text_document.uri) else { return Ok(None) };
+        guard("references", || references::references(&self.state, &path))
+    }
+
+    async fn document_link(&self, params: DocumentLinkParams) -> Result<Option<Vec<DocumentLink>>> {
+        let Some((path, text)) = self.snapshot_doc(&params.text_document.uri) else { return Ok(None) };
+        guard("documentLink", || document_link::links(&self.state, &path, &text))
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        let Some((path, text)) = self.snapshot_doc(&params.text_document.uri) else { return Ok(None) };
+        guard("inlayHint", || inlay_hint::hints(&self.state, &path, &text, params.range))
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        let Some(path) = uri_path(&params.text_document.uri) else { return Ok(None) };
+        guard("codeLens", || code_lens::lenses(&self.state, &path))
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let Some((path, text)) = self.snapshot_doc(&params.text_document.uri) else { return Ok(None) };
+        guard("codeAction", || code_action::actions(&self.state, &path, &text, &params))
+    }
+
+    async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>> {
+        guard("workspaceSymbol", || symbols::symbols(&self.state, &params.query))
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        commands::execute(&self.client, &self.state, params).await
+    }
 }

@@ -1,0 +1,399 @@
+//! Completion (R-4): what the cursor is in, and what is offered. Pure over the index and
+//! the buffer's text; the server only converts ranges.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use super::refs::{ResolvedRef, file_references, project_root};
+use crate::config::VERSIONING_KEYS;
+use crate::index::{Folder, Index, normalize};
+use crate::references::{RefKind, Reference};
+use crate::versioning::Version;
+
+/// What kind of thing a completion offers (the server maps it to LSP kinds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum CandidateKind {
+    /// A folder.
+    Folder,
+    /// A prompt (unpinned name).
+    Prompt,
+    /// A pinned file.
+    File,
+    /// A version or `latest`.
+    Version,
+    /// A classifier name or config key.
+    Key,
+    /// A classifier value or config value.
+    Value,
+}
+
+/// One completion candidate.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Candidate {
+    /// What the list shows.
+    pub label: String,
+    /// The short detail (latest version, variants, …).
+    pub detail: Option<String>,
+    /// Its kind.
+    pub kind: CandidateKind,
+    /// Sort key (the list's order as offered).
+    pub sort_text: String,
+    /// The text that replaces [`Candidate::replace`].
+    pub new_text: String,
+    /// Byte range replaced: exactly the literal's content (R-4).
+    pub replace: Range<usize>,
+    /// Whether the client should preselect it.
+    pub preselect: bool,
+}
+
+fn candidate(label: String, detail: Option<String>, kind: CandidateKind, n: usize, new_text: String, replace: Range<usize>) -> Candidate {
+    Candidate { label, detail, kind, sort_text: format!("{n:04}"), new_text, replace, preselect: false }
+}
+
+/// Completion at byte `offset` of `file` whose buffer is `text`.
+pub fn complete(index: &Index, file: &Path, text: &str, offset: usize) -> Vec<Candidate> {
+    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if name == "promptic.toml" || name == "pyproject.toml" {
+        return complete_config(text, offset);
+    }
+    let offset = offset.min(text.len());
+    let (_, refs) = file_references(index, file, text);
+    if let Some(c) = complete_in_refs(index, file, &refs, offset) {
+        return c;
+    }
+    // A literal still being typed (`version="` with no closing quote): close it for the
+    // parser and try again. The insertion is after the cursor, so ranges before it hold.
+    if name.ends_with(".py") {
+        for fix in ["\"", "'", "\")", "')", "\"})", "'})", "\"}", "'}"] {
+            let mut patched = String::with_capacity(text.len() + fix.len());
+            patched.push_str(&text[..offset]);
+            patched.push_str(fix);
+            patched.push_str(&text[offset..]);
+            let (_, refs) = file_references(index, file, &patched);
+            if let Some(mut c) = complete_in_refs(index, file, &refs, offset) {
+                for item in &mut c {
+                    item.replace.end = item.replace.end.min(offset);
+                }
+                return c;
+            }
+        }
+    }
+    Vec::new()
+}
+
+fn within(range: &Range<usize>, offset: usize) -> bool {
+    range.start <= offset && offset <= range.end
+}
+
+fn complete_in_refs(index: &Index, file: &Path, refs: &[ResolvedRef], offset: usize) -> Option<Vec<Candidate>> {
+    for rr in refs {
+        let r = &rr.reference;
+        if within(&r.target.range, offset) {
+            let base = match r.kind {
+                RefKind::PythonCall { .. } => project_root(index, file),
+                RefKind::HierarchicalKey => rr.target.parent().map(Path::to_path_buf).unwrap_or_default(),
+                _ if r.target.value.starts_with('/') => index.root_of(file).map(Path::to_path_buf).unwrap_or_default(),
+                _ => file.parent().map(Path::to_path_buf).unwrap_or_default(),
+            };
+            let base = if r.kind == RefKind::HierarchicalKey {
+                // The key is relative to the root prompt's folder: recompute from the key itself.
+                let depth = r.target.value.matches('/').count();
+                let mut b = rr.target.clone();
+                for _ in 0..=depth {
+                    b.pop();
+                }
+                b
+            } else {
+                base
+            };
+            let typed = &r.target.value[..(offset - r.target.range.start).min(r.target.value.len())];
+            let python = matches!(r.kind, RefKind::PythonCall { .. } | RefKind::HierarchicalKey);
+            return Some(complete_path(index, &base, typed, r.target.range.clone(), python));
+        }
+        if let Some(v) = &r.version
+            && within(&v.range, offset)
+        {
+            return Some(complete_versions(rr, v.range.clone()));
+        }
+        if let Some(h) = &r.hierarchical {
+            for (k, v) in h {
+                if within(&v.range, offset) && k.value == "root" {
+                    return Some(complete_versions(rr, v.range.clone()));
+                }
+            }
+        }
+        if r.kind == RefKind::HierarchicalKey {
+            continue;
+        }
+        if let Some(c) = &r.classifier {
+            for (k, v) in c {
+                if within(&k.range, offset) {
+                    let names = rr.settings.versioning.classifiers.keys();
+                    return Some(
+                        names
+                            .enumerate()
+                            .map(|(i, n)| candidate(n.clone(), Some("classifier".into()), CandidateKind::Key, i, n.clone(), k.range.clone()))
+                            .collect(),
+                    );
+                }
+                if within(&v.range, offset) {
+                    return Some(complete_classifier_values(index, rr, &k.value, v.range.clone()));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The files a reference's target could pick from (its prompt's, or the folder's).
+fn target_files(index: &Index, rr: &ResolvedRef) -> Option<(std::sync::Arc<Folder>, Vec<usize>)> {
+    let folder_path = if rr.target.is_dir() { rr.target.clone() } else { rr.target.parent()?.to_path_buf() };
+    let folder = index.folder_under(&folder_path, &rr.settings);
+    if rr.target.is_dir() {
+        let all = (0..folder.files.len()).collect();
+        return Some((folder, all));
+    }
+    let name = rr.target.file_name()?.to_str()?;
+    let base = match folder.scheme.parse(name) {
+        Some(p) => p.base.to_string(),
+        None => folder.scheme.split_classifiers(name).0.to_string(),
+    };
+    let prompt = folder.prompt(&base)?;
+    let files = prompt.files.iter().map(|&i| i as usize).collect();
+    Some((folder, files))
+}
+
+fn complete_versions(rr: &ResolvedRef, replace: Range<usize>) -> Vec<Candidate> {
+    let mut out = vec![
+        candidate("latest".into(), Some("newest release".into()), CandidateKind::Version, 0, "latest".into(), replace.clone()),
+        candidate("latest-prerelease".into(), Some("newest prerelease".into()), CandidateKind::Version, 1, "latest-prerelease".into(), replace.clone()),
+    ];
+    let index_like = |f: &Folder, files: &[usize]| -> Vec<(Version, Vec<String>)> {
+        let mut versions: Vec<(Version, Vec<String>)> = Vec::new();
+        for &i in files {
+            let file = &f.files[i];
+            let Some(v) = &file.parsed.version else { continue };
+            let label = f.scheme.variant_label(&file.parsed.variant);
+            match versions.iter_mut().find(|(x, _)| x == v) {
+                Some((_, labels)) => labels.push(label),
+                None => versions.push((v.clone(), vec![label])),
+            }
+        }
+        versions.sort_by(|a, b| b.0.cmp(&a.0));
+        versions
+    };
+    // The index is not at hand here: reuse the folder the resolution saw, or re-read it.
+    let folder_and_files = match &rr.result {
+        Ok(res) => {
+            let f = res.folder.clone();
+            let base = res.prompt_file().parsed.base.clone();
+            let files: Vec<usize> = match res.kind {
+                crate::index::TargetKind::Directory { .. } => (0..f.files.len()).collect(),
+                _ => f.prompt(&base).map(|p| p.files.iter().map(|&i| i as usize).collect()).unwrap_or_default(),
+            };
+            Some((f, files))
+        }
+        Err(_) => None,
+    };
+    let Some((folder, files)) = folder_and_files.or_else(|| fallback_files(rr)) else { return out };
+    let versions = index_like(&folder, &files);
+    let newest_release = versions.iter().find(|(v, _)| !v.is_prerelease()).map(|(v, _)| v.clone());
+    for (i, (v, labels)) in versions.iter().enumerate() {
+        let mut detail = Vec::new();
+        if Some(v) == newest_release.as_ref() {
+            detail.push("latest".to_string());
+        }
+        if v.is_prerelease() {
+            detail.push("prerelease".to_string());
+        }
+        let labels: Vec<&String> = labels.iter().filter(|l| !l.is_empty()).collect();
+        if !labels.is_empty() {
+            detail.push(labels.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "));
+        }
+        let text = v.to_string();
+        let mut c = candidate(text.clone(), (!detail.is_empty()).then(|| detail.join(" · ")), CandidateKind::Version, i + 2, text, replace.clone());
+        c.preselect = Some(v) == newest_release.as_ref();
+        out.push(c);
+    }
+    out
+}
+
+fn fallback_files(rr: &ResolvedRef) -> Option<(std::sync::Arc<Folder>, Vec<usize>)> {
+    // Resolution failed (e.g. `version="v9"`): list the prompt's files from disk.
+    let dir = if rr.target.is_dir() { rr.target.clone() } else { rr.target.parent()?.to_path_buf() };
+    let names = crate::index::walk(&dir, Some(1), 1).files.remove(&dir).unwrap_or_default();
+    let scheme = std::sync::Arc::new(crate::versioning::NamingScheme::new(rr.settings.versioning.clone()).ok()?);
+    let folder = std::sync::Arc::new(crate::index::build_folder(&dir, &names, &rr.settings, &scheme)?);
+    if rr.target.is_dir() {
+        let all = (0..folder.files.len()).collect();
+        return Some((folder, all));
+    }
+    let name = rr.target.file_name()?.to_str()?;
+    let base = match folder.scheme.parse(name) {
+        Some(p) => p.base.to_string(),
+        None => folder.scheme.split_classifiers(name).0.to_string(),
+    };
+    let files = folder.prompt(&base)?.files.iter().map(|&i| i as usize).collect();
+    Some((folder, files))
+}
+
+fn complete_classifier_values(index: &Index, rr: &ResolvedRef, key: &str, replace: Range<usize>) -> Vec<Candidate> {
+    let Some(decl) = rr.settings.versioning.classifiers.get(key) else { return Vec::new() };
+    let Some((folder, files)) = target_files(index, rr).or_else(|| fallback_files(rr)) else { return Vec::new() };
+    let Some(ci) = folder.scheme.classifier_names().iter().position(|n| n == key) else { return Vec::new() };
+    let mut out = Vec::new();
+    for (n, value) in decl.values.iter().enumerate() {
+        let newest = files
+            .iter()
+            .map(|&i| &folder.files[i])
+            .filter(|f| folder.scheme.value_name(ci, f.parsed.variant[ci]).eq_ignore_ascii_case(value))
+            .filter_map(|f| f.parsed.version.as_ref())
+            .max();
+        let exists = files.iter().any(|&i| folder.scheme.value_name(ci, folder.files[i].parsed.variant[ci]).eq_ignore_ascii_case(value));
+        if !exists {
+            continue;
+        }
+        let mut detail = Vec::new();
+        if value.eq_ignore_ascii_case(&decl.default) {
+            detail.push("default".to_string());
+        }
+        if let Some(v) = newest {
+            detail.push(format!("newest {v}"));
+        }
+        let mut c = candidate(value.clone(), Some(detail.join(" · ")), CandidateKind::Value, n, value.clone(), replace.clone());
+        c.preselect = value.eq_ignore_ascii_case(&decl.default);
+        out.push(c);
+    }
+    out
+}
+
+/// Path completion relative to `base`: folders, prompts (unpinned), pinned files; prompts
+/// first, each with its latest version as detail (R-4).
+fn complete_path(index: &Index, base: &Path, typed: &str, replace: Range<usize>, python: bool) -> Vec<Candidate> {
+    let (dir_part, _) = match typed.rfind('/') {
+        Some(i) => (&typed[..=i], &typed[i + 1..]),
+        None => ("", typed),
+    };
+    let dir: PathBuf = normalize(&base.join(dir_part));
+    let mut out = Vec::new();
+    let mut n = 0;
+    if let Some(folder) = index.folder(&dir) {
+        for prompt in &folder.prompts {
+            let files: Vec<_> = folder.prompt_files(prompt).collect();
+            let newest = files.iter().find(|f| f.parsed.version.as_ref().is_some_and(|v| !v.is_prerelease()));
+            let ext = files.first().map(|f| f.parsed.ext.to_string()).unwrap_or_default();
+            let label = if python { prompt.base.to_string() } else { format!("{}.{ext}", prompt.base) };
+            let detail = match newest.and_then(|f| f.parsed.version.as_ref()) {
+                Some(v) => format!("prompt · latest {v} · {} files", files.len()),
+                None => format!("prompt · {} files", files.len()),
+            };
+            out.push(candidate(label.clone(), Some(detail), CandidateKind::Prompt, n, format!("{dir_part}{label}"), replace.clone()));
+            n += 1;
+        }
+        for file in &folder.files {
+            if file.parsed.version.is_none() {
+                continue;
+            }
+            let label = file.name.to_string();
+            let mut detail = vec![format!("pinned {}", file.parsed.version.as_ref().unwrap())];
+            let variant = folder.scheme.variant_label(&file.parsed.variant);
+            if !variant.is_empty() {
+                detail.push(variant);
+            }
+            out.push(candidate(label.clone(), Some(detail.join(" · ")), CandidateKind::File, 1000 + n, format!("{dir_part}{label}"), replace.clone()));
+            n += 1;
+        }
+    }
+    for sub in index.subdirs(&dir) {
+        let Some(name) = sub.file_name().and_then(|n| n.to_str()) else { continue };
+        let label = format!("{name}/");
+        out.push(candidate(label.clone(), Some("folder".into()), CandidateKind::Folder, 2000 + n, format!("{dir_part}{label}"), replace.clone()));
+        n += 1;
+    }
+    out
+}
+
+/// Completion in `promptic.toml` / `pyproject.toml` (R-3): keys of `[versioning]` and
+/// their allowed values; a classifier's `default` offers its values.
+pub fn complete_config(text: &str, offset: usize) -> Vec<Candidate> {
+    let offset = offset.min(text.len());
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = &text[line_start..offset];
+    let section = text[..line_start]
+        .lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix('[').and_then(|l| l.strip_suffix(']')).map(|s| s.trim_matches(['[', ']']).to_string()))
+        .unwrap_or_default();
+    let in_versioning = section.ends_with("versioning") || section.contains("versioning.classifiers");
+    if !in_versioning {
+        return Vec::new();
+    }
+    if let Some((key, value)) = line.split_once('=') {
+        let key = key.trim();
+        let value = value.trim_start();
+        let quote = value.chars().next().filter(|c| *c == '"' || *c == '\'');
+        let content_start = offset - value.len() + quote.map_or(0, |_| 1);
+        let replace = content_start..offset;
+        let options: Vec<(String, &str)> = match key {
+            "delimiter" => vec![("_".into(), "underscore (default)"), (".".into(), "dot"), ("-".into(), "hyphen")],
+            "include_prerelease" => vec![("true".into(), "latest may pick prereleases"), ("false".into(), "latest picks releases (default)")],
+            "default" if section.contains("classifiers.") => {
+                let values = section_values(text, line_start);
+                return values
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| candidate(v.clone(), Some("classifier value".into()), CandidateKind::Value, i, v, replace.clone()))
+                    .collect();
+            }
+            _ => return Vec::new(),
+        };
+        return options
+            .into_iter()
+            .enumerate()
+            .map(|(i, (v, d))| candidate(v.clone(), Some(d.into()), CandidateKind::Value, i, v, replace.clone()))
+            .collect();
+    }
+    let typed_start = offset - line.trim_start().len();
+    if section.contains("classifiers.") {
+        return ["values", "default"]
+            .iter()
+            .enumerate()
+            .map(|(i, k)| candidate(k.to_string(), Some("classifier key".into()), CandidateKind::Key, i, k.to_string(), typed_start..offset))
+            .collect();
+    }
+    VERSIONING_KEYS
+        .iter()
+        .enumerate()
+        .map(|(i, k)| candidate(k.to_string(), Some(super::hover::config_key_doc(k).lines().next().unwrap_or("").into()), CandidateKind::Key, i, k.to_string(), typed_start..offset))
+        .collect()
+}
+
+fn section_values(text: &str, before: usize) -> Vec<String> {
+    let section_text = &text[..before];
+    let start = section_text.rfind('[').unwrap_or(0);
+    let rest = &text[start..];
+    let end = rest[1..].find("\n[").map_or(rest.len(), |i| i + 1);
+    let block = &rest[..end];
+    block
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("values").map(|v| v.trim_start_matches([' ', '=']).to_string()))
+        .map(|list| {
+            list.trim_matches(['[', ']', ' '])
+                .split(',')
+                .map(|v| v.trim().trim_matches(['"', '\'']).to_string())
+                .filter(|v| !v.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether `r` is a reference the cursor at `offset` is on (target, version or classifier).
+pub fn reference_at(refs: &[ResolvedRef], offset: usize) -> Option<&ResolvedRef> {
+    refs.iter().find(|rr| {
+        let r: &Reference = &rr.reference;
+        within(&r.target.range, offset)
+            || r.version.as_ref().is_some_and(|v| within(&v.range, offset))
+            || r.classifier.as_ref().is_some_and(|c| c.iter().any(|(k, v)| within(&k.range, offset) || within(&v.range, offset)))
+    })
+    .or_else(|| refs.iter().find(|rr| rr.reference.range.contains(&offset)))
+}

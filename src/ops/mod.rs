@@ -1,0 +1,365 @@
+//! Operation plans (pure planning, I-2, I-3): create a version, revert to one, diff two.
+//! A plan names the new file and its content; the faces write it (the server through the
+//! client's `workspace/applyEdit`, the CLI atomically) and never overwrite a file.
+
+use std::path::{Path, PathBuf};
+
+use crate::analysis::{VariableChange, compare_variables, front_matter, read_capped, variables};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::index::{Folder, Index, PromptFile};
+use crate::versioning::{Prerelease, Version};
+
+/// A version bump (seed 001's semver discipline).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Bump {
+    /// x.y.Z: wording only.
+    Patch,
+    /// x.Y.0: new variables.
+    Minor,
+    /// X.0.0: removed or renamed variables.
+    Major,
+    /// A prerelease of the recommended next version.
+    Prerelease,
+}
+
+impl Bump {
+    /// Parses `major|minor|patch|prerelease`.
+    pub fn parse(s: &str) -> Option<Bump> {
+        match s.to_ascii_lowercase().as_str() {
+            "major" => Some(Bump::Major),
+            "minor" => Some(Bump::Minor),
+            "patch" => Some(Bump::Patch),
+            "prerelease" | "pre" => Some(Bump::Prerelease),
+            _ => None,
+        }
+    }
+
+    /// The lower-case name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Bump::Major => "major",
+            Bump::Minor => "minor",
+            Bump::Patch => "patch",
+            Bump::Prerelease => "prerelease",
+        }
+    }
+
+    /// Applies the bump to `v` (prereleases are handled by the caller).
+    pub fn apply(&self, v: &Version) -> Version {
+        match self {
+            Bump::Major => Version::new(v.major + 1, 0, 0),
+            Bump::Minor => Version::new(v.major, v.minor + 1, 0),
+            Bump::Patch | Bump::Prerelease => {
+                if v.is_prerelease() { v.release() } else { Version::new(v.major, v.minor, v.patch + 1) }
+            }
+        }
+    }
+}
+
+/// Why an operation was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// The source is not a known prompt file.
+    #[error("`{0}` is not an indexed prompt file")]
+    NotAPrompt(String),
+    /// The source has no version to bump from.
+    #[error("`{0}` is unversioned: rename it with a version (e.g. _v1) before creating versions")]
+    Unversioned(String),
+    /// The new file exists already: nothing is overwritten.
+    #[error("`{0}` already exists; promptls never overwrites a file")]
+    Exists(String),
+    /// The new file would leave the prompt's workspace folder.
+    #[error("`{0}` is outside the workspace folder; promptls writes only inside it")]
+    OutsideWorkspace(String),
+    /// The requested version does not exist.
+    #[error("{0}")]
+    VersionNotFound(String),
+    /// The version pattern cannot spell the new version.
+    #[error("{0}")]
+    Unspellable(String),
+}
+
+/// A planned new file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Plan {
+    /// The new file (absolute; same folder as the source).
+    pub path: PathBuf,
+    /// Its content.
+    pub content: String,
+    /// The new version.
+    pub version: String,
+    /// Why, in words ("patch of v2.0.0", "revert to v1.0.0 as v2.0.1").
+    pub reason: String,
+}
+
+/// The bump the variable rule recommends (I-3) and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Recommendation {
+    /// The smallest bump the changes allow.
+    pub bump: Bump,
+    /// Why ("removes {{product}}: breaking").
+    pub reason: String,
+    /// The variable changes behind it.
+    pub change: VariableChange,
+}
+
+fn is_jinja(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".jinja") || lower.ends_with(".jinja2") || lower.ends_with(".j2")
+}
+
+/// The versioned file that `file` follows in its variant (the next older version).
+pub fn predecessor<'a>(folder: &'a Folder, file: &PromptFile) -> Option<&'a PromptFile> {
+    let v = file.parsed.version.as_ref()?;
+    let prompt = folder.prompt(&file.parsed.base)?;
+    folder
+        .prompt_files(prompt)
+        .filter(|f| f.parsed.variant == file.parsed.variant)
+        .filter(|f| f.parsed.version.as_ref().is_some_and(|o| o < v))
+        .max_by(|a, b| a.parsed.version.cmp(&b.parsed.version))
+}
+
+/// Recommends a bump for new content `text` of `file` (the buffer, or the file itself),
+/// compared with the version `file` follows (I-3's variable rule).
+pub fn recommend(folder: &Folder, file: &PromptFile, text: &str) -> Recommendation {
+    let jinja = is_jinja(&file.name);
+    let new_vars = variables(text, jinja);
+    let old_vars = predecessor(folder, file)
+        .and_then(|p| read_capped(&folder.path_of(p)))
+        .map(|t| variables(&t, jinja))
+        .unwrap_or_else(|| new_vars.clone());
+    let change = compare_variables(&old_vars, &new_vars);
+    let fmt = |vs: &[String]| vs.iter().map(|v| format!("{{{{{v}}}}}")).collect::<Vec<_>>().join(", ");
+    let (bump, reason) = if !change.removed.is_empty() {
+        (Bump::Major, format!("removes {}: breaking", fmt(&change.removed)))
+    } else if !change.added.is_empty() {
+        (Bump::Minor, format!("adds {}: new variables", fmt(&change.added)))
+    } else {
+        (Bump::Patch, "same variables: wording only".to_string())
+    };
+    Recommendation { bump, reason, change }
+}
+
+/// Spells `v` in the style of `file`'s name: same delimiter, `v`/`V`, and at least as
+/// many version parts as the source (`v1` style stays short when it can). Custom
+/// patterns replace the captured numbers in place (`_rev42` -> `_rev43`).
+pub fn spell(folder: &Folder, file: &PromptFile, v: &Version) -> Result<String, PlanError> {
+    let name = &*file.name;
+    let stem = &name[..name.len() - file.parsed.ext.len() - 1];
+    let m = folder
+        .scheme
+        .pattern()
+        .last_match(stem)
+        .ok_or_else(|| PlanError::Unversioned(name.to_string()))?;
+    if folder.scheme.pattern().is_custom() {
+        let mut out = stem.to_string();
+        let mut groups = vec![(m.major.clone(), v.major)];
+        if let Some(r) = &m.minor {
+            groups.push((r.clone(), v.minor));
+        } else if v.minor != 0 {
+            return Err(PlanError::Unspellable(format!("the version pattern of `{name}` has no minor part for {v}")));
+        }
+        if let Some(r) = &m.patch {
+            groups.push((r.clone(), v.patch));
+        } else if v.patch != 0 {
+            return Err(PlanError::Unspellable(format!("the version pattern of `{name}` has no patch part for {v}")));
+        }
+        groups.sort_by(|a, b| b.0.start.cmp(&a.0.start));
+        for (r, n) in groups {
+            out.replace_range(r, &n.to_string());
+        }
+        if v.prerelease.is_some() {
+            return Err(PlanError::Unspellable(format!("the version pattern of `{name}` cannot spell prereleases")));
+        }
+        return Ok(format!("{out}.{}", file.parsed.ext));
+    }
+    let parts_in_source = 1 + usize::from(m.minor.is_some()) + usize::from(m.patch.is_some());
+    let needed = if v.patch != 0 { 3 } else if v.minor != 0 { 2 } else { 1 };
+    let parts = parts_in_source.max(needed);
+    let nums = [v.major, v.minor, v.patch];
+    let number = nums[..parts].iter().map(|n| n.to_string()).collect::<Vec<_>>().join(".");
+    let prefix = &stem[..m.major.start]; // base, classifiers, delimiter and `v`
+    let pre = v.prerelease.as_ref().map(|p| format!("-{}", p.text)).unwrap_or_default();
+    Ok(format!("{prefix}{number}{pre}.{}", file.parsed.ext))
+}
+
+fn check_target(index: &Index, source: &Path, target: &Path) -> Result<(), PlanError> {
+    let shown = target.to_string_lossy().to_string();
+    let root = index.root_of(source).ok_or_else(|| PlanError::OutsideWorkspace(shown.clone()))?;
+    if !target.starts_with(root) || target.parent() != source.parent() {
+        return Err(PlanError::OutsideWorkspace(shown));
+    }
+    // A symlinked folder could point outside: compare real paths too.
+    if let (Ok(real_root), Some(parent)) = (root.canonicalize(), target.parent())
+        && let Ok(real_parent) = parent.canonicalize()
+        && !real_parent.starts_with(&real_root)
+    {
+        return Err(PlanError::OutsideWorkspace(shown));
+    }
+    if target.exists() || target.symlink_metadata().is_ok() {
+        return Err(PlanError::Exists(shown));
+    }
+    Ok(())
+}
+
+/// Sets `title` / `description` in YAML front matter, adding a block when there is none.
+pub fn with_front_matter(content: &str, title: Option<&str>, description: Option<&str>) -> String {
+    if title.is_none() && description.is_none() {
+        return content.to_string();
+    }
+    let fm = front_matter(content);
+    let mut fields: Vec<(String, String)> = Vec::new();
+    let body;
+    if fm.body_start > 0 {
+        let block = &content[..fm.body_start];
+        for line in block.lines().skip(1) {
+            if line.trim() == "---" || line.trim() == "..." {
+                break;
+            }
+            let (k, v) = line.split_once(':').unwrap_or((line, ""));
+            fields.push((k.to_string(), v.trim().to_string()));
+        }
+        body = &content[fm.body_start..];
+    } else {
+        body = content;
+    }
+    for (key, value) in [("title", title), ("description", description)] {
+        if let Some(value) = value {
+            let quoted = serde_json::to_string(value).unwrap_or_default();
+            match fields.iter_mut().find(|(k, _)| k.trim() == key) {
+                Some(f) => f.1 = quoted,
+                None => fields.push((key.to_string(), quoted)),
+            }
+        }
+    }
+    let mut out = String::from("---\n");
+    for (k, v) in fields {
+        if v.is_empty() { out.push_str(&format!("{k}:\n")) } else { out.push_str(&format!("{k}: {v}\n")) }
+    }
+    out.push_str("---\n");
+    out.push_str(body);
+    out
+}
+
+/// Plans "create version" from `source` (an indexed versioned file) with `bump`; the
+/// content is `text` (the buffer) or the file's, front matter updated when given.
+pub fn plan_create(
+    index: &Index,
+    source: &Path,
+    bump: &Bump,
+    label: Option<&str>,
+    text: Option<&str>,
+    title: Option<&str>,
+    description: Option<&str>,
+) -> Result<Plan, PlanError> {
+    let (folder, i) = index.file(source).ok_or_else(|| PlanError::NotAPrompt(source.display().to_string()))?;
+    let file = &folder.files[i];
+    let current = file.parsed.version.as_ref().ok_or_else(|| PlanError::Unversioned(file.name.to_string()))?;
+    // Bump from the newest version of the variant, so two creates never collide.
+    let prompt = folder.prompt(&file.parsed.base).expect("indexed file has a prompt");
+    let newest = folder
+        .prompt_files(prompt)
+        .filter(|f| f.parsed.variant == file.parsed.variant)
+        .filter_map(|f| f.parsed.version.as_ref())
+        .max()
+        .unwrap_or(current);
+    let content_src = match text {
+        Some(t) => t.to_string(),
+        None => std::fs::read_to_string(source).unwrap_or_default(),
+    };
+    let (version, reason) = match bump {
+        Bump::Prerelease => {
+            let rec = recommend(folder, file, &content_src);
+            let base = rec.bump.apply(newest);
+            let label = label.unwrap_or_else(|| folder.scheme.config.prerelease_order.first().map_or("alpha", |s| s.as_str()));
+            let v = Version { prerelease: Some(Prerelease::new(label, &folder.scheme.config.prerelease_order)), ..base };
+            (v, format!("prerelease of the next {} version after {newest}", rec.bump.name()))
+        }
+        b => (b.apply(newest), format!("{} bump of {newest}", b.name())),
+    };
+    let name = spell(folder, file, &version)?;
+    let path = folder.path.join(&name);
+    check_target(index, source, &path)?;
+    Ok(Plan { path, content: with_front_matter(&content_src, title, description), version: version.to_string(), reason })
+}
+
+/// Plans "revert to `to`" for the prompt variant of `source`: a NEW version (the next
+/// patch of the newest) whose content is `to`'s. History is never rewritten.
+pub fn plan_revert(index: &Index, source: &Path, to: &str) -> Result<Plan, PlanError> {
+    let (folder, i) = index.file(source).ok_or_else(|| PlanError::NotAPrompt(source.display().to_string()))?;
+    let file = &folder.files[i];
+    let prompt = folder.prompt(&file.parsed.base).expect("indexed file has a prompt");
+    let wanted = folder
+        .scheme
+        .parse_version_spec(to)
+        .ok_or_else(|| PlanError::VersionNotFound(format!("{to:?} is not a version")))?;
+    let variant: Vec<&PromptFile> = folder.prompt_files(prompt).filter(|f| f.parsed.variant == file.parsed.variant).collect();
+    let old = variant
+        .iter()
+        .find(|f| f.parsed.version.as_ref() == Some(&wanted))
+        .ok_or_else(|| {
+            let avail: Vec<String> = variant.iter().filter_map(|f| f.parsed.version.as_ref()).map(|v| v.to_string()).collect();
+            PlanError::VersionNotFound(format!("`{}` has no {wanted}; available: {}", prompt.base, avail.join(", ")))
+        })?;
+    let newest_file = variant.iter().filter(|f| f.parsed.version.is_some()).max_by(|a, b| a.parsed.version.cmp(&b.parsed.version)).unwrap();
+    let newest = newest_file.parsed.version.as_ref().unwrap();
+    let version = Bump::Patch.apply(newest);
+    let name = spell(folder, newest_file, &version)?;
+    let path = folder.path.join(&name);
+    check_target(index, source, &path)?;
+    let content = std::fs::read_to_string(folder.path_of(old)).unwrap_or_default();
+    Ok(Plan { path, content, version: version.to_string(), reason: format!("revert to {wanted} as {version}") })
+}
+
+/// A unified diff between two files plus their variable changes (I-2 `diffVersions`).
+pub fn diff(old_path: &Path, new_path: &Path) -> (String, VariableChange) {
+    let old = read_capped(old_path).unwrap_or_default();
+    let new = read_capped(new_path).unwrap_or_default();
+    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let text = similar::TextDiff::from_lines(&old, &new).unified_diff().header(&name(old_path), &name(new_path)).to_string();
+    let jinja = is_jinja(&name(new_path));
+    (text, compare_variables(&variables(&old, jinja), &variables(&new, jinja)))
+}
+
+/// The `semver-bump` diagnostic (I-4): a version whose bump from its predecessor is
+/// smaller than its variable changes need. `text` overrides the file's content.
+pub fn semver_diagnostic(folder: &Folder, file: &PromptFile, text: &str) -> Option<Diagnostic> {
+    let v = file.parsed.version.as_ref()?;
+    let prev_file = predecessor(folder, file)?;
+    let prev = prev_file.parsed.version.as_ref()?;
+    let actual = if v.major != prev.major { Bump::Major } else if v.minor != prev.minor { Bump::Minor } else { Bump::Patch };
+    let rec = recommend(folder, file, text);
+    if actual >= rec.bump {
+        return None;
+    }
+    let severity = folder.settings.severity(Code::SemverBump)?;
+    Some(Diagnostic {
+        path: folder.path_of(file),
+        range: 0..0,
+        severity,
+        code: Code::SemverBump,
+        message: format!(
+            "{v} is a {} bump of {prev} ({}), but it {}: it needs a {} bump (seed 001)",
+            actual.name(),
+            prev_file.name,
+            rec.reason,
+            rec.bump.name()
+        ),
+        fix: None,
+    })
+}
+
+/// Writes a plan atomically: a temporary file in the same folder, then a rename that
+/// refuses to replace an existing file (I-5). No partial file is left on failure.
+pub fn write_plan(plan: &Plan) -> std::io::Result<()> {
+    let dir = plan.path.parent().ok_or_else(|| std::io::Error::other("no parent folder"))?;
+    let tmp = dir.join(format!(".{}.promptls-tmp-{}", plan.path.file_name().unwrap().to_string_lossy(), std::process::id()));
+    let result = (|| {
+        std::fs::write(&tmp, &plan.content)?;
+        // hard_link fails if the target exists: an atomic "create, never overwrite".
+        std::fs::hard_link(&tmp, &plan.path)
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    result
+}

@@ -1,0 +1,24 @@
+//! `textDocument/definition`: a reference -> the first line of the file it resolves to.
+
+use std::path::Path;
+
+use tower_lsp_server::ls_types::*;
+
+use super::state::{Conv, State, path_uri};
+use crate::analysis::completion::reference_at;
+
+pub(super) fn definition(state: &State, path: &Path, text: &str, pos: Position) -> Option<GotoDefinitionResponse> {
+    let conv = Conv::new(text, state.enc());
+    let index = state.index.load();
+    let (_, refs) = crate::analysis::file_references(&index, path, text);
+    let rr = reference_at(&refs, conv.offset(pos))?;
+    let target = rr.result.as_ref().ok()?.path();
+    let origin = conv.range(rr.reference.target.range.clone());
+    let zero = Range::default();
+    Some(GotoDefinitionResponse::Link(vec![LocationLink {
+        origin_selection_range: Some(origin),
+        target_uri: path_uri(&target)?,
+        target_range: zero,
+        target_selection_range: zero,
+    }]))
+}

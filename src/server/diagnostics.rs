@@ -1,0 +1,134 @@
+//! Pushed diagnostics (I-4): open files, and files whose names or config are wrong. A
+//! generation counter makes sure a stale computation never overwrites a newer one.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tower_lsp_server::Client;
+use tower_lsp_server::ls_types::{self as lsp, DiagnosticSeverity, NumberOrString};
+
+use super::state::{Conv, State, path_uri};
+use crate::diagnostics::{Code, Diagnostic, Severity};
+use crate::index::{Index, folder_diagnostics};
+
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// Every core diagnostic of one file (names, config, references, semver, edits).
+pub fn file_diagnostics(state: &State, index: &Index, path: &Path) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if let Some((folder, i)) = index.file(path) {
+        out.extend(folder_diagnostics(folder).into_iter().filter(|d| d.path == path));
+        let file = &folder.files[i];
+        let doc = state.documents.read().unwrap().get(path).cloned();
+        if let Some(text) = doc.as_ref().map(|d| d.text.clone()).or_else(|| crate::analysis::read_capped(path)) {
+            out.extend(crate::ops::semver_diagnostic(folder, file, &text));
+        }
+        if let Some(doc) = &doc
+            && doc.modified
+            && let Some(v) = &file.parsed.version
+        {
+            let prompt = folder.prompt(&file.parsed.base);
+            let newest = prompt.and_then(|p| folder.prompt_files(p).filter(|f| f.parsed.variant == file.parsed.variant).filter_map(|f| f.parsed.version.as_ref()).max());
+            if newest.is_some_and(|n| n > v)
+                && let Some(severity) = folder.settings.severity(Code::EditOlderVersion)
+            {
+                out.push(Diagnostic {
+                    path: path.to_path_buf(),
+                    range: 0..0,
+                    severity,
+                    code: Code::EditOlderVersion,
+                    message: format!("{v} is not the newest version ({}); versions are immutable: create a new version", newest.unwrap()),
+                    fix: None,
+                });
+            }
+        }
+    }
+    out.extend(index.config_diagnostics().into_iter().filter(|d| d.path == path));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let is_source = index.file(path).is_some() || name.ends_with(".py");
+    if is_source && let Some(text) = state.text(path) {
+        let (scan, refs) = crate::analysis::file_references(index, path, &text);
+        out.extend(crate::analysis::reference_diagnostics(path, &scan, &refs));
+    }
+    out
+}
+
+/// Converts one core diagnostic for a text.
+pub fn to_lsp(d: &Diagnostic, conv: &Conv<'_>) -> lsp::Diagnostic {
+    lsp::Diagnostic {
+        range: conv.range(d.range.clone()),
+        severity: Some(match d.severity {
+            Severity::Error => DiagnosticSeverity::ERROR,
+            Severity::Warning => DiagnosticSeverity::WARNING,
+            Severity::Information => DiagnosticSeverity::INFORMATION,
+            Severity::Hint => DiagnosticSeverity::HINT,
+        }),
+        code: Some(NumberOrString::String(d.code.name().into())),
+        source: Some("promptls".into()),
+        message: d.message.clone(),
+        data: d.fix.as_ref().map(|f| match f {
+            crate::diagnostics::Fix::RenameFile { new_name } => serde_json::json!({"rename": new_name}),
+            crate::diagnostics::Fix::Replace { candidates } => serde_json::json!({"replace": candidates}),
+        }),
+        ..Default::default()
+    }
+}
+
+/// Computes and publishes the diagnostics of `paths`.
+pub async fn publish(client: &Client, state: &Arc<State>, paths: Vec<PathBuf>) {
+    let index = state.index.load();
+    for path in paths {
+        let generation = GENERATION.fetch_add(1, Ordering::SeqCst) + 1;
+        let st = state.clone();
+        let idx = index.clone();
+        let p = path.clone();
+        let computed = tokio::task::spawn_blocking(move || {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let diags = file_diagnostics(&st, &idx, &p);
+                let text = st.text(&p).unwrap_or_default();
+                let version = st.documents.read().unwrap().get(&p).map(|d| d.version);
+                let conv = Conv::new(&text, st.enc());
+                (diags.iter().map(|d| to_lsp(d, &conv)).collect::<Vec<_>>(), version)
+            }))
+            .ok()
+        })
+        .await
+        .ok()
+        .flatten();
+        let Some((diags, version)) = computed else { continue };
+        {
+            let mut gens = state.generations.lock().unwrap();
+            let last = gens.entry(path.clone()).or_insert(0);
+            if *last > generation {
+                continue; // a newer computation was published already
+            }
+            *last = generation;
+        }
+        let Some(uri) = path_uri(&path) else { continue };
+        let mut published = state.published.lock().unwrap().clone();
+        if diags.is_empty() && !published.contains(&path) {
+            continue;
+        }
+        if diags.is_empty() {
+            published.remove(&path);
+        } else {
+            published.insert(path.clone());
+        }
+        *state.published.lock().unwrap() = published;
+        client.publish_diagnostics(uri, diags, version).await;
+    }
+}
+
+/// Republishes for every open file, every file with a naming or config problem, and
+/// clears files that no longer have any.
+pub async fn publish_all(client: &Client, state: &Arc<State>) {
+    let index = state.index.load();
+    let mut paths: HashSet<PathBuf> = state.documents.read().unwrap().keys().cloned().collect();
+    paths.extend(index.file_diagnostics().into_iter().map(|d| d.path));
+    paths.extend(state.published.lock().unwrap().iter().cloned());
+    let mut paths: Vec<PathBuf> = paths.into_iter().collect();
+    paths.sort();
+    publish(client, state, paths).await;
+}

@@ -1,0 +1,166 @@
+//! Indexing with work-done progress, live updates from watched files (dynamic
+//! registration, else a debounced `notify` watcher), and settings (I-1).
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tower_lsp_server::Client;
+use tower_lsp_server::ls_types::*;
+
+use super::diagnostics;
+use super::state::{State, uri_path};
+use crate::config::{ConfigSource, Raw, layer_from_raw};
+use crate::index::Index;
+
+static DYNAMIC_WATCH: AtomicBool = AtomicBool::new(false);
+
+/// How long the watcher waits for a burst (a `git checkout`) to settle.
+const DEBOUNCE: Duration = Duration::from_millis(30);
+
+pub(super) fn set_dynamic_watch(v: bool) {
+    DYNAMIC_WATCH.store(v, Ordering::SeqCst);
+}
+
+/// Reads workspace folders and `initializationOptions` (`versioning`, `server`).
+pub(super) fn configure(state: &State, params: &InitializeParams) {
+    let mut roots: Vec<PathBuf> = params.workspace_folders.iter().flatten().filter_map(|f| uri_path(&f.uri)).collect();
+    #[allow(deprecated)]
+    if roots.is_empty()
+        && let Some(uri) = &params.root_uri
+        && let Some(p) = uri_path(uri)
+    {
+        roots.push(p);
+    }
+    if roots.is_empty()
+        && let Ok(cwd) = std::env::current_dir()
+    {
+        roots.push(cwd);
+    }
+    set_roots(state, roots);
+    if let Some(opts) = &params.initialization_options {
+        apply_settings(state, opts);
+    }
+}
+
+pub(super) fn set_roots(state: &State, roots: Vec<PathBuf>) {
+    *state.roots.write().unwrap() = roots;
+}
+
+/// Applies editor settings: `{versioning: {...}}` or `{promptls: {versioning: {...}}}`.
+pub(super) fn apply_settings(state: &State, settings: &serde_json::Value) {
+    let v = settings.get("promptls").unwrap_or(settings);
+    if let Some(versioning) = v.get("versioning") {
+        let (layer, errors) = layer_from_raw(&Raw::from_json(versioning));
+        for e in errors {
+            tracing::warn!(error = %e, "editor setting ignored");
+        }
+        *state.editor_layer.write().unwrap() = Some(layer);
+    }
+}
+
+fn fresh_index(state: &State) -> Index {
+    let mut source = ConfigSource::new();
+    source.editor = state.editor_layer.read().unwrap().clone();
+    let roots = state.roots.read().unwrap().clone();
+    Index::scan(roots, Arc::new(source))
+}
+
+/// The first index, with `$/progress`; then the file watch and the diagnostics.
+pub(super) async fn initial_index(client: &Client, state: &Arc<State>, watcher: &Mutex<Option<notify::RecommendedWatcher>>) {
+    let token = ProgressToken::String("promptls/indexing".into());
+    let progress = match client.create_work_done_progress(token.clone()).await {
+        Ok(()) => Some(client.progress(token, "Indexing prompts").with_message("walking the workspace").begin().await),
+        Err(_) => None,
+    };
+    let st = state.clone();
+    let index = tokio::task::spawn_blocking(move || fresh_index(&st)).await.unwrap_or_else(|_| fresh_index(state));
+    let (files, folders) = (index.file_count(), index.folders().len());
+    state.index.store(index);
+    if let Some(p) = progress {
+        p.finish_with_message(format!("{files} prompt files in {folders} folders")).await;
+    }
+    tracing::info!(files, folders, "indexed");
+    watch(client, state, watcher).await;
+    diagnostics::publish_all(client, state).await;
+}
+
+async fn watch(client: &Client, state: &Arc<State>, watcher: &Mutex<Option<notify::RecommendedWatcher>>) {
+    if DYNAMIC_WATCH.load(Ordering::SeqCst) {
+        let exts = crate::config::DEFAULT_EXTENSIONS.join(",");
+        let watchers = vec![
+            FileSystemWatcher { glob_pattern: GlobPattern::String(format!("**/*.{{{exts},py}}")), kind: None },
+            FileSystemWatcher { glob_pattern: GlobPattern::String("**/{promptic.toml,pyproject.toml}".into()), kind: None },
+            FileSystemWatcher { glob_pattern: GlobPattern::String("**/*/".into()), kind: Some(WatchKind::Delete | WatchKind::Create) },
+        ];
+        let reg = Registration {
+            id: "promptls-watch".into(),
+            method: "workspace/didChangeWatchedFiles".into(),
+            register_options: serde_json::to_value(DidChangeWatchedFilesRegistrationOptions { watchers }).ok(),
+        };
+        if client.register_capability(vec![reg]).await.is_ok() {
+            return;
+        }
+    }
+    // The client cannot watch: a debounced notify watcher does.
+    use notify::Watcher;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<PathBuf>();
+    let handler = move |res: notify::Result<notify::Event>| {
+        if let Ok(event) = res {
+            for p in event.paths {
+                let _ = tx.send(p);
+            }
+        }
+    };
+    let Ok(mut w) = notify::recommended_watcher(handler) else {
+        tracing::warn!("no file watcher: live updates need the client's didChangeWatchedFiles");
+        return;
+    };
+    for root in state.roots.read().unwrap().iter() {
+        if let Err(e) = w.watch(root, notify::RecursiveMode::Recursive) {
+            tracing::warn!(root = %root.display(), error = %e, "cannot watch");
+        }
+    }
+    *watcher.lock().unwrap() = Some(w);
+    let client = client.clone();
+    let state = state.clone();
+    tokio::spawn(async move {
+        while let Some(first) = rx.recv().await {
+            let mut batch = vec![first];
+            tokio::time::sleep(DEBOUNCE).await;
+            while let Ok(p) = rx.try_recv() {
+                batch.push(p);
+            }
+            batch.retain(|p| !p.components().any(|c| c.as_os_str().to_str().is_some_and(|s| s.starts_with('.') || s == "target")));
+            if !batch.is_empty() {
+                refresh(&client, &state, batch).await;
+            }
+        }
+    });
+}
+
+/// Brings the index up to date with `paths` (one coalesced refresh) and republishes.
+pub(super) async fn refresh(client: &Client, state: &Arc<State>, paths: Vec<PathBuf>) {
+    let st = state.clone();
+    let next = tokio::task::spawn_blocking(move || st.index.load().refreshed(&paths)).await;
+    if let Ok(next) = next {
+        state.index.store(next);
+    }
+    after_change(client, state).await;
+}
+
+/// Rebuilds the whole index (`promptls.reindex`, settings changes).
+pub(super) async fn reindex(client: &Client, state: &Arc<State>) {
+    let st = state.clone();
+    if let Ok(index) = tokio::task::spawn_blocking(move || fresh_index(&st)).await {
+        state.index.store(index);
+    }
+    after_change(client, state).await;
+}
+
+async fn after_change(client: &Client, state: &Arc<State>) {
+    diagnostics::publish_all(client, state).await;
+    let _ = client.inlay_hint_refresh().await;
+    let _ = client.code_lens_refresh().await;
+}
