@@ -70,6 +70,17 @@ fn toml_layer(kind: ConfigFileKind, text: &str) -> (Option<ConfigLayer>, Vec<Con
         }
     };
     let root = doc.as_table();
+    let mut errors = Vec::new();
+    if kind == ConfigFileKind::Promptic {
+        // promptic.toml holds only these tables; a misspelt one would silently do nothing.
+        for (key, _) in root.iter().filter(|(k, _)| !matches!(*k, "versioning" | "diagnostics")) {
+            errors.push(ConfigError::new(
+                ConfigErrorKind::InvalidConfig,
+                format!("unknown table `{key}` in promptic.toml; known tables: versioning, diagnostics"),
+                root.key(key).and_then(|k| k.span()),
+            ));
+        }
+    }
     let (versioning, diagnostics) = match kind {
         ConfigFileKind::Promptic => (root.get("versioning"), root.get("diagnostics")),
         _ => {
@@ -81,9 +92,8 @@ fn toml_layer(kind: ConfigFileKind, text: &str) -> (Option<ConfigLayer>, Vec<Con
         }
     };
     if versioning.is_none() && diagnostics.is_none() {
-        return (None, Vec::new());
+        return (None, errors);
     }
-    let mut errors = Vec::new();
     let mut layer = match versioning {
         Some(item) => {
             let (l, mut e) = layer_from_raw(&Raw::from_toml_item(item));
@@ -122,6 +132,9 @@ struct DirFiles {
     promptic: Option<Arc<ConfigFile>>,
     pyproject: Option<Arc<ConfigFile>>,
     is_repo_root: bool,
+    /// While a file has errors: the layer of its last version without errors (V-7).
+    promptic_valid: Option<Option<ConfigLayer>>,
+    pyproject_valid: Option<Option<ConfigLayer>>,
 }
 
 impl ConfigSource {
@@ -139,16 +152,23 @@ impl ConfigSource {
             is_repo_root: dir.join(".git").exists(),
             ..Default::default()
         });
-        let slot = match file.kind {
-            ConfigFileKind::Pyproject => &mut entry.pyproject,
-            _ => &mut entry.promptic,
+        let (slot, valid) = match file.kind {
+            ConfigFileKind::Pyproject => (&mut entry.pyproject, &mut entry.pyproject_valid),
+            _ => (&mut entry.promptic, &mut entry.promptic_valid),
+        };
+        // The last valid layer: the current version's if it has no errors, else the one
+        // kept when it broke (so a second broken edit does not lose it).
+        let last_valid = match slot.as_ref() {
+            Some(old) if old.errors.is_empty() => Some(old.layer.clone()),
+            Some(_) => valid.take(),
+            None => None,
         };
         let mut file = file;
         if !file.errors.is_empty()
-            && let Some(old) = slot.as_ref()
-            && old.errors.is_empty()
+            && let Some(layer) = last_valid
         {
-            file.layer = old.layer.clone();
+            file.layer = layer.clone();
+            *valid = Some(layer);
         }
         *slot = Some(Arc::new(file));
         drop(files);
@@ -160,8 +180,8 @@ impl ConfigSource {
         let Some(dir) = path.parent() else { return };
         if let Some(entry) = self.files.lock().unwrap().get_mut(dir) {
             match ConfigFileKind::of(path) {
-                Some(ConfigFileKind::Pyproject) => entry.pyproject = None,
-                _ => entry.promptic = None,
+                Some(ConfigFileKind::Pyproject) => (entry.pyproject, entry.pyproject_valid) = (None, None),
+                _ => (entry.promptic, entry.promptic_valid) = (None, None),
             }
         }
         self.settings.lock().unwrap().clear();
