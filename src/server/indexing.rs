@@ -132,7 +132,11 @@ async fn watch(client: &Client, state: &Arc<State>, watcher: &Mutex<Option<notif
             while let Ok(p) = rx.try_recv() {
                 batch.push(p);
             }
-            batch.retain(|p| !p.components().any(|c| c.as_os_str().to_str().is_some_and(|s| s.starts_with('.') || s == "target")));
+            let roots = state.roots.read().unwrap().clone();
+            batch.retain(|p| {
+                let rel = roots.iter().find_map(|r| p.strip_prefix(r).ok()).unwrap_or(p);
+                !rel.components().any(|c| c.as_os_str().to_str().is_some_and(|s| s.starts_with('.') || crate::index::SKIPPED_DIRS.contains(&s)))
+            });
             if !batch.is_empty() {
                 refresh(&client, &state, batch).await;
             }
