@@ -36,7 +36,10 @@ impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { line_starts, len: text.len() }
+        LineIndex {
+            line_starts,
+            len: text.len(),
+        }
     }
 
     /// Number of lines (a trailing newline opens an empty last line).
@@ -47,7 +50,10 @@ impl LineIndex {
     /// Byte range of line `line` without its line break, or `None` past the end.
     pub fn line_range(&self, text: &str, line: u32) -> Option<Range<usize>> {
         let start = *self.line_starts.get(line as usize)?;
-        let mut end = self.line_starts.get(line as usize + 1).map_or(self.len, |e| e - 1);
+        let mut end = self
+            .line_starts
+            .get(line as usize + 1)
+            .map_or(self.len, |e| e - 1);
         if end > start && text.as_bytes().get(end - 1) == Some(&b'\r') {
             end -= 1;
         }
@@ -67,7 +73,10 @@ impl LineIndex {
             PositionEncoding::Utf8 => offset - start,
             PositionEncoding::Utf16 => text[start..offset].chars().map(char::len_utf16).sum(),
         };
-        LineCol { line: line as u32, col: col as u32 }
+        LineCol {
+            line: line as u32,
+            col: col as u32,
+        }
     }
 
     /// The byte offset of a position; columns past the line's end clamp to it, lines past
@@ -91,8 +100,16 @@ impl LineIndex {
     }
 
     /// Both ends of a byte range.
-    pub fn range(&self, text: &str, range: Range<usize>, enc: PositionEncoding) -> (LineCol, LineCol) {
-        (self.position(text, range.start, enc), self.position(text, range.end, enc))
+    pub fn range(
+        &self,
+        text: &str,
+        range: Range<usize>,
+        enc: PositionEncoding,
+    ) -> (LineCol, LineCol) {
+        (
+            self.position(text, range.start, enc),
+            self.position(text, range.end, enc),
+        )
     }
 }
 
@@ -106,10 +123,28 @@ mod tests {
         let idx = LineIndex::new(text);
         let at = text.find("[a]").unwrap();
         // 6 Cyrillic + space + 2 CJK + space + emoji (2 units) + space = 13 UTF-16 units.
-        assert_eq!(idx.position(text, at, PositionEncoding::Utf16), LineCol { line: 0, col: 13 });
-        assert_eq!(idx.position(text, at, PositionEncoding::Utf8), LineCol { line: 0, col: at as u32 });
-        assert_eq!(idx.offset(text, LineCol { line: 0, col: 13 }, PositionEncoding::Utf16), at);
-        assert_eq!(idx.offset(text, LineCol { line: 1, col: 99 }, PositionEncoding::Utf16), text.len());
-        assert_eq!(idx.offset(text, LineCol { line: 7, col: 0 }, PositionEncoding::Utf16), text.len());
+        assert_eq!(
+            idx.position(text, at, PositionEncoding::Utf16),
+            LineCol { line: 0, col: 13 }
+        );
+        assert_eq!(
+            idx.position(text, at, PositionEncoding::Utf8),
+            LineCol {
+                line: 0,
+                col: at as u32
+            }
+        );
+        assert_eq!(
+            idx.offset(text, LineCol { line: 0, col: 13 }, PositionEncoding::Utf16),
+            at
+        );
+        assert_eq!(
+            idx.offset(text, LineCol { line: 1, col: 99 }, PositionEncoding::Utf16),
+            text.len()
+        );
+        assert_eq!(
+            idx.offset(text, LineCol { line: 7, col: 0 }, PositionEncoding::Utf16),
+            text.len()
+        );
     }
 }

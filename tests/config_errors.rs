@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use promptls::config::{
-    ConfigError, ConfigErrorKind, ConfigFileKind, ConfigLayer, ConfigSource, Settings, env_layer, load_config_file,
+    ConfigError, ConfigErrorKind, ConfigFileKind, ConfigLayer, ConfigSource, Settings, env_layer,
+    load_config_file,
 };
 
 const INVALID: ConfigErrorKind = ConfigErrorKind::InvalidConfig;
@@ -23,7 +24,11 @@ fn load(kind: ConfigFileKind, text: &str) -> Vec<ConfigError> {
 
 /// 1-based (line, column in characters) of the `nth` occurrence of `needle` in `text`.
 fn pos(text: &str, needle: &str, nth: usize) -> (usize, usize) {
-    let start = text.match_indices(needle).nth(nth).unwrap_or_else(|| panic!("{needle:?} #{nth} in text")).0;
+    let start = text
+        .match_indices(needle)
+        .nth(nth)
+        .unwrap_or_else(|| panic!("{needle:?} #{nth} in text"))
+        .0;
     let before = &text[..start];
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().unwrap().chars().count() + 1;
@@ -38,34 +43,95 @@ fn expect_one(text: &str, kind: ConfigErrorKind, phrase: &str, at: &str, nth: us
 }
 
 #[track_caller]
-fn expect_one_in(file: ConfigFileKind, text: &str, kind: ConfigErrorKind, phrase: &str, at: &str, nth: usize) {
+fn expect_one_in(
+    file: ConfigFileKind,
+    text: &str,
+    kind: ConfigErrorKind,
+    phrase: &str,
+    at: &str,
+    nth: usize,
+) {
     let errors = load(file, text);
     assert_eq!(errors.len(), 1, "one error for\n{text}\ngot {errors:#?}");
     let e = &errors[0];
     assert_eq!(e.kind, kind, "{e:?}");
-    assert!(e.message.contains(phrase), "message {:?} should contain {phrase:?}", e.message);
-    assert_eq!(e.line_col, Some(pos(text, at, nth)), "location of {:?} for\n{text}", e.message);
+    assert!(
+        e.message.contains(phrase),
+        "message {:?} should contain {phrase:?}",
+        e.message
+    );
+    assert_eq!(
+        e.line_col,
+        Some(pos(text, at, nth)),
+        "location of {:?} for\n{text}",
+        e.message
+    );
     assert!(e.path.is_some(), "a file error names its file");
     let shown = e.to_string();
     let (l, c) = e.line_col.unwrap();
-    assert!(shown.contains(&format!(":{l}:{c}: {}: ", e.error_name())), "display {shown:?}");
+    assert!(
+        shown.contains(&format!(":{l}:{c}: {}: ", e.error_name())),
+        "display {shown:?}"
+    );
 }
 
 // ----- delimiters -------------------------------------------------------------------------
 
 #[test]
 fn bad_delimiter() {
-    expect_one("[versioning]\ndelimiter = \"+\"\n", INVALID, "`delimiter` must be one of \"_\", \".\", \"-\" (got \"+\")", "\"+\"", 0);
-    expect_one("[versioning]\ndelimiter = \"__\"\n", INVALID, "(got \"__\")", "\"__\"", 0);
-    expect_one("[versioning]\n  delimiter   =   7\n", INVALID, "`delimiter` must be a string, not a number", "7", 0);
+    expect_one(
+        "[versioning]\ndelimiter = \"+\"\n",
+        INVALID,
+        "`delimiter` must be one of \"_\", \".\", \"-\" (got \"+\")",
+        "\"+\"",
+        0,
+    );
+    expect_one(
+        "[versioning]\ndelimiter = \"__\"\n",
+        INVALID,
+        "(got \"__\")",
+        "\"__\"",
+        0,
+    );
+    expect_one(
+        "[versioning]\n  delimiter   =   7\n",
+        INVALID,
+        "`delimiter` must be a string, not a number",
+        "7",
+        0,
+    );
 }
 
 #[test]
 fn delimiters_not_a_list_empty_or_bad_item() {
-    expect_one("[versioning]\ndelimiters = \"_\"\n", INVALID, "`delimiters` must be a list of strings, not a string", "\"_\"", 0);
-    expect_one("[versioning]\ndelimiters = []\n", INVALID, "`delimiters` must not be empty", "[]", 0);
-    expect_one("[versioning]\ndelimiters = [\"_\", \"+\"]\n", INVALID, "(got \"+\")", "\"+\"", 0);
-    expect_one("[versioning]\ndelimiters = [\n  \"_\",\n  3,\n]\n", INVALID, "must be a string, not a number", "3", 0);
+    expect_one(
+        "[versioning]\ndelimiters = \"_\"\n",
+        INVALID,
+        "`delimiters` must be a list of strings, not a string",
+        "\"_\"",
+        0,
+    );
+    expect_one(
+        "[versioning]\ndelimiters = []\n",
+        INVALID,
+        "`delimiters` must not be empty",
+        "[]",
+        0,
+    );
+    expect_one(
+        "[versioning]\ndelimiters = [\"_\", \"+\"]\n",
+        INVALID,
+        "(got \"+\")",
+        "\"+\"",
+        0,
+    );
+    expect_one(
+        "[versioning]\ndelimiters = [\n  \"_\",\n  3,\n]\n",
+        INVALID,
+        "must be a string, not a number",
+        "3",
+        0,
+    );
 }
 
 // ----- version_pattern ----------------------------------------------------------------------
@@ -75,64 +141,166 @@ fn version_pattern_without_major() {
     let text = "[versioning]\nversion_pattern = '_rev(?P<minor>\\d+)'\n";
     expect_one(text, PATTERN, "no named group `major`", "'_rev", 0);
     let e = &load(ConfigFileKind::Promptic, text)[0];
-    assert!(e.message.contains("_rev(?P<minor>\\\\d+)"), "names the pattern: {}", e.message);
+    assert!(
+        e.message.contains("_rev(?P<minor>\\\\d+)"),
+        "names the pattern: {}",
+        e.message
+    );
     assert_eq!(e.error_name(), "InvalidVersionPatternError");
 }
 
 #[test]
 fn version_pattern_with_unnamed_group() {
-    expect_one("[versioning]\nversion_pattern = '_rev(\\d+)(?P<major>\\d)'\n", PATTERN, "unnamed capturing group", "'_rev", 0);
+    expect_one(
+        "[versioning]\nversion_pattern = '_rev(\\d+)(?P<major>\\d)'\n",
+        PATTERN,
+        "unnamed capturing group",
+        "'_rev",
+        0,
+    );
     // Non-capturing groups are fine.
-    assert!(load(ConfigFileKind::Promptic, "[versioning]\nversion_pattern = '(?:_|-)rev(?P<major>\\d+)'\n").is_empty());
+    assert!(
+        load(
+            ConfigFileKind::Promptic,
+            "[versioning]\nversion_pattern = '(?:_|-)rev(?P<major>\\d+)'\n"
+        )
+        .is_empty()
+    );
 }
 
 #[test]
 fn version_pattern_that_does_not_compile() {
-    expect_one("[versioning]\nversion_pattern = \"_rev(?P<major>\\\\d+\"\n", PATTERN, "`version_pattern` \"_rev(?P<major>\\\\d+\"", "\"_rev", 0);
-    expect_one("[versioning]\nversion_pattern = \"_v(?P<major>[0-9)\"\n", PATTERN, "version_pattern", "\"_v", 0);
+    expect_one(
+        "[versioning]\nversion_pattern = \"_rev(?P<major>\\\\d+\"\n",
+        PATTERN,
+        "`version_pattern` \"_rev(?P<major>\\\\d+\"",
+        "\"_rev",
+        0,
+    );
+    expect_one(
+        "[versioning]\nversion_pattern = \"_v(?P<major>[0-9)\"\n",
+        PATTERN,
+        "version_pattern",
+        "\"_v",
+        0,
+    );
 }
 
 #[test]
 fn version_pattern_python_only_syntax_is_named() {
-    expect_one("[versioning]\nversion_pattern = '_v(?P<major>\\d+)\\Z'\n", PATTERN, "`\\Z` is Python's end of text", "'_v", 0);
-    expect_one("[versioning]\nversion_pattern = '_v(?P<major>\\d+)(?#build)'\n", PATTERN, "comments", "'_v", 0);
+    expect_one(
+        "[versioning]\nversion_pattern = '_v(?P<major>\\d+)\\Z'\n",
+        PATTERN,
+        "`\\Z` is Python's end of text",
+        "'_v",
+        0,
+    );
+    expect_one(
+        "[versioning]\nversion_pattern = '_v(?P<major>\\d+)(?#build)'\n",
+        PATTERN,
+        "comments",
+        "'_v",
+        0,
+    );
     // Look-around is valid in Python, so it is accepted (fancy-regex).
-    assert!(load(ConfigFileKind::Promptic, "[versioning]\nversion_pattern = '(?<=_)v(?P<major>\\d+)'\n").is_empty());
+    assert!(
+        load(
+            ConfigFileKind::Promptic,
+            "[versioning]\nversion_pattern = '(?<=_)v(?P<major>\\d+)'\n"
+        )
+        .is_empty()
+    );
 }
 
 // ----- include_prerelease, prerelease_order ---------------------------------------------------
 
 #[test]
 fn include_prerelease_not_a_bool() {
-    expect_one("[versioning]\ninclude_prerelease = \"yes\"\n", INVALID, "`include_prerelease` must be true or false, not a string", "\"yes\"", 0);
-    expect_one("[versioning]\ninclude_prerelease = 1\n", INVALID, "not a number", "1", 0);
+    expect_one(
+        "[versioning]\ninclude_prerelease = \"yes\"\n",
+        INVALID,
+        "`include_prerelease` must be true or false, not a string",
+        "\"yes\"",
+        0,
+    );
+    expect_one(
+        "[versioning]\ninclude_prerelease = 1\n",
+        INVALID,
+        "not a number",
+        "1",
+        0,
+    );
 }
 
 #[test]
 fn prerelease_order_duplicates_and_bad_labels() {
-    expect_one("[versioning]\nprerelease_order = [\"alpha\", \"beta\", \"ALPHA\"]\n", INVALID, "prerelease label \"ALPHA\" is listed twice", "\"ALPHA\"", 0);
-    expect_one("[versioning]\nprerelease_order = [\"alpha\", \"rc-1\"]\n", INVALID, "prerelease label \"rc-1\" must be letters and digits", "\"rc-1\"", 0);
-    expect_one("[versioning]\nprerelease_order = [\"alpha\", \"\"]\n", INVALID, "must be letters and digits", "\"\"", 0);
-    expect_one("[versioning]\nprerelease_order = \"alpha\"\n", INVALID, "must be a list of strings", "\"alpha\"", 0);
+    expect_one(
+        "[versioning]\nprerelease_order = [\"alpha\", \"beta\", \"ALPHA\"]\n",
+        INVALID,
+        "prerelease label \"ALPHA\" is listed twice",
+        "\"ALPHA\"",
+        0,
+    );
+    expect_one(
+        "[versioning]\nprerelease_order = [\"alpha\", \"rc-1\"]\n",
+        INVALID,
+        "prerelease label \"rc-1\" must be letters and digits",
+        "\"rc-1\"",
+        0,
+    );
+    expect_one(
+        "[versioning]\nprerelease_order = [\"alpha\", \"\"]\n",
+        INVALID,
+        "must be letters and digits",
+        "\"\"",
+        0,
+    );
+    expect_one(
+        "[versioning]\nprerelease_order = \"alpha\"\n",
+        INVALID,
+        "must be a list of strings",
+        "\"alpha\"",
+        0,
+    );
 }
 
 // ----- classifiers --------------------------------------------------------------------------
 
 #[test]
 fn classifier_without_values() {
-    expect_one("[versioning]\nclassifiers = { lang = { default = \"en\" } }\n", INVALID, "classifier `lang` needs `values`", "{ default", 0);
+    expect_one(
+        "[versioning]\nclassifiers = { lang = { default = \"en\" } }\n",
+        INVALID,
+        "classifier `lang` needs `values`",
+        "{ default",
+        0,
+    );
     // The same as a header table: the error is on the table's header.
-    let text = "[versioning]\ndelimiter = \"_\"\n\n[versioning.classifiers.lang]\ndefault = \"en\"\n";
+    let text =
+        "[versioning]\ndelimiter = \"_\"\n\n[versioning.classifiers.lang]\ndefault = \"en\"\n";
     let errors = load(ConfigFileKind::Promptic, text);
     assert_eq!(errors.len(), 1, "{errors:#?}");
-    assert!(errors[0].message.contains("classifier `lang` needs `values`"));
+    assert!(
+        errors[0]
+            .message
+            .contains("classifier `lang` needs `values`")
+    );
     let line = errors[0].line_col.expect("located").0;
-    assert!(line == 4 || line == 5, "on the classifier's table (line 4-5), got {line}");
+    assert!(
+        line == 4 || line == 5,
+        "on the classifier's table (line 4-5), got {line}"
+    );
 }
 
 #[test]
 fn classifier_with_empty_values() {
-    expect_one("[versioning.classifiers.lang]\nvalues = []\ndefault = \"en\"\n", INVALID, "classifier `lang` has no values", "[]", 0);
+    expect_one(
+        "[versioning.classifiers.lang]\nvalues = []\ndefault = \"en\"\n",
+        INVALID,
+        "classifier `lang` has no values",
+        "[]",
+        0,
+    );
 }
 
 #[test]
@@ -145,18 +313,36 @@ fn classifier_default_not_in_values() {
         0,
     );
     // Case-insensitive: `EN` is `en`.
-    assert!(load(ConfigFileKind::Promptic, "[versioning.classifiers.lang]\nvalues = [\"en\", \"ru\"]\ndefault = \"EN\"\n").is_empty());
+    assert!(
+        load(
+            ConfigFileKind::Promptic,
+            "[versioning.classifiers.lang]\nvalues = [\"en\", \"ru\"]\ndefault = \"EN\"\n"
+        )
+        .is_empty()
+    );
 }
 
 #[test]
 fn classifier_value_in_two_classifiers() {
     let text = "[versioning.classifiers.lang]\nvalues = [\"en\", \"ru\"]\n\n[versioning.classifiers.tone]\nvalues = [\"formal\", \"EN\"]\n";
-    expect_one(text, INVALID, "value \"EN\" belongs to both `lang` and `tone`", "\"EN\"", 0);
+    expect_one(
+        text,
+        INVALID,
+        "value \"EN\" belongs to both `lang` and `tone`",
+        "\"EN\"",
+        0,
+    );
 }
 
 #[test]
 fn classifier_value_with_a_delimiter() {
-    expect_one("[versioning.classifiers.lang]\nvalues = [\"en\", \"pt_br\"]\n", INVALID, "\"pt_br\" of `lang` must not be empty or contain a delimiter", "\"pt_br\"", 0);
+    expect_one(
+        "[versioning.classifiers.lang]\nvalues = [\"en\", \"pt_br\"]\n",
+        INVALID,
+        "\"pt_br\" of `lang` must not be empty or contain a delimiter",
+        "\"pt_br\"",
+        0,
+    );
 }
 
 #[test]
@@ -172,32 +358,74 @@ fn classifier_unknown_key() {
 
 #[test]
 fn classifier_name_must_agree() {
-    expect_one("[versioning.classifiers.lang]\nname = \"language\"\nvalues = [\"en\"]\n", INVALID, "`name = \"language\"`", "\"language\"", 0);
+    expect_one(
+        "[versioning.classifiers.lang]\nname = \"language\"\nvalues = [\"en\"]\n",
+        INVALID,
+        "`name = \"language\"`",
+        "\"language\"",
+        0,
+    );
 }
 
 #[test]
 fn classifiers_not_a_table() {
-    expect_one("[versioning]\nclassifiers = [\"en\"]\n", INVALID, "`classifiers` must be a table of classifiers, not a list", "[\"en\"]", 0);
+    expect_one(
+        "[versioning]\nclassifiers = [\"en\"]\n",
+        INVALID,
+        "`classifiers` must be a table of classifiers, not a list",
+        "[\"en\"]",
+        0,
+    );
 }
 
 // ----- keys, syntax, several errors ---------------------------------------------------------------
 
 #[test]
 fn unknown_versioning_key_is_located_on_the_key() {
-    expect_one("[versioning]\ndelimiter = \"_\"\ndelimeter = \"-\"\n", INVALID, "unknown key `delimeter`; known keys: delimiter, delimiters", "delimeter", 0);
+    expect_one(
+        "[versioning]\ndelimiter = \"_\"\ndelimeter = \"-\"\n",
+        INVALID,
+        "unknown key `delimeter`; known keys: delimiter, delimiters",
+        "delimeter",
+        0,
+    );
 }
 
 #[test]
 fn unknown_top_level_table_in_promptic_toml() {
     // A typo in the section name would silently leave the whole file without effect.
-    expect_one("[versionning]\ndelimiter = \"-\"\n", INVALID, "unknown", "versionning", 0);
-    expect_one("[versioning]\ndelimiter = \"-\"\n\n[diagnostic]\nsemver-bump = \"off\"\n", INVALID, "`diagnostic`", "diagnostic]", 0);
+    expect_one(
+        "[versionning]\ndelimiter = \"-\"\n",
+        INVALID,
+        "unknown",
+        "versionning",
+        0,
+    );
+    expect_one(
+        "[versioning]\ndelimiter = \"-\"\n\n[diagnostic]\nsemver-bump = \"off\"\n",
+        INVALID,
+        "`diagnostic`",
+        "diagnostic]",
+        0,
+    );
 }
 
 #[test]
 fn unknown_diagnostic_code_and_bad_severity() {
-    expect_one("[diagnostics]\nsemver-bumps = \"off\"\n", INVALID, "unknown diagnostic code `semver-bumps`", "semver-bumps", 0);
-    expect_one("[diagnostics]\nsemver-bump = \"loud\"\n", INVALID, "severity \"loud\"", "\"loud\"", 0);
+    expect_one(
+        "[diagnostics]\nsemver-bumps = \"off\"\n",
+        INVALID,
+        "unknown diagnostic code `semver-bumps`",
+        "semver-bumps",
+        0,
+    );
+    expect_one(
+        "[diagnostics]\nsemver-bump = \"loud\"\n",
+        INVALID,
+        "severity \"loud\"",
+        "\"loud\"",
+        0,
+    );
 }
 
 #[test]
@@ -206,16 +434,36 @@ fn toml_syntax_error_is_located() {
     let errors = load(ConfigFileKind::Promptic, text);
     assert_eq!(errors.len(), 1, "{errors:#?}");
     assert_eq!(errors[0].kind, INVALID);
-    assert!(errors[0].message.starts_with("invalid TOML"), "{}", errors[0].message);
-    assert_eq!(errors[0].line_col.map(|l| l.0), Some(3), "on the broken line: {:?}", errors[0]);
-    let file = load_config_file(Path::new("/ws/promptic.toml"), ConfigFileKind::Promptic, text);
-    assert!(file.layer.is_none(), "a file that does not parse sets nothing");
+    assert!(
+        errors[0].message.starts_with("invalid TOML"),
+        "{}",
+        errors[0].message
+    );
+    assert_eq!(
+        errors[0].line_col.map(|l| l.0),
+        Some(3),
+        "on the broken line: {:?}",
+        errors[0]
+    );
+    let file = load_config_file(
+        Path::new("/ws/promptic.toml"),
+        ConfigFileKind::Promptic,
+        text,
+    );
+    assert!(
+        file.layer.is_none(),
+        "a file that does not parse sets nothing"
+    );
 }
 
 #[test]
 fn every_error_of_a_file_is_reported_and_valid_keys_still_apply() {
     let text = "[versioning]\ndelimiter = \"+\"\ninclude_prerelease = true\nprerelease_order = [\"a\", \"a\"]\nbogus = 1\n";
-    let file = load_config_file(Path::new("/ws/promptic.toml"), ConfigFileKind::Promptic, text);
+    let file = load_config_file(
+        Path::new("/ws/promptic.toml"),
+        ConfigFileKind::Promptic,
+        text,
+    );
     let lines: Vec<usize> = file.errors.iter().map(|e| e.line_col.unwrap().0).collect();
     assert_eq!(lines, vec![2, 4, 5], "{:#?}", file.errors);
     let layer = file.layer.unwrap();
@@ -235,21 +483,44 @@ fn utf8_before_the_error_counts_characters() {
 
 #[test]
 fn pyproject_errors_are_located_in_the_pyproject() {
-    let text = "[project]\nname = \"x\"\n\n[tool.promptic.versioning]\ninclude_prerelease = \"no\"\n";
-    expect_one_in(ConfigFileKind::Pyproject, text, INVALID, "`include_prerelease` must be true or false", "\"no\"", 0);
+    let text =
+        "[project]\nname = \"x\"\n\n[tool.promptic.versioning]\ninclude_prerelease = \"no\"\n";
+    expect_one_in(
+        ConfigFileKind::Pyproject,
+        text,
+        INVALID,
+        "`include_prerelease` must be true or false",
+        "\"no\"",
+        0,
+    );
     let e = &load(ConfigFileKind::Pyproject, text)[0];
     assert_eq!(e.path.as_deref(), Some(Path::new("/ws/pyproject.toml")));
     let text = "[tool.promptic.versioning]\nversion_pattern = \"_v(\\\\d+)\"\n";
-    expect_one_in(ConfigFileKind::Pyproject, text, PATTERN, "unnamed", "\"_v", 0);
+    expect_one_in(
+        ConfigFileKind::Pyproject,
+        text,
+        PATTERN,
+        "unnamed",
+        "\"_v",
+        0,
+    );
 }
 
 #[test]
 fn pyproject_without_a_promptic_section_sets_nothing() {
-    let file = load_config_file(Path::new("/ws/pyproject.toml"), ConfigFileKind::Pyproject, "[project]\nname = \"x\"\n[tool.ruff]\nline-length = 100\n");
+    let file = load_config_file(
+        Path::new("/ws/pyproject.toml"),
+        ConfigFileKind::Pyproject,
+        "[project]\nname = \"x\"\n[tool.ruff]\nline-length = 100\n",
+    );
     assert!(file.errors.is_empty());
     assert!(file.layer.is_none());
     // `[versioning]` at the top of a pyproject is not promptic's.
-    let file = load_config_file(Path::new("/ws/pyproject.toml"), ConfigFileKind::Pyproject, "[versioning]\ndelimiter = \"+\"\n");
+    let file = load_config_file(
+        Path::new("/ws/pyproject.toml"),
+        ConfigFileKind::Pyproject,
+        "[versioning]\ndelimiter = \"+\"\n",
+    );
     assert!(file.errors.is_empty() && file.layer.is_none());
 }
 
@@ -272,20 +543,39 @@ fn promptic_model_dump_json_is_valid() {
 
 #[test]
 fn json_nulls_leave_keys_to_earlier_layers_except_version_pattern() {
-    let below = load_config_file(Path::new("/ws/promptic.toml"), ConfigFileKind::Promptic, "[versioning]\ndelimiters = [\"-\", \".\"]\nversion_pattern = \"_r(?P<major>\\\\d+)\"\n");
+    let below = load_config_file(
+        Path::new("/ws/promptic.toml"),
+        ConfigFileKind::Promptic,
+        "[versioning]\ndelimiters = [\"-\", \".\"]\nversion_pattern = \"_r(?P<major>\\\\d+)\"\n",
+    );
     assert!(below.errors.is_empty(), "{:#?}", below.errors);
-    let json = load_config_file(Path::new("/ws/c.json"), ConfigFileKind::Json, r#"{"delimiters": null, "version_pattern": null}"#);
+    let json = load_config_file(
+        Path::new("/ws/c.json"),
+        ConfigFileKind::Json,
+        r#"{"delimiters": null, "version_pattern": null}"#,
+    );
     let s = Settings::from_layers(below.layer.iter().chain(json.layer.iter()));
     assert_eq!(s.versioning.delimiters, vec!['-', '.']);
-    assert_eq!(s.versioning.version_pattern, None, "an explicit null pattern is promptic's default");
+    assert_eq!(
+        s.versioning.version_pattern, None,
+        "an explicit null pattern is promptic's default"
+    );
 }
 
 #[test]
 fn json_errors() {
     expect_json(r#"{"delimiter": "+"}"#, INVALID, "(got \"+\")");
     expect_json(r#"{"version_pattern": "_v(\\d+)"}"#, PATTERN, "unnamed");
-    expect_json(r#"{"classifiers": {"lang": {"name": "lang", "values": ["en"], "default": "ru"}}}"#, INVALID, "default \"ru\"");
-    expect_json(r#"{"include_prerelease": "false"}"#, INVALID, "must be true or false");
+    expect_json(
+        r#"{"classifiers": {"lang": {"name": "lang", "values": ["en"], "default": "ru"}}}"#,
+        INVALID,
+        "default \"ru\"",
+    );
+    expect_json(
+        r#"{"include_prerelease": "false"}"#,
+        INVALID,
+        "must be true or false",
+    );
     expect_json(r#"{"delimiter": "_",}"#, INVALID, "invalid JSON at line 1");
     expect_json(r#"["_"]"#, INVALID, "must be a table");
 }
@@ -295,14 +585,25 @@ fn expect_json(text: &str, kind: ConfigErrorKind, phrase: &str) {
     let errors = load(ConfigFileKind::Json, text);
     assert_eq!(errors.len(), 1, "{text}: {errors:#?}");
     assert_eq!(errors[0].kind, kind);
-    assert!(errors[0].message.contains(phrase), "{:?} should contain {phrase:?}", errors[0].message);
-    assert!(errors[0].to_string().starts_with("/ws/config.json: "), "{}", errors[0]);
+    assert!(
+        errors[0].message.contains(phrase),
+        "{:?} should contain {phrase:?}",
+        errors[0].message
+    );
+    assert!(
+        errors[0].to_string().starts_with("/ws/config.json: "),
+        "{}",
+        errors[0]
+    );
 }
 
 // ----- environment ------------------------------------------------------------------------------
 
 fn env(pairs: &[(&str, &str)]) -> (ConfigLayer, Vec<ConfigError>) {
-    let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let map: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     env_layer(|k| map.get(k).cloned())
 }
 
@@ -312,7 +613,10 @@ fn env_layer_reads_promptic_variables() {
         ("PROMPTIC_DELIMITERS", r#"["_", "-"]"#),
         ("PROMPTIC_INCLUDE_PRERELEASE", "true"),
         ("PROMPTIC_PRERELEASE_ORDER", r#"["dev", "rc"]"#),
-        ("PROMPTIC_CLASSIFIERS", r#"{"lang": {"values": ["en", "ru"], "default": "ru"}}"#),
+        (
+            "PROMPTIC_CLASSIFIERS",
+            r#"{"lang": {"values": ["en", "ru"], "default": "ru"}}"#,
+        ),
         ("PROMPTIC_VERSION_PATTERN", "_rev(?P<major>\\d+)"),
         ("OTHER", "x"),
     ]);
@@ -323,7 +627,12 @@ fn env_layer_reads_promptic_variables() {
     assert_eq!(c.prerelease_order, vec!["dev", "rc"]);
     assert_eq!(c.classifiers["lang"].default, "ru");
     assert_eq!(c.version_pattern.as_deref(), Some("_rev(?P<major>\\d+)"));
-    for (text, want) in [("1", true), ("FALSE", false), ("0", false), (" True ", true)] {
+    for (text, want) in [
+        ("1", true),
+        ("FALSE", false),
+        ("0", false),
+        (" True ", true),
+    ] {
         let (layer, errors) = env(&[("PROMPTIC_INCLUDE_PRERELEASE", text)]);
         assert!(errors.is_empty());
         assert_eq!(layer.include_prerelease, Some(want), "{text:?}");
@@ -338,28 +647,59 @@ fn env_layer_reads_promptic_variables() {
 
 #[test]
 fn env_layer_errors() {
-    let (layer, errors) = env(&[("PROMPTIC_DELIMITERS", "[_, -]"), ("PROMPTIC_INCLUDE_PRERELEASE", "true")]);
+    let (layer, errors) = env(&[
+        ("PROMPTIC_DELIMITERS", "[_, -]"),
+        ("PROMPTIC_INCLUDE_PRERELEASE", "true"),
+    ]);
     assert_eq!(errors.len(), 1, "{errors:#?}");
-    assert!(errors[0].message.contains("PROMPTIC_DELIMITERS is not valid JSON"), "{}", errors[0].message);
+    assert!(
+        errors[0]
+            .message
+            .contains("PROMPTIC_DELIMITERS is not valid JSON"),
+        "{}",
+        errors[0].message
+    );
     assert_eq!(errors[0].kind, INVALID);
     assert_eq!(errors[0].line_col, None);
-    assert_eq!(layer.include_prerelease, Some(true), "the valid variable still applies");
+    assert_eq!(
+        layer.include_prerelease,
+        Some(true),
+        "the valid variable still applies"
+    );
     assert_eq!(layer.delimiters, None);
 
     let (_, errors) = env(&[("PROMPTIC_INCLUDE_PRERELEASE", "maybe")]);
-    assert!(errors.len() == 1 && errors[0].message.contains("PROMPTIC_INCLUDE_PRERELEASE must be true or false (got \"maybe\")"), "{errors:#?}");
+    assert!(
+        errors.len() == 1
+            && errors[0]
+                .message
+                .contains("PROMPTIC_INCLUDE_PRERELEASE must be true or false (got \"maybe\")"),
+        "{errors:#?}"
+    );
 
     let (_, errors) = env(&[("PROMPTIC_DELIMITERS", r#""_""#)]);
-    assert!(errors.len() == 1 && errors[0].message.contains("must be a list of strings"), "{errors:#?}");
+    assert!(
+        errors.len() == 1 && errors[0].message.contains("must be a list of strings"),
+        "{errors:#?}"
+    );
 
     let (_, errors) = env(&[("PROMPTIC_PRERELEASE_ORDER", r#"["rc", "RC"]"#)]);
-    assert!(errors.len() == 1 && errors[0].message.contains("listed twice"), "{errors:#?}");
+    assert!(
+        errors.len() == 1 && errors[0].message.contains("listed twice"),
+        "{errors:#?}"
+    );
 
     let (_, errors) = env(&[("PROMPTIC_DELIMITER", "+")]);
-    assert!(errors.len() == 1 && errors[0].message.contains("(got \"+\")"), "{errors:#?}");
+    assert!(
+        errors.len() == 1 && errors[0].message.contains("(got \"+\")"),
+        "{errors:#?}"
+    );
 
     let (_, errors) = env(&[("PROMPTIC_VERSION_PATTERN", "_v(?P<minor>\\d+)")]);
-    assert!(errors.len() == 1 && errors[0].kind == PATTERN, "{errors:#?}");
+    assert!(
+        errors.len() == 1 && errors[0].kind == PATTERN,
+        "{errors:#?}"
+    );
 }
 
 // ----- discovery ---------------------------------------------------------------------------------
@@ -398,44 +738,93 @@ fn nested_promptic_toml_overrides_per_key_for_its_subtree() {
     let source = ConfigSource::new();
     for dir in ["prompts", "prompts/deep/er"] {
         let s = source.settings(&t.root.join(dir));
-        assert_eq!(s.versioning.delimiters, vec!['_'], "{dir}: the nearest file's delimiter");
-        assert!(s.versioning.include_prerelease, "{dir}: inherited from the parent's file");
-        assert_eq!(s.versioning.classifiers["lang"].values, vec!["en", "ru"], "{dir}: inherited classifiers");
+        assert_eq!(
+            s.versioning.delimiters,
+            vec!['_'],
+            "{dir}: the nearest file's delimiter"
+        );
+        assert!(
+            s.versioning.include_prerelease,
+            "{dir}: inherited from the parent's file"
+        );
+        assert_eq!(
+            s.versioning.classifiers["lang"].values,
+            vec!["en", "ru"],
+            "{dir}: inherited classifiers"
+        );
     }
     for dir in ["", "other"] {
         let s = source.settings(&t.root.join(dir));
-        assert_eq!(s.versioning.delimiters, vec!['-'], "{dir:?}: outside the subtree");
+        assert_eq!(
+            s.versioning.delimiters,
+            vec!['-'],
+            "{dir:?}: outside the subtree"
+        );
         assert!(s.versioning.include_prerelease);
     }
-    let chain: Vec<PathBuf> = source.chain(&t.root.join("prompts/deep")).iter().map(|f| f.path.clone()).collect();
-    assert_eq!(chain, vec![t.root.join("promptic.toml"), t.root.join("prompts/promptic.toml")], "outermost first");
+    let chain: Vec<PathBuf> = source
+        .chain(&t.root.join("prompts/deep"))
+        .iter()
+        .map(|f| f.path.clone())
+        .collect();
+    assert_eq!(
+        chain,
+        vec![
+            t.root.join("promptic.toml"),
+            t.root.join("prompts/promptic.toml")
+        ],
+        "outermost first"
+    );
 }
 
 #[test]
 fn discovery_stops_at_the_repository_root() {
-    let t = tree(&[("../promptic.toml", "[versioning]\ndelimiter = \".\"\n"), ("a/x.md", "")]);
+    let t = tree(&[
+        ("../promptic.toml", "[versioning]\ndelimiter = \".\"\n"),
+        ("a/x.md", ""),
+    ]);
     let s = ConfigSource::new().settings(&t.root.join("a"));
-    assert_eq!(s.versioning.delimiters, vec!['_'], "a promptic.toml above the .git folder does not apply");
+    assert_eq!(
+        s.versioning.delimiters,
+        vec!['_'],
+        "a promptic.toml above the .git folder does not apply"
+    );
 }
 
 #[test]
 fn pyproject_is_below_promptic_toml() {
     let t = tree(&[
-        ("pyproject.toml", "[project]\nname = \"x\"\n[tool.promptic.versioning]\ndelimiter = \".\"\ninclude_prerelease = true\nprerelease_order = [\"dev\", \"rc\"]\n"),
+        (
+            "pyproject.toml",
+            "[project]\nname = \"x\"\n[tool.promptic.versioning]\ndelimiter = \".\"\ninclude_prerelease = true\nprerelease_order = [\"dev\", \"rc\"]\n",
+        ),
         ("promptic.toml", "[versioning]\ndelimiter = \"-\"\n"),
-        ("sub/pyproject.toml", "[tool.promptic.versioning]\ndelimiter = \".\"\nprerelease_order = [\"pre\"]\n"),
+        (
+            "sub/pyproject.toml",
+            "[tool.promptic.versioning]\ndelimiter = \".\"\nprerelease_order = [\"pre\"]\n",
+        ),
         ("plain/pyproject.toml", "[project]\nname = \"y\"\n"),
     ]);
     let source = ConfigSource::new();
     let s = source.settings(&t.root);
-    assert_eq!(s.versioning.delimiters, vec!['-'], "promptic.toml wins over pyproject.toml");
-    assert!(s.versioning.include_prerelease, "keys promptic.toml does not set come from pyproject.toml");
+    assert_eq!(
+        s.versioning.delimiters,
+        vec!['-'],
+        "promptic.toml wins over pyproject.toml"
+    );
+    assert!(
+        s.versioning.include_prerelease,
+        "keys promptic.toml does not set come from pyproject.toml"
+    );
     assert_eq!(s.versioning.prerelease_order, vec!["dev", "rc"]);
     // A nearer pyproject is still below the root's promptic.toml, and replaces the outer pyproject.
     let s = source.settings(&t.root.join("sub"));
     assert_eq!(s.versioning.delimiters, vec!['-']);
     assert_eq!(s.versioning.prerelease_order, vec!["pre"]);
-    assert!(!s.versioning.include_prerelease, "only the nearest pyproject applies");
+    assert!(
+        !s.versioning.include_prerelease,
+        "only the nearest pyproject applies"
+    );
     // A pyproject without a promptic section is skipped; the outer one applies.
     let s = source.settings(&t.root.join("plain"));
     assert_eq!(s.versioning.prerelease_order, vec!["dev", "rc"]);
@@ -443,9 +832,16 @@ fn pyproject_is_below_promptic_toml() {
 
 #[test]
 fn editor_layer_is_below_files_and_env_above() {
-    let t = tree(&[("promptic.toml", "[versioning]\ndelimiter = \"-\"\n"), ("a/b/x.md", "")]);
+    let t = tree(&[
+        ("promptic.toml", "[versioning]\ndelimiter = \"-\"\n"),
+        ("a/b/x.md", ""),
+    ]);
     let mut source = ConfigSource::new();
-    source.editor = Some(ConfigLayer { delimiter: Some('.'), include_prerelease: Some(true), ..Default::default() });
+    source.editor = Some(ConfigLayer {
+        delimiter: Some('.'),
+        include_prerelease: Some(true),
+        ..Default::default()
+    });
     let s = source.settings(&t.root.join("a/b"));
     assert_eq!(s.versioning.delimiters, vec!['-']);
     assert!(s.versioning.include_prerelease);
@@ -453,7 +849,11 @@ fn editor_layer_is_below_files_and_env_above() {
     let mut source2 = ConfigSource::new();
     source2.editor = source.editor.clone();
     source2.env = source.env.clone();
-    assert_eq!(source2.settings(&t.root.join("a/b")).versioning.delimiters, vec!['_'], "PROMPTIC_* over files");
+    assert_eq!(
+        source2.settings(&t.root.join("a/b")).versioning.delimiters,
+        vec!['_'],
+        "PROMPTIC_* over files"
+    );
 }
 
 #[test]
@@ -462,7 +862,13 @@ fn broken_config_keeps_the_last_valid_layer() {
     let path = t.root.join("promptic.toml");
     let source = ConfigSource::new();
     let set = |text: &str| source.set_file(load_config_file(&path, ConfigFileKind::Promptic, text));
-    let delims = || source.settings(&t.root.join("prompts")).versioning.delimiters.clone();
+    let delims = || {
+        source
+            .settings(&t.root.join("prompts"))
+            .versioning
+            .delimiters
+            .clone()
+    };
 
     set("[versioning]\ndelimiter = \"-\"\ninclude_prerelease = true\n");
     assert_eq!(delims(), vec!['-']);
@@ -472,13 +878,24 @@ fn broken_config_keeps_the_last_valid_layer() {
     set("[versioning]\ndelimiter = \"\n");
     assert_eq!(delims(), vec!['-'], "the last valid layer is kept");
     let errors = source.chain_errors(&t.root);
-    assert!(errors.len() == 1 && errors[0].message.contains("invalid TOML"), "the error is still reported: {errors:#?}");
+    assert!(
+        errors.len() == 1 && errors[0].message.contains("invalid TOML"),
+        "the error is still reported: {errors:#?}"
+    );
 
     // Still broken, differently: a bad value next to a valid-looking key.
     set("[versioning]\ndelimiter = \".\"\nprerelease_order = 3\n");
-    assert_eq!(delims(), vec!['-'], "a second broken edit still keeps the last VALID layer");
+    assert_eq!(
+        delims(),
+        vec!['-'],
+        "a second broken edit still keeps the last VALID layer"
+    );
     assert!(source.settings(&t.root).versioning.include_prerelease);
-    assert!(source.chain_errors(&t.root)[0].message.contains("prerelease_order"));
+    assert!(
+        source.chain_errors(&t.root)[0]
+            .message
+            .contains("prerelease_order")
+    );
 
     // Fixed.
     set("[versioning]\ndelimiter = \".\"\n");
@@ -495,11 +912,17 @@ fn broken_config_keeps_the_last_valid_layer() {
 
 #[test]
 fn broken_file_on_disk_at_first_read_still_applies_its_valid_keys() {
-    let t = tree(&[("promptic.toml", "[versioning]\ndelimiter = \"-\"\nbogus = true\n")]);
+    let t = tree(&[(
+        "promptic.toml",
+        "[versioning]\ndelimiter = \"-\"\nbogus = true\n",
+    )]);
     let source = ConfigSource::new();
     assert_eq!(source.settings(&t.root).versioning.delimiters, vec!['-']);
     let errors = source.chain_errors(&t.root);
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].line_col, Some((3, 1)));
-    assert_eq!(errors[0].path.as_deref(), Some(t.root.join("promptic.toml").as_path()));
+    assert_eq!(
+        errors[0].path.as_deref(),
+        Some(t.root.join("promptic.toml").as_path())
+    );
 }

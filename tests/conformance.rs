@@ -19,7 +19,10 @@ enum Outcome {
 }
 
 fn cases() -> Vec<Value> {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/versioning.json")).unwrap();
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/versioning.json"),
+    )
+    .unwrap();
     let v: Value = serde_json::from_str(&text).unwrap();
     let mut cases = v["cases"].as_array().unwrap().clone();
     cases.extend(own_cases());
@@ -73,7 +76,11 @@ fn expected(case: &Value) -> Outcome {
 fn classifier_map(case: &Value) -> BTreeMap<String, String> {
     case["classifier"]
         .as_object()
-        .map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string())).collect())
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -82,7 +89,11 @@ fn via_engine(case: &Value) -> Outcome {
     let ws = dir.path().join("ws");
     let mut source = ConfigSource::new();
     if let Some(p) = &config {
-        let file = load_config_file(p, ConfigFileKind::Json, &std::fs::read_to_string(p).unwrap());
+        let file = load_config_file(
+            p,
+            ConfigFileKind::Json,
+            &std::fs::read_to_string(p).unwrap(),
+        );
         if let Some(e) = file.errors.first() {
             return Outcome::Error(e.error_name().to_string());
         }
@@ -91,8 +102,16 @@ fn via_engine(case: &Value) -> Outcome {
     let index = Index::scan(vec![ws.clone()], Arc::new(source));
     let target = case["target"].as_str().unwrap();
     let map = classifier_map(case);
-    let opts = RequestOptions { classifier: (!map.is_empty()).then_some(&map), include_prerelease: None };
-    match index.resolve(&ws.join(target), target, &VersionSpec::parse(case["version"].as_str().unwrap()), &opts) {
+    let opts = RequestOptions {
+        classifier: (!map.is_empty()).then_some(&map),
+        include_prerelease: None,
+    };
+    match index.resolve(
+        &ws.join(target),
+        target,
+        &VersionSpec::parse(case["version"].as_str().unwrap()),
+        &opts,
+    ) {
         Ok(r) => Outcome::File(r.prompt_file().name.to_string()),
         Err(e) => Outcome::Error(e.kind.name().to_string()),
     }
@@ -102,7 +121,10 @@ fn via_cli(case: &Value) -> Outcome {
     let (dir, config) = setup(case);
     let ws = dir.path().join("ws");
     let mut cmd = Command::cargo_bin("promptls").unwrap();
-    cmd.current_dir(&ws).arg("resolve").arg(case["target"].as_str().unwrap()).arg("--json");
+    cmd.current_dir(&ws)
+        .arg("resolve")
+        .arg(case["target"].as_str().unwrap())
+        .arg("--json");
     cmd.arg("--version").arg(case["version"].as_str().unwrap());
     if let Some(p) = &config {
         cmd.arg("--config").arg(p);
@@ -111,16 +133,37 @@ fn via_cli(case: &Value) -> Outcome {
         cmd.arg("--classifier").arg(format!("{k}={v}"));
     }
     let out = cmd.output().unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{}: not JSON ({e}): {}", case["id"], String::from_utf8_lossy(&out.stdout)));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{}: not JSON ({e}): {}",
+            case["id"],
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
     if let Some(err) = json.get("error") {
         assert_eq!(out.status.code(), Some(1), "{}: errors exit 1", case["id"]);
-        assert!(json["message"].is_string() && json["available"].is_array(), "{}: I-5 error shape", case["id"]);
+        assert!(
+            json["message"].is_string() && json["available"].is_array(),
+            "{}: I-5 error shape",
+            case["id"]
+        );
         Outcome::Error(err.as_str().unwrap().to_string())
     } else {
         assert_eq!(out.status.code(), Some(0));
-        assert!(json.get("version").is_some() && json.get("prerelease").is_some() && json["classifiers"].is_object(), "I-5 success shape");
+        assert!(
+            json.get("version").is_some()
+                && json.get("prerelease").is_some()
+                && json["classifiers"].is_object(),
+            "I-5 success shape"
+        );
         let path = json["path"].as_str().unwrap();
-        Outcome::File(Path::new(path).file_name().unwrap().to_string_lossy().to_string())
+        Outcome::File(
+            Path::new(path)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .to_string(),
+        )
     }
 }
 
@@ -130,18 +173,42 @@ fn check(outcome: Outcome, case: &Value, via: &str) -> Option<String> {
         (Outcome::Error(a), Outcome::Error(b)) => *a == b,
         _ => false,
     };
-    (!ok).then(|| format!("{} via {via}: got {outcome:?}, expected {:?}", case["id"], case["expect"]))
+    (!ok).then(|| {
+        format!(
+            "{} via {via}: got {outcome:?}, expected {:?}",
+            case["id"], case["expect"]
+        )
+    })
 }
 
 #[test]
 fn conformance_through_the_engine() {
-    assert!(cases().len() >= 70, "the shared suite and the own cases are all loaded");
-    let failures: Vec<String> = cases().iter().filter_map(|c| check(via_engine(c), c, "engine")).collect();
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        cases().len() >= 70,
+        "the shared suite and the own cases are all loaded"
+    );
+    let failures: Vec<String> = cases()
+        .iter()
+        .filter_map(|c| check(via_engine(c), c, "engine"))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn conformance_through_resolve_json() {
-    let failures: Vec<String> = cases().iter().filter_map(|c| check(via_cli(c), c, "cli")).collect();
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    let failures: Vec<String> = cases()
+        .iter()
+        .filter_map(|c| check(via_cli(c), c, "cli"))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -7,8 +7,15 @@ use serde_json::{Value, json};
 use support::{Client, after, example_workspace, uri};
 
 fn labels(resp: &Value) -> Vec<String> {
-    let items = resp["result"]["items"].as_array().or_else(|| resp["result"].as_array()).cloned().unwrap_or_default();
-    items.iter().map(|i| i["label"].as_str().unwrap().to_string()).collect()
+    let items = resp["result"]["items"]
+        .as_array()
+        .or_else(|| resp["result"].as_array())
+        .cloned()
+        .unwrap_or_default();
+    items
+        .iter()
+        .map(|i| i["label"].as_str().unwrap().to_string())
+        .collect()
 }
 
 fn complete(c: &mut Client, path: &std::path::Path, pos: (u32, u32)) -> Value {
@@ -20,24 +27,44 @@ fn completion_hover_definition_links_and_diagnostics() {
     let (_tmp, ws) = example_workspace();
     let mut c = Client::start(&ws, false, false);
     // Work-done progress reports the indexing.
-    c.wait_for("indexing progress end", |m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end");
+    c.wait_for("indexing progress end", |m| {
+        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
+    });
     let app = ws.join("app.py");
     c.open(&app);
     let text = std::fs::read_to_string(&app).unwrap();
 
     // R-4: versions newest first after latest / latest-prerelease, with a text edit that
     // replaces exactly the literal's content.
-    let resp = complete(&mut c, &app, after(&text, "load_prompt(\"prompts/task\", version=\"v"));
-    assert_eq!(labels(&resp)[..4], ["latest", "latest-prerelease", "v2.0.0", "v1.0.0"]);
+    let resp = complete(
+        &mut c,
+        &app,
+        after(&text, "load_prompt(\"prompts/task\", version=\"v"),
+    );
+    assert_eq!(
+        labels(&resp)[..4],
+        ["latest", "latest-prerelease", "v2.0.0", "v1.0.0"]
+    );
     let item = &resp["result"]["items"][2];
     let (line, col) = after(&text, "load_prompt(\"prompts/task\", version=\"");
-    assert_eq!(item["textEdit"]["range"]["start"], json!({"line": line, "character": col}));
-    assert_eq!(item["textEdit"]["range"]["end"], json!({"line": line, "character": col + 2}));
+    assert_eq!(
+        item["textEdit"]["range"]["start"],
+        json!({"line": line, "character": col})
+    );
+    assert_eq!(
+        item["textEdit"]["range"]["end"],
+        json!({"line": line, "character": col + 2})
+    );
 
     // Classifier values that exist, default marked.
     let resp = complete(&mut c, &app, after(&text, "classifier={\"lang\": \""));
     assert_eq!(labels(&resp), ["en", "ru", "de"]);
-    assert!(resp["result"]["items"][0]["detail"].as_str().unwrap().contains("default"));
+    assert!(
+        resp["result"]["items"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("default")
+    );
     // Classifier names.
     let resp = complete(&mut c, &app, after(&text, "classifier={\""));
     assert_eq!(labels(&resp), ["lang"]);
@@ -45,15 +72,26 @@ fn completion_hover_definition_links_and_diagnostics() {
     let resp = complete(&mut c, &app, after(&text, "load_prompt(\"prompts/"));
     let l = labels(&resp);
     assert_eq!(l[0], "review");
-    assert!(l.contains(&"task".to_string()) && l.contains(&"support/".to_string()) && l.contains(&"task_v2.md".to_string()), "{l:?}");
+    assert!(
+        l.contains(&"task".to_string())
+            && l.contains(&"support/".to_string())
+            && l.contains(&"task_v2.md".to_string()),
+        "{l:?}"
+    );
     // Multi-line call.
     let resp = complete(&mut c, &app, after(&text, "    version=\"v1"));
     assert!(labels(&resp).contains(&"v1.1.0".to_string()));
 
     // Diagnostics: a missing version and an unknown classifier value, with what exists.
     let diags = c.diagnostics_where(&app, |d| d.iter().any(|x| x["code"] == "version-not-found"));
-    let vnf = diags.iter().find(|d| d["code"] == "version-not-found").unwrap();
-    assert!(vnf["message"].as_str().unwrap().contains("v2.0.0, v1.0.0"), "{vnf}");
+    let vnf = diags
+        .iter()
+        .find(|d| d["code"] == "version-not-found")
+        .unwrap();
+    assert!(
+        vnf["message"].as_str().unwrap().contains("v2.0.0, v1.0.0"),
+        "{vnf}"
+    );
     let (l, ch) = after(&text, "missing = load_prompt(\"prompts/task\", version=\"");
     assert_eq!(vnf["range"]["start"], json!({"line": l, "character": ch}));
     assert!(diags.iter().any(|d| d["code"] == "classifier-not-found"));
@@ -64,36 +102,89 @@ fn completion_hover_definition_links_and_diagnostics() {
     let md = std::fs::read_to_string(&task).unwrap();
     let h = c.request("textDocument/hover", json!({"textDocument": {"uri": uri(&task)}, "position": {"line": after(&md, "[steps](st").0, "character": after(&md, "[steps](st").1}}));
     let value = h["result"]["contents"]["value"].as_str().unwrap();
-    assert!(value.contains("steps_v1.1.0.md") && value.contains("| version |") && value.contains("v2.0.0-beta"), "{value}");
+    assert!(
+        value.contains("steps_v1.1.0.md")
+            && value.contains("| version |")
+            && value.contains("v2.0.0-beta"),
+        "{value}"
+    );
 
     // Definition: the resolved file.
     let d = c.request("textDocument/definition", json!({"textDocument": {"uri": uri(&task)}, "position": {"line": after(&md, "[steps](st").0, "character": after(&md, "[steps](st").1}}));
-    assert_eq!(d["result"][0]["targetUri"], json!(uri(&ws.join("prompts/steps_v1.1.0.md"))));
+    assert_eq!(
+        d["result"][0]["targetUri"],
+        json!(uri(&ws.join("prompts/steps_v1.1.0.md")))
+    );
 
     // Document links with tooltips.
-    let links = c.request("textDocument/documentLink", json!({"textDocument": {"uri": uri(&task)}}));
-    let tips: Vec<&str> = links["result"].as_array().unwrap().iter().map(|l| l["tooltip"].as_str().unwrap()).collect();
-    assert!(tips.contains(&"steps_v1.1.0.md (v1.1.0)") && tips.contains(&"greeting_v1.md (v1.0.0)"), "{tips:?}");
+    let links = c.request(
+        "textDocument/documentLink",
+        json!({"textDocument": {"uri": uri(&task)}}),
+    );
+    let tips: Vec<&str> = links["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["tooltip"].as_str().unwrap())
+        .collect();
+    assert!(
+        tips.contains(&"steps_v1.1.0.md (v1.1.0)") && tips.contains(&"greeting_v1.md (v1.0.0)"),
+        "{tips:?}"
+    );
 
     // Inlay hints after unpinned references.
     let hints = c.request("textDocument/inlayHint", json!({"textDocument": {"uri": uri(&task)}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 99, "character": 0}}}));
-    let hl: Vec<&str> = hints["result"].as_array().unwrap().iter().map(|h| h["label"].as_str().unwrap()).collect();
+    let hl: Vec<&str> = hints["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["label"].as_str().unwrap())
+        .collect();
     assert!(hl.contains(&"→ v1.1.0"), "{hl:?}");
 
     // References: from steps_v1.1.0.md to every link that resolves to it.
     let steps = ws.join("prompts/steps_v1.1.0.md");
     let refs = c.request("textDocument/references", json!({"textDocument": {"uri": uri(&steps)}, "position": {"line": 0, "character": 0}, "context": {"includeDeclaration": false}}));
-    let from: Vec<String> = refs["result"].as_array().unwrap().iter().map(|l| l["uri"].as_str().unwrap().rsplit('/').next().unwrap().to_string()).collect();
-    assert!(from.contains(&"task_v2.md".to_string()) && from.contains(&"task_ru_v1.md".to_string()) && from.contains(&"app.py".to_string()), "{from:?}");
+    let from: Vec<String> = refs["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            l["uri"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert!(
+        from.contains(&"task_v2.md".to_string())
+            && from.contains(&"task_ru_v1.md".to_string())
+            && from.contains(&"app.py".to_string()),
+        "{from:?}"
+    );
 
     // Code lens on a versioned file.
-    let lens = c.request("textDocument/codeLens", json!({"textDocument": {"uri": uri(&task)}}));
+    let lens = c.request(
+        "textDocument/codeLens",
+        json!({"textDocument": {"uri": uri(&task)}}),
+    );
     let title = lens["result"][0]["command"]["title"].as_str().unwrap();
-    assert!(title.starts_with("v2.0.0 · latest release · 2 versions ·"), "{title}");
+    assert!(
+        title.starts_with("v2.0.0 · latest release · 2 versions ·"),
+        "{title}"
+    );
 
     // Workspace symbols.
     let syms = c.request("workspace/symbol", json!({"query": "task@v2"}));
-    let names: Vec<&str> = syms["result"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = syms["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
     assert!(names.contains(&"task@v2.0.0"), "{names:?}");
     c.shutdown();
 }
@@ -102,17 +193,37 @@ fn completion_hover_definition_links_and_diagnostics() {
 fn creating_a_file_on_disk_updates_hints_and_diagnostics() {
     let (_tmp, ws) = example_workspace();
     let mut c = Client::start(&ws, false, false);
-    c.wait_for("indexing progress end", |m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end");
+    c.wait_for("indexing progress end", |m| {
+        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
+    });
     let app = ws.join("app.py");
-    let text = std::fs::read_to_string(&app).unwrap().replace("version=\"v7\"", "version=\"v3\"") + "newest = load_prompt(\"prompts/task\")\n";
+    let text = std::fs::read_to_string(&app)
+        .unwrap()
+        .replace("version=\"v7\"", "version=\"v3\"")
+        + "newest = load_prompt(\"prompts/task\")\n";
     std::fs::write(&app, &text).unwrap();
     c.open(&app);
-    c.diagnostics_where(&app, |d| d.iter().any(|x| x["code"] == "version-not-found" && x["message"].as_str().unwrap().contains("v3")));
+    c.diagnostics_where(&app, |d| {
+        d.iter().any(|x| {
+            x["code"] == "version-not-found" && x["message"].as_str().unwrap().contains("v3")
+        })
+    });
     // Created on disk: the notify watcher (the client cannot watch) picks it up.
-    std::fs::write(ws.join("prompts/task_v3.md"), "Task v3 for {{product}}, {{audience}} and {{tone}}.\n").unwrap();
-    c.diagnostics_where(&app, |d| !d.iter().any(|x| x["code"] == "version-not-found"));
+    std::fs::write(
+        ws.join("prompts/task_v3.md"),
+        "Task v3 for {{product}}, {{audience}} and {{tone}}.\n",
+    )
+    .unwrap();
+    c.diagnostics_where(&app, |d| {
+        !d.iter().any(|x| x["code"] == "version-not-found")
+    });
     let hints = c.request("textDocument/inlayHint", json!({"textDocument": {"uri": uri(&app)}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 99, "character": 0}}}));
-    let hl: Vec<&str> = hints["result"].as_array().unwrap().iter().map(|h| h["label"].as_str().unwrap()).collect();
+    let hl: Vec<&str> = hints["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["label"].as_str().unwrap())
+        .collect();
     assert!(hl.contains(&"→ v3.0.0"), "{hl:?}");
     // Deleted: the error comes back.
     std::fs::remove_file(ws.join("prompts/task_v3.md")).unwrap();
@@ -128,12 +239,25 @@ fn utf16_and_utf8_positions_with_cyrillic_cjk_and_emoji() {
         let text = "Привет 世界 😀 [steps](steps.md) and more\n";
         std::fs::write(&doc, text).unwrap();
         let mut c = Client::start(&ws, utf8, false);
-        c.wait_for("indexing progress end", |m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end");
+        c.wait_for("indexing progress end", |m| {
+            m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
+        });
         c.open(&doc);
-        let links = c.request("textDocument/documentLink", json!({"textDocument": {"uri": uri(&doc)}}));
+        let links = c.request(
+            "textDocument/documentLink",
+            json!({"textDocument": {"uri": uri(&doc)}}),
+        );
         let start = text.find("steps.md").unwrap();
-        let expected = if utf8 { start } else { text[..start].encode_utf16().count() };
-        assert_eq!(links["result"][0]["range"]["start"]["character"], json!(expected), "utf8={utf8}");
+        let expected = if utf8 {
+            start
+        } else {
+            text[..start].encode_utf16().count()
+        };
+        assert_eq!(
+            links["result"][0]["range"]["start"]["character"],
+            json!(expected),
+            "utf8={utf8}"
+        );
         c.shutdown();
     }
 }
@@ -142,7 +266,9 @@ fn utf16_and_utf8_positions_with_cyrillic_cjk_and_emoji() {
 fn code_actions_create_and_revert_versions_without_touching_history() {
     let (_tmp, ws) = example_workspace();
     let mut c = Client::start(&ws, false, true);
-    c.wait_for("indexing progress end", |m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end");
+    c.wait_for("indexing progress end", |m| {
+        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
+    });
     let task = ws.join("prompts/task_v2.md");
     c.open(&task);
     let before_v1 = std::fs::read(ws.join("prompts/task_v1.md")).unwrap();
@@ -150,35 +276,82 @@ fn code_actions_create_and_revert_versions_without_touching_history() {
     let actions = c.request("textDocument/codeAction", json!({"textDocument": {"uri": uri(&task)}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "context": {"diagnostics": []}}));
     let list = actions["result"].as_array().unwrap();
     let titles: Vec<&str> = list.iter().map(|a| a["title"].as_str().unwrap()).collect();
-    assert!(titles.contains(&"Create version v2.0.1 (patch)") && titles.contains(&"Create version v3.0.0 (major)"), "{titles:?}");
+    assert!(
+        titles.contains(&"Create version v2.0.1 (patch)")
+            && titles.contains(&"Create version v3.0.0 (major)"),
+        "{titles:?}"
+    );
     // task_v2 adds {{tone}} to v1: minor is preferred, and says why.
-    let preferred: Vec<&Value> = list.iter().filter(|a| a["isPreferred"] == json!(true)).collect();
+    let preferred: Vec<&Value> = list
+        .iter()
+        .filter(|a| a["isPreferred"] == json!(true))
+        .collect();
     assert_eq!(preferred.len(), 1);
-    assert!(preferred[0]["title"].as_str().unwrap().starts_with("Create version v2.1.0 (minor): adds {{tone}}"), "{}", preferred[0]["title"]);
+    assert!(
+        preferred[0]["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("Create version v2.1.0 (minor): adds {{tone}}"),
+        "{}",
+        preferred[0]["title"]
+    );
     // Execute it: the server asks the client to create the file.
     let cmd = preferred[0]["command"].clone();
-    let r = c.request("workspace/executeCommand", json!({"command": cmd["command"], "arguments": cmd["arguments"]}));
+    let r = c.request(
+        "workspace/executeCommand",
+        json!({"command": cmd["command"], "arguments": cmd["arguments"]}),
+    );
     assert_eq!(r["result"]["version"], "v2.1.0", "{r}");
-    assert_eq!(std::fs::read(ws.join("prompts/task_v2.1.md")).unwrap(), before_v2);
+    assert_eq!(
+        std::fs::read(ws.join("prompts/task_v2.1.md")).unwrap(),
+        before_v2
+    );
     // Revert to v1: a NEW version (next patch of the newest) with v1's content.
-    let revert = list.iter().find(|a| a["title"] == "Revert to v1.0.0").expect("revert action");
+    let revert = list
+        .iter()
+        .find(|a| a["title"] == "Revert to v1.0.0")
+        .expect("revert action");
     let r = c.request("workspace/executeCommand", json!({"command": revert["command"]["command"], "arguments": revert["command"]["arguments"]}));
     assert_eq!(r["result"]["version"], "v2.1.1", "{r}");
-    assert_eq!(std::fs::read(ws.join("prompts/task_v2.1.1.md")).unwrap(), before_v1);
-    assert_eq!(std::fs::read(ws.join("prompts/task_v1.md")).unwrap(), before_v1);
+    assert_eq!(
+        std::fs::read(ws.join("prompts/task_v2.1.1.md")).unwrap(),
+        before_v1
+    );
+    assert_eq!(
+        std::fs::read(ws.join("prompts/task_v1.md")).unwrap(),
+        before_v1
+    );
     assert_eq!(std::fs::read(&task).unwrap(), before_v2);
     // listVersions: the seed's version model, newest first.
     let l = c.request("workspace/executeCommand", json!({"command": "promptls.listVersions", "arguments": [{"prompt": "prompts/task", "classifier": {"lang": "en"}}]}));
-    let versions: Vec<&str> = l["result"].as_array().unwrap().iter().map(|v| v["version"].as_str().unwrap()).collect();
+    let versions: Vec<&str> = l["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["version"].as_str().unwrap())
+        .collect();
     assert_eq!(versions, ["v2.1.1", "v2.1.0", "v2.0.0", "v1.0.0"]);
     let first = &l["result"][0];
-    for key in ["id", "prompt_id", "title", "created_at", "version_number", "prerelease", "classifiers", "path", "latest"] {
+    for key in [
+        "id",
+        "prompt_id",
+        "title",
+        "created_at",
+        "version_number",
+        "prerelease",
+        "classifiers",
+        "path",
+        "latest",
+    ] {
         assert!(first.get(key).is_some(), "PromptVersion has {key}: {first}");
     }
     assert_eq!(first["version_number"], 4);
     assert_eq!(first["prompt_id"], "prompts/task");
     // An unknown command is an error, and the server goes on.
-    let e = c.request("workspace/executeCommand", json!({"command": "promptls.nope", "arguments": []}));
+    let e = c.request(
+        "workspace/executeCommand",
+        json!({"command": "promptls.nope", "arguments": []}),
+    );
     assert!(e["error"].is_object());
     c.shutdown();
 }
@@ -189,14 +362,21 @@ fn bad_requests_get_errors_and_the_server_goes_on() {
     let mut c = Client::start(&ws, false, false);
     let app = ws.join("app.py");
     c.open(&app);
-    let r = c.request("textDocument/completion", json!({"textDocument": {"uri": uri(&app)}, "position": {"line": 9999, "character": -1}}));
+    let r = c.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri(&app)}, "position": {"line": 9999, "character": -1}}),
+    );
     assert!(r.get("result").is_some() || r.get("error").is_some());
     let r = c.request("textDocument/hover", json!({"textDocument": {"uri": "file:///nowhere/x.md"}, "position": {"line": 0, "character": 0}}));
     assert_eq!(r["result"], Value::Null);
     let r = c.request("no/such/method", json!({}));
     assert_eq!(r["error"]["code"], -32601);
     let text = std::fs::read_to_string(&app).unwrap();
-    let resp = complete(&mut c, &app, after(&text, "load_prompt(\"prompts/task\", version=\"v"));
+    let resp = complete(
+        &mut c,
+        &app,
+        after(&text, "load_prompt(\"prompts/task\", version=\"v"),
+    );
     assert!(labels(&resp).contains(&"latest".to_string()));
     c.shutdown();
 }

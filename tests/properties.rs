@@ -4,7 +4,9 @@
 use std::cmp::Ordering;
 
 use promptls::config::{ClassifierConfig, VersioningConfig};
-use promptls::versioning::{Candidate, ErrorKind, NamingScheme, ParsedName, RequestOptions, Version, VersionSpec, select};
+use promptls::versioning::{
+    Candidate, ErrorKind, NamingScheme, ParsedName, RequestOptions, Version, VersionSpec, select,
+};
 use proptest::prelude::*;
 
 fn default_order() -> Vec<String> {
@@ -24,7 +26,10 @@ fn orders() -> impl Strategy<Value = Vec<String>> {
 fn recase(text: String) -> impl Strategy<Value = String> {
     let n = text.len();
     proptest::collection::vec(any::<bool>(), n).prop_map(move |ups| {
-        text.chars().zip(ups).map(|(c, up)| if up { c.to_ascii_uppercase() } else { c }).collect()
+        text.chars()
+            .zip(ups)
+            .map(|(c, up)| if up { c.to_ascii_uppercase() } else { c })
+            .collect()
     })
 }
 
@@ -47,8 +52,15 @@ fn prerelease() -> impl Strategy<Value = String> {
 
 /// A version spelling as users write it: `v1`, `V1.2`, `1.2.3`, with an optional prerelease.
 fn version_text() -> impl Strategy<Value = String> {
-    (0u64..4, 0u64..3, 0u64..3, 0usize..3, any::<bool>(), proptest::option::weighted(0.6, prerelease())).prop_map(
-        |(ma, mi, pa, parts, upper_v, pre)| {
+    (
+        0u64..4,
+        0u64..3,
+        0u64..3,
+        0usize..3,
+        any::<bool>(),
+        proptest::option::weighted(0.6, prerelease()),
+    )
+        .prop_map(|(ma, mi, pa, parts, upper_v, pre)| {
             let v = if upper_v { "V" } else { "v" };
             let core = match parts {
                 0 if mi == 0 && pa == 0 => format!("{v}{ma}"),
@@ -59,12 +71,14 @@ fn version_text() -> impl Strategy<Value = String> {
                 Some(p) => format!("{core}-{p}"),
                 None => core,
             }
-        },
-    )
+        })
 }
 
 fn versions(order: &[String], texts: &[String]) -> Vec<Version> {
-    texts.iter().map(|t| Version::parse_spec(t, order).unwrap_or_else(|| panic!("{t} parses"))).collect()
+    texts
+        .iter()
+        .map(|t| Version::parse_spec(t, order).unwrap_or_else(|| panic!("{t} parses")))
+        .collect()
 }
 
 proptest! {
@@ -148,7 +162,12 @@ proptest! {
 // ---------------------------------------------------------------------------------------
 // Name reading.
 
-fn scheme(delims: &[char], pattern: Option<&str>, order: Vec<String>, include_prerelease: bool) -> NamingScheme {
+fn scheme(
+    delims: &[char],
+    pattern: Option<&str>,
+    order: Vec<String>,
+    include_prerelease: bool,
+) -> NamingScheme {
     let mut c = VersioningConfig {
         delimiters: delims.to_vec(),
         version_pattern: pattern.map(String::from),
@@ -158,9 +177,18 @@ fn scheme(delims: &[char], pattern: Option<&str>, order: Vec<String>, include_pr
     };
     c.classifiers.insert(
         "lang".into(),
-        ClassifierConfig { values: vec!["en".into(), "ru".into(), "de".into()], default: "en".into() },
+        ClassifierConfig {
+            values: vec!["en".into(), "ru".into(), "de".into()],
+            default: "en".into(),
+        },
     );
-    c.classifiers.insert("tone".into(), ClassifierConfig { values: vec!["formal".into(), "casual".into()], default: "formal".into() });
+    c.classifiers.insert(
+        "tone".into(),
+        ClassifierConfig {
+            values: vec!["formal".into(), "casual".into()],
+            default: "formal".into(),
+        },
+    );
     NamingScheme::new(c).unwrap()
 }
 
@@ -172,8 +200,15 @@ const CUSTOM_PATTERNS: &[&str] = &[
 ];
 
 fn all_schemes() -> Vec<NamingScheme> {
-    let mut out: Vec<NamingScheme> = DELIMITER_SETS.iter().map(|d| scheme(d, None, default_order(), false)).collect();
-    out.extend(CUSTOM_PATTERNS.iter().map(|p| scheme(&['_'], Some(p), default_order(), false)));
+    let mut out: Vec<NamingScheme> = DELIMITER_SETS
+        .iter()
+        .map(|d| scheme(d, None, default_order(), false))
+        .collect();
+    out.extend(
+        CUSTOM_PATTERNS
+            .iter()
+            .map(|p| scheme(&['_'], Some(p), default_order(), false)),
+    );
     out.push(scheme(&['-'], None, custom_order(), false));
     out
 }
@@ -201,11 +236,22 @@ fn names() -> impl Strategy<Value = String> {
         Just("\u{FF11}".to_string()), // full-width digit one
         version_text(),
         // A version followed by a tag that mixes ASCII with look-alikes.
-        ("[_.-]", version_text(), "[a-zA-Z0-9.\u{212A}\u{17F}\u{663}\u{FF11}]{1,5}")
+        (
+            "[_.-]",
+            version_text(),
+            "[a-zA-Z0-9.\u{212A}\u{17F}\u{663}\u{FF11}]{1,5}"
+        )
             .prop_map(|(d, v, tail)| format!("{d}{v}-{tail}")),
         ("[_.-]", "[0-9\u{663}\u{FF11}.]{1,5}").prop_map(|(d, n)| format!("{d}v{n}")),
     ];
-    let ext = prop_oneof![Just(".md"), Just(".MD"), Just(".yaml"), Just(".rs"), Just(""), Just(".")];
+    let ext = prop_oneof![
+        Just(".md"),
+        Just(".MD"),
+        Just(".yaml"),
+        Just(".rs"),
+        Just(""),
+        Just(".")
+    ];
     prop_oneof![
         1 => "\\PC{0,200}",
         1 => ".{0,200}",

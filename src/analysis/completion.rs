@@ -46,8 +46,23 @@ pub struct Candidate {
     pub preselect: bool,
 }
 
-fn candidate(label: String, detail: Option<String>, kind: CandidateKind, n: usize, new_text: String, replace: Range<usize>) -> Candidate {
-    Candidate { label, detail, kind, sort_text: format!("{n:04}"), new_text, replace, preselect: false }
+fn candidate(
+    label: String,
+    detail: Option<String>,
+    kind: CandidateKind,
+    n: usize,
+    new_text: String,
+    replace: Range<usize>,
+) -> Candidate {
+    Candidate {
+        label,
+        detail,
+        kind,
+        sort_text: format!("{n:04}"),
+        new_text,
+        replace,
+        preselect: false,
+    }
 }
 
 /// Completion at byte `offset` of `file` whose buffer is `text`.
@@ -85,14 +100,26 @@ fn within(range: &Range<usize>, offset: usize) -> bool {
     range.start <= offset && offset <= range.end
 }
 
-fn complete_in_refs(index: &Index, file: &Path, refs: &[ResolvedRef], offset: usize) -> Option<Vec<Candidate>> {
+fn complete_in_refs(
+    index: &Index,
+    file: &Path,
+    refs: &[ResolvedRef],
+    offset: usize,
+) -> Option<Vec<Candidate>> {
     for rr in refs {
         let r = &rr.reference;
         if within(&r.target.range, offset) {
             let base = match r.kind {
                 RefKind::PythonCall { .. } => project_root(index, file),
-                RefKind::HierarchicalKey => rr.target.parent().map(Path::to_path_buf).unwrap_or_default(),
-                _ if r.target.value.starts_with('/') => index.root_of(file).map(Path::to_path_buf).unwrap_or_default(),
+                RefKind::HierarchicalKey => rr
+                    .target
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default(),
+                _ if r.target.value.starts_with('/') => index
+                    .root_of(file)
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default(),
                 _ => file.parent().map(Path::to_path_buf).unwrap_or_default(),
             };
             let base = if r.kind == RefKind::HierarchicalKey {
@@ -106,9 +133,19 @@ fn complete_in_refs(index: &Index, file: &Path, refs: &[ResolvedRef], offset: us
             } else {
                 base
             };
-            let typed = &r.target.value[..(offset - r.target.range.start).min(r.target.value.len())];
-            let python = matches!(r.kind, RefKind::PythonCall { .. } | RefKind::HierarchicalKey);
-            return Some(complete_path(index, &base, typed, r.target.range.clone(), python));
+            let typed =
+                &r.target.value[..(offset - r.target.range.start).min(r.target.value.len())];
+            let python = matches!(
+                r.kind,
+                RefKind::PythonCall { .. } | RefKind::HierarchicalKey
+            );
+            return Some(complete_path(
+                index,
+                &base,
+                typed,
+                r.target.range.clone(),
+                python,
+            ));
         }
         if let Some(v) = &r.version
             && within(&v.range, offset)
@@ -132,12 +169,26 @@ fn complete_in_refs(index: &Index, file: &Path, refs: &[ResolvedRef], offset: us
                     return Some(
                         names
                             .enumerate()
-                            .map(|(i, n)| candidate(n.clone(), Some("classifier".into()), CandidateKind::Key, i, n.clone(), k.range.clone()))
+                            .map(|(i, n)| {
+                                candidate(
+                                    n.clone(),
+                                    Some("classifier".into()),
+                                    CandidateKind::Key,
+                                    i,
+                                    n.clone(),
+                                    k.range.clone(),
+                                )
+                            })
                             .collect(),
                     );
                 }
                 if within(&v.range, offset) {
-                    return Some(complete_classifier_values(index, rr, &k.value, v.range.clone()));
+                    return Some(complete_classifier_values(
+                        index,
+                        rr,
+                        &k.value,
+                        v.range.clone(),
+                    ));
                 }
             }
         }
@@ -147,7 +198,11 @@ fn complete_in_refs(index: &Index, file: &Path, refs: &[ResolvedRef], offset: us
 
 /// The files a reference's target could pick from (its prompt's, or the folder's).
 fn target_files(index: &Index, rr: &ResolvedRef) -> Option<(std::sync::Arc<Folder>, Vec<usize>)> {
-    let folder_path = if rr.target.is_dir() { rr.target.clone() } else { rr.target.parent()?.to_path_buf() };
+    let folder_path = if rr.target.is_dir() {
+        rr.target.clone()
+    } else {
+        rr.target.parent()?.to_path_buf()
+    };
     let folder = index.folder_under(&folder_path, &rr.settings);
     if rr.target.is_dir() {
         let all = (0..folder.files.len()).collect();
@@ -165,14 +220,30 @@ fn target_files(index: &Index, rr: &ResolvedRef) -> Option<(std::sync::Arc<Folde
 
 fn complete_versions(rr: &ResolvedRef, replace: Range<usize>) -> Vec<Candidate> {
     let mut out = vec![
-        candidate("latest".into(), Some("newest release".into()), CandidateKind::Version, 0, "latest".into(), replace.clone()),
-        candidate("latest-prerelease".into(), Some("newest prerelease".into()), CandidateKind::Version, 1, "latest-prerelease".into(), replace.clone()),
+        candidate(
+            "latest".into(),
+            Some("newest release".into()),
+            CandidateKind::Version,
+            0,
+            "latest".into(),
+            replace.clone(),
+        ),
+        candidate(
+            "latest-prerelease".into(),
+            Some("newest prerelease".into()),
+            CandidateKind::Version,
+            1,
+            "latest-prerelease".into(),
+            replace.clone(),
+        ),
     ];
     let index_like = |f: &Folder, files: &[usize]| -> Vec<(Version, Vec<String>)> {
         let mut versions: Vec<(Version, Vec<String>)> = Vec::new();
         for &i in files {
             let file = &f.files[i];
-            let Some(v) = &file.parsed.version else { continue };
+            let Some(v) = &file.parsed.version else {
+                continue;
+            };
             let label = f.scheme.variant_label(&file.parsed.variant);
             match versions.iter_mut().find(|(x, _)| x == v) {
                 Some((_, labels)) => labels.push(label),
@@ -189,15 +260,23 @@ fn complete_versions(rr: &ResolvedRef, replace: Range<usize>) -> Vec<Candidate> 
             let base = res.prompt_file().parsed.base.clone();
             let files: Vec<usize> = match res.kind {
                 crate::index::TargetKind::Directory { .. } => (0..f.files.len()).collect(),
-                _ => f.prompt(&base).map(|p| p.files.iter().map(|&i| i as usize).collect()).unwrap_or_default(),
+                _ => f
+                    .prompt(&base)
+                    .map(|p| p.files.iter().map(|&i| i as usize).collect())
+                    .unwrap_or_default(),
             };
             Some((f, files))
         }
         Err(_) => None,
     };
-    let Some((folder, files)) = folder_and_files.or_else(|| fallback_files(rr)) else { return out };
+    let Some((folder, files)) = folder_and_files.or_else(|| fallback_files(rr)) else {
+        return out;
+    };
     let versions = index_like(&folder, &files);
-    let newest_release = versions.iter().find(|(v, _)| !v.is_prerelease()).map(|(v, _)| v.clone());
+    let newest_release = versions
+        .iter()
+        .find(|(v, _)| !v.is_prerelease())
+        .map(|(v, _)| v.clone());
     for (i, (v, labels)) in versions.iter().enumerate() {
         let mut detail = Vec::new();
         if Some(v) == newest_release.as_ref() {
@@ -208,10 +287,23 @@ fn complete_versions(rr: &ResolvedRef, replace: Range<usize>) -> Vec<Candidate> 
         }
         let labels: Vec<&String> = labels.iter().filter(|l| !l.is_empty()).collect();
         if !labels.is_empty() {
-            detail.push(labels.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "));
+            detail.push(
+                labels
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
         }
         let text = v.to_string();
-        let mut c = candidate(text.clone(), (!detail.is_empty()).then(|| detail.join(" · ")), CandidateKind::Version, i + 2, text, replace.clone());
+        let mut c = candidate(
+            text.clone(),
+            (!detail.is_empty()).then(|| detail.join(" · ")),
+            CandidateKind::Version,
+            i + 2,
+            text,
+            replace.clone(),
+        );
         c.preselect = Some(v) == newest_release.as_ref();
         out.push(c);
     }
@@ -220,10 +312,24 @@ fn complete_versions(rr: &ResolvedRef, replace: Range<usize>) -> Vec<Candidate> 
 
 fn fallback_files(rr: &ResolvedRef) -> Option<(std::sync::Arc<Folder>, Vec<usize>)> {
     // Resolution failed (e.g. `version="v9"`): list the prompt's files from disk.
-    let dir = if rr.target.is_dir() { rr.target.clone() } else { rr.target.parent()?.to_path_buf() };
-    let names = crate::index::walk(&dir, Some(1), 1).files.remove(&dir).unwrap_or_default();
-    let scheme = std::sync::Arc::new(crate::versioning::NamingScheme::new(rr.settings.versioning.clone()).ok()?);
-    let folder = std::sync::Arc::new(crate::index::build_folder(&dir, &names, &rr.settings, &scheme)?);
+    let dir = if rr.target.is_dir() {
+        rr.target.clone()
+    } else {
+        rr.target.parent()?.to_path_buf()
+    };
+    let names = crate::index::walk(&dir, Some(1), 1)
+        .files
+        .remove(&dir)
+        .unwrap_or_default();
+    let scheme = std::sync::Arc::new(
+        crate::versioning::NamingScheme::new(rr.settings.versioning.clone()).ok()?,
+    );
+    let folder = std::sync::Arc::new(crate::index::build_folder(
+        &dir,
+        &names,
+        &rr.settings,
+        &scheme,
+    )?);
     if rr.target.is_dir() {
         let all = (0..folder.files.len()).collect();
         return Some((folder, all));
@@ -233,23 +339,54 @@ fn fallback_files(rr: &ResolvedRef) -> Option<(std::sync::Arc<Folder>, Vec<usize
         Some(p) => p.base.to_string(),
         None => folder.scheme.split_classifiers(name).0.to_string(),
     };
-    let files = folder.prompt(&base)?.files.iter().map(|&i| i as usize).collect();
+    let files = folder
+        .prompt(&base)?
+        .files
+        .iter()
+        .map(|&i| i as usize)
+        .collect();
     Some((folder, files))
 }
 
-fn complete_classifier_values(index: &Index, rr: &ResolvedRef, key: &str, replace: Range<usize>) -> Vec<Candidate> {
-    let Some(decl) = rr.settings.versioning.classifiers.get(key) else { return Vec::new() };
-    let Some((folder, files)) = target_files(index, rr).or_else(|| fallback_files(rr)) else { return Vec::new() };
-    let Some(ci) = folder.scheme.classifier_names().iter().position(|n| n == key) else { return Vec::new() };
+fn complete_classifier_values(
+    index: &Index,
+    rr: &ResolvedRef,
+    key: &str,
+    replace: Range<usize>,
+) -> Vec<Candidate> {
+    let Some(decl) = rr.settings.versioning.classifiers.get(key) else {
+        return Vec::new();
+    };
+    let Some((folder, files)) = target_files(index, rr).or_else(|| fallback_files(rr)) else {
+        return Vec::new();
+    };
+    let Some(ci) = folder
+        .scheme
+        .classifier_names()
+        .iter()
+        .position(|n| n == key)
+    else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for (n, value) in decl.values.iter().enumerate() {
         let newest = files
             .iter()
             .map(|&i| &folder.files[i])
-            .filter(|f| folder.scheme.value_name(ci, f.parsed.variant[ci]).eq_ignore_ascii_case(value))
+            .filter(|f| {
+                folder
+                    .scheme
+                    .value_name(ci, f.parsed.variant[ci])
+                    .eq_ignore_ascii_case(value)
+            })
             .filter_map(|f| f.parsed.version.as_ref())
             .max();
-        let exists = files.iter().any(|&i| folder.scheme.value_name(ci, folder.files[i].parsed.variant[ci]).eq_ignore_ascii_case(value));
+        let exists = files.iter().any(|&i| {
+            folder
+                .scheme
+                .value_name(ci, folder.files[i].parsed.variant[ci])
+                .eq_ignore_ascii_case(value)
+        });
         if !exists {
             continue;
         }
@@ -260,7 +397,14 @@ fn complete_classifier_values(index: &Index, rr: &ResolvedRef, key: &str, replac
         if let Some(v) = newest {
             detail.push(format!("newest {v}"));
         }
-        let mut c = candidate(value.clone(), Some(detail.join(" · ")), CandidateKind::Value, n, value.clone(), replace.clone());
+        let mut c = candidate(
+            value.clone(),
+            Some(detail.join(" · ")),
+            CandidateKind::Value,
+            n,
+            value.clone(),
+            replace.clone(),
+        );
         c.preselect = value.eq_ignore_ascii_case(&decl.default);
         out.push(c);
     }
@@ -269,7 +413,13 @@ fn complete_classifier_values(index: &Index, rr: &ResolvedRef, key: &str, replac
 
 /// Path completion relative to `base`: folders, prompts (unpinned), pinned files; prompts
 /// first, each with its latest version as detail.
-fn complete_path(index: &Index, base: &Path, typed: &str, replace: Range<usize>, python: bool) -> Vec<Candidate> {
+fn complete_path(
+    index: &Index,
+    base: &Path,
+    typed: &str,
+    replace: Range<usize>,
+    python: bool,
+) -> Vec<Candidate> {
     let (dir_part, _) = match typed.rfind('/') {
         Some(i) => (&typed[..=i], &typed[i + 1..]),
         None => ("", typed),
@@ -280,14 +430,33 @@ fn complete_path(index: &Index, base: &Path, typed: &str, replace: Range<usize>,
     if let Some(folder) = index.folder(&dir) {
         for prompt in &folder.prompts {
             let files: Vec<_> = folder.prompt_files(prompt).collect();
-            let newest = files.iter().find(|f| f.parsed.version.as_ref().is_some_and(|v| !v.is_prerelease()));
-            let ext = files.first().map(|f| f.parsed.ext.to_string()).unwrap_or_default();
-            let label = if python { prompt.base.to_string() } else { format!("{}.{ext}", prompt.base) };
+            let newest = files.iter().find(|f| {
+                f.parsed
+                    .version
+                    .as_ref()
+                    .is_some_and(|v| !v.is_prerelease())
+            });
+            let ext = files
+                .first()
+                .map(|f| f.parsed.ext.to_string())
+                .unwrap_or_default();
+            let label = if python {
+                prompt.base.to_string()
+            } else {
+                format!("{}.{ext}", prompt.base)
+            };
             let detail = match newest.and_then(|f| f.parsed.version.as_ref()) {
                 Some(v) => format!("prompt · latest {v} · {} files", files.len()),
                 None => format!("prompt · {} files", files.len()),
             };
-            out.push(candidate(label.clone(), Some(detail), CandidateKind::Prompt, n, format!("{dir_part}{label}"), replace.clone()));
+            out.push(candidate(
+                label.clone(),
+                Some(detail),
+                CandidateKind::Prompt,
+                n,
+                format!("{dir_part}{label}"),
+                replace.clone(),
+            ));
             n += 1;
         }
         for file in &folder.files {
@@ -300,14 +469,30 @@ fn complete_path(index: &Index, base: &Path, typed: &str, replace: Range<usize>,
             if !variant.is_empty() {
                 detail.push(variant);
             }
-            out.push(candidate(label.clone(), Some(detail.join(" · ")), CandidateKind::File, 1000 + n, format!("{dir_part}{label}"), replace.clone()));
+            out.push(candidate(
+                label.clone(),
+                Some(detail.join(" · ")),
+                CandidateKind::File,
+                1000 + n,
+                format!("{dir_part}{label}"),
+                replace.clone(),
+            ));
             n += 1;
         }
     }
     for sub in index.subdirs(&dir) {
-        let Some(name) = sub.file_name().and_then(|n| n.to_str()) else { continue };
+        let Some(name) = sub.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
         let label = format!("{name}/");
-        out.push(candidate(label.clone(), Some("folder".into()), CandidateKind::Folder, 2000 + n, format!("{dir_part}{label}"), replace.clone()));
+        out.push(candidate(
+            label.clone(),
+            Some("folder".into()),
+            CandidateKind::Folder,
+            2000 + n,
+            format!("{dir_part}{label}"),
+            replace.clone(),
+        ));
         n += 1;
     }
     out
@@ -322,9 +507,15 @@ pub fn complete_config(text: &str, offset: usize) -> Vec<Candidate> {
     let section = text[..line_start]
         .lines()
         .rev()
-        .find_map(|l| l.trim().strip_prefix('[').and_then(|l| l.strip_suffix(']')).map(|s| s.trim_matches(['[', ']']).to_string()))
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix('[')
+                .and_then(|l| l.strip_suffix(']'))
+                .map(|s| s.trim_matches(['[', ']']).to_string())
+        })
         .unwrap_or_default();
-    let in_versioning = section.ends_with("versioning") || section.contains("versioning.classifiers");
+    let in_versioning =
+        section.ends_with("versioning") || section.contains("versioning.classifiers");
     if !in_versioning {
         return Vec::new();
     }
@@ -335,14 +526,30 @@ pub fn complete_config(text: &str, offset: usize) -> Vec<Candidate> {
         let content_start = offset - value.len() + quote.map_or(0, |_| 1);
         let replace = content_start..offset;
         let options: Vec<(String, &str)> = match key {
-            "delimiter" => vec![("_".into(), "underscore (default)"), (".".into(), "dot"), ("-".into(), "hyphen")],
-            "include_prerelease" => vec![("true".into(), "latest may pick prereleases"), ("false".into(), "latest picks releases (default)")],
+            "delimiter" => vec![
+                ("_".into(), "underscore (default)"),
+                (".".into(), "dot"),
+                ("-".into(), "hyphen"),
+            ],
+            "include_prerelease" => vec![
+                ("true".into(), "latest may pick prereleases"),
+                ("false".into(), "latest picks releases (default)"),
+            ],
             "default" if section.contains("classifiers.") => {
                 let values = section_values(text, line_start);
                 return values
                     .into_iter()
                     .enumerate()
-                    .map(|(i, v)| candidate(v.clone(), Some("classifier value".into()), CandidateKind::Value, i, v, replace.clone()))
+                    .map(|(i, v)| {
+                        candidate(
+                            v.clone(),
+                            Some("classifier value".into()),
+                            CandidateKind::Value,
+                            i,
+                            v,
+                            replace.clone(),
+                        )
+                    })
                     .collect();
             }
             _ => return Vec::new(),
@@ -350,7 +557,16 @@ pub fn complete_config(text: &str, offset: usize) -> Vec<Candidate> {
         return options
             .into_iter()
             .enumerate()
-            .map(|(i, (v, d))| candidate(v.clone(), Some(d.into()), CandidateKind::Value, i, v, replace.clone()))
+            .map(|(i, (v, d))| {
+                candidate(
+                    v.clone(),
+                    Some(d.into()),
+                    CandidateKind::Value,
+                    i,
+                    v,
+                    replace.clone(),
+                )
+            })
             .collect();
     }
     let typed_start = offset - line.trim_start().len();
@@ -358,13 +574,37 @@ pub fn complete_config(text: &str, offset: usize) -> Vec<Candidate> {
         return ["values", "default"]
             .iter()
             .enumerate()
-            .map(|(i, k)| candidate(k.to_string(), Some("classifier key".into()), CandidateKind::Key, i, k.to_string(), typed_start..offset))
+            .map(|(i, k)| {
+                candidate(
+                    k.to_string(),
+                    Some("classifier key".into()),
+                    CandidateKind::Key,
+                    i,
+                    k.to_string(),
+                    typed_start..offset,
+                )
+            })
             .collect();
     }
     VERSIONING_KEYS
         .iter()
         .enumerate()
-        .map(|(i, k)| candidate(k.to_string(), Some(super::hover::config_key_doc(k).lines().next().unwrap_or("").into()), CandidateKind::Key, i, k.to_string(), typed_start..offset))
+        .map(|(i, k)| {
+            candidate(
+                k.to_string(),
+                Some(
+                    super::hover::config_key_doc(k)
+                        .lines()
+                        .next()
+                        .unwrap_or("")
+                        .into(),
+                ),
+                CandidateKind::Key,
+                i,
+                k.to_string(),
+                typed_start..offset,
+            )
+        })
         .collect()
 }
 
@@ -376,7 +616,11 @@ fn section_values(text: &str, before: usize) -> Vec<String> {
     let block = &rest[..end];
     block
         .lines()
-        .find_map(|l| l.trim().strip_prefix("values").map(|v| v.trim_start_matches([' ', '=']).to_string()))
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("values")
+                .map(|v| v.trim_start_matches([' ', '=']).to_string())
+        })
         .map(|list| {
             list.trim_matches(['[', ']', ' '])
                 .split(',')
@@ -389,11 +633,15 @@ fn section_values(text: &str, before: usize) -> Vec<String> {
 
 /// Whether `r` is a reference the cursor at `offset` is on (target, version or classifier).
 pub fn reference_at(refs: &[ResolvedRef], offset: usize) -> Option<&ResolvedRef> {
-    refs.iter().find(|rr| {
-        let r: &Reference = &rr.reference;
-        within(&r.target.range, offset)
-            || r.version.as_ref().is_some_and(|v| within(&v.range, offset))
-            || r.classifier.as_ref().is_some_and(|c| c.iter().any(|(k, v)| within(&k.range, offset) || within(&v.range, offset)))
-    })
-    .or_else(|| refs.iter().find(|rr| rr.reference.range.contains(&offset)))
+    refs.iter()
+        .find(|rr| {
+            let r: &Reference = &rr.reference;
+            within(&r.target.range, offset)
+                || r.version.as_ref().is_some_and(|v| within(&v.range, offset))
+                || r.classifier.as_ref().is_some_and(|c| {
+                    c.iter()
+                        .any(|(k, v)| within(&k.range, offset) || within(&v.range, offset))
+                })
+        })
+        .or_else(|| refs.iter().find(|rr| rr.reference.range.contains(&offset)))
 }

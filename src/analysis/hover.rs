@@ -14,7 +14,12 @@ use crate::index::{Folder, Index, Prompt, TargetKind};
 const PREVIEW_LINES: usize = 8;
 
 /// Hover at byte `offset` of `file` (buffer `text`): Markdown and the byte range it is about.
-pub fn hover(index: &Index, file: &Path, text: &str, offset: usize) -> Option<(String, Range<usize>)> {
+pub fn hover(
+    index: &Index,
+    file: &Path,
+    text: &str,
+    offset: usize,
+) -> Option<(String, Range<usize>)> {
     let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
     if name == "promptic.toml" || name == "pyproject.toml" {
         return hover_config(text, offset);
@@ -61,7 +66,9 @@ fn reference_markdown(index: &Index, rr: &ResolvedRef) -> String {
             md.push_str("\n\n");
             let why = match res.kind {
                 TargetKind::Pinned => "pinned file".to_string(),
-                TargetKind::Directory { prompts } => format!("directory mode over {prompts} prompt(s): {}", res.reason),
+                TargetKind::Directory { prompts } => {
+                    format!("directory mode over {prompts} prompt(s): {}", res.reason)
+                }
                 TargetKind::Prompt => res.reason.clone(),
             };
             md.push_str(&format!("**Why:** {why}  \n"));
@@ -70,13 +77,24 @@ fn reference_markdown(index: &Index, rr: &ResolvedRef) -> String {
                 let pairs: Vec<String> = map.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 md.push_str(&format!(" · **classifier:** `{}`", pairs.join(", ")));
             }
-            let defaults: Vec<String> = cfg.classifiers.iter().map(|(k, c)| format!("{k}={}", c.default)).collect();
+            let defaults: Vec<String> = cfg
+                .classifiers
+                .iter()
+                .map(|(k, c)| format!("{k}={}", c.default))
+                .collect();
             md.push_str(&format!(
                 "  \n**Config:** delimiters `{}`{}, include_prerelease `{}`{}\n\n",
                 cfg.delimiters.iter().collect::<String>(),
-                cfg.version_pattern.as_ref().map(|p| format!(", pattern `{p}`")).unwrap_or_default(),
+                cfg.version_pattern
+                    .as_ref()
+                    .map(|p| format!(", pattern `{p}`"))
+                    .unwrap_or_default(),
                 cfg.include_prerelease,
-                if defaults.is_empty() { String::new() } else { format!(", defaults `{}`", defaults.join(", ")) }
+                if defaults.is_empty() {
+                    String::new()
+                } else {
+                    format!(", defaults `{}`", defaults.join(", "))
+                }
             ));
             if let Some(prompt) = prompt {
                 md.push_str(&version_table(&res.folder, prompt, Some(res.file)));
@@ -85,7 +103,13 @@ fn reference_markdown(index: &Index, rr: &ResolvedRef) -> String {
                 let jinja = file.parsed.ext.to_ascii_lowercase().starts_with('j');
                 let vars = variables(&text, jinja);
                 if !vars.is_empty() {
-                    md.push_str(&format!("\n**Variables:** {}\n", vars.iter().map(|v| format!("`{{{{{v}}}}}`")).collect::<Vec<_>>().join(", ")));
+                    md.push_str(&format!(
+                        "\n**Variables:** {}\n",
+                        vars.iter()
+                            .map(|v| format!("`{{{{{v}}}}}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
                 }
                 let body = &text[front_matter(&text).body_start..];
                 let preview: Vec<&str> = body.lines().take(PREVIEW_LINES).collect();
@@ -96,15 +120,34 @@ fn reference_markdown(index: &Index, rr: &ResolvedRef) -> String {
                         "json" => "json",
                         _ => "text",
                     };
-                    let fence = if preview.iter().any(|l| l.contains("```")) { "````" } else { "```" };
-                    md.push_str(&format!("\n{fence}{lang}\n{}\n{fence}\n", preview.join("\n")));
+                    let fence = if preview.iter().any(|l| l.contains("```")) {
+                        "````"
+                    } else {
+                        "```"
+                    };
+                    md.push_str(&format!(
+                        "\n{fence}{lang}\n{}\n{fence}\n",
+                        preview.join("\n")
+                    ));
                 }
             }
         }
         Err(e) => {
-            md.push_str(&format!("### `{}`: {}\n\n{}\n", r.target.value, e.kind.name(), e.message));
+            md.push_str(&format!(
+                "### `{}`: {}\n\n{}\n",
+                r.target.value,
+                e.kind.name(),
+                e.message
+            ));
             if !e.available.is_empty() {
-                md.push_str(&format!("\n**Available:** {}\n", e.available.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")));
+                md.push_str(&format!(
+                    "\n**Available:** {}\n",
+                    e.available
+                        .iter()
+                        .map(|a| format!("`{a}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
             }
         }
     }
@@ -114,21 +157,46 @@ fn reference_markdown(index: &Index, rr: &ResolvedRef) -> String {
 /// A Markdown table of a prompt's versions: version, variants, prerelease, modified time
 /// and front matter title. `current` (an index into the folder's files) is marked.
 pub fn version_table(folder: &Folder, prompt: &Prompt, current: Option<usize>) -> String {
-    let mut md = String::from("| version | variant | prerelease | modified | title |\n|---|---|---|---|---|\n");
+    let mut md = String::from(
+        "| version | variant | prerelease | modified | title |\n|---|---|---|---|---|\n",
+    );
     for &i in prompt.files.iter() {
         let f = &folder.files[i as usize];
         let path = folder.path_of(f);
         let modified = std::fs::metadata(&path)
             .and_then(|m| m.modified())
             .ok()
-            .map(|t| humantime::format_rfc3339_seconds(t).to_string().replace('T', " ").trim_end_matches('Z').to_string())
+            .map(|t| {
+                humantime::format_rfc3339_seconds(t)
+                    .to_string()
+                    .replace('T', " ")
+                    .trim_end_matches('Z')
+                    .to_string()
+            })
             .unwrap_or_default();
-        let title = read_capped(&path).and_then(|t| front_matter(&t).title).unwrap_or_default().replace('|', "\\|");
-        let version = f.parsed.version.as_ref().map_or("(unversioned)".to_string(), |v| v.to_string());
-        let marker = if current == Some(i as usize) { " ◀" } else { "" };
-        let pre = if f.parsed.version.as_ref().is_some_and(|v| v.is_prerelease()) { "yes" } else { "" };
+        let title = read_capped(&path)
+            .and_then(|t| front_matter(&t).title)
+            .unwrap_or_default()
+            .replace('|', "\\|");
+        let version = f
+            .parsed
+            .version
+            .as_ref()
+            .map_or("(unversioned)".to_string(), |v| v.to_string());
+        let marker = if current == Some(i as usize) {
+            " ◀"
+        } else {
+            ""
+        };
+        let pre = if f.parsed.version.as_ref().is_some_and(|v| v.is_prerelease()) {
+            "yes"
+        } else {
+            ""
+        };
         let variant = folder.scheme.variant_label(&f.parsed.variant);
-        md.push_str(&format!("| **{version}**{marker} | {variant} | {pre} | {modified} | {title} |\n"));
+        md.push_str(&format!(
+            "| **{version}**{marker} | {variant} | {pre} | {modified} | {title} |\n"
+        ));
     }
     md
 }
@@ -136,15 +204,29 @@ pub fn version_table(folder: &Folder, prompt: &Prompt, current: Option<usize>) -
 /// What a `[versioning]` key means (R-3 hover and completion detail).
 pub fn config_key_doc(key: &str) -> &'static str {
     match key {
-        "delimiter" => "Delimiter between base, classifiers and version: \"_\" (default), \".\" or \"-\" (V-2).",
-        "delimiters" => "Several accepted delimiters, e.g. [\"_\", \"-\"]; overrides `delimiter` (V-2).",
-        "version_pattern" => "A regex that finds the version in a file stem; needs a named group `major`, may have `minor`, `patch`, `prerelease`; overrides the delimiters (V-2).",
+        "delimiter" => {
+            "Delimiter between base, classifiers and version: \"_\" (default), \".\" or \"-\" (V-2)."
+        }
+        "delimiters" => {
+            "Several accepted delimiters, e.g. [\"_\", \"-\"]; overrides `delimiter` (V-2)."
+        }
+        "version_pattern" => {
+            "A regex that finds the version in a file stem; needs a named group `major`, may have `minor`, `patch`, `prerelease`; overrides the delimiters (V-2)."
+        }
         "include_prerelease" => "Whether `latest` may pick a prerelease (default false; V-5).",
-        "prerelease_order" => "Prerelease labels from oldest to newest (default [\"alpha\", \"beta\", \"rc\"]); unknown labels sort after them (V-4).",
-        "classifiers" => "Classifiers such as `lang`: `values` and a `default`; segments before the version select a variant (V-3, V-6).",
-        "extensions" => "Prompt file extensions (promptls; default md markdown yaml yml json jinja2 jinja j2 txt prompt; V-1).",
+        "prerelease_order" => {
+            "Prerelease labels from oldest to newest (default [\"alpha\", \"beta\", \"rc\"]); unknown labels sort after them (V-4)."
+        }
+        "classifiers" => {
+            "Classifiers such as `lang`: `values` and a `default`; segments before the version select a variant (V-3, V-6)."
+        }
+        "extensions" => {
+            "Prompt file extensions (promptls; default md markdown yaml yml json jinja2 jinja j2 txt prompt; V-1)."
+        }
         "values" => "The values of this classifier; each value belongs to one classifier (V-3).",
-        "default" => "The value a file without a segment for this classifier has; one of `values` (V-6).",
+        "default" => {
+            "The value a file without a segment for this classifier has; one of `values` (V-6)."
+        }
         _ => "",
     }
 }

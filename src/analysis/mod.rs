@@ -10,7 +10,10 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 
-pub use refs::{ResolvedRef, file_references, project_root, reference_diagnostics, resolve_scan, tree_reference_diagnostics};
+pub use refs::{
+    ResolvedRef, file_references, project_root, reference_diagnostics, resolve_scan,
+    tree_reference_diagnostics,
+};
 pub use variables::{VariableChange, compare_variables, variables};
 
 use crate::index::{Folder, Index, Prompt, PromptFile};
@@ -48,7 +51,10 @@ pub fn front_matter(text: &str) -> FrontMatter {
     let mut fm = FrontMatter::default();
     let text_nobom = text.strip_prefix('\u{feff}').unwrap_or(text);
     let offset = text.len() - text_nobom.len();
-    let Some(rest) = text_nobom.strip_prefix("---\n").or_else(|| text_nobom.strip_prefix("---\r\n")) else {
+    let Some(rest) = text_nobom
+        .strip_prefix("---\n")
+        .or_else(|| text_nobom.strip_prefix("---\r\n"))
+    else {
         return fm;
     };
     let mut pos = offset + (text_nobom.len() - rest.len());
@@ -60,7 +66,10 @@ pub fn front_matter(text: &str) -> FrontMatter {
             return fm;
         }
         if let Some((key, value)) = l.split_once(':') {
-            let value = value.trim().trim_matches(|c| c == '"' || c == '\'').to_string();
+            let value = value
+                .trim()
+                .trim_matches(|c| c == '"' || c == '\'')
+                .to_string();
             match key.trim() {
                 "title" if !value.is_empty() => fm.title = Some(value),
                 "description" if !value.is_empty() => fm.description = Some(value),
@@ -115,7 +124,8 @@ pub fn list_versions(
         .filter(|f| {
             classifier.is_none_or(|want| {
                 let map = folder.scheme.variant_map(&f.parsed.variant);
-                want.iter().all(|(k, v)| map.get(k).is_some_and(|x| x.eq_ignore_ascii_case(v)))
+                want.iter()
+                    .all(|(k, v)| map.get(k).is_some_and(|x| x.eq_ignore_ascii_case(v)))
             })
         })
         .map(|f| prompt_version(index, folder, prompt, f, false))
@@ -123,12 +133,26 @@ pub fn list_versions(
 }
 
 /// The [`PromptVersion`] of one file (with its content when `with_content`).
-pub fn prompt_version(index: &Index, folder: &Folder, prompt: &Prompt, file: &PromptFile, with_content: bool) -> PromptVersion {
+pub fn prompt_version(
+    index: &Index,
+    folder: &Folder,
+    prompt: &Prompt,
+    file: &PromptFile,
+    with_content: bool,
+) -> PromptVersion {
     let path = folder.path_of(file);
-    let same_variant: Vec<&PromptFile> =
-        folder.prompt_files(prompt).filter(|f| f.parsed.variant == file.parsed.variant && f.parsed.version.is_some()).collect();
+    let same_variant: Vec<&PromptFile> = folder
+        .prompt_files(prompt)
+        .filter(|f| f.parsed.variant == file.parsed.variant && f.parsed.version.is_some())
+        .collect();
     let version_number = match &file.parsed.version {
-        Some(v) => same_variant.iter().filter(|f| f.parsed.version.as_ref().is_some_and(|o| o < v)).count() + 1,
+        Some(v) => {
+            same_variant
+                .iter()
+                .filter(|f| f.parsed.version.as_ref().is_some_and(|o| o < v))
+                .count()
+                + 1
+        }
         None => 0,
     };
     let include_pre = folder.scheme.config.include_prerelease;
@@ -144,8 +168,15 @@ pub fn prompt_version(index: &Index, folder: &Folder, prompt: &Prompt, file: &Pr
     };
     let text = read_capped(&path);
     let fm = text.as_deref().map(front_matter).unwrap_or_default();
-    let root = index.root_of(&path).map(Path::to_path_buf).unwrap_or_else(|| folder.path.to_path_buf());
-    let id = path.strip_prefix(&root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+    let root = index
+        .root_of(&path)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| folder.path.to_path_buf());
+    let id = path
+        .strip_prefix(&root)
+        .unwrap_or(&path)
+        .to_string_lossy()
+        .replace('\\', "/");
     let created_at = std::fs::metadata(&path)
         .and_then(|m| m.modified())
         .ok()
@@ -159,7 +190,12 @@ pub fn prompt_version(index: &Index, folder: &Folder, prompt: &Prompt, file: &Pr
         created_at,
         version: file.parsed.version.as_ref().map(|v| v.to_string()),
         version_number,
-        prerelease: file.parsed.version.as_ref().and_then(|v| v.prerelease.as_ref()).map(|p| p.text.to_string()),
+        prerelease: file
+            .parsed
+            .version
+            .as_ref()
+            .and_then(|v| v.prerelease.as_ref())
+            .map(|p| p.text.to_string()),
         classifiers: folder.scheme.variant_map(&file.parsed.variant),
         path: path.to_string_lossy().into_owned(),
         latest,
@@ -177,7 +213,10 @@ mod tests {
         assert_eq!(fm.description.as_deref(), Some("First"));
         assert_eq!(fm.body_start, 38);
         assert_eq!(front_matter("no front matter"), FrontMatter::default());
-        assert_eq!(front_matter("---\ntitle: unterminated\n"), FrontMatter::default());
+        assert_eq!(
+            front_matter("---\ntitle: unterminated\n"),
+            FrontMatter::default()
+        );
     }
 }
 

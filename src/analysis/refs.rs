@@ -31,7 +31,14 @@ pub struct ResolvedRef {
 impl ResolvedRef {
     /// Whether the reference leaves the version to `latest` (unpinned, R-1 / `version="latest"`).
     pub fn is_unpinned(&self) -> bool {
-        matches!(self.spec, VersionSpec::Latest) && !matches!(self.result, Ok(Resolved { kind: TargetKind::Pinned, .. }))
+        matches!(self.spec, VersionSpec::Latest)
+            && !matches!(
+                self.result,
+                Ok(Resolved {
+                    kind: TargetKind::Pinned,
+                    ..
+                })
+            )
     }
 }
 
@@ -49,15 +56,17 @@ pub fn project_root(index: &Index, file: &Path) -> PathBuf {
         }
         dir = d.parent();
     }
-    root.or_else(|| file.parent().map(Path::to_path_buf)).unwrap_or_default()
+    root.or_else(|| file.parent().map(Path::to_path_buf))
+        .unwrap_or_default()
 }
 
 /// The folder a reference's target is relative to.
 fn base_dir(index: &Index, file: &Path, r: &Reference, call_target: Option<&Path>) -> PathBuf {
     match r.base {
-        RefBase::ReferringFolder if r.target.value.starts_with('/') => {
-            index.root_of(file).map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("/"))
-        }
+        RefBase::ReferringFolder if r.target.value.starts_with('/') => index
+            .root_of(file)
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("/")),
         RefBase::ReferringFolder => file.parent().map(Path::to_path_buf).unwrap_or_default(),
         RefBase::ProjectRoot => project_root(index, file),
         RefBase::RootPromptFolder => match call_target {
@@ -70,7 +79,9 @@ fn base_dir(index: &Index, file: &Path, r: &Reference, call_target: Option<&Path
 
 /// Resolves every reference of a scanned file.
 pub fn resolve_scan(index: &Index, file: &Path, scan: &Scan) -> Vec<ResolvedRef> {
-    let base_settings = index.config().settings(file.parent().unwrap_or(Path::new("/")));
+    let base_settings = index
+        .config()
+        .settings(file.parent().unwrap_or(Path::new("/")));
     let mut out = Vec::new();
     let mut last_call_target: Option<(Range<usize>, PathBuf)> = None;
     for r in &scan.references {
@@ -82,22 +93,41 @@ pub fn resolve_scan(index: &Index, file: &Path, scan: &Scan) -> Vec<ResolvedRef>
             }
             None => base_settings.clone(),
         };
-        let call_target = last_call_target.as_ref().filter(|(range, _)| range.contains(&r.range.start)).map(|(_, p)| p.as_path());
+        let call_target = last_call_target
+            .as_ref()
+            .filter(|(range, _)| range.contains(&r.range.start))
+            .map(|(_, p)| p.as_path());
         let base = base_dir(index, file, r, call_target);
         let target = normalize(&base.join(r.target.value.trim_start_matches('/')));
         let spec = if let Some(h) = &r.hierarchical {
-            let spec = HierarchicalSpec { entries: h.iter().map(|(k, v)| (k.value.clone(), v.value.clone())).collect() };
+            let spec = HierarchicalSpec {
+                entries: h
+                    .iter()
+                    .map(|(k, v)| (k.value.clone(), v.value.clone()))
+                    .collect(),
+            };
             spec.root()
         } else {
-            r.version.as_ref().map_or(VersionSpec::Latest, |v| VersionSpec::parse(&v.value))
+            r.version
+                .as_ref()
+                .map_or(VersionSpec::Latest, |v| VersionSpec::parse(&v.value))
         };
         let map: Option<BTreeMap<String, String>> = r.classifier_map();
-        let opts = RequestOptions { classifier: map.as_ref(), include_prerelease: None };
+        let opts = RequestOptions {
+            classifier: map.as_ref(),
+            include_prerelease: None,
+        };
         let result = index.resolve_under(&target, &r.target.value, &spec, &opts, Some(&settings));
         if matches!(r.kind, RefKind::PythonCall { .. }) {
             last_call_target = Some((r.range.clone(), target.clone()));
         }
-        out.push(ResolvedRef { reference: r.clone(), target, spec, settings, result });
+        out.push(ResolvedRef {
+            reference: r.clone(),
+            target,
+            spec,
+            settings,
+            result,
+        });
     }
     out
 }
@@ -118,7 +148,14 @@ pub fn reference_diagnostics(file: &Path, scan: &Scan, refs: &[ResolvedRef]) -> 
         let settings = &rr.settings;
         let mut push = |code: Code, range: Range<usize>, message: String, fix: Option<Fix>| {
             if let Some(severity) = settings.severity(code) {
-                out.push(Diagnostic { path: file.to_path_buf(), range, severity, code, message, fix });
+                out.push(Diagnostic {
+                    path: file.to_path_buf(),
+                    range,
+                    severity,
+                    code,
+                    message,
+                    fix,
+                });
             }
         };
         let r = &rr.reference;
@@ -142,17 +179,32 @@ pub fn reference_diagnostics(file: &Path, scan: &Scan, refs: &[ResolvedRef]) -> 
             }
             Err(e) => {
                 let (code, range) = match e.kind {
-                    ErrorKind::VersionNotFound if e.prerelease_only => (Code::PrereleaseOnly, r.target.range.clone()),
-                    ErrorKind::VersionNotFound => (Code::VersionNotFound, r.version.as_ref().map_or(r.target.range.clone(), |v| v.range.clone())),
+                    ErrorKind::VersionNotFound if e.prerelease_only => {
+                        (Code::PrereleaseOnly, r.target.range.clone())
+                    }
+                    ErrorKind::VersionNotFound => (
+                        Code::VersionNotFound,
+                        r.version
+                            .as_ref()
+                            .map_or(r.target.range.clone(), |v| v.range.clone()),
+                    ),
                     ErrorKind::ClassifierNotFound => {
                         let range = r
                             .classifier
                             .as_ref()
                             .and_then(|c| {
                                 c.iter()
-                                    .find(|(k, v)| e.message.contains(&format!("{}={}", k.value, v.value)))
+                                    .find(|(k, v)| {
+                                        e.message.contains(&format!("{}={}", k.value, v.value))
+                                    })
                                     .map(|(_, v)| v.range.clone())
-                                    .or_else(|| c.iter().find(|(k, _)| e.message.contains(&format!("`{}`", k.value))).map(|(k, _)| k.range.clone()))
+                                    .or_else(|| {
+                                        c.iter()
+                                            .find(|(k, _)| {
+                                                e.message.contains(&format!("`{}`", k.value))
+                                            })
+                                            .map(|(k, _)| k.range.clone())
+                                    })
                             })
                             .unwrap_or(r.target.range.clone());
                         (Code::ClassifierNotFound, range)
@@ -160,7 +212,9 @@ pub fn reference_diagnostics(file: &Path, scan: &Scan, refs: &[ResolvedRef]) -> 
                     ErrorKind::PromptNotFound => (Code::PromptNotFound, r.target.range.clone()),
                     ErrorKind::DuplicateVersion => (Code::DuplicateVersion, r.target.range.clone()),
                     ErrorKind::InvalidConfig => (Code::InvalidConfig, r.target.range.clone()),
-                    ErrorKind::InvalidVersionPattern => (Code::InvalidVersionPattern, r.target.range.clone()),
+                    ErrorKind::InvalidVersionPattern => {
+                        (Code::InvalidVersionPattern, r.target.range.clone())
+                    }
                 };
                 let fix = match code {
                     Code::VersionNotFound | Code::ClassifierNotFound if !e.available.is_empty() => {
@@ -196,9 +250,17 @@ pub fn tree_reference_diagnostics(index: &Index) -> Vec<Diagnostic> {
     let files: Vec<PathBuf> = index
         .folders()
         .iter()
-        .flat_map(|f| f.files.iter().map(|p| f.path.join(&*p.name)).chain(f.python.iter().map(|p| f.path.join(&**p))).collect::<Vec<_>>())
+        .flat_map(|f| {
+            f.files
+                .iter()
+                .map(|p| f.path.join(&*p.name))
+                .chain(f.python.iter().map(|p| f.path.join(&**p)))
+                .collect::<Vec<_>>()
+        })
         .collect();
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(8);
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(8);
     let chunk = files.len().div_ceil(threads).max(1);
     let mut out = Vec::new();
     std::thread::scope(|s| {
@@ -208,7 +270,9 @@ pub fn tree_reference_diagnostics(index: &Index) -> Vec<Diagnostic> {
                 s.spawn(move || {
                     let mut v = Vec::new();
                     for path in part {
-                        let Some(text) = super::read_capped(path) else { continue };
+                        let Some(text) = super::read_capped(path) else {
+                            continue;
+                        };
                         let (scan, refs) = file_references(index, path, &text);
                         v.extend(reference_diagnostics(path, &scan, &refs));
                     }

@@ -6,13 +6,37 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-static MUSTACHE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\{\{\s*([^{}]*?)\s*\}\}").unwrap());
-static STATEMENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\{%-?\s*(if|elif|for|set|with)\s+([^%]*?)-?%\}").unwrap());
+static MUSTACHE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\{\{\s*([^{}]*?)\s*\}\}").unwrap());
+static STATEMENT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\{%-?\s*(if|elif|for|set|with)\s+([^%]*?)-?%\}").unwrap());
 static IDENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[A-Za-z_][A-Za-z0-9_]*").unwrap());
 
 const JINJA_WORDS: &[&str] = &[
-    "and", "or", "not", "in", "is", "if", "else", "true", "false", "none", "True", "False", "None", "loop", "range",
-    "length", "lower", "upper", "default", "join", "title", "trim", "defined", "undefined",
+    "and",
+    "or",
+    "not",
+    "in",
+    "is",
+    "if",
+    "else",
+    "true",
+    "false",
+    "none",
+    "True",
+    "False",
+    "None",
+    "loop",
+    "range",
+    "length",
+    "lower",
+    "upper",
+    "default",
+    "join",
+    "title",
+    "trim",
+    "defined",
+    "undefined",
 ];
 
 /// The variables a template uses, sorted. In Jinja2 files (`jinja`), the root names of
@@ -101,7 +125,10 @@ mod tests {
 
     #[test]
     fn mustache_variables() {
-        assert_eq!(variables("Hi {{name}}, {{ user.email }} {{name}}", false), vec!["name", "user"]);
+        assert_eq!(
+            variables("Hi {{name}}, {{ user.email }} {{name}}", false),
+            vec!["name", "user"]
+        );
     }
 
     #[test]

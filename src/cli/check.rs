@@ -21,7 +21,11 @@ struct Located<'a> {
 }
 
 pub(super) fn run(paths: Vec<PathBuf>, format: Format, config: Option<PathBuf>) -> ExitCode {
-    let paths = if paths.is_empty() { vec![PathBuf::from(".")] } else { paths };
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths
+    };
     for p in &paths {
         if !p.exists() {
             return usage_error(&format!("{}: no such file or folder", p.display()));
@@ -37,17 +41,41 @@ pub(super) fn run(paths: Vec<PathBuf>, format: Format, config: Option<PathBuf>) 
         pb.enable_steady_tick(std::time::Duration::from_millis(80));
         pb
     });
-    let roots: Vec<PathBuf> = paths.iter().map(|p| normalize(p)).map(|p| if p.is_dir() { p } else { p.parent().unwrap().to_path_buf() }).collect();
-    let files: Vec<PathBuf> = paths.iter().map(|p| normalize(p)).filter(|p| p.is_file()).collect();
+    let roots: Vec<PathBuf> = paths
+        .iter()
+        .map(|p| normalize(p))
+        .map(|p| {
+            if p.is_dir() {
+                p
+            } else {
+                p.parent().unwrap().to_path_buf()
+            }
+        })
+        .collect();
+    let files: Vec<PathBuf> = paths
+        .iter()
+        .map(|p| normalize(p))
+        .filter(|p| p.is_file())
+        .collect();
     let index = Index::scan(roots, source);
     if let Some(pb) = &spinner {
         pb.set_message(format!("Checking {} prompt files", index.file_count()));
     }
     let mut diags = crate::analysis::check(&index);
     if !files.is_empty() {
-        diags.retain(|d| files.contains(&d.path) || paths.iter().any(|p| normalize(p).is_dir() && d.path.starts_with(normalize(p))));
+        diags.retain(|d| {
+            files.contains(&d.path)
+                || paths
+                    .iter()
+                    .any(|p| normalize(p).is_dir() && d.path.starts_with(normalize(p)))
+        });
     }
-    diags.sort_by(|a, b| a.path.cmp(&b.path).then(a.range.start.cmp(&b.range.start)).then(a.code.cmp(&b.code)));
+    diags.sort_by(|a, b| {
+        a.path
+            .cmp(&b.path)
+            .then(a.range.start.cmp(&b.range.start))
+            .then(a.code.cmp(&b.code))
+    });
     diags.dedup();
     if let Some(pb) = spinner {
         pb.finish_and_clear();
@@ -74,7 +102,13 @@ pub(super) fn run(paths: Vec<PathBuf>, format: Format, config: Option<PathBuf>) 
                 }
                 _ => ((0, 0), (0, 0), None),
             };
-            Located { diag: d, shown: shown_path(&d.path, &cwd), start, end, source_line }
+            Located {
+                diag: d,
+                shown: shown_path(&d.path, &cwd),
+                start,
+                end,
+                source_line,
+            }
         })
         .collect();
     match format {
@@ -83,7 +117,11 @@ pub(super) fn run(paths: Vec<PathBuf>, format: Format, config: Option<PathBuf>) 
         Format::Sarif => sarif(&located),
         Format::Github => github(&located),
     }
-    if crate::index::has_errors(&diags) { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if crate::index::has_errors(&diags) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn is_text_source(path: &Path) -> bool {
@@ -91,12 +129,21 @@ fn is_text_source(path: &Path) -> bool {
 }
 
 fn shown_path(path: &Path, cwd: &Path) -> String {
-    path.strip_prefix(cwd).unwrap_or(path).to_string_lossy().replace('\\', "/")
+    path.strip_prefix(cwd)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
 }
 
 fn human(list: &[Located<'_>]) {
     let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let paint = |code: &str, s: &str| if colour { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() };
+    let paint = |code: &str, s: &str| {
+        if colour {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    };
     let (mut errors, mut warnings, mut others) = (0, 0, 0);
     for l in list {
         let d = l.diag;
@@ -118,15 +165,33 @@ fn human(list: &[Located<'_>]) {
                 paint("1;36", "hint")
             }
         };
-        println!("{}:{}:{}: {sev}[{}]: {}", l.shown, l.start.0 + 1, l.start.1 + 1, d.code.name(), d.message);
+        println!(
+            "{}:{}:{}: {sev}[{}]: {}",
+            l.shown,
+            l.start.0 + 1,
+            l.start.1 + 1,
+            d.code.name(),
+            d.message
+        );
         if let Some(line) = &l.source_line {
             let gutter = format!("{}", l.start.0 + 1);
             let pad = " ".repeat(gutter.len());
             println!("{pad} |");
             println!("{gutter} | {line}");
-            let prefix: String = line.encode_utf16().take(l.start.1 as usize).map(|_| ' ').collect();
-            let width = if l.end.0 == l.start.0 { (l.end.1.saturating_sub(l.start.1)).max(1) } else { 1 };
-            println!("{pad} | {prefix}{}", paint("1;31", &"^".repeat(width as usize)));
+            let prefix: String = line
+                .encode_utf16()
+                .take(l.start.1 as usize)
+                .map(|_| ' ')
+                .collect();
+            let width = if l.end.0 == l.start.0 {
+                (l.end.1.saturating_sub(l.start.1)).max(1)
+            } else {
+                1
+            };
+            println!(
+                "{pad} | {prefix}{}",
+                paint("1;31", &"^".repeat(width as usize))
+            );
         }
     }
     if list.is_empty() {
@@ -197,7 +262,12 @@ fn github(list: &[Located<'_>]) {
             Severity::Warning => "warning",
             _ => "notice",
         };
-        let msg = l.diag.message.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+        let msg = l
+            .diag
+            .message
+            .replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A");
         println!(
             "::{kind} file={},line={},col={},endLine={},endColumn={},title={}::{msg}",
             l.shown,

@@ -99,7 +99,9 @@ pub enum Command {
 
 fn parse_kv(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
-        Some((k, v)) if !k.is_empty() && !v.is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
+        Some((k, v)) if !k.is_empty() && !v.is_empty() => {
+            Ok((k.trim().to_string(), v.trim().to_string()))
+        }
         _ => Err(format!("expected KEY=VALUE, got {s:?}")),
     }
 }
@@ -125,27 +127,58 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         None | Some(Command::Serve) => {
             if cli.command.is_none() && std::io::stdin().is_terminal() {
-                eprintln!("promptls: no command given; try `promptls --help` (the server runs when stdin is not a terminal)");
+                eprintln!(
+                    "promptls: no command given; try `promptls --help` (the server runs when stdin is not a terminal)"
+                );
                 return ExitCode::from(2);
             }
             crate::server::run_stdio();
             ExitCode::SUCCESS
         }
-        Some(Command::Check { paths, format, config }) => check::run(paths, format, config),
-        Some(Command::Versions { target, classifier, config, json }) => versions(target, classifier, config, json),
-        Some(Command::Resolve { target, spec, classifier, include_prerelease, config, env, json }) => {
-            resolve(target, spec, classifier, include_prerelease, config, env, json)
-        }
+        Some(Command::Check {
+            paths,
+            format,
+            config,
+        }) => check::run(paths, format, config),
+        Some(Command::Versions {
+            target,
+            classifier,
+            config,
+            json,
+        }) => versions(target, classifier, config, json),
+        Some(Command::Resolve {
+            target,
+            spec,
+            classifier,
+            include_prerelease,
+            config,
+            env,
+            json,
+        }) => resolve(
+            target,
+            spec,
+            classifier,
+            include_prerelease,
+            config,
+            env,
+            json,
+        ),
     }
 }
 
 /// Loads `--config FILE` by its name: `pyproject.toml`, `*.json` (promptic's
 /// `VersioningConfig` JSON), or any other TOML read as `promptic.toml`.
 fn explicit_config(path: &Path) -> Result<ConfigFile, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
     let kind = match ConfigFileKind::of(path) {
         Some(k) => k,
-        None if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) => ConfigFileKind::Json,
+        None if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json")) =>
+        {
+            ConfigFileKind::Json
+        }
         None => ConfigFileKind::Promptic,
     };
     Ok(load_config_file(path, kind, &text))
@@ -170,7 +203,11 @@ fn config_source(config: Option<&Path>, env: bool) -> Result<ConfigSource, Strin
 /// its parent.
 fn target_folder(target: &Path) -> PathBuf {
     let abs = normalize(target);
-    if abs.is_dir() { abs } else { abs.parent().map(Path::to_path_buf).unwrap_or(abs) }
+    if abs.is_dir() {
+        abs
+    } else {
+        abs.parent().map(Path::to_path_buf).unwrap_or(abs)
+    }
 }
 
 fn usage_error(msg: &str) -> ExitCode {
@@ -195,7 +232,9 @@ fn resolve(
     let label = target.to_string_lossy().to_string();
     let fail = |e: ResolveError| {
         if json {
-            output::print_json(&serde_json::json!({"error": e.kind.name(), "message": e.message, "available": e.available}));
+            output::print_json(
+                &serde_json::json!({"error": e.kind.name(), "message": e.message, "available": e.available}),
+            );
         } else {
             eprintln!("{e}");
             if !e.available.is_empty() {
@@ -207,7 +246,9 @@ fn resolve(
     // A broken config is the request's error (V-8), never silently ignored.
     if let Some(e) = source.chain_errors(&folder).into_iter().next() {
         let kind = match e.kind {
-            crate::config::ConfigErrorKind::InvalidVersionPattern => ErrorKind::InvalidVersionPattern,
+            crate::config::ConfigErrorKind::InvalidVersionPattern => {
+                ErrorKind::InvalidVersionPattern
+            }
             crate::config::ConfigErrorKind::InvalidConfig => ErrorKind::InvalidConfig,
         };
         return fail(ResolveError::new(kind, &label, e.to_string(), Vec::new()));
@@ -223,7 +264,9 @@ fn resolve(
             let file = r.prompt_file();
             let shown = match r.kind {
                 TargetKind::Directory { .. } => target.join(&*file.name),
-                _ => target.parent().map_or_else(|| PathBuf::from(&*file.name), |p| p.join(&*file.name)),
+                _ => target
+                    .parent()
+                    .map_or_else(|| PathBuf::from(&*file.name), |p| p.join(&*file.name)),
             };
             let shown = shown.to_string_lossy().to_string();
             let version = file.parsed.version.as_ref();
@@ -244,7 +287,12 @@ fn resolve(
     }
 }
 
-fn versions(target: PathBuf, classifier: Vec<(String, String)>, config: Option<PathBuf>, json: bool) -> ExitCode {
+fn versions(
+    target: PathBuf,
+    classifier: Vec<(String, String)>,
+    config: Option<PathBuf>,
+    json: bool,
+) -> ExitCode {
     let source = match config_source(config.as_deref(), false) {
         Ok(s) => Arc::new(s),
         Err(e) => return usage_error(&e),
@@ -257,9 +305,11 @@ fn versions(target: PathBuf, classifier: Vec<(String, String)>, config: Option<P
     let abs = normalize(&target);
     let list: Vec<PromptVersion> = match index.folder(&folder_path) {
         None => Vec::new(),
-        Some(folder) if abs.is_dir() => {
-            folder.prompts.iter().flat_map(|p| list_versions(&index, folder, p, filter)).collect()
-        }
+        Some(folder) if abs.is_dir() => folder
+            .prompts
+            .iter()
+            .flat_map(|p| list_versions(&index, folder, p, filter))
+            .collect(),
         Some(folder) => {
             let name = abs.file_name().and_then(|n| n.to_str()).unwrap_or("");
             let base = match folder.file(name) {
@@ -269,12 +319,17 @@ fn versions(target: PathBuf, classifier: Vec<(String, String)>, config: Option<P
                     None => folder.scheme.split_classifiers(name).0.to_string(),
                 },
             };
-            folder.prompt(&base).map(|p| list_versions(&index, folder, p, filter)).unwrap_or_default()
+            folder
+                .prompt(&base)
+                .map(|p| list_versions(&index, folder, p, filter))
+                .unwrap_or_default()
         }
     };
     if list.is_empty() {
         if json {
-            output::print_json(&serde_json::json!({"error": "PromptNotFoundError", "message": format!("no prompt files for `{label}`"), "available": []}));
+            output::print_json(
+                &serde_json::json!({"error": "PromptNotFoundError", "message": format!("no prompt files for `{label}`"), "available": []}),
+            );
         } else {
             eprintln!("PromptNotFoundError: no prompt files for `{label}`");
         }

@@ -4,7 +4,10 @@ use crate::analysis::PromptVersion;
 
 /// Prints pretty JSON and a newline on stdout.
 pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) {
-    println!("{}", serde_json::to_string_pretty(value).expect("serializable"));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("serializable")
+    );
 }
 
 /// Prints versions as an aligned table.
@@ -12,7 +15,12 @@ pub fn print_versions_table(list: &[PromptVersion]) {
     let rows: Vec<[String; 5]> = list
         .iter()
         .map(|v| {
-            let variant = v.classifiers.iter().map(|(k, x)| format!("{k}={x}")).collect::<Vec<_>>().join(",");
+            let variant = v
+                .classifiers
+                .iter()
+                .map(|(k, x)| format!("{k}={x}"))
+                .collect::<Vec<_>>()
+                .join(",");
             let mut flags = Vec::new();
             if v.latest {
                 flags.push("latest");

@@ -58,7 +58,12 @@ pub fn load_config_file(path: &Path, kind: ConfigFileKind, text: &str) -> Config
     };
     let errors = errors.into_iter().map(|e| e.located(path, text)).collect();
     tracing::debug!(path = %path.display(), ?kind, "loaded config file");
-    ConfigFile { path: path.to_path_buf(), kind, layer, errors }
+    ConfigFile {
+        path: path.to_path_buf(),
+        kind,
+        layer,
+        errors,
+    }
 }
 
 fn toml_layer(kind: ConfigFileKind, text: &str) -> (Option<ConfigLayer>, Vec<ConfigError>) {
@@ -66,17 +71,29 @@ fn toml_layer(kind: ConfigFileKind, text: &str) -> (Option<ConfigLayer>, Vec<Con
         Ok(doc) => doc,
         Err(e) => {
             let msg = e.message().trim().replace('\n', " ");
-            return (None, vec![ConfigError::new(ConfigErrorKind::InvalidConfig, format!("invalid TOML: {msg}"), e.span())]);
+            return (
+                None,
+                vec![ConfigError::new(
+                    ConfigErrorKind::InvalidConfig,
+                    format!("invalid TOML: {msg}"),
+                    e.span(),
+                )],
+            );
         }
     };
     let root = doc.as_table();
     let mut errors = Vec::new();
     if kind == ConfigFileKind::Promptic {
         // promptic.toml holds only these tables; a misspelt one would silently do nothing.
-        for (key, _) in root.iter().filter(|(k, _)| !matches!(*k, "versioning" | "diagnostics")) {
+        for (key, _) in root
+            .iter()
+            .filter(|(k, _)| !matches!(*k, "versioning" | "diagnostics"))
+        {
             errors.push(ConfigError::new(
                 ConfigErrorKind::InvalidConfig,
-                format!("unknown table `{key}` in promptic.toml; known tables: versioning, diagnostics"),
+                format!(
+                    "unknown table `{key}` in promptic.toml; known tables: versioning, diagnostics"
+                ),
                 root.key(key).and_then(|k| k.span()),
             ));
         }
@@ -86,9 +103,14 @@ fn toml_layer(kind: ConfigFileKind, text: &str) -> (Option<ConfigLayer>, Vec<Con
         _ => {
             let tool = root.get("tool").and_then(|t| t.as_table_like());
             let section = |name: &str, key: &str| {
-                tool.and_then(|t| t.get(name)).and_then(|p| p.as_table_like()).and_then(|p| p.get(key))
+                tool.and_then(|t| t.get(name))
+                    .and_then(|p| p.as_table_like())
+                    .and_then(|p| p.get(key))
             };
-            (section("promptic", "versioning"), section("promptls", "diagnostics"))
+            (
+                section("promptic", "versioning"),
+                section("promptls", "diagnostics"),
+            )
         }
     };
     if versioning.is_none() && diagnostics.is_none() {
@@ -146,7 +168,11 @@ impl ConfigSource {
     /// Records a loaded file (or replaces it), e.g. after an edit. Keeps the last valid
     /// layer when the new text has errors and an earlier version had none (V-7).
     pub fn set_file(&self, file: ConfigFile) {
-        let dir = file.path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let dir = file
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         let mut files = self.files.lock().unwrap();
         let entry = files.entry(dir.clone()).or_insert_with(|| DirFiles {
             is_repo_root: dir.join(".git").exists(),
@@ -180,7 +206,9 @@ impl ConfigSource {
         let Some(dir) = path.parent() else { return };
         if let Some(entry) = self.files.lock().unwrap().get_mut(dir) {
             match ConfigFileKind::of(path) {
-                Some(ConfigFileKind::Pyproject) => (entry.pyproject, entry.pyproject_valid) = (None, None),
+                Some(ConfigFileKind::Pyproject) => {
+                    (entry.pyproject, entry.pyproject_valid) = (None, None)
+                }
                 _ => (entry.promptic, entry.promptic_valid) = (None, None),
             }
         }
@@ -198,8 +226,14 @@ impl ConfigSource {
         if let Some(f) = self.files.lock().unwrap().get(dir) {
             return f.clone();
         }
-        let mut out = DirFiles { is_repo_root: dir.join(".git").exists(), ..Default::default() };
-        for (name, kind) in [("promptic.toml", ConfigFileKind::Promptic), ("pyproject.toml", ConfigFileKind::Pyproject)] {
+        let mut out = DirFiles {
+            is_repo_root: dir.join(".git").exists(),
+            ..Default::default()
+        };
+        for (name, kind) in [
+            ("promptic.toml", ConfigFileKind::Promptic),
+            ("pyproject.toml", ConfigFileKind::Pyproject),
+        ] {
             let path = dir.join(name);
             if let Ok(text) = std::fs::read_to_string(&path) {
                 let file = Arc::new(load_config_file(&path, kind, &text));
@@ -209,7 +243,10 @@ impl ConfigSource {
                 }
             }
         }
-        self.files.lock().unwrap().insert(dir.to_path_buf(), out.clone());
+        self.files
+            .lock()
+            .unwrap()
+            .insert(dir.to_path_buf(), out.clone());
         out
     }
 
@@ -261,13 +298,19 @@ impl ConfigSource {
 
     /// The errors of every file in `dir`'s chain (the first one is what resolution reports).
     pub fn chain_errors(&self, dir: &Path) -> Vec<ConfigError> {
-        self.chain(dir).iter().flat_map(|f| f.errors.clone()).collect()
+        self.chain(dir)
+            .iter()
+            .flat_map(|f| f.errors.clone())
+            .collect()
     }
 
     /// Every loaded config file (for diagnostics).
     pub fn files(&self) -> Vec<Arc<ConfigFile>> {
         let files = self.files.lock().unwrap();
-        let mut out: Vec<_> = files.values().flat_map(|d| d.promptic.iter().chain(d.pyproject.iter()).cloned()).collect();
+        let mut out: Vec<_> = files
+            .values()
+            .flat_map(|d| d.promptic.iter().chain(d.pyproject.iter()).cloned())
+            .collect();
         out.sort_by(|a, b| a.path.cmp(&b.path));
         out
     }

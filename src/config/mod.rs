@@ -18,13 +18,16 @@ use std::sync::Arc;
 
 pub use discover::{CONFIG_FILE_NAMES, ConfigFile, ConfigFileKind, ConfigSource, load_config_file};
 pub use raw::{Raw, RawEntry, RawValue};
-pub use validate::{diagnostics_from_raw, env_layer, json_layer, layer_from_raw, python_kwargs_layer};
+pub use validate::{
+    diagnostics_from_raw, env_layer, json_layer, layer_from_raw, python_kwargs_layer,
+};
 
 use crate::diagnostics::{Code, Severity};
 
 /// The default prompt file extensions (V-1), lower-case, without the dot.
-pub const DEFAULT_EXTENSIONS: &[&str] =
-    &["md", "markdown", "yaml", "yml", "json", "jinja2", "jinja", "j2", "txt", "prompt"];
+pub const DEFAULT_EXTENSIONS: &[&str] = &[
+    "md", "markdown", "yaml", "yml", "json", "jinja2", "jinja", "j2", "txt", "prompt",
+];
 
 /// Keys of the `[versioning]` table, in documentation order (R-3 completion offers them).
 pub const VERSIONING_KEYS: &[&str] = &[
@@ -199,8 +202,18 @@ pub struct ConfigError {
 
 impl ConfigError {
     /// A new error without a location.
-    pub fn new(kind: ConfigErrorKind, message: impl Into<String>, span: Option<Range<usize>>) -> Self {
-        ConfigError { kind, message: message.into(), path: None, span, line_col: None }
+    pub fn new(
+        kind: ConfigErrorKind,
+        message: impl Into<String>,
+        span: Option<Range<usize>>,
+    ) -> Self {
+        ConfigError {
+            kind,
+            message: message.into(),
+            path: None,
+            span,
+            line_col: None,
+        }
     }
 
     /// Attaches the file and computes the line and column from its text.

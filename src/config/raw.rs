@@ -80,7 +80,11 @@ impl Raw {
             J::Array(a) => RawValue::Array(a.iter().map(Raw::from_json).collect()),
             J::Object(o) => RawValue::Table(
                 o.iter()
-                    .map(|(k, v)| RawEntry { key: k.clone(), key_span: None, value: Raw::from_json(v) })
+                    .map(|(k, v)| RawEntry {
+                        key: k.clone(),
+                        key_span: None,
+                        value: Raw::from_json(v),
+                    })
                     .collect(),
             ),
         })
@@ -91,11 +95,17 @@ impl Raw {
         match item {
             toml_edit::Item::None => Raw::unspanned(RawValue::Null),
             toml_edit::Item::Value(v) => Raw::from_toml_value(v),
-            toml_edit::Item::Table(t) => Raw { value: table_entries(t.iter().map(|(k, v)| (k, v)), t), span: t.span() },
+            toml_edit::Item::Table(t) => Raw {
+                value: table_entries(t.iter().map(|(k, v)| (k, v)), t),
+                span: t.span(),
+            },
             toml_edit::Item::ArrayOfTables(a) => Raw {
                 value: RawValue::Array(
                     a.iter()
-                        .map(|t| Raw { value: table_entries(t.iter(), t), span: t.span() })
+                        .map(|t| Raw {
+                            value: table_entries(t.iter(), t),
+                            span: t.span(),
+                        })
                         .collect(),
                 ),
                 span: a.span(),
@@ -122,7 +132,10 @@ impl Raw {
                     .collect(),
             ),
         };
-        Raw { value, span: v.span() }
+        Raw {
+            value,
+            span: v.span(),
+        }
     }
 }
 

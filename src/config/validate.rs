@@ -16,13 +16,20 @@ fn expect_str<'a>(key: &str, raw: &'a Raw, errors: &mut Vec<ConfigError>) -> Opt
     match &raw.value {
         RawValue::Str(s) => Some(s),
         other => {
-            errors.push(err(format!("`{key}` must be a string, not a {}", other.type_name()), raw));
+            errors.push(err(
+                format!("`{key}` must be a string, not a {}", other.type_name()),
+                raw,
+            ));
             None
         }
     }
 }
 
-fn expect_str_list(key: &str, raw: &Raw, errors: &mut Vec<ConfigError>) -> Option<Vec<(String, Raw)>> {
+fn expect_str_list(
+    key: &str,
+    raw: &Raw,
+    errors: &mut Vec<ConfigError>,
+) -> Option<Vec<(String, Raw)>> {
     match &raw.value {
         RawValue::Array(items) => {
             let mut out = Vec::new();
@@ -32,7 +39,13 @@ fn expect_str_list(key: &str, raw: &Raw, errors: &mut Vec<ConfigError>) -> Optio
             Some(out)
         }
         other => {
-            errors.push(err(format!("`{key}` must be a list of strings, not a {}", other.type_name()), raw));
+            errors.push(err(
+                format!(
+                    "`{key}` must be a list of strings, not a {}",
+                    other.type_name()
+                ),
+                raw,
+            ));
             None
         }
     }
@@ -59,7 +72,13 @@ pub fn layer_from_raw(table: &Raw) -> (ConfigLayer, Vec<ConfigError>) {
     let mut layer = ConfigLayer::default();
     let mut errors = Vec::new();
     let RawValue::Table(entries) = &table.value else {
-        errors.push(err(format!("the versioning config must be a table, not a {}", table.value.type_name()), table));
+        errors.push(err(
+            format!(
+                "the versioning config must be a table, not a {}",
+                table.value.type_name()
+            ),
+            table,
+        ));
         return (layer, errors);
     };
     for entry in entries {
@@ -81,8 +100,10 @@ pub fn layer_from_raw(table: &Raw) -> (ConfigLayer, Vec<ConfigError>) {
                     if items.is_empty() {
                         errors.push(err("`delimiters` must not be empty", raw));
                     } else {
-                        let ds: Option<Vec<char>> =
-                            items.iter().map(|(s, r)| delimiter("delimiters", s, r, &mut errors)).collect();
+                        let ds: Option<Vec<char>> = items
+                            .iter()
+                            .map(|(s, r)| delimiter("delimiters", s, r, &mut errors))
+                            .collect();
                         if let Some(mut ds) = ds {
                             ds.dedup();
                             layer.delimiters = Some(ds);
@@ -105,7 +126,10 @@ pub fn layer_from_raw(table: &Raw) -> (ConfigLayer, Vec<ConfigError>) {
             "include_prerelease" => match raw.value {
                 RawValue::Bool(b) => layer.include_prerelease = Some(b),
                 ref other => errors.push(err(
-                    format!("`include_prerelease` must be true or false, not a {}", other.type_name()),
+                    format!(
+                        "`include_prerelease` must be true or false, not a {}",
+                        other.type_name()
+                    ),
                     raw,
                 )),
             },
@@ -116,10 +140,16 @@ pub fn layer_from_raw(table: &Raw) -> (ConfigLayer, Vec<ConfigError>) {
                     for (label, r) in &items {
                         let lower = label.to_ascii_lowercase();
                         if lower.is_empty() || !lower.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                            errors.push(err(format!("prerelease label {label:?} must be letters and digits"), r));
+                            errors.push(err(
+                                format!("prerelease label {label:?} must be letters and digits"),
+                                r,
+                            ));
                             ok = false;
                         } else if order.contains(&lower) {
-                            errors.push(err(format!("prerelease label {label:?} is listed twice"), r));
+                            errors.push(err(
+                                format!("prerelease label {label:?} is listed twice"),
+                                r,
+                            ));
                             ok = false;
                         } else {
                             order.push(lower);
@@ -160,9 +190,18 @@ pub fn layer_from_raw(table: &Raw) -> (ConfigLayer, Vec<ConfigError>) {
     (layer, errors)
 }
 
-fn classifiers(raw: &Raw, errors: &mut Vec<ConfigError>) -> Option<BTreeMap<String, ClassifierConfig>> {
+fn classifiers(
+    raw: &Raw,
+    errors: &mut Vec<ConfigError>,
+) -> Option<BTreeMap<String, ClassifierConfig>> {
     let RawValue::Table(entries) = &raw.value else {
-        errors.push(err(format!("`classifiers` must be a table of classifiers, not a {}", raw.value.type_name()), raw));
+        errors.push(err(
+            format!(
+                "`classifiers` must be a table of classifiers, not a {}",
+                raw.value.type_name()
+            ),
+            raw,
+        ));
         return None;
     };
     let mut out = BTreeMap::new();
@@ -176,27 +215,40 @@ fn classifiers(raw: &Raw, errors: &mut Vec<ConfigError>) -> Option<BTreeMap<Stri
             errors.push(err(format!("classifier `{name}` needs `values`"), c));
             continue;
         };
-        let Some(values) = expect_str_list("values", &values_raw.value, errors) else { continue };
+        let Some(values) = expect_str_list("values", &values_raw.value, errors) else {
+            continue;
+        };
         if values.is_empty() {
-            errors.push(err(format!("classifier `{name}` has no values"), &values_raw.value));
+            errors.push(err(
+                format!("classifier `{name}` has no values"),
+                &values_raw.value,
+            ));
             continue;
         }
         for (v, r) in &values {
             if v.is_empty() || v.contains(['_', '.', '-', '/', '\\']) {
                 errors.push(err(format!("classifier value {v:?} of `{name}` must not be empty or contain a delimiter"), r));
             } else if let Some(other) = owner.insert(v.to_ascii_lowercase(), name.clone()) {
-                errors.push(err(format!("value {v:?} belongs to both `{other}` and `{name}`"), r));
+                errors.push(err(
+                    format!("value {v:?} belongs to both `{other}` and `{name}`"),
+                    r,
+                ));
             }
         }
         if let Some(n) = c.get("name")
             && let RawValue::Str(s) = &n.value.value
             && s != &name
         {
-            errors.push(err(format!("classifier `{name}` has `name = {s:?}`; the two must agree"), &n.value));
+            errors.push(err(
+                format!("classifier `{name}` has `name = {s:?}`; the two must agree"),
+                &n.value,
+            ));
         }
         let default = match c.get("default") {
             Some(d) => match expect_str("default", &d.value, errors) {
-                Some(d_text) if values.iter().any(|(v, _)| v.eq_ignore_ascii_case(d_text)) => d_text.to_string(),
+                Some(d_text) if values.iter().any(|(v, _)| v.eq_ignore_ascii_case(d_text)) => {
+                    d_text.to_string()
+                }
                 Some(d_text) => {
                     let list: Vec<&str> = values.iter().map(|(v, _)| v.as_str()).collect();
                     errors.push(err(
@@ -220,7 +272,13 @@ fn classifiers(raw: &Raw, errors: &mut Vec<ConfigError>) -> Option<BTreeMap<Stri
                 }
             }
         }
-        out.insert(name, ClassifierConfig { values: values.into_iter().map(|(v, _)| v).collect(), default });
+        out.insert(
+            name,
+            ClassifierConfig {
+                values: values.into_iter().map(|(v, _)| v).collect(),
+                default,
+            },
+        );
     }
     (errors.len() == before).then_some(out)
 }
@@ -229,19 +287,32 @@ fn classifiers(raw: &Raw, errors: &mut Vec<ConfigError>) -> Option<BTreeMap<Stri
 /// "hint" | "off"` (I-4).
 pub fn diagnostics_from_raw(table: &Raw, layer: &mut ConfigLayer, errors: &mut Vec<ConfigError>) {
     let RawValue::Table(entries) = &table.value else {
-        errors.push(err("`[diagnostics]` must be a table of code = severity", table));
+        errors.push(err(
+            "`[diagnostics]` must be a table of code = severity",
+            table,
+        ));
         return;
     };
     for entry in entries {
         let Some(code) = Code::from_name(&entry.key) else {
             errors.push(ConfigError::new(
                 ConfigErrorKind::InvalidConfig,
-                format!("unknown diagnostic code `{}`; known codes: {}", entry.key, Code::ALL.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ")),
+                format!(
+                    "unknown diagnostic code `{}`; known codes: {}",
+                    entry.key,
+                    Code::ALL
+                        .iter()
+                        .map(|c| c.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
                 entry.key_span.clone(),
             ));
             continue;
         };
-        let Some(level) = expect_str(&entry.key, &entry.value, errors) else { continue };
+        let Some(level) = expect_str(&entry.key, &entry.value, errors) else {
+            continue;
+        };
         let sev = match level.to_ascii_lowercase().as_str() {
             "off" | "none" | "ignore" => None,
             other => match Severity::from_name(other) {
@@ -268,7 +339,11 @@ pub fn json_layer(text: &str) -> (ConfigLayer, Vec<ConfigError>) {
             ConfigLayer::default(),
             vec![ConfigError::new(
                 ConfigErrorKind::InvalidConfig,
-                format!("invalid JSON at line {} column {}: {e}", e.line(), e.column()),
+                format!(
+                    "invalid JSON at line {} column {}: {e}",
+                    e.line(),
+                    e.column()
+                ),
                 None,
             )],
         ),
@@ -294,7 +369,11 @@ pub fn env_layer(var: impl Fn(&str) -> Option<String>) -> (ConfigLayer, Vec<Conf
             match serde_json::from_str::<serde_json::Value>(&text) {
                 Ok(v) => Raw::from_json(&v),
                 Err(e) => {
-                    errors.push(ConfigError::new(ConfigErrorKind::InvalidConfig, format!("{env} is not valid JSON: {e}"), None));
+                    errors.push(ConfigError::new(
+                        ConfigErrorKind::InvalidConfig,
+                        format!("{env} is not valid JSON: {e}"),
+                        None,
+                    ));
                     continue;
                 }
             }
@@ -303,14 +382,22 @@ pub fn env_layer(var: impl Fn(&str) -> Option<String>) -> (ConfigLayer, Vec<Conf
                 "true" | "1" | "yes" | "on" => Raw::unspanned(RawValue::Bool(true)),
                 "false" | "0" | "no" | "off" => Raw::unspanned(RawValue::Bool(false)),
                 _ => {
-                    errors.push(ConfigError::new(ConfigErrorKind::InvalidConfig, format!("{env} must be true or false (got {text:?})"), None));
+                    errors.push(ConfigError::new(
+                        ConfigErrorKind::InvalidConfig,
+                        format!("{env} must be true or false (got {text:?})"),
+                        None,
+                    ));
                     continue;
                 }
             }
         } else {
             Raw::unspanned(RawValue::Str(text))
         };
-        entries.push(super::RawEntry { key: key.into(), key_span: None, value });
+        entries.push(super::RawEntry {
+            key: key.into(),
+            key_span: None,
+            value,
+        });
     }
     let (layer, mut errs) = layer_from_raw(&Raw::unspanned(RawValue::Table(entries)));
     errors.append(&mut errs);

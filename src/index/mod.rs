@@ -19,8 +19,8 @@ pub use walk::{Listing, SKIPPED_DIRS, walk};
 use crate::config::{CONFIG_FILE_NAMES, ConfigFileKind, ConfigSource, Settings, load_config_file};
 use crate::diagnostics::{Code, Diagnostic, Fix, Severity};
 use crate::versioning::{
-    Candidate, ErrorKind, NameIssue, NamingScheme, ParsedName, RequestOptions, ResolveError, SharedScheme, Version,
-    VersionSpec, select,
+    Candidate, ErrorKind, NameIssue, NamingScheme, ParsedName, RequestOptions, ResolveError,
+    SharedScheme, Version, VersionSpec, select,
 };
 
 /// One prompt file in a folder.
@@ -61,16 +61,25 @@ pub struct Folder {
 impl Folder {
     /// The prompt of base name `base`.
     pub fn prompt(&self, base: &str) -> Option<&Prompt> {
-        self.prompts.binary_search_by(|p| (*p.base).cmp(base)).ok().map(|i| &self.prompts[i])
+        self.prompts
+            .binary_search_by(|p| (*p.base).cmp(base))
+            .ok()
+            .map(|i| &self.prompts[i])
     }
 
     /// The file called `name` and its index.
     pub fn file(&self, name: &str) -> Option<(usize, &PromptFile)> {
-        self.files.binary_search_by(|f| (*f.name).cmp(name)).ok().map(|i| (i, &self.files[i]))
+        self.files
+            .binary_search_by(|f| (*f.name).cmp(name))
+            .ok()
+            .map(|i| (i, &self.files[i]))
     }
 
     /// The files of a prompt, in the prompt's order.
-    pub fn prompt_files<'a>(&'a self, prompt: &'a Prompt) -> impl Iterator<Item = &'a PromptFile> + 'a {
+    pub fn prompt_files<'a>(
+        &'a self,
+        prompt: &'a Prompt,
+    ) -> impl Iterator<Item = &'a PromptFile> + 'a {
         prompt.files.iter().map(|&i| &self.files[i as usize])
     }
 
@@ -156,7 +165,9 @@ pub fn normalize(path: &Path) -> PathBuf {
 }
 
 fn threads() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get()).min(8)
+    std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(8)
 }
 
 impl Index {
@@ -232,7 +243,9 @@ impl Index {
     }
 
     fn load_config(&mut self, path: &Path) {
-        let Some(kind) = ConfigFileKind::of(path) else { return };
+        let Some(kind) = ConfigFileKind::of(path) else {
+            return;
+        };
         match std::fs::read(path) {
             Ok(bytes) => {
                 let text = String::from_utf8_lossy(&bytes);
@@ -244,7 +257,11 @@ impl Index {
     }
 
     fn scheme_for(&mut self, settings: &Arc<Settings>) -> SharedScheme {
-        if let Some((_, s)) = self.schemes.iter().find(|(k, _)| k.versioning == settings.versioning) {
+        if let Some((_, s)) = self
+            .schemes
+            .iter()
+            .find(|(k, _)| k.versioning == settings.versioning)
+        {
             return s.clone();
         }
         let scheme = Arc::new(NamingScheme::new(settings.versioning.clone()).unwrap_or_else(|e| {
@@ -273,7 +290,9 @@ impl Index {
                 .map(|part| {
                     s.spawn(move || {
                         part.iter()
-                            .filter_map(|(dir, names, settings, scheme)| build_folder(dir, names, settings, scheme))
+                            .filter_map(|(dir, names, settings, scheme)| {
+                                build_folder(dir, names, settings, scheme)
+                            })
                             .collect::<Vec<_>>()
                     })
                 })
@@ -337,7 +356,9 @@ impl Index {
             let listing = walk(&dir, Some(1), 1);
             let names = listing.files.get(&dir).cloned().unwrap_or_default();
             for name in &names {
-                if CONFIG_FILE_NAMES.contains(&name.as_str()) && !next.config_files.contains(&dir.join(name)) {
+                if CONFIG_FILE_NAMES.contains(&name.as_str())
+                    && !next.config_files.contains(&dir.join(name))
+                {
                     next.load_config(&dir.join(name));
                     config_changed = true;
                 }
@@ -349,7 +370,11 @@ impl Index {
             next.folders.insert(folder.path.clone(), Arc::new(folder));
         }
         for (dir, _) in &work {
-            if !next.folders.get(dir.as_path()).is_some_and(|f| !f.files.is_empty() || !f.python.is_empty()) {
+            if !next
+                .folders
+                .get(dir.as_path())
+                .is_some_and(|f| !f.files.is_empty() || !f.python.is_empty())
+            {
                 next.folders.remove(dir.as_path());
             }
         }
@@ -367,7 +392,12 @@ impl Index {
             .folders
             .values()
             .map(|f| {
-                let names = f.files.iter().map(|p| p.name.to_string()).chain(f.python.iter().map(|p| p.to_string())).collect();
+                let names = f
+                    .files
+                    .iter()
+                    .map(|p| p.name.to_string())
+                    .chain(f.python.iter().map(|p| p.to_string()))
+                    .collect();
                 (f.path.to_path_buf(), names)
             })
             .collect();
@@ -390,7 +420,9 @@ impl Index {
         if self.roots.iter().any(|r| r == dir) || self.dirs.contains_key(dir) {
             return true;
         }
-        let Some(parent) = dir.parent() else { return false };
+        let Some(parent) = dir.parent() else {
+            return false;
+        };
         if !self.roots.iter().any(|r| dir.starts_with(r)) || !self.is_walkable(parent) {
             return false;
         }
@@ -416,7 +448,12 @@ impl Index {
 
     /// Sub-folders of `dir` that were walked, sorted.
     pub fn subdirs(&self, dir: &Path) -> Vec<&Path> {
-        let mut v: Vec<&Path> = self.dirs.keys().filter(|d| d.parent() == Some(dir)).map(PathBuf::as_path).collect();
+        let mut v: Vec<&Path> = self
+            .dirs
+            .keys()
+            .filter(|d| d.parent() == Some(dir))
+            .map(PathBuf::as_path)
+            .collect();
         v.sort();
         v
     }
@@ -435,15 +472,26 @@ impl Index {
 
     /// The root that contains `path` (the longest), if any.
     pub fn root_of(&self, path: &Path) -> Option<&Path> {
-        self.roots.iter().filter(|r| path.starts_with(r)).max_by_key(|r| r.as_os_str().len()).map(PathBuf::as_path)
+        self.roots
+            .iter()
+            .filter(|r| path.starts_with(r))
+            .max_by_key(|r| r.as_os_str().len())
+            .map(PathBuf::as_path)
     }
 
     /// The prompt id of a prompt (V-3): its folder relative to the root, plus its base
     /// (`prompts/task`).
     pub fn prompt_id(&self, folder: &Folder, base: &str) -> String {
-        let rel = self.root_of(&folder.path).and_then(|r| folder.path.strip_prefix(r).ok()).unwrap_or(&folder.path);
+        let rel = self
+            .root_of(&folder.path)
+            .and_then(|r| folder.path.strip_prefix(r).ok())
+            .unwrap_or(&folder.path);
         let rel = rel.to_string_lossy().replace('\\', "/");
-        if rel.is_empty() { base.to_string() } else { format!("{rel}/{base}") }
+        if rel.is_empty() {
+            base.to_string()
+        } else {
+            format!("{rel}/{base}")
+        }
     }
 
     /// Resolves a request for `target` (an absolute path: a folder, a hint or a pinned
@@ -475,8 +523,14 @@ impl Index {
         };
         let as_dir = (self.has_dir(&target) || target.is_dir()).then(|| pick(&target));
         if let Some(folder) = as_dir {
-            let candidates: Vec<Candidate<'_>> =
-                folder.files.iter().map(|f| Candidate { name: &f.name, parsed: &f.parsed }).collect();
+            let candidates: Vec<Candidate<'_>> = folder
+                .files
+                .iter()
+                .map(|f| Candidate {
+                    name: &f.name,
+                    parsed: &f.parsed,
+                })
+                .collect();
             if candidates.is_empty() {
                 return Err(ResolveError::new(
                     ErrorKind::PromptNotFound,
@@ -487,10 +541,22 @@ impl Index {
             }
             let sel = select(&folder.scheme, label, &candidates, spec, opts)?;
             let prompts = folder.prompts.len();
-            return Ok(Resolved { folder, file: sel.index, kind: TargetKind::Directory { prompts }, reason: sel.reason });
+            return Ok(Resolved {
+                folder,
+                file: sel.index,
+                kind: TargetKind::Directory { prompts },
+                reason: sel.reason,
+            });
         }
-        let (Some(dir), Some(name)) = (target.parent(), target.file_name().and_then(|n| n.to_str())) else {
-            return Err(ResolveError::new(ErrorKind::PromptNotFound, label, format!("`{label}` is not a prompt path"), Vec::new()));
+        let (Some(dir), Some(name)) =
+            (target.parent(), target.file_name().and_then(|n| n.to_str()))
+        else {
+            return Err(ResolveError::new(
+                ErrorKind::PromptNotFound,
+                label,
+                format!("`{label}` is not a prompt path"),
+                Vec::new(),
+            ));
         };
         let folder = pick(dir);
         let scheme = &folder.scheme;
@@ -498,7 +564,12 @@ impl Index {
         if let Some((i, f)) = folder.file(name)
             && f.parsed.version.is_some()
         {
-            return Ok(Resolved { folder: folder.clone(), file: i, kind: TargetKind::Pinned, reason: "pinned file".into() });
+            return Ok(Resolved {
+                folder: folder.clone(),
+                file: i,
+                kind: TargetKind::Pinned,
+                reason: "pinned file".into(),
+            });
         }
         let hint = match scheme.parse(name) {
             Some(p) => p,
@@ -517,7 +588,8 @@ impl Index {
             }
         };
         let Some(prompt) = folder.prompt(&hint.base) else {
-            let mut available: Vec<String> = folder.prompts.iter().map(|p| p.base.to_string()).collect();
+            let mut available: Vec<String> =
+                folder.prompts.iter().map(|p| p.base.to_string()).collect();
             available.dedup();
             return Err(ResolveError::new(
                 ErrorKind::PromptNotFound,
@@ -525,7 +597,11 @@ impl Index {
                 if available.is_empty() {
                     format!("no prompt `{}` in `{}`", hint.base, dir.display())
                 } else {
-                    format!("no prompt `{}` here; prompts in this folder: {}", hint.base, available.join(", "))
+                    format!(
+                        "no prompt `{}` here; prompts in this folder: {}",
+                        hint.base,
+                        available.join(", ")
+                    )
                 },
                 available,
             ));
@@ -537,11 +613,19 @@ impl Index {
             .filter(|(_, f)| hint.ext.is_empty() || f.parsed.ext.eq_ignore_ascii_case(&hint.ext))
             .collect();
         if files.is_empty() {
-            let exts: Vec<String> = folder.prompt_files(prompt).map(|f| f.name.to_string()).collect();
+            let exts: Vec<String> = folder
+                .prompt_files(prompt)
+                .map(|f| f.name.to_string())
+                .collect();
             return Err(ResolveError::new(
                 ErrorKind::PromptNotFound,
                 label,
-                format!("prompt `{}` has no `.{}` file; its files: {}", hint.base, hint.ext, exts.join(", ")),
+                format!(
+                    "prompt `{}` has no `.{}` file; its files: {}",
+                    hint.base,
+                    hint.ext,
+                    exts.join(", ")
+                ),
                 exts,
             ));
         }
@@ -550,25 +634,43 @@ impl Index {
         let mut merged: BTreeMap<String, String> = BTreeMap::new();
         for (ci, explicit) in hint.explicit.iter().enumerate() {
             if *explicit {
-                merged.insert(scheme.classifier_names()[ci].clone(), scheme.value_name(ci, hint.variant[ci]).to_string());
+                merged.insert(
+                    scheme.classifier_names()[ci].clone(),
+                    scheme.value_name(ci, hint.variant[ci]).to_string(),
+                );
             }
         }
         if let Some(map) = opts.classifier {
             merged.extend(map.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
         let opts = RequestOptions {
-            classifier: if merged.is_empty() { None } else { Some(&merged) },
+            classifier: if merged.is_empty() {
+                None
+            } else {
+                Some(&merged)
+            },
             include_prerelease: opts.include_prerelease,
         };
         let (spec, kind) = match &hint.version {
             Some(v) => (VersionSpec::Explicit(v.to_string()), TargetKind::Pinned),
             None => (spec.clone(), TargetKind::Prompt),
         };
-        let candidates: Vec<Candidate<'_>> = files.iter().map(|(_, f)| Candidate { name: &f.name, parsed: &f.parsed }).collect();
+        let candidates: Vec<Candidate<'_>> = files
+            .iter()
+            .map(|(_, f)| Candidate {
+                name: &f.name,
+                parsed: &f.parsed,
+            })
+            .collect();
         let sel = select(scheme, label, &candidates, &spec, &opts)?;
         let file = files[sel.index].0;
         tracing::info!(target = label, spec = %spec, file = %folder.files[file].name, reason = %sel.reason, "resolved");
-        Ok(Resolved { folder: folder.clone(), file, kind, reason: sel.reason })
+        Ok(Resolved {
+            folder: folder.clone(),
+            file,
+            kind,
+            reason: sel.reason,
+        })
     }
 
     /// The folder at `dir` re-read under another config (a referring file's config or a
@@ -578,11 +680,23 @@ impl Index {
         if current.settings.versioning == settings.versioning {
             return current;
         }
-        let scheme = Arc::new(NamingScheme::new(settings.versioning.clone()).unwrap_or_else(|_| NamingScheme::default_scheme()));
+        let scheme = Arc::new(
+            NamingScheme::new(settings.versioning.clone())
+                .unwrap_or_else(|_| NamingScheme::default_scheme()),
+        );
         let names: Vec<String> = walk(dir, Some(1), 1).files.remove(dir).unwrap_or_default();
-        build_folder(dir, &names, settings, &scheme).map(Arc::new).unwrap_or_else(|| {
-            Arc::new(Folder { path: dir.into(), settings: settings.clone(), scheme, files: Vec::new(), prompts: Vec::new(), python: Vec::new() })
-        })
+        build_folder(dir, &names, settings, &scheme)
+            .map(Arc::new)
+            .unwrap_or_else(|| {
+                Arc::new(Folder {
+                    path: dir.into(),
+                    settings: settings.clone(),
+                    scheme,
+                    files: Vec::new(),
+                    prompts: Vec::new(),
+                    python: Vec::new(),
+                })
+            })
     }
 
     fn folder_or_empty(&self, dir: &Path) -> Arc<Folder> {
@@ -595,8 +709,20 @@ impl Index {
             .iter()
             .find(|(k, _)| k.versioning == settings.versioning)
             .map(|(_, s)| s.clone())
-            .unwrap_or_else(|| Arc::new(NamingScheme::new(settings.versioning.clone()).unwrap_or_else(|_| NamingScheme::default_scheme())));
-        Arc::new(Folder { path: dir.into(), settings, scheme, files: Vec::new(), prompts: Vec::new(), python: Vec::new() })
+            .unwrap_or_else(|| {
+                Arc::new(
+                    NamingScheme::new(settings.versioning.clone())
+                        .unwrap_or_else(|_| NamingScheme::default_scheme()),
+                )
+            });
+        Arc::new(Folder {
+            path: dir.into(),
+            settings,
+            scheme,
+            files: Vec::new(),
+            prompts: Vec::new(),
+            python: Vec::new(),
+        })
     }
 
     /// The naming diagnostics of every file (V-9, I-4) and the config files' errors.
@@ -616,7 +742,9 @@ impl Index {
             if !self.roots.iter().any(|r| file.path.starts_with(r)) {
                 continue;
             }
-            let settings = self.config.settings(file.path.parent().unwrap_or(Path::new("/")));
+            let settings = self
+                .config
+                .settings(file.path.parent().unwrap_or(Path::new("/")));
             for e in &file.errors {
                 if let Some(severity) = settings.severity(e.code()) {
                     out.push(Diagnostic {
@@ -636,21 +764,34 @@ impl Index {
     /// Whether two indexes hold the same folders, files, prompts and configs (tests,
     /// storms: "the live index equals a fresh scan", Q-2).
     pub fn same_content(&self, other: &Index) -> bool {
-        let mine: BTreeMap<&Path, &Arc<Folder>> = self.folders.iter().map(|(k, v)| (&**k, v)).collect();
-        let theirs: BTreeMap<&Path, &Arc<Folder>> = other.folders.iter().map(|(k, v)| (&**k, v)).collect();
+        let mine: BTreeMap<&Path, &Arc<Folder>> =
+            self.folders.iter().map(|(k, v)| (&**k, v)).collect();
+        let theirs: BTreeMap<&Path, &Arc<Folder>> =
+            other.folders.iter().map(|(k, v)| (&**k, v)).collect();
         mine.len() == theirs.len()
-            && mine.iter().zip(theirs.iter()).all(|((ka, a), (kb, b))| ka == kb && a.equivalent(b))
+            && mine
+                .iter()
+                .zip(theirs.iter())
+                .all(|((ka, a), (kb, b))| ka == kb && a.equivalent(b))
     }
 }
 
 /// Builds a folder's index from its file names under `settings` (also used to re-read a
 /// folder under another config, e.g. a Python call's `versioning_config`, V-7).
-pub fn build_folder(dir: &Path, names: &[String], settings: &Arc<Settings>, scheme: &SharedScheme) -> Option<Folder> {
+pub fn build_folder(
+    dir: &Path,
+    names: &[String],
+    settings: &Arc<Settings>,
+    scheme: &SharedScheme,
+) -> Option<Folder> {
     let mut files: Vec<PromptFile> = Vec::new();
     let mut python: Vec<Box<str>> = Vec::new();
     for name in names {
         if let Some(parsed) = scheme.parse(name) {
-            files.push(PromptFile { name: name.as_str().into(), parsed });
+            files.push(PromptFile {
+                name: name.as_str().into(),
+                parsed,
+            });
         } else if name.ends_with(".py") || name.ends_with(".pyi") {
             python.push(name.as_str().into());
         }
@@ -670,12 +811,23 @@ pub fn build_folder(dir: &Path, names: &[String], settings: &Arc<Settings>, sche
         .map(|(base, mut idx)| {
             idx.sort_by(|&a, &b| {
                 let (fa, fb) = (&files[a as usize], &files[b as usize]);
-                cmp_newest_first(fa.parsed.version.as_ref(), fb.parsed.version.as_ref()).then_with(|| fa.name.cmp(&fb.name))
+                cmp_newest_first(fa.parsed.version.as_ref(), fb.parsed.version.as_ref())
+                    .then_with(|| fa.name.cmp(&fb.name))
             });
-            Prompt { base: base.into(), files: idx.into() }
+            Prompt {
+                base: base.into(),
+                files: idx.into(),
+            }
         })
         .collect();
-    Some(Folder { path: dir.into(), settings: settings.clone(), scheme: scheme.clone(), files, prompts, python })
+    Some(Folder {
+        path: dir.into(),
+        settings: settings.clone(),
+        scheme: scheme.clone(),
+        files,
+        prompts,
+        python,
+    })
 }
 
 fn cmp_newest_first(a: Option<&Version>, b: Option<&Version>) -> std::cmp::Ordering {
@@ -693,7 +845,14 @@ pub fn folder_diagnostics(folder: &Folder) -> Vec<Diagnostic> {
     let settings = &folder.settings;
     let mut push = |file: &PromptFile, code: Code, message: String, fix: Option<Fix>| {
         if let Some(severity) = settings.severity(code) {
-            out.push(Diagnostic { path: folder.path_of(file), range: 0..0, severity, code, message, fix });
+            out.push(Diagnostic {
+                path: folder.path_of(file),
+                range: 0..0,
+                severity,
+                code,
+                message,
+                fix,
+            });
         }
     };
     for file in &folder.files {
@@ -705,7 +864,9 @@ pub fn folder_diagnostics(folder: &Folder) -> Vec<Diagnostic> {
                     format!(
                         "`{}`: the classifier `{value}` comes after the version, so it is not read as a classifier (V-3: base, classifiers, then version){}",
                         file.name,
-                        fix.as_ref().map(|f| format!("; rename to `{f}`")).unwrap_or_default()
+                        fix.as_ref()
+                            .map(|f| format!("; rename to `{f}`"))
+                            .unwrap_or_default()
                     ),
                     fix.clone().map(|new_name| Fix::RenameFile { new_name }),
                 ),
@@ -725,7 +886,9 @@ pub fn folder_diagnostics(folder: &Folder) -> Vec<Diagnostic> {
                     format!(
                         "`{}` is read as unversioned: its name almost has a version but {reason}{}",
                         file.name,
-                        fix.as_ref().map(|f| format!("; rename to `{f}`")).unwrap_or_default()
+                        fix.as_ref()
+                            .map(|f| format!("; rename to `{f}`"))
+                            .unwrap_or_default()
                     ),
                     fix.clone().map(|new_name| Fix::RenameFile { new_name }),
                 ),
@@ -736,11 +899,17 @@ pub fn folder_diagnostics(folder: &Folder) -> Vec<Diagnostic> {
     for prompt in &folder.prompts {
         let files: Vec<&PromptFile> = folder.prompt_files(prompt).collect();
         for (i, a) in files.iter().enumerate() {
-            let Some(va) = &a.parsed.version else { continue };
+            let Some(va) = &a.parsed.version else {
+                continue;
+            };
             let others: Vec<&str> = files
                 .iter()
                 .enumerate()
-                .filter(|(j, b)| *j != i && b.parsed.variant == a.parsed.variant && b.parsed.version.as_ref() == Some(va))
+                .filter(|(j, b)| {
+                    *j != i
+                        && b.parsed.variant == a.parsed.variant
+                        && b.parsed.version.as_ref() == Some(va)
+                })
                 .map(|(_, b)| &*b.name)
                 .collect();
             if !others.is_empty() {
@@ -754,7 +923,11 @@ pub fn folder_diagnostics(folder: &Folder) -> Vec<Diagnostic> {
                         prompt.base,
                         {
                             let label = folder.scheme.variant_label(&a.parsed.variant);
-                            if label.is_empty() { String::new() } else { format!(" ({label})") }
+                            if label.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" ({label})")
+                            }
                         }
                     ),
                     None,

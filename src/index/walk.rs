@@ -55,7 +55,11 @@ impl ParallelVisitor for Collector<'_> {
                 } else if ty.is_some_and(|t| t.is_file() || t.is_symlink())
                     && let (Some(parent), Some(name)) = (e.path().parent(), e.file_name().to_str())
                 {
-                    self.local.files.entry(parent.to_path_buf()).or_default().push(name.to_string());
+                    self.local
+                        .files
+                        .entry(parent.to_path_buf())
+                        .or_default()
+                        .push(name.to_string());
                 }
             }
             Err(err) => tracing::info!(error = %err, "skipping an entry the walk could not read"),
@@ -81,7 +85,10 @@ struct Builder<'s> {
 
 impl<'s> ParallelVisitorBuilder<'s> for Builder<'s> {
     fn build(&mut self) -> Box<dyn ParallelVisitor + 's> {
-        Box::new(Collector { local: Listing::default(), out: self.out })
+        Box::new(Collector {
+            local: Listing::default(),
+            out: self.out,
+        })
     }
 }
 

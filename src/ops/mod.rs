@@ -51,7 +51,11 @@ impl Bump {
             Bump::Major => Version::new(v.major + 1, 0, 0),
             Bump::Minor => Version::new(v.major, v.minor + 1, 0),
             Bump::Patch | Bump::Prerelease => {
-                if v.is_prerelease() { v.release() } else { Version::new(v.major, v.minor, v.patch + 1) }
+                if v.is_prerelease() {
+                    v.release()
+                } else {
+                    Version::new(v.major, v.minor, v.patch + 1)
+                }
             }
         }
     }
@@ -130,15 +134,30 @@ pub fn recommend(folder: &Folder, file: &PromptFile, text: &str) -> Recommendati
         .map(|t| variables(&t, jinja))
         .unwrap_or_else(|| new_vars.clone());
     let change = compare_variables(&old_vars, &new_vars);
-    let fmt = |vs: &[String]| vs.iter().map(|v| format!("{{{{{v}}}}}")).collect::<Vec<_>>().join(", ");
+    let fmt = |vs: &[String]| {
+        vs.iter()
+            .map(|v| format!("{{{{{v}}}}}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let (bump, reason) = if !change.removed.is_empty() {
-        (Bump::Major, format!("removes {}: breaking", fmt(&change.removed)))
+        (
+            Bump::Major,
+            format!("removes {}: breaking", fmt(&change.removed)),
+        )
     } else if !change.added.is_empty() {
-        (Bump::Minor, format!("adds {}: new variables", fmt(&change.added)))
+        (
+            Bump::Minor,
+            format!("adds {}: new variables", fmt(&change.added)),
+        )
     } else {
         (Bump::Patch, "same variables: wording only".to_string())
     };
-    Recommendation { bump, reason, change }
+    Recommendation {
+        bump,
+        reason,
+        change,
+    }
 }
 
 /// Spells `v` in the style of `file`'s name: same delimiter, `v`/`V`, and at least as
@@ -158,35 +177,57 @@ pub fn spell(folder: &Folder, file: &PromptFile, v: &Version) -> Result<String, 
         if let Some(r) = &m.minor {
             groups.push((r.clone(), v.minor));
         } else if v.minor != 0 {
-            return Err(PlanError::Unspellable(format!("the version pattern of `{name}` has no minor part for {v}")));
+            return Err(PlanError::Unspellable(format!(
+                "the version pattern of `{name}` has no minor part for {v}"
+            )));
         }
         if let Some(r) = &m.patch {
             groups.push((r.clone(), v.patch));
         } else if v.patch != 0 {
-            return Err(PlanError::Unspellable(format!("the version pattern of `{name}` has no patch part for {v}")));
+            return Err(PlanError::Unspellable(format!(
+                "the version pattern of `{name}` has no patch part for {v}"
+            )));
         }
         groups.sort_by(|a, b| b.0.start.cmp(&a.0.start));
         for (r, n) in groups {
             out.replace_range(r, &n.to_string());
         }
         if v.prerelease.is_some() {
-            return Err(PlanError::Unspellable(format!("the version pattern of `{name}` cannot spell prereleases")));
+            return Err(PlanError::Unspellable(format!(
+                "the version pattern of `{name}` cannot spell prereleases"
+            )));
         }
         return Ok(format!("{out}.{}", file.parsed.ext));
     }
     let parts_in_source = 1 + usize::from(m.minor.is_some()) + usize::from(m.patch.is_some());
-    let needed = if v.patch != 0 { 3 } else if v.minor != 0 { 2 } else { 1 };
+    let needed = if v.patch != 0 {
+        3
+    } else if v.minor != 0 {
+        2
+    } else {
+        1
+    };
     let parts = parts_in_source.max(needed);
     let nums = [v.major, v.minor, v.patch];
-    let number = nums[..parts].iter().map(|n| n.to_string()).collect::<Vec<_>>().join(".");
+    let number = nums[..parts]
+        .iter()
+        .map(|n| n.to_string())
+        .collect::<Vec<_>>()
+        .join(".");
     let prefix = &stem[..m.major.start]; // base, classifiers, delimiter and `v`
-    let pre = v.prerelease.as_ref().map(|p| format!("-{}", p.text)).unwrap_or_default();
+    let pre = v
+        .prerelease
+        .as_ref()
+        .map(|p| format!("-{}", p.text))
+        .unwrap_or_default();
     Ok(format!("{prefix}{number}{pre}.{}", file.parsed.ext))
 }
 
 fn check_target(index: &Index, source: &Path, target: &Path) -> Result<(), PlanError> {
     let shown = target.to_string_lossy().to_string();
-    let root = index.root_of(source).ok_or_else(|| PlanError::OutsideWorkspace(shown.clone()))?;
+    let root = index
+        .root_of(source)
+        .ok_or_else(|| PlanError::OutsideWorkspace(shown.clone()))?;
     if !target.starts_with(root) || target.parent() != source.parent() {
         return Err(PlanError::OutsideWorkspace(shown));
     }
@@ -235,7 +276,11 @@ pub fn with_front_matter(content: &str, title: Option<&str>, description: Option
     }
     let mut out = String::from("---\n");
     for (k, v) in fields {
-        if v.is_empty() { out.push_str(&format!("{k}:\n")) } else { out.push_str(&format!("{k}: {v}\n")) }
+        if v.is_empty() {
+            out.push_str(&format!("{k}:\n"))
+        } else {
+            out.push_str(&format!("{k}: {v}\n"))
+        }
     }
     out.push_str("---\n");
     out.push_str(body);
@@ -253,11 +298,19 @@ pub fn plan_create(
     title: Option<&str>,
     description: Option<&str>,
 ) -> Result<Plan, PlanError> {
-    let (folder, i) = index.file(source).ok_or_else(|| PlanError::NotAPrompt(source.display().to_string()))?;
+    let (folder, i) = index
+        .file(source)
+        .ok_or_else(|| PlanError::NotAPrompt(source.display().to_string()))?;
     let file = &folder.files[i];
-    let current = file.parsed.version.as_ref().ok_or_else(|| PlanError::Unversioned(file.name.to_string()))?;
+    let current = file
+        .parsed
+        .version
+        .as_ref()
+        .ok_or_else(|| PlanError::Unversioned(file.name.to_string()))?;
     // Bump from the newest version of the variant, so two creates never collide.
-    let prompt = folder.prompt(&file.parsed.base).expect("indexed file has a prompt");
+    let prompt = folder
+        .prompt(&file.parsed.base)
+        .expect("indexed file has a prompt");
     let newest = folder
         .prompt_files(prompt)
         .filter(|f| f.parsed.variant == file.parsed.variant)
@@ -272,54 +325,112 @@ pub fn plan_create(
         Bump::Prerelease => {
             let rec = recommend(folder, file, &content_src);
             let base = rec.bump.apply(newest);
-            let label = label.unwrap_or_else(|| folder.scheme.config.prerelease_order.first().map_or("alpha", |s| s.as_str()));
-            let v = Version { prerelease: Some(Prerelease::new(label, &folder.scheme.config.prerelease_order)), ..base };
-            (v, format!("prerelease of the next {} version after {newest}", rec.bump.name()))
+            let label = label.unwrap_or_else(|| {
+                folder
+                    .scheme
+                    .config
+                    .prerelease_order
+                    .first()
+                    .map_or("alpha", |s| s.as_str())
+            });
+            let v = Version {
+                prerelease: Some(Prerelease::new(
+                    label,
+                    &folder.scheme.config.prerelease_order,
+                )),
+                ..base
+            };
+            (
+                v,
+                format!(
+                    "prerelease of the next {} version after {newest}",
+                    rec.bump.name()
+                ),
+            )
         }
         b => (b.apply(newest), format!("{} bump of {newest}", b.name())),
     };
     let name = spell(folder, file, &version)?;
     let path = folder.path.join(&name);
     check_target(index, source, &path)?;
-    Ok(Plan { path, content: with_front_matter(&content_src, title, description), version: version.to_string(), reason })
+    Ok(Plan {
+        path,
+        content: with_front_matter(&content_src, title, description),
+        version: version.to_string(),
+        reason,
+    })
 }
 
 /// Plans "revert to `to`" for the prompt variant of `source`: a NEW version (the next
 /// patch of the newest) whose content is `to`'s. History is never rewritten.
 pub fn plan_revert(index: &Index, source: &Path, to: &str) -> Result<Plan, PlanError> {
-    let (folder, i) = index.file(source).ok_or_else(|| PlanError::NotAPrompt(source.display().to_string()))?;
+    let (folder, i) = index
+        .file(source)
+        .ok_or_else(|| PlanError::NotAPrompt(source.display().to_string()))?;
     let file = &folder.files[i];
-    let prompt = folder.prompt(&file.parsed.base).expect("indexed file has a prompt");
+    let prompt = folder
+        .prompt(&file.parsed.base)
+        .expect("indexed file has a prompt");
     let wanted = folder
         .scheme
         .parse_version_spec(to)
         .ok_or_else(|| PlanError::VersionNotFound(format!("{to:?} is not a version")))?;
-    let variant: Vec<&PromptFile> = folder.prompt_files(prompt).filter(|f| f.parsed.variant == file.parsed.variant).collect();
+    let variant: Vec<&PromptFile> = folder
+        .prompt_files(prompt)
+        .filter(|f| f.parsed.variant == file.parsed.variant)
+        .collect();
     let old = variant
         .iter()
         .find(|f| f.parsed.version.as_ref() == Some(&wanted))
         .ok_or_else(|| {
-            let avail: Vec<String> = variant.iter().filter_map(|f| f.parsed.version.as_ref()).map(|v| v.to_string()).collect();
-            PlanError::VersionNotFound(format!("`{}` has no {wanted}; available: {}", prompt.base, avail.join(", ")))
+            let avail: Vec<String> = variant
+                .iter()
+                .filter_map(|f| f.parsed.version.as_ref())
+                .map(|v| v.to_string())
+                .collect();
+            PlanError::VersionNotFound(format!(
+                "`{}` has no {wanted}; available: {}",
+                prompt.base,
+                avail.join(", ")
+            ))
         })?;
-    let newest_file = variant.iter().filter(|f| f.parsed.version.is_some()).max_by(|a, b| a.parsed.version.cmp(&b.parsed.version)).unwrap();
+    let newest_file = variant
+        .iter()
+        .filter(|f| f.parsed.version.is_some())
+        .max_by(|a, b| a.parsed.version.cmp(&b.parsed.version))
+        .unwrap();
     let newest = newest_file.parsed.version.as_ref().unwrap();
     let version = Bump::Patch.apply(newest);
     let name = spell(folder, newest_file, &version)?;
     let path = folder.path.join(&name);
     check_target(index, source, &path)?;
     let content = std::fs::read_to_string(folder.path_of(old)).unwrap_or_default();
-    Ok(Plan { path, content, version: version.to_string(), reason: format!("revert to {wanted} as {version}") })
+    Ok(Plan {
+        path,
+        content,
+        version: version.to_string(),
+        reason: format!("revert to {wanted} as {version}"),
+    })
 }
 
 /// A unified diff between two files plus their variable changes (I-2 `diffVersions`).
 pub fn diff(old_path: &Path, new_path: &Path) -> (String, VariableChange) {
     let old = read_capped(old_path).unwrap_or_default();
     let new = read_capped(new_path).unwrap_or_default();
-    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    let text = similar::TextDiff::from_lines(&old, &new).unified_diff().header(&name(old_path), &name(new_path)).to_string();
+    let name = |p: &Path| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default()
+    };
+    let text = similar::TextDiff::from_lines(&old, &new)
+        .unified_diff()
+        .header(&name(old_path), &name(new_path))
+        .to_string();
     let jinja = is_jinja(&name(new_path));
-    (text, compare_variables(&variables(&old, jinja), &variables(&new, jinja)))
+    (
+        text,
+        compare_variables(&variables(&old, jinja), &variables(&new, jinja)),
+    )
 }
 
 /// The `semver-bump` diagnostic (I-4): a version whose bump from its predecessor is
@@ -328,7 +439,13 @@ pub fn semver_diagnostic(folder: &Folder, file: &PromptFile, text: &str) -> Opti
     let v = file.parsed.version.as_ref()?;
     let prev_file = predecessor(folder, file)?;
     let prev = prev_file.parsed.version.as_ref()?;
-    let actual = if v.major != prev.major { Bump::Major } else if v.minor != prev.minor { Bump::Minor } else { Bump::Patch };
+    let actual = if v.major != prev.major {
+        Bump::Major
+    } else if v.minor != prev.minor {
+        Bump::Minor
+    } else {
+        Bump::Patch
+    };
     let rec = recommend(folder, file, text);
     if actual >= rec.bump {
         return None;
@@ -353,8 +470,15 @@ pub fn semver_diagnostic(folder: &Folder, file: &PromptFile, text: &str) -> Opti
 /// Writes a plan atomically: a temporary file in the same folder, then a rename that
 /// refuses to replace an existing file (I-5). No partial file is left on failure.
 pub fn write_plan(plan: &Plan) -> std::io::Result<()> {
-    let dir = plan.path.parent().ok_or_else(|| std::io::Error::other("no parent folder"))?;
-    let tmp = dir.join(format!(".{}.promptls-tmp-{}", plan.path.file_name().unwrap().to_string_lossy(), std::process::id()));
+    let dir = plan
+        .path
+        .parent()
+        .ok_or_else(|| std::io::Error::other("no parent folder"))?;
+    let tmp = dir.join(format!(
+        ".{}.promptls-tmp-{}",
+        plan.path.file_name().unwrap().to_string_lossy(),
+        std::process::id()
+    ));
     let result = (|| {
         std::fs::write(&tmp, &plan.content)?;
         // hard_link fails if the target exists: an atomic "create, never overwrite".

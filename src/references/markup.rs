@@ -9,19 +9,27 @@ use regex::Regex;
 use super::{Literal, RefKind, Reference};
 use crate::config::DEFAULT_EXTENSIONS;
 
-static LINK: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"!?\[[^\]\n]*\]\(\s*(<[^>\n]*>|[^()\s]*)(?:\s+(?:"[^"\n]*"|'[^'\n]*'))?\s*\)"#).unwrap());
+static LINK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"!?\[[^\]\n]*\]\(\s*(<[^>\n]*>|[^()\s]*)(?:\s+(?:"[^"\n]*"|'[^'\n]*'))?\s*\)"#)
+        .unwrap()
+});
 static FENCE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?m)^[ \t]*(```|~~~)").unwrap());
-static JINJA: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\{#-?\s*(?i:ref)\s*:\s*([^#\n]*?)\s*-?#\}").unwrap());
+static JINJA: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\{#-?\s*(?i:ref)\s*:\s*([^#\n]*?)\s*-?#\}").unwrap());
 static YAML_REF: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?m)^[ \t]*(?:-[ \t]+)?(?:"\$ref"|'\$ref'|\$ref)[ \t]*:[ \t]*(?:"([^"\n]*)"|'([^'\n]*)'|([^\s#"'][^\n#]*?))[ \t]*(?:#.*)?$"#).unwrap()
 });
-static JSON_REF: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#""\$ref"\s*:\s*"((?:[^"\\\n]|\\.)*)""#).unwrap());
+static JSON_REF: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#""\$ref"\s*:\s*"((?:[^"\\\n]|\\.)*)""#).unwrap());
 
 /// Whether a link target can name a prompt: not a URL, mail or in-page anchor, and either
 /// without extension, a folder, or with a prompt extension (R-1).
 fn is_prompt_target(target: &str) -> bool {
-    if target.is_empty() || target.starts_with('#') || target.contains("://") || target.starts_with("mailto:") {
+    if target.is_empty()
+        || target.starts_with('#')
+        || target.contains("://")
+        || target.starts_with("mailto:")
+    {
         return false;
     }
     if target.ends_with('/') {
@@ -30,13 +38,21 @@ fn is_prompt_target(target: &str) -> bool {
     let name = target.rsplit('/').next().unwrap_or(target);
     match name.rsplit_once('.') {
         None => true,
-        Some((stem, ext)) => stem.is_empty() || DEFAULT_EXTENSIONS.iter().any(|e| e.eq_ignore_ascii_case(ext)) || ext.chars().all(|c| c.is_ascii_digit()) || is_version_tail(name),
+        Some((stem, ext)) => {
+            stem.is_empty()
+                || DEFAULT_EXTENSIONS
+                    .iter()
+                    .any(|e| e.eq_ignore_ascii_case(ext))
+                || ext.chars().all(|c| c.is_ascii_digit())
+                || is_version_tail(name)
+        }
     }
 }
 
 /// `task_v1.2` (a pinned name without extension) ends in digits after a dot.
 fn is_version_tail(name: &str) -> bool {
-    name.rsplit_once('.').is_some_and(|(_, e)| e.chars().all(|c| c.is_ascii_digit()))
+    name.rsplit_once('.')
+        .is_some_and(|(_, e)| e.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// Cuts `#fragment` and `?query` off a target (R-1); returns the kept length.
@@ -86,7 +102,10 @@ pub fn scan_markdown(text: &str) -> Vec<Reference> {
         }
         out.push(Reference::plain(
             RefKind::MarkdownLink,
-            Literal { value: kept.to_string(), range: start..start + kept.len() },
+            Literal {
+                value: kept.to_string(),
+                range: start..start + kept.len(),
+            },
             whole.range(),
         ));
     }
@@ -104,7 +123,14 @@ pub fn scan_jinja(text: &str) -> Vec<Reference> {
             let kept = &raw[..strip_suffixes(raw)];
             (!kept.is_empty()).then(|| {
                 let start = t.start() + offset;
-                Reference::plain(RefKind::JinjaRef, Literal { value: kept.to_string(), range: start..start + kept.len() }, caps.get(0).unwrap().range())
+                Reference::plain(
+                    RefKind::JinjaRef,
+                    Literal {
+                        value: kept.to_string(),
+                        range: start..start + kept.len(),
+                    },
+                    caps.get(0).unwrap().range(),
+                )
             })
         })
         .collect()
@@ -115,10 +141,20 @@ pub fn scan_yaml(text: &str) -> Vec<Reference> {
     YAML_REF
         .captures_iter(text)
         .filter_map(|caps| {
-            let t = caps.get(1).or_else(|| caps.get(2)).or_else(|| caps.get(3))?;
+            let t = caps
+                .get(1)
+                .or_else(|| caps.get(2))
+                .or_else(|| caps.get(3))?;
             let kept = &t.as_str()[..strip_suffixes(t.as_str())];
             (!kept.is_empty() && !kept.contains("://")).then(|| {
-                Reference::plain(RefKind::StructuredRef, Literal { value: kept.to_string(), range: t.start()..t.start() + kept.len() }, caps.get(0).unwrap().range())
+                Reference::plain(
+                    RefKind::StructuredRef,
+                    Literal {
+                        value: kept.to_string(),
+                        range: t.start()..t.start() + kept.len(),
+                    },
+                    caps.get(0).unwrap().range(),
+                )
             })
         })
         .collect()
@@ -132,7 +168,14 @@ pub fn scan_json(text: &str) -> Vec<Reference> {
             let t = caps.get(1).unwrap();
             let kept = &t.as_str()[..strip_suffixes(t.as_str())];
             (!kept.is_empty() && !kept.contains("://")).then(|| {
-                Reference::plain(RefKind::StructuredRef, Literal { value: kept.to_string(), range: t.start()..t.start() + kept.len() }, caps.get(0).unwrap().range())
+                Reference::plain(
+                    RefKind::StructuredRef,
+                    Literal {
+                        value: kept.to_string(),
+                        range: t.start()..t.start() + kept.len(),
+                    },
+                    caps.get(0).unwrap().range(),
+                )
             })
         })
         .collect()
@@ -151,7 +194,10 @@ mod tests {
         let text = "See [steps](steps.md#intro), [web](https://x.io/a.md), [top](#top), [mail](mailto:a@b.c),\n\
                     [dir](support/), [pinned](task_v2.0.0.md?x=1), ![img](pic.png), [pic](pic.png)\n```\n[code](no.md)\n```\n";
         let refs = scan_markdown(text);
-        assert_eq!(targets(&refs), vec!["steps.md", "support/", "task_v2.0.0.md"]);
+        assert_eq!(
+            targets(&refs),
+            vec!["steps.md", "support/", "task_v2.0.0.md"]
+        );
         assert_eq!(&text[refs[0].target.range.clone()], "steps.md");
     }
 
@@ -161,7 +207,10 @@ mod tests {
         assert_eq!(targets(&refs), vec!["steps.md", "other"]);
         let yaml = "system:\n  $ref: ../task.md\nexamples:\n  - $ref: \"greeting_v1.1.md\"\n  - '$ref': 'x.md' # note\n";
         let refs = scan_yaml(yaml);
-        assert_eq!(targets(&refs), vec!["../task.md", "greeting_v1.1.md", "x.md"]);
+        assert_eq!(
+            targets(&refs),
+            vec!["../task.md", "greeting_v1.1.md", "x.md"]
+        );
         assert_eq!(&yaml[refs[1].target.range.clone()], "greeting_v1.1.md");
         let refs = scan_json(r#"{"a": {"$ref": "task.md"}, "b": {"$ref" : "https://x/y.json"}}"#);
         assert_eq!(targets(&refs), vec!["task.md"]);

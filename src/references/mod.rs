@@ -78,12 +78,25 @@ pub struct Reference {
 impl Reference {
     /// A reference with only a target (R-1 forms).
     pub fn plain(kind: RefKind, target: Literal, range: Range<usize>) -> Reference {
-        Reference { kind, target, base: RefBase::ReferringFolder, version: None, classifier: None, hierarchical: None, config: None, range }
+        Reference {
+            kind,
+            target,
+            base: RefBase::ReferringFolder,
+            version: None,
+            classifier: None,
+            hierarchical: None,
+            config: None,
+            range,
+        }
     }
 
     /// The classifier map as plain strings.
     pub fn classifier_map(&self) -> Option<std::collections::BTreeMap<String, String>> {
-        self.classifier.as_ref().map(|c| c.iter().map(|(k, v)| (k.value.clone(), v.value.clone())).collect())
+        self.classifier.as_ref().map(|c| {
+            c.iter()
+                .map(|(k, v)| (k.value.clone(), v.value.clone()))
+                .collect()
+        })
     }
 }
 
@@ -100,16 +113,28 @@ pub struct Scan {
 /// The scanner for a file, by its extension: Python, Markdown-like prompt files (links
 /// and `{# ref #}`), YAML and JSON (`$ref`, plus links in string values are not read).
 pub fn scan_file(file_name: &str, text: &str) -> Scan {
-    let ext = file_name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    let ext = file_name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
     match ext.as_str() {
         "py" | "pyi" => scan_python(text),
-        "yaml" | "yml" => Scan { references: [scan_yaml(text), scan_jinja(text)].concat(), ..Default::default() },
-        "json" => Scan { references: scan_json(text), ..Default::default() },
+        "yaml" | "yml" => Scan {
+            references: [scan_yaml(text), scan_jinja(text)].concat(),
+            ..Default::default()
+        },
+        "json" => Scan {
+            references: scan_json(text),
+            ..Default::default()
+        },
         _ => {
             let mut refs = scan_markdown(text);
             refs.extend(scan_jinja(text));
             refs.sort_by_key(|r| r.range.start);
-            Scan { references: refs, ..Default::default() }
+            Scan {
+                references: refs,
+                ..Default::default()
+            }
         }
     }
 }

@@ -33,7 +33,13 @@ enum Api {
 }
 
 impl Api {
-    const ALL: [Api; 5] = [Api::LoadPrompt, Api::Render, Api::ExportVersion, Api::VersioningConfig, Api::ClassifierConfig];
+    const ALL: [Api; 5] = [
+        Api::LoadPrompt,
+        Api::Render,
+        Api::ExportVersion,
+        Api::VersioningConfig,
+        Api::ClassifierConfig,
+    ];
 
     fn from_name(name: &str) -> Option<Api> {
         Api::ALL.into_iter().find(|a| a.name() == name)
@@ -53,10 +59,15 @@ impl Api {
 /// Scans a Python module for promptic calls (R-2).
 pub fn scan_python(text: &str) -> Scan {
     let mut parser = Parser::new();
-    if parser.set_language(&tree_sitter_python::LANGUAGE.into()).is_err() {
+    if parser
+        .set_language(&tree_sitter_python::LANGUAGE.into())
+        .is_err()
+    {
         return Scan::default();
     }
-    let Some(tree) = parser.parse(text, None) else { return Scan::default() };
+    let Some(tree) = parser.parse(text, None) else {
+        return Scan::default();
+    };
     Scanner::new(text, &tree).run()
 }
 
@@ -114,8 +125,11 @@ impl<'t> Scanner<'t> {
 
     fn run(mut self) -> Scan {
         self.collect();
-        let calls: Vec<(Node<'t>, usize, Api)> =
-            self.calls.iter().filter_map(|&(call, scope)| Some((call, scope, self.callee(call)?))).collect();
+        let calls: Vec<(Node<'t>, usize, Api)> = self
+            .calls
+            .iter()
+            .filter_map(|&(call, scope)| Some((call, scope, self.callee(call)?)))
+            .collect();
 
         // VersioningConfig(...) literals.
         let mut config_errors = Vec::new();
@@ -123,7 +137,10 @@ impl<'t> Scanner<'t> {
             if api == Api::VersioningConfig {
                 let mut inline = Vec::new();
                 let (entries, _) = self.kwargs(call, scope, 0, &mut inline);
-                let raw = Raw { value: RawValue::Table(entries), span: Some(call.byte_range()) };
+                let raw = Raw {
+                    value: RawValue::Table(entries),
+                    span: Some(call.byte_range()),
+                };
                 let (layer, errors) = python_kwargs_layer(&raw);
                 self.classifiers_inline.extend(inline);
                 self.layers.insert(call.id(), layer);
@@ -137,17 +154,27 @@ impl<'t> Scanner<'t> {
             if api != Api::ClassifierConfig || self.classifiers_inline.contains(&call.id()) {
                 continue;
             }
-            let Some(raw) = self.classifier_raw(call, scope, 0, &mut Vec::new()) else { continue };
+            let Some(raw) = self.classifier_raw(call, scope, 0, &mut Vec::new()) else {
+                continue;
+            };
             let name = match raw.get("name").map(|e| &e.value.value) {
                 Some(RawValue::Str(s)) => s.clone(),
-                _ => self.assigned_name.get(&call.id()).cloned().unwrap_or_else(|| "classifier".into()),
+                _ => self
+                    .assigned_name
+                    .get(&call.id())
+                    .cloned()
+                    .unwrap_or_else(|| "classifier".into()),
             };
             let table = Raw {
                 value: RawValue::Table(vec![RawEntry {
                     key: "classifiers".into(),
                     key_span: None,
                     value: Raw {
-                        value: RawValue::Table(vec![RawEntry { key: name, key_span: None, value: raw }]),
+                        value: RawValue::Table(vec![RawEntry {
+                            key: name,
+                            key_span: None,
+                            value: raw,
+                        }]),
                         span: Some(call.byte_range()),
                     },
                 }]),
@@ -159,7 +186,11 @@ impl<'t> Scanner<'t> {
         }
         // A classifier held by NAME is reported where it stands, once.
         config_errors.retain(|e| {
-            !e.span.as_ref().is_some_and(|s| standalone.iter().any(|r| r.start <= s.start && s.end <= r.end))
+            !e.span.as_ref().is_some_and(|s| {
+                standalone
+                    .iter()
+                    .any(|r| r.start <= s.start && s.end <= r.end)
+            })
         });
         self.errors.extend(config_errors);
 
@@ -177,7 +208,10 @@ impl<'t> Scanner<'t> {
         references.dedup();
         let mut errors = self.errors;
         errors.sort_by_key(|e| e.span.as_ref().map_or(0, |s| s.start));
-        Scan { references, config_errors: errors }
+        Scan {
+            references,
+            config_errors: errors,
+        }
     }
 
     // ----- pass 1 -----
@@ -192,8 +226,10 @@ impl<'t> Scanner<'t> {
                 "call" => self.calls.push((node, scope)),
                 "ERROR" => self.error_nodes.push((node, scope)),
                 "assignment" => {
-                    if let (Some(left), Some(right)) = (node.child_by_field_name("left"), node.child_by_field_name("right"))
-                        && left.kind() == "identifier"
+                    if let (Some(left), Some(right)) = (
+                        node.child_by_field_name("left"),
+                        node.child_by_field_name("right"),
+                    ) && left.kind() == "identifier"
                     {
                         let right = unparen(right);
                         if right.kind() == "call" {
@@ -205,7 +241,11 @@ impl<'t> Scanner<'t> {
                 }
                 _ => {}
             }
-            let inner = if node.kind() == "function_definition" { node.id() } else { scope };
+            let inner = if node.kind() == "function_definition" {
+                node.id()
+            } else {
+                scope
+            };
             let mut cursor = node.walk();
             let children: Vec<Node<'t>> = node.children(&mut cursor).collect();
             stack.extend(children.into_iter().rev().map(|c| (c, inner)));
@@ -224,8 +264,12 @@ impl<'t> Scanner<'t> {
                     (m, first)
                 }
                 "aliased_import" => {
-                    let Some(n) = name.child_by_field_name("name") else { continue };
-                    let Some(a) = name.child_by_field_name("alias") else { continue };
+                    let Some(n) = name.child_by_field_name("name") else {
+                        continue;
+                    };
+                    let Some(a) = name.child_by_field_name("alias") else {
+                        continue;
+                    };
                     (self.dotted(n), self.src(a).to_string())
                 }
                 _ => continue,
@@ -243,11 +287,19 @@ impl<'t> Scanner<'t> {
 
     /// `from promptic[.sub] import name [as alias], …` and `from promptic import *`.
     fn import_from(&mut self, node: Node<'t>) {
-        let Some(module) = node.child_by_field_name("module_name") else { return };
-        let module = if module.kind() == "dotted_name" { self.dotted(module) } else { String::new() };
+        let Some(module) = node.child_by_field_name("module_name") else {
+            return;
+        };
+        let module = if module.kind() == "dotted_name" {
+            self.dotted(module)
+        } else {
+            String::new()
+        };
         let is_promptic = module == "promptic" || module.starts_with("promptic.");
         let mut cursor = node.walk();
-        let wildcard = node.children(&mut cursor).any(|c| c.kind() == "wildcard_import");
+        let wildcard = node
+            .children(&mut cursor)
+            .any(|c| c.kind() == "wildcard_import");
         if wildcard {
             if is_promptic {
                 for api in Api::ALL {
@@ -264,8 +316,12 @@ impl<'t> Scanner<'t> {
                     (n.clone(), n)
                 }
                 "aliased_import" => {
-                    let Some(n) = name.child_by_field_name("name") else { continue };
-                    let Some(a) = name.child_by_field_name("alias") else { continue };
+                    let Some(n) = name.child_by_field_name("name") else {
+                        continue;
+                    };
+                    let Some(a) = name.child_by_field_name("alias") else {
+                        continue;
+                    };
                     (self.dotted(n), self.src(a).to_string())
                 }
                 _ => continue,
@@ -288,7 +344,11 @@ impl<'t> Scanner<'t> {
     }
 
     fn dotted(&self, node: Node<'t>) -> String {
-        self.src(node).split('.').map(str::trim).collect::<Vec<_>>().join(".")
+        self.src(node)
+            .split('.')
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join(".")
     }
 
     /// Which promptic name a call calls, if any: `name(...)`, `module.name(...)`,
@@ -307,7 +367,9 @@ impl<'t> Scanner<'t> {
                 let mut obj = unparen(f.child_by_field_name("object")?);
                 for _ in 0..MAX_DEPTH {
                     match obj.kind() {
-                        "identifier" => return self.imports.modules.contains(self.src(obj)).then_some(api),
+                        "identifier" => {
+                            return self.imports.modules.contains(self.src(obj)).then_some(api);
+                        }
                         "attribute" => obj = unparen(obj.child_by_field_name("object")?),
                         _ => return None,
                     }
@@ -351,7 +413,11 @@ impl<'t> Scanner<'t> {
         }
         let start = start?;
         let opening = self.src(start);
-        let prefix: String = opening.chars().take_while(|c| c.is_ascii_alphabetic()).collect::<String>().to_ascii_lowercase();
+        let prefix: String = opening
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .collect::<String>()
+            .to_ascii_lowercase();
         if prefix.contains(['f', 'b', 't']) {
             return None;
         }
@@ -371,12 +437,18 @@ impl<'t> Scanner<'t> {
             }
         }
         self.text.get(content_start..content_end)?;
-        Some(StrLit { content: content_start..content_end, raw: prefix.contains('r') })
+        Some(StrLit {
+            content: content_start..content_end,
+            raw: prefix.contains('r'),
+        })
     }
 
     fn literal(&self, node: Node<'t>) -> Option<Literal> {
         let s = self.string(node)?;
-        Some(Literal { value: self.text[s.content.clone()].to_string(), range: s.content })
+        Some(Literal {
+            value: self.text[s.content.clone()].to_string(),
+            range: s.content,
+        })
     }
 
     /// A dict whose keys and values are all string literals (empty dicts too).
@@ -403,10 +475,18 @@ impl<'t> Scanner<'t> {
 
     /// The keyword arguments of a call as table entries; the flag says whether every
     /// argument was a literal (values that are not are left out).
-    fn kwargs(&self, call: Node<'t>, scope: usize, depth: usize, inline: &mut Vec<usize>) -> (Vec<RawEntry>, bool) {
+    fn kwargs(
+        &self,
+        call: Node<'t>,
+        scope: usize,
+        depth: usize,
+        inline: &mut Vec<usize>,
+    ) -> (Vec<RawEntry>, bool) {
         let mut entries = Vec::new();
         let mut all = true;
-        let Some(args) = call.child_by_field_name("arguments") else { return (entries, false) };
+        let Some(args) = call.child_by_field_name("arguments") else {
+            return (entries, false);
+        };
         if args.kind() != "argument_list" {
             return (entries, false);
         }
@@ -415,7 +495,10 @@ impl<'t> Scanner<'t> {
             match arg.kind() {
                 "comment" => {}
                 "keyword_argument" => {
-                    let (Some(name), Some(value)) = (arg.child_by_field_name("name"), arg.child_by_field_name("value")) else {
+                    let (Some(name), Some(value)) = (
+                        arg.child_by_field_name("name"),
+                        arg.child_by_field_name("value"),
+                    ) else {
                         all = false;
                         continue;
                     };
@@ -423,7 +506,11 @@ impl<'t> Scanner<'t> {
                     match self.value(value, scope, depth + 1, &mut held) {
                         Some(raw) => {
                             inline.extend(held);
-                            entries.push(RawEntry { key: self.src(name).to_string(), key_span: Some(name.byte_range()), value: raw });
+                            entries.push(RawEntry {
+                                key: self.src(name).to_string(),
+                                key_span: Some(name.byte_range()),
+                                value: raw,
+                            });
                         }
                         None => all = false,
                     }
@@ -435,20 +522,35 @@ impl<'t> Scanner<'t> {
     }
 
     /// A `ClassifierConfig(...)` call as a table, when every argument is a literal.
-    fn classifier_raw(&self, call: Node<'t>, scope: usize, depth: usize, inline: &mut Vec<usize>) -> Option<Raw> {
+    fn classifier_raw(
+        &self,
+        call: Node<'t>,
+        scope: usize,
+        depth: usize,
+        inline: &mut Vec<usize>,
+    ) -> Option<Raw> {
         let mut held = Vec::new();
         let (entries, all) = self.kwargs(call, scope, depth, &mut held);
         if !all {
             return None;
         }
         inline.extend(held);
-        Some(Raw { value: RawValue::Table(entries), span: Some(call.byte_range()) })
+        Some(Raw {
+            value: RawValue::Table(entries),
+            span: Some(call.byte_range()),
+        })
     }
 
     /// A Python literal as a config value: strings, numbers, booleans, `None`, lists,
     /// tuples, dicts with string keys, and `ClassifierConfig(...)` calls (inline, or a
     /// NAME assigned one). `inline` collects the classifier calls used inline.
-    fn value(&self, node: Node<'t>, scope: usize, depth: usize, inline: &mut Vec<usize>) -> Option<Raw> {
+    fn value(
+        &self,
+        node: Node<'t>,
+        scope: usize,
+        depth: usize,
+        inline: &mut Vec<usize>,
+    ) -> Option<Raw> {
         if depth > MAX_DEPTH {
             return None;
         }
@@ -458,7 +560,11 @@ impl<'t> Scanner<'t> {
             "string" => {
                 let s = self.string(node)?;
                 let content = &self.text[s.content];
-                RawValue::Str(if s.raw { content.to_string() } else { unescape(content) })
+                RawValue::Str(if s.raw {
+                    content.to_string()
+                } else {
+                    unescape(content)
+                })
             }
             "true" => RawValue::Bool(true),
             "false" => RawValue::Bool(false),
@@ -496,9 +602,22 @@ impl<'t> Scanner<'t> {
                             let key = child.child_by_field_name("key")?;
                             let key_lit = self.string(key)?;
                             let key_text = &self.text[key_lit.content];
-                            let key_text = if key_lit.raw { key_text.to_string() } else { unescape(key_text) };
-                            let v = self.value(child.child_by_field_name("value")?, scope, depth + 1, inline)?;
-                            entries.push(RawEntry { key: key_text, key_span: Some(unparen(key).byte_range()), value: v });
+                            let key_text = if key_lit.raw {
+                                key_text.to_string()
+                            } else {
+                                unescape(key_text)
+                            };
+                            let v = self.value(
+                                child.child_by_field_name("value")?,
+                                scope,
+                                depth + 1,
+                                inline,
+                            )?;
+                            entries.push(RawEntry {
+                                key: key_text,
+                                key_span: Some(unparen(key).byte_range()),
+                                value: v,
+                            });
                         }
                         _ => return None,
                     }
@@ -541,7 +660,9 @@ impl<'t> Scanner<'t> {
     // ----- pass 4 -----
 
     fn reference(&self, call: Node<'t>, scope: usize, api: Api, out: &mut Vec<Reference>) {
-        let Some(args) = call.child_by_field_name("arguments") else { return };
+        let Some(args) = call.child_by_field_name("arguments") else {
+            return;
+        };
         if args.kind() != "argument_list" {
             return;
         }
@@ -553,7 +674,10 @@ impl<'t> Scanner<'t> {
             match arg.kind() {
                 "comment" => {}
                 "keyword_argument" => {
-                    if let (Some(n), Some(v)) = (arg.child_by_field_name("name"), arg.child_by_field_name("value")) {
+                    if let (Some(n), Some(v)) = (
+                        arg.child_by_field_name("name"),
+                        arg.child_by_field_name("value"),
+                    ) {
                         keywords.insert(self.src(n), Arg::Node(v));
                     }
                 }
@@ -610,10 +734,15 @@ impl<'t> Scanner<'t> {
             for seg in &segments {
                 let Some(&first) = seg.first() else { continue };
                 if first.kind() == "keyword_argument" {
-                    if let (Some(n), Some(v)) = (first.child_by_field_name("name"), first.child_by_field_name("value")) {
+                    if let (Some(n), Some(v)) = (
+                        first.child_by_field_name("name"),
+                        first.child_by_field_name("value"),
+                    ) {
                         keywords.insert(self.src(n), Arg::Node(v));
                     }
-                } else if first.kind() == "identifier" && seg.get(1).is_some_and(|c| c.kind() == "=") {
+                } else if first.kind() == "identifier"
+                    && seg.get(1).is_some_and(|c| c.kind() == "=")
+                {
                     if let Some(v) = self.error_arg(&seg[2..]) {
                         keywords.insert(self.src(first), v);
                     }
@@ -621,7 +750,14 @@ impl<'t> Scanner<'t> {
                     positional.push(v);
                 }
             }
-            self.build(api, scope, f.start_byte()..end.max(f.end_byte()), positional, keywords, out);
+            self.build(
+                api,
+                scope,
+                f.start_byte()..end.max(f.end_byte()),
+                positional,
+                keywords,
+                out,
+            );
             i = j.max(i + 1);
         }
     }
@@ -638,14 +774,21 @@ impl<'t> Scanner<'t> {
             return Some(Arg::Node(first));
         }
         let opening = self.src(first);
-        if opening.chars().take_while(|c| c.is_ascii_alphabetic()).any(|c| matches!(c.to_ascii_lowercase(), 'f' | 'b' | 't')) {
+        if opening
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .any(|c| matches!(c.to_ascii_lowercase(), 'f' | 'b' | 't'))
+        {
             return None;
         }
         let start = first.end_byte();
         let rest = self.text.get(start..)?;
         let len = rest.find(['\n', '\r']).unwrap_or(rest.len());
         let rest = &rest[..len];
-        Some(Arg::Partial(Literal { value: rest.to_string(), range: start..start + rest.len() }))
+        Some(Arg::Partial(Literal {
+            value: rest.to_string(),
+            range: start..start + rest.len(),
+        }))
     }
 
     fn arg_literal(&self, arg: &Arg<'t>) -> Option<Literal> {
@@ -668,8 +811,13 @@ impl<'t> Scanner<'t> {
             Some(Arg::Node(n)) => Some(*n),
             _ => None,
         };
-        let path = positional.first().or_else(|| keywords.get("path")).or_else(|| keywords.get("source_path"));
-        let Some(target) = path.and_then(|p| self.arg_literal(p)) else { return };
+        let path = positional
+            .first()
+            .or_else(|| keywords.get("path"))
+            .or_else(|| keywords.get("source_path"));
+        let Some(target) = path.and_then(|p| self.arg_literal(p)) else {
+            return;
+        };
         let version_arg = match api {
             Api::ExportVersion => positional.get(1).or_else(|| keywords.get("version_spec")),
             _ => keywords.get("version"),
@@ -683,8 +831,14 @@ impl<'t> Scanner<'t> {
         };
         let classifier = node_of(keywords.get("classifier"))
             .and_then(|c| self.string_dict(c))
-            .map(|pairs| pairs.into_iter().map(|(k, v, _)| (k, v)).collect::<Vec<_>>());
-        let config = node_of(keywords.get("versioning_config")).and_then(|c| self.config_of(c, scope));
+            .map(|pairs| {
+                pairs
+                    .into_iter()
+                    .map(|(k, v, _)| (k, v))
+                    .collect::<Vec<_>>()
+            });
+        let config =
+            node_of(keywords.get("versioning_config")).and_then(|c| self.config_of(c, scope));
         if let Some(pairs) = &hierarchical {
             for (key, value, pair_range) in pairs {
                 if key.value == "root" {
@@ -703,12 +857,15 @@ impl<'t> Scanner<'t> {
             }
         }
         out.push(Reference {
-            kind: RefKind::PythonCall { function: api.name().to_string() },
+            kind: RefKind::PythonCall {
+                function: api.name().to_string(),
+            },
             target,
             base: RefBase::ProjectRoot,
             version,
             classifier,
-            hierarchical: hierarchical.map(|pairs| pairs.into_iter().map(|(k, v, _)| (k, v)).collect()),
+            hierarchical: hierarchical
+                .map(|pairs| pairs.into_iter().map(|(k, v, _)| (k, v)).collect()),
             config,
             range,
         });
@@ -728,7 +885,9 @@ fn unparen(mut node: Node<'_>) -> Node<'_> {
             break;
         }
         let mut cursor = node.walk();
-        let inner = node.named_children(&mut cursor).find(|c| c.kind() != "comment");
+        let inner = node
+            .named_children(&mut cursor)
+            .find(|c| c.kind() != "comment");
         match inner {
             Some(inner) => node = inner,
             None => break,
@@ -739,8 +898,16 @@ fn unparen(mut node: Node<'_>) -> Node<'_> {
 
 /// A Python int or float literal (`1_000`, `0x1f`, `1.5e3`).
 fn number(text: &str) -> Option<f64> {
-    let t: String = text.chars().filter(|c| *c != '_').collect::<String>().to_ascii_lowercase();
-    let radix = |p: &str, r: u32| t.strip_prefix(p).and_then(|d| i64::from_str_radix(d, r).ok()).map(|n| n as f64);
+    let t: String = text
+        .chars()
+        .filter(|c| *c != '_')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let radix = |p: &str, r: u32| {
+        t.strip_prefix(p)
+            .and_then(|d| i64::from_str_radix(d, r).ok())
+            .map(|n| n as f64)
+    };
     radix("0x", 16)
         .or_else(|| radix("0o", 8))
         .or_else(|| radix("0b", 2))
@@ -762,13 +929,18 @@ fn unescape(s: &str) -> String {
             out.push('\\');
             break;
         };
-        let hex = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>, n: usize| -> Option<char> {
-            let digits: String = (0..n).filter_map(|_| chars.next_if(|c| c.is_ascii_hexdigit())).collect();
-            if digits.len() != n {
-                return None;
-            }
-            u32::from_str_radix(&digits, 16).ok().and_then(char::from_u32)
-        };
+        let hex =
+            |chars: &mut std::iter::Peekable<std::str::Chars<'_>>, n: usize| -> Option<char> {
+                let digits: String = (0..n)
+                    .filter_map(|_| chars.next_if(|c| c.is_ascii_hexdigit()))
+                    .collect();
+                if digits.len() != n {
+                    return None;
+                }
+                u32::from_str_radix(&digits, 16)
+                    .ok()
+                    .and_then(char::from_u32)
+            };
         match e {
             '\n' => {}
             '\r' => {
@@ -827,7 +999,10 @@ mod tests {
     }
 
     fn calls(text: &str) -> Vec<Reference> {
-        refs(text).into_iter().filter(|r| matches!(r.kind, RefKind::PythonCall { .. })).collect()
+        refs(text)
+            .into_iter()
+            .filter(|r| matches!(r.kind, RefKind::PythonCall { .. }))
+            .collect()
     }
 
     fn function(r: &Reference) -> &str {
@@ -839,15 +1014,30 @@ mod tests {
 
     /// The literal's range holds exactly its value.
     fn check(text: &str, lit: &Literal) {
-        assert_eq!(&text[lit.range.clone()], lit.value, "range {:?} in {text:?}", lit.range);
+        assert_eq!(
+            &text[lit.range.clone()],
+            lit.value,
+            "range {:?} in {text:?}",
+            lit.range
+        );
     }
 
     #[test]
     fn imported_names_and_aliases() {
-        let text = format!("{IMPORT}load_prompt(\"a.md\")\nrender(\"b.md\", {{}})\nexport_version(\"c.md\", \"v2\", \"out\")\n");
+        let text = format!(
+            "{IMPORT}load_prompt(\"a.md\")\nrender(\"b.md\", {{}})\nexport_version(\"c.md\", \"v2\", \"out\")\n"
+        );
         let r = calls(&text);
-        assert_eq!(r.iter().map(function).collect::<Vec<_>>(), ["load_prompt", "render", "export_version"]);
-        assert_eq!(r.iter().map(|r| r.target.value.as_str()).collect::<Vec<_>>(), ["a.md", "b.md", "c.md"]);
+        assert_eq!(
+            r.iter().map(function).collect::<Vec<_>>(),
+            ["load_prompt", "render", "export_version"]
+        );
+        assert_eq!(
+            r.iter()
+                .map(|r| r.target.value.as_str())
+                .collect::<Vec<_>>(),
+            ["a.md", "b.md", "c.md"]
+        );
         assert!(r.iter().all(|r| r.base == RefBase::ProjectRoot));
         assert_eq!(r[2].version.as_ref().unwrap().value, "v2");
         for x in &r {
@@ -859,7 +1049,10 @@ mod tests {
         let text = "from promptic import load_prompt as lp\nlp('x.md')\nload_prompt('y.md')\n";
         let r = calls(text);
         assert_eq!(r.len(), 1);
-        assert_eq!((function(&r[0]), r[0].target.value.as_str()), ("load_prompt", "x.md"));
+        assert_eq!(
+            (function(&r[0]), r[0].target.value.as_str()),
+            ("load_prompt", "x.md")
+        );
     }
 
     #[test]
@@ -867,8 +1060,20 @@ mod tests {
         let text = "import promptic\nimport promptic as pc\nfrom promptic.sdk import render as r2\nimport promptic.sdk as sdk\n\
                     promptic.load_prompt('a')\npc.render('b')\nr2('c')\nsdk.export_version('d', 'v1', 'o')\npromptic.sdk.load_prompt('e')\n";
         let r = calls(text);
-        let got: Vec<(&str, &str)> = r.iter().map(|r| (function(r), r.target.value.as_str())).collect();
-        assert_eq!(got, [("load_prompt", "a"), ("render", "b"), ("render", "c"), ("export_version", "d"), ("load_prompt", "e")]);
+        let got: Vec<(&str, &str)> = r
+            .iter()
+            .map(|r| (function(r), r.target.value.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("load_prompt", "a"),
+                ("render", "b"),
+                ("render", "c"),
+                ("export_version", "d"),
+                ("load_prompt", "e")
+            ]
+        );
         let r = calls("from promptic import *\nload_prompt('w')\n");
         assert_eq!(r[0].target.value, "w");
     }
@@ -878,7 +1083,9 @@ mod tests {
         assert!(refs("load_prompt('a.md')\nrender('b.md')\n").is_empty());
         assert!(refs("from jinja2 import render\nimport other as pc\nrender('a')\npc.load_prompt('b')\nx.load_prompt('c')\n").is_empty());
         // A later import rebinds the name.
-        assert!(refs("from promptic import render\nfrom flask import render\nrender('a')\n").is_empty());
+        assert!(
+            refs("from promptic import render\nfrom flask import render\nrender('a')\n").is_empty()
+        );
         assert!(refs("from promptic_extra import load_prompt\nload_prompt('a')\n").is_empty());
     }
 
@@ -893,9 +1100,27 @@ mod tests {
         assert_eq!(r.len(), 3);
         assert_eq!(r[0].target.value, "a.md");
         assert_eq!(r[0].version.as_ref().unwrap().value, "v1");
-        assert_eq!(r[0].classifier_map().unwrap().get("lang").map(String::as_str), Some("ru"));
-        assert_eq!((r[1].target.value.as_str(), r[1].version.as_ref().unwrap().value.as_str()), ("b.md", "v3"));
-        assert_eq!((r[2].target.value.as_str(), r[2].version.as_ref().unwrap().value.as_str()), ("c.md", "latest"));
+        assert_eq!(
+            r[0].classifier_map()
+                .unwrap()
+                .get("lang")
+                .map(String::as_str),
+            Some("ru")
+        );
+        assert_eq!(
+            (
+                r[1].target.value.as_str(),
+                r[1].version.as_ref().unwrap().value.as_str()
+            ),
+            ("b.md", "v3")
+        );
+        assert_eq!(
+            (
+                r[2].target.value.as_str(),
+                r[2].version.as_ref().unwrap().value.as_str()
+            ),
+            ("c.md", "latest")
+        );
         for x in &r {
             check(&text, &x.target);
             check(&text, x.version.as_ref().unwrap());
@@ -914,7 +1139,10 @@ mod tests {
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].target.value, "deep/p.md");
         assert_eq!(r[0].version.as_ref().unwrap().value, "v2");
-        assert!(text[r[0].range.clone()].starts_with("load_prompt(") && text[r[0].range.clone()].ends_with(')'));
+        assert!(
+            text[r[0].range.clone()].starts_with("load_prompt(")
+                && text[r[0].range.clone()].ends_with(')')
+        );
         check(&text, &r[0].target);
     }
 
@@ -925,7 +1153,10 @@ mod tests {
         );
         let r = calls(&text);
         let got: Vec<&str> = r.iter().map(|r| r.target.value.as_str()).collect();
-        assert_eq!(got, ["tri.md", "t2.md", "raw\\p.md", "R.md", "u.md", "par.md"]);
+        assert_eq!(
+            got,
+            ["tri.md", "t2.md", "raw\\p.md", "R.md", "u.md", "par.md"]
+        );
         for x in &r {
             check(&text, &x.target);
         }
@@ -955,7 +1186,9 @@ mod tests {
         assert!(matches!(r[0].kind, RefKind::PythonCall { .. }));
         let h = r[0].hierarchical.as_ref().unwrap();
         assert_eq!(
-            h.iter().map(|(k, v)| (k.value.as_str(), v.value.as_str())).collect::<Vec<_>>(),
+            h.iter()
+                .map(|(k, v)| (k.value.as_str(), v.value.as_str()))
+                .collect::<Vec<_>>(),
             [("root", "v1"), ("instructions/process", "v2")]
         );
         assert_eq!(r[0].version, None);
@@ -1007,7 +1240,8 @@ mod tests {
 
     #[test]
     fn versioning_config_errors_have_spans() {
-        let text = "from promptic import VersioningConfig\nCFG = VersioningConfig(delimiter=\"+\")\n";
+        let text =
+            "from promptic import VersioningConfig\nCFG = VersioningConfig(delimiter=\"+\")\n";
         let scan = scan_python(text);
         assert_eq!(scan.config_errors.len(), 1);
         let e = &scan.config_errors[0];
@@ -1017,8 +1251,14 @@ mod tests {
         let text = "import promptic as pc\npc.VersioningConfig(version_pattern=r\"v(\\d+\")\n";
         let scan = scan_python(text);
         assert_eq!(scan.config_errors.len(), 1);
-        assert_eq!(scan.config_errors[0].kind, ConfigErrorKind::InvalidVersionPattern);
-        assert_eq!(&text[scan.config_errors[0].span.clone().unwrap()], "r\"v(\\d+\"");
+        assert_eq!(
+            scan.config_errors[0].kind,
+            ConfigErrorKind::InvalidVersionPattern
+        );
+        assert_eq!(
+            &text[scan.config_errors[0].span.clone().unwrap()],
+            "r\"v(\\d+\""
+        );
 
         // Escapes of non-raw strings are read as Python reads them.
         let text = "from promptic import VersioningConfig\nVersioningConfig(version_pattern=\"_v(?P<major>\\\\d+)\")\n";
@@ -1030,7 +1270,11 @@ mod tests {
         assert_eq!(&text[scan.config_errors[0].span.clone().unwrap()], "colour");
 
         // Not from promptic: not validated.
-        assert!(scan_python("VersioningConfig(delimiter='+')\n").config_errors.is_empty());
+        assert!(
+            scan_python("VersioningConfig(delimiter='+')\n")
+                .config_errors
+                .is_empty()
+        );
     }
 
     #[test]
@@ -1039,7 +1283,11 @@ mod tests {
                     LANG = ClassifierConfig(values=['en', 'ru'], default='de')\n\
                     CFG = VersioningConfig(delimiter='-', classifiers={'lang': LANG, 'tone': ClassifierConfig(values=['formal'], default='x')})\n";
         let scan = scan_python(text);
-        let spans: Vec<&str> = scan.config_errors.iter().map(|e| &text[e.span.clone().unwrap()]).collect();
+        let spans: Vec<&str> = scan
+            .config_errors
+            .iter()
+            .map(|e| &text[e.span.clone().unwrap()])
+            .collect();
         // Each problem once, where it stands.
         assert_eq!(spans, ["'de'", "'x'"], "{:?}", scan.config_errors);
 
@@ -1052,7 +1300,10 @@ mod tests {
         assert_eq!(layer.delimiters, Some(vec!['-']));
         assert_eq!(layer.include_prerelease, Some(true));
         let lang = &layer.classifiers.as_ref().unwrap()["lang"];
-        assert_eq!((lang.values.clone(), lang.default.as_str()), (vec!["en".to_string(), "ru".to_string()], "en"));
+        assert_eq!(
+            (lang.values.clone(), lang.default.as_str()),
+            (vec!["en".to_string(), "ru".to_string()], "en")
+        );
     }
 
     #[test]

@@ -17,28 +17,53 @@ pub const KIND_CREATE: &str = "refactor.promptls.createVersion";
 /// Kind of the "revert to version" actions.
 pub const KIND_REVERT: &str = "refactor.promptls.revertVersion";
 
-fn command_action(title: String, kind: &'static str, command: &str, args: serde_json::Value, preferred: bool) -> CodeActionOrCommand {
+fn command_action(
+    title: String,
+    kind: &'static str,
+    command: &str,
+    args: serde_json::Value,
+    preferred: bool,
+) -> CodeActionOrCommand {
     CodeActionOrCommand::CodeAction(CodeAction {
         title: title.clone(),
         kind: Some(CodeActionKind::new(kind)),
         is_preferred: preferred.then_some(true),
-        command: Some(Command { title, command: command.into(), arguments: Some(vec![args]) }),
+        command: Some(Command {
+            title,
+            command: command.into(),
+            arguments: Some(vec![args]),
+        }),
         ..Default::default()
     })
 }
 
-fn edit_action(title: String, kind: CodeActionKind, uri: &Uri, edits: Vec<TextEdit>, diag: Option<&Diagnostic>, preferred: bool) -> CodeActionOrCommand {
+fn edit_action(
+    title: String,
+    kind: CodeActionKind,
+    uri: &Uri,
+    edits: Vec<TextEdit>,
+    diag: Option<&Diagnostic>,
+    preferred: bool,
+) -> CodeActionOrCommand {
     CodeActionOrCommand::CodeAction(CodeAction {
         title,
         kind: Some(kind),
         diagnostics: diag.map(|d| vec![d.clone()]),
         is_preferred: preferred.then_some(true),
-        edit: Some(WorkspaceEdit { changes: Some([(uri.clone(), edits)].into_iter().collect()), ..Default::default() }),
+        edit: Some(WorkspaceEdit {
+            changes: Some([(uri.clone(), edits)].into_iter().collect()),
+            ..Default::default()
+        }),
         ..Default::default()
     })
 }
 
-pub(super) fn actions(state: &State, path: &Path, text: &str, params: &CodeActionParams) -> Option<CodeActionResponse> {
+pub(super) fn actions(
+    state: &State,
+    path: &Path,
+    text: &str,
+    params: &CodeActionParams,
+) -> Option<CodeActionResponse> {
     let conv = Conv::new(text, state.enc());
     let index = state.index.load();
     let uri = &params.text_document.uri;
@@ -49,7 +74,17 @@ pub(super) fn actions(state: &State, path: &Path, text: &str, params: &CodeActio
         let Some(data) = &d.data else { continue };
         if let Some(list) = data.get("replace").and_then(|v| v.as_array()) {
             for (n, c) in list.iter().filter_map(|c| c.as_str()).enumerate() {
-                out.push(edit_action(format!("Replace with {c}"), CodeActionKind::QUICKFIX, uri, vec![TextEdit { range: d.range, new_text: c.to_string() }], Some(d), n == 0));
+                out.push(edit_action(
+                    format!("Replace with {c}"),
+                    CodeActionKind::QUICKFIX,
+                    uri,
+                    vec![TextEdit {
+                        range: d.range,
+                        new_text: c.to_string(),
+                    }],
+                    Some(d),
+                    n == 0,
+                ));
             }
         }
         if let Some(new_name) = data.get("rename").and_then(|v| v.as_str())
@@ -62,12 +97,17 @@ pub(super) fn actions(state: &State, path: &Path, text: &str, params: &CodeActio
                 diagnostics: Some(vec![d.clone()]),
                 is_preferred: Some(true),
                 edit: Some(WorkspaceEdit {
-                    document_changes: Some(DocumentChanges::Operations(vec![DocumentChangeOperation::Op(ResourceOp::Rename(RenameFile {
-                        old_uri: uri.clone(),
-                        new_uri,
-                        options: Some(RenameFileOptions { overwrite: Some(false), ignore_if_exists: Some(false) }),
-                        annotation_id: None,
-                    }))])),
+                    document_changes: Some(DocumentChanges::Operations(vec![
+                        DocumentChangeOperation::Op(ResourceOp::Rename(RenameFile {
+                            old_uri: uri.clone(),
+                            new_uri,
+                            options: Some(RenameFileOptions {
+                                overwrite: Some(false),
+                                ignore_if_exists: Some(false),
+                            }),
+                            annotation_id: None,
+                        })),
+                    ])),
                     ..Default::default()
                 }),
                 ..Default::default()
@@ -89,26 +129,65 @@ pub(super) fn actions(state: &State, path: &Path, text: &str, params: &CodeActio
         {
             let edit = if python {
                 match &r.version {
-                    Some(lit) => TextEdit { range: conv.range(lit.range.clone()), new_text: v.to_string() },
+                    Some(lit) => TextEdit {
+                        range: conv.range(lit.range.clone()),
+                        new_text: v.to_string(),
+                    },
                     None => {
                         let at = r.target.range.end + 1;
-                        TextEdit { range: conv.range(at..at), new_text: format!(", version=\"{v}\"") }
+                        TextEdit {
+                            range: conv.range(at..at),
+                            new_text: format!(", version=\"{v}\""),
+                        }
                     }
                 }
             } else {
-                let dir = r.target.value.rsplit_once('/').map(|(d, _)| format!("{d}/")).unwrap_or_default();
-                TextEdit { range: conv.range(r.target.range.clone()), new_text: format!("{dir}{}", file.name) }
+                let dir = r
+                    .target
+                    .value
+                    .rsplit_once('/')
+                    .map(|(d, _)| format!("{d}/"))
+                    .unwrap_or_default();
+                TextEdit {
+                    range: conv.range(r.target.range.clone()),
+                    new_text: format!("{dir}{}", file.name),
+                }
             };
-            out.push(edit_action(format!("Pin to {v}"), CodeActionKind::REFACTOR_REWRITE, uri, vec![edit], None, false));
+            out.push(edit_action(
+                format!("Pin to {v}"),
+                CodeActionKind::REFACTOR_REWRITE,
+                uri,
+                vec![edit],
+                None,
+                false,
+            ));
         } else if !rr.is_unpinned() && !matches!(res.kind, TargetKind::Directory { .. }) {
             let edit = if python {
-                r.version.as_ref().map(|lit| TextEdit { range: conv.range(lit.range.clone()), new_text: "latest".into() })
+                r.version.as_ref().map(|lit| TextEdit {
+                    range: conv.range(lit.range.clone()),
+                    new_text: "latest".into(),
+                })
             } else {
-                let dir = r.target.value.rsplit_once('/').map(|(d, _)| format!("{d}/")).unwrap_or_default();
-                Some(TextEdit { range: conv.range(r.target.range.clone()), new_text: format!("{dir}{}.{}", file.parsed.base, file.parsed.ext) })
+                let dir = r
+                    .target
+                    .value
+                    .rsplit_once('/')
+                    .map(|(d, _)| format!("{d}/"))
+                    .unwrap_or_default();
+                Some(TextEdit {
+                    range: conv.range(r.target.range.clone()),
+                    new_text: format!("{dir}{}.{}", file.parsed.base, file.parsed.ext),
+                })
             };
             if let Some(edit) = edit {
-                out.push(edit_action("Unpin (use latest)".into(), CodeActionKind::REFACTOR_REWRITE, uri, vec![edit], None, false));
+                out.push(edit_action(
+                    "Unpin (use latest)".into(),
+                    CodeActionKind::REFACTOR_REWRITE,
+                    uri,
+                    vec![edit],
+                    None,
+                    false,
+                ));
             }
         }
     }
@@ -120,9 +199,16 @@ pub(super) fn actions(state: &State, path: &Path, text: &str, params: &CodeActio
             let rec = recommend(folder, file, text);
             let uri_s = uri.to_string();
             for bump in [Bump::Patch, Bump::Minor, Bump::Major] {
-                let Ok(plan) = plan_create(&index, path, &bump, None, Some(text), None, None) else { continue };
+                let Ok(plan) = plan_create(&index, path, &bump, None, Some(text), None, None)
+                else {
+                    continue;
+                };
                 let preferred = bump == rec.bump;
-                let why = if preferred { format!(": {}", rec.reason) } else { String::new() };
+                let why = if preferred {
+                    format!(": {}", rec.reason)
+                } else {
+                    String::new()
+                };
                 out.push(command_action(
                     format!("Create version {} ({}){why}", plan.version, bump.name()),
                     KIND_CREATE,
@@ -131,7 +217,15 @@ pub(super) fn actions(state: &State, path: &Path, text: &str, params: &CodeActio
                     preferred,
                 ));
             }
-            if let Ok(plan) = plan_create(&index, path, &Bump::Prerelease, None, Some(text), None, None) {
+            if let Ok(plan) = plan_create(
+                &index,
+                path,
+                &Bump::Prerelease,
+                None,
+                Some(text),
+                None,
+                None,
+            ) {
                 out.push(command_action(
                     format!("Create prerelease {}", plan.version),
                     KIND_CREATE,
@@ -142,13 +236,28 @@ pub(super) fn actions(state: &State, path: &Path, text: &str, params: &CodeActio
             }
             if let Some(prompt) = folder.prompt(&file.parsed.base) {
                 let current = file.parsed.version.as_ref().unwrap();
-                let newest = folder.prompt_files(prompt).filter(|f| f.parsed.variant == file.parsed.variant).filter_map(|f| f.parsed.version.as_ref()).max();
-                for older in folder.prompt_files(prompt).filter(|f| f.parsed.variant == file.parsed.variant) {
-                    let Some(v) = &older.parsed.version else { continue };
+                let newest = folder
+                    .prompt_files(prompt)
+                    .filter(|f| f.parsed.variant == file.parsed.variant)
+                    .filter_map(|f| f.parsed.version.as_ref())
+                    .max();
+                for older in folder
+                    .prompt_files(prompt)
+                    .filter(|f| f.parsed.variant == file.parsed.variant)
+                {
+                    let Some(v) = &older.parsed.version else {
+                        continue;
+                    };
                     if Some(v) == newest || (v == current && Some(current) == newest) {
                         continue;
                     }
-                    out.push(command_action(format!("Revert to {v}"), KIND_REVERT, "promptls.revertVersion", json!({"uri": uri_s, "version": v.to_string()}), false));
+                    out.push(command_action(
+                        format!("Revert to {v}"),
+                        KIND_REVERT,
+                        "promptls.revertVersion",
+                        json!({"uri": uri_s, "version": v.to_string()}),
+                        false,
+                    ));
                 }
             }
         }

@@ -8,7 +8,12 @@ use tower_lsp_server::ls_types::*;
 use super::state::{Conv, State};
 use crate::analysis::completion::{CandidateKind, complete};
 
-pub(super) fn completion(state: &State, path: &Path, text: &str, pos: Position) -> Option<CompletionResponse> {
+pub(super) fn completion(
+    state: &State,
+    path: &Path,
+    text: &str,
+    pos: Position,
+) -> Option<CompletionResponse> {
     let conv = Conv::new(text, state.enc());
     let offset = conv.offset(pos);
     let index = state.index.load();
@@ -28,12 +33,18 @@ pub(super) fn completion(state: &State, path: &Path, text: &str, pos: Position) 
             sort_text: Some(c.sort_text.clone()),
             filter_text: Some(c.new_text.clone()),
             preselect: c.preselect.then_some(true),
-            text_edit: Some(CompletionTextEdit::Edit(TextEdit { range: conv.range(c.replace.clone()), new_text: c.new_text.clone() })),
+            text_edit: Some(CompletionTextEdit::Edit(TextEdit {
+                range: conv.range(c.replace.clone()),
+                new_text: c.new_text.clone(),
+            })),
             ..Default::default()
         })
         .collect();
     if items.is_empty() {
         return None;
     }
-    Some(CompletionResponse::List(CompletionList { is_incomplete: false, items }))
+    Some(CompletionResponse::List(CompletionList {
+        is_incomplete: false,
+        items,
+    }))
 }

@@ -7,7 +7,12 @@ use tower_lsp_server::ls_types::*;
 use super::state::{Conv, State, path_uri};
 use crate::analysis::completion::reference_at;
 
-pub(super) fn definition(state: &State, path: &Path, text: &str, pos: Position) -> Option<GotoDefinitionResponse> {
+pub(super) fn definition(
+    state: &State,
+    path: &Path,
+    text: &str,
+    pos: Position,
+) -> Option<GotoDefinitionResponse> {
     let conv = Conv::new(text, state.enc());
     let index = state.index.load();
     let (_, refs) = crate::analysis::file_references(&index, path, text);

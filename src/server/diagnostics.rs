@@ -19,10 +19,18 @@ static GENERATION: AtomicU64 = AtomicU64::new(0);
 pub fn file_diagnostics(state: &State, index: &Index, path: &Path) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     if let Some((folder, i)) = index.file(path) {
-        out.extend(folder_diagnostics(folder).into_iter().filter(|d| d.path == path));
+        out.extend(
+            folder_diagnostics(folder)
+                .into_iter()
+                .filter(|d| d.path == path),
+        );
         let file = &folder.files[i];
         let doc = state.documents.read().unwrap().get(path).cloned();
-        if let Some(text) = doc.as_ref().map(|d| d.text.clone()).or_else(|| crate::analysis::read_capped(path)) {
+        if let Some(text) = doc
+            .as_ref()
+            .map(|d| d.text.clone())
+            .or_else(|| crate::analysis::read_capped(path))
+        {
             out.extend(crate::ops::semver_diagnostic(folder, file, &text));
         }
         if let Some(doc) = &doc
@@ -30,7 +38,13 @@ pub fn file_diagnostics(state: &State, index: &Index, path: &Path) -> Vec<Diagno
             && let Some(v) = &file.parsed.version
         {
             let prompt = folder.prompt(&file.parsed.base);
-            let newest = prompt.and_then(|p| folder.prompt_files(p).filter(|f| f.parsed.variant == file.parsed.variant).filter_map(|f| f.parsed.version.as_ref()).max());
+            let newest = prompt.and_then(|p| {
+                folder
+                    .prompt_files(p)
+                    .filter(|f| f.parsed.variant == file.parsed.variant)
+                    .filter_map(|f| f.parsed.version.as_ref())
+                    .max()
+            });
             if newest.is_some_and(|n| n > v)
                 && let Some(severity) = folder.settings.severity(Code::EditOlderVersion)
             {
@@ -45,7 +59,12 @@ pub fn file_diagnostics(state: &State, index: &Index, path: &Path) -> Vec<Diagno
             }
         }
     }
-    out.extend(index.config_diagnostics().into_iter().filter(|d| d.path == path));
+    out.extend(
+        index
+            .config_diagnostics()
+            .into_iter()
+            .filter(|d| d.path == path),
+    );
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let is_source = index.file(path).is_some() || name.ends_with(".py");
     if is_source && let Some(text) = state.text(path) {
@@ -69,8 +88,12 @@ pub fn to_lsp(d: &Diagnostic, conv: &Conv<'_>) -> lsp::Diagnostic {
         source: Some("promptls".into()),
         message: d.message.clone(),
         data: d.fix.as_ref().map(|f| match f {
-            crate::diagnostics::Fix::RenameFile { new_name } => serde_json::json!({"rename": new_name}),
-            crate::diagnostics::Fix::Replace { candidates } => serde_json::json!({"replace": candidates}),
+            crate::diagnostics::Fix::RenameFile { new_name } => {
+                serde_json::json!({"rename": new_name})
+            }
+            crate::diagnostics::Fix::Replace { candidates } => {
+                serde_json::json!({"replace": candidates})
+            }
         }),
         ..Default::default()
     }
@@ -90,14 +113,19 @@ pub async fn publish(client: &Client, state: &Arc<State>, paths: Vec<PathBuf>) {
                 let text = st.text(&p).unwrap_or_default();
                 let version = st.documents.read().unwrap().get(&p).map(|d| d.version);
                 let conv = Conv::new(&text, st.enc());
-                (diags.iter().map(|d| to_lsp(d, &conv)).collect::<Vec<_>>(), version)
+                (
+                    diags.iter().map(|d| to_lsp(d, &conv)).collect::<Vec<_>>(),
+                    version,
+                )
             }))
             .ok()
         })
         .await
         .ok()
         .flatten();
-        let Some((diags, version)) = computed else { continue };
+        let Some((diags, version)) = computed else {
+            continue;
+        };
         {
             let mut gens = state.generations.lock().unwrap();
             let last = gens.entry(path.clone()).or_insert(0);

@@ -20,7 +20,12 @@ pub(super) fn links(state: &State, path: &Path, text: &str) -> Option<Vec<Docume
                 Some(v) => format!("{} ({v})", file.name),
                 None => file.name.to_string(),
             };
-            Some(DocumentLink { range: conv.range(rr.reference.target.range.clone()), target: path_uri(&res.path()), tooltip: Some(tooltip), data: None })
+            Some(DocumentLink {
+                range: conv.range(rr.reference.target.range.clone()),
+                target: path_uri(&res.path()),
+                tooltip: Some(tooltip),
+                data: None,
+            })
         })
         .collect();
     Some(links)

@@ -10,5 +10,11 @@ pub(super) fn hover(state: &State, path: &Path, text: &str, pos: Position) -> Op
     let conv = Conv::new(text, state.enc());
     let index = state.index.load();
     let (md, range) = crate::analysis::hover::hover(&index, path, text, conv.offset(pos))?;
-    Some(Hover { contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value: md }), range: Some(conv.range(range)) })
+    Some(Hover {
+        contents: HoverContents::Markup(MarkupContent {
+            kind: MarkupKind::Markdown,
+            value: md,
+        }),
+        range: Some(conv.range(range)),
+    })
 }

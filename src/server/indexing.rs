@@ -25,7 +25,12 @@ pub(super) fn set_dynamic_watch(v: bool) {
 
 /// Reads workspace folders and `initializationOptions` (`versioning`, `server`).
 pub(super) fn configure(state: &State, params: &InitializeParams) {
-    let mut roots: Vec<PathBuf> = params.workspace_folders.iter().flatten().filter_map(|f| uri_path(&f.uri)).collect();
+    let mut roots: Vec<PathBuf> = params
+        .workspace_folders
+        .iter()
+        .flatten()
+        .filter_map(|f| uri_path(&f.uri))
+        .collect();
     #[allow(deprecated)]
     if roots.is_empty()
         && let Some(uri) = &params.root_uri
@@ -68,36 +73,65 @@ fn fresh_index(state: &State) -> Index {
 }
 
 /// The first index, with `$/progress`; then the file watch and the diagnostics.
-pub(super) async fn initial_index(client: &Client, state: &Arc<State>, watcher: &Mutex<Option<notify::RecommendedWatcher>>) {
+pub(super) async fn initial_index(
+    client: &Client,
+    state: &Arc<State>,
+    watcher: &Mutex<Option<notify::RecommendedWatcher>>,
+) {
     let token = ProgressToken::String("promptls/indexing".into());
     let progress = match client.create_work_done_progress(token.clone()).await {
-        Ok(()) => Some(client.progress(token, "Indexing prompts").with_message("walking the workspace").begin().await),
+        Ok(()) => Some(
+            client
+                .progress(token, "Indexing prompts")
+                .with_message("walking the workspace")
+                .begin()
+                .await,
+        ),
         Err(_) => None,
     };
     let st = state.clone();
-    let index = tokio::task::spawn_blocking(move || fresh_index(&st)).await.unwrap_or_else(|_| fresh_index(state));
+    let index = tokio::task::spawn_blocking(move || fresh_index(&st))
+        .await
+        .unwrap_or_else(|_| fresh_index(state));
     let (files, folders) = (index.file_count(), index.folders().len());
     state.index.store(index);
     if let Some(p) = progress {
-        p.finish_with_message(format!("{files} prompt files in {folders} folders")).await;
+        p.finish_with_message(format!("{files} prompt files in {folders} folders"))
+            .await;
     }
     tracing::info!(files, folders, "indexed");
     watch(client, state, watcher).await;
     diagnostics::publish_all(client, state).await;
 }
 
-async fn watch(client: &Client, state: &Arc<State>, watcher: &Mutex<Option<notify::RecommendedWatcher>>) {
+async fn watch(
+    client: &Client,
+    state: &Arc<State>,
+    watcher: &Mutex<Option<notify::RecommendedWatcher>>,
+) {
     if DYNAMIC_WATCH.load(Ordering::SeqCst) {
         let exts = crate::config::DEFAULT_EXTENSIONS.join(",");
         let watchers = vec![
-            FileSystemWatcher { glob_pattern: GlobPattern::String(format!("**/*.{{{exts},py}}")), kind: None },
-            FileSystemWatcher { glob_pattern: GlobPattern::String("**/{promptic.toml,pyproject.toml}".into()), kind: None },
-            FileSystemWatcher { glob_pattern: GlobPattern::String("**/*/".into()), kind: Some(WatchKind::Delete | WatchKind::Create) },
+            FileSystemWatcher {
+                glob_pattern: GlobPattern::String(format!("**/*.{{{exts},py}}")),
+                kind: None,
+            },
+            FileSystemWatcher {
+                glob_pattern: GlobPattern::String("**/{promptic.toml,pyproject.toml}".into()),
+                kind: None,
+            },
+            FileSystemWatcher {
+                glob_pattern: GlobPattern::String("**/*/".into()),
+                kind: Some(WatchKind::Delete | WatchKind::Create),
+            },
         ];
         let reg = Registration {
             id: "promptls-watch".into(),
             method: "workspace/didChangeWatchedFiles".into(),
-            register_options: serde_json::to_value(DidChangeWatchedFilesRegistrationOptions { watchers }).ok(),
+            register_options: serde_json::to_value(DidChangeWatchedFilesRegistrationOptions {
+                watchers,
+            })
+            .ok(),
         };
         if client.register_capability(vec![reg]).await.is_ok() {
             return;
@@ -134,8 +168,15 @@ async fn watch(client: &Client, state: &Arc<State>, watcher: &Mutex<Option<notif
             }
             let roots = state.roots.read().unwrap().clone();
             batch.retain(|p| {
-                let rel = roots.iter().find_map(|r| p.strip_prefix(r).ok()).unwrap_or(p);
-                !rel.components().any(|c| c.as_os_str().to_str().is_some_and(|s| s.starts_with('.') || crate::index::SKIPPED_DIRS.contains(&s)))
+                let rel = roots
+                    .iter()
+                    .find_map(|r| p.strip_prefix(r).ok())
+                    .unwrap_or(p);
+                !rel.components().any(|c| {
+                    c.as_os_str().to_str().is_some_and(|s| {
+                        s.starts_with('.') || crate::index::SKIPPED_DIRS.contains(&s)
+                    })
+                })
             });
             if !batch.is_empty() {
                 refresh(&client, &state, batch).await;

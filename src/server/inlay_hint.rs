@@ -6,7 +6,12 @@ use tower_lsp_server::ls_types::*;
 
 use super::state::{Conv, State};
 
-pub(super) fn hints(state: &State, path: &Path, text: &str, range: Range) -> Option<Vec<InlayHint>> {
+pub(super) fn hints(
+    state: &State,
+    path: &Path,
+    text: &str,
+    range: Range,
+) -> Option<Vec<InlayHint>> {
     let conv = Conv::new(text, state.enc());
     let (start, end) = (conv.offset(range.start), conv.offset(range.end));
     let index = state.index.load();
@@ -17,8 +22,16 @@ pub(super) fn hints(state: &State, path: &Path, text: &str, range: Range) -> Opt
         .filter_map(|rr| {
             let res = rr.result.as_ref().ok()?;
             let v = res.prompt_file().parsed.version.as_ref()?;
-            let at = rr.reference.version.as_ref().map_or(rr.reference.target.range.end, |v| v.range.end);
-            let at = if text[at..].starts_with(['"', '\'']) { at + 1 } else { at };
+            let at = rr
+                .reference
+                .version
+                .as_ref()
+                .map_or(rr.reference.target.range.end, |v| v.range.end);
+            let at = if text[at..].starts_with(['"', '\'']) {
+                at + 1
+            } else {
+                at
+            };
             if at < start || at > end {
                 return None;
             }
@@ -27,7 +40,11 @@ pub(super) fn hints(state: &State, path: &Path, text: &str, range: Range) -> Opt
                 label: InlayHintLabel::String(format!("→ {v}")),
                 kind: None,
                 text_edits: None,
-                tooltip: Some(InlayHintTooltip::String(format!("resolves to {} ({})", res.prompt_file().name, res.reason))),
+                tooltip: Some(InlayHintTooltip::String(format!(
+                    "resolves to {} ({})",
+                    res.prompt_file().name,
+                    res.reason
+                ))),
                 padding_left: Some(true),
                 padding_right: None,
                 data: None,

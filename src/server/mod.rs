@@ -55,10 +55,21 @@ pub(crate) fn guard<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
 
 /// Runs the server on stdin/stdout until `exit`.
 pub fn run_stdio() {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     rt.block_on(async {
-        let (service, socket) = LspService::build(|client| Backend { client, state: Arc::new(State::new()), watcher: Default::default() }).finish();
-        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).serve(service).await;
+        let (service, socket) = LspService::build(|client| Backend {
+            client,
+            state: Arc::new(State::new()),
+            watcher: Default::default(),
+        })
+        .finish();
+        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+            .serve(service)
+            .await;
     });
 }
 
@@ -78,7 +89,11 @@ impl LanguageServer for Backend {
             .as_ref()
             .and_then(|g| g.position_encodings.as_ref())
             .is_some_and(|e| e.contains(&PositionEncodingKind::UTF8));
-        let enc = if offered { PositionEncoding::Utf8 } else { PositionEncoding::Utf16 };
+        let enc = if offered {
+            PositionEncoding::Utf8
+        } else {
+            PositionEncoding::Utf16
+        };
         *self.state.encoding.write().unwrap() = enc;
         indexing::configure(&self.state, &params);
         let dynamic_watch = params
@@ -90,39 +105,66 @@ impl LanguageServer for Backend {
             .unwrap_or(false);
         indexing::set_dynamic_watch(dynamic_watch);
         Ok(InitializeResult {
-            server_info: Some(ServerInfo { name: "promptls".into(), version: Some(env!("CARGO_PKG_VERSION").into()) }),
+            server_info: Some(ServerInfo {
+                name: "promptls".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
             offset_encoding: None,
             capabilities: ServerCapabilities {
-                position_encoding: Some(if offered { PositionEncodingKind::UTF8 } else { PositionEncodingKind::UTF16 }),
-                text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
-                    open_close: Some(true),
-                    change: Some(TextDocumentSyncKind::INCREMENTAL),
-                    save: Some(TextDocumentSyncSaveOptions::Supported(true)),
-                    ..Default::default()
-                })),
+                position_encoding: Some(if offered {
+                    PositionEncodingKind::UTF8
+                } else {
+                    PositionEncodingKind::UTF16
+                }),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                        ..Default::default()
+                    },
+                )),
                 completion_provider: Some(CompletionOptions {
-                    trigger_characters: Some(["/", "\"", "'", "_", "-", ".", "@", "="].iter().map(|s| s.to_string()).collect()),
+                    trigger_characters: Some(
+                        ["/", "\"", "'", "_", "-", ".", "@", "="]
+                            .iter()
+                            .map(|s| s.to_string())
+                            .collect(),
+                    ),
                     ..Default::default()
                 }),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 definition_provider: Some(OneOf::Left(true)),
                 references_provider: Some(OneOf::Left(true)),
-                document_link_provider: Some(DocumentLinkOptions { resolve_provider: Some(false), work_done_progress_options: Default::default() }),
+                document_link_provider: Some(DocumentLinkOptions {
+                    resolve_provider: Some(false),
+                    work_done_progress_options: Default::default(),
+                }),
                 inlay_hint_provider: Some(OneOf::Left(true)),
-                code_lens_provider: Some(CodeLensOptions { resolve_provider: Some(false) }),
-                code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
-                    code_action_kinds: Some(vec![
-                        CodeActionKind::QUICKFIX,
-                        CodeActionKind::new(code_action::KIND_CREATE),
-                        CodeActionKind::new(code_action::KIND_REVERT),
-                        CodeActionKind::REFACTOR_REWRITE,
-                    ]),
+                code_lens_provider: Some(CodeLensOptions {
+                    resolve_provider: Some(false),
+                }),
+                code_action_provider: Some(CodeActionProviderCapability::Options(
+                    CodeActionOptions {
+                        code_action_kinds: Some(vec![
+                            CodeActionKind::QUICKFIX,
+                            CodeActionKind::new(code_action::KIND_CREATE),
+                            CodeActionKind::new(code_action::KIND_REVERT),
+                            CodeActionKind::REFACTOR_REWRITE,
+                        ]),
+                        ..Default::default()
+                    },
+                )),
+                execute_command_provider: Some(ExecuteCommandOptions {
+                    commands: COMMANDS.iter().map(|s| s.to_string()).collect(),
                     ..Default::default()
-                })),
-                execute_command_provider: Some(ExecuteCommandOptions { commands: COMMANDS.iter().map(|s| s.to_string()).collect(), ..Default::default() }),
+                }),
                 workspace_symbol_provider: Some(OneOf::Left(true)),
                 workspace: Some(WorkspaceServerCapabilities {
-                    workspace_folders: Some(WorkspaceFoldersServerCapabilities { supported: Some(true), change_notifications: Some(OneOf::Left(true)) }),
+                    workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                        supported: Some(true),
+                        change_notifications: Some(OneOf::Left(true)),
+                    }),
                     file_operations: None,
                 }),
                 ..Default::default()
@@ -141,25 +183,40 @@ impl LanguageServer for Backend {
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
-        let Some(path) = uri_path(&params.text_document.uri) else { return };
+        let Some(path) = uri_path(&params.text_document.uri) else {
+            return;
+        };
         let text = params.text_document.text;
         self.state.documents.write().unwrap().insert(
             path.clone(),
-            Document { lines: LineIndex::new(&text), text, version: params.text_document.version, modified: false },
+            Document {
+                lines: LineIndex::new(&text),
+                text,
+                version: params.text_document.version,
+                modified: false,
+            },
         );
         diagnostics::publish(&self.client, &self.state, vec![path]).await;
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
-        let Some(path) = uri_path(&params.text_document.uri) else { return };
+        let Some(path) = uri_path(&params.text_document.uri) else {
+            return;
+        };
         let enc = self.state.enc();
         {
             let mut docs = self.state.documents.write().unwrap();
-            let Some(doc) = docs.get_mut(&path) else { return };
+            let Some(doc) = docs.get_mut(&path) else {
+                return;
+            };
             for change in params.content_changes {
                 match change.range {
                     Some(range) => {
-                        let conv = state::Conv { text: &doc.text, lines: doc.lines.clone(), enc };
+                        let conv = state::Conv {
+                            text: &doc.text,
+                            lines: doc.lines.clone(),
+                            enc,
+                        };
                         let (a, b) = (conv.offset(range.start), conv.offset(range.end));
                         let (a, b) = (a.min(b), a.max(b));
                         doc.text.replace_range(a..b, &change.text);
@@ -175,7 +232,9 @@ impl LanguageServer for Backend {
     }
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
-        let Some(path) = uri_path(&params.text_document.uri) else { return };
+        let Some(path) = uri_path(&params.text_document.uri) else {
+            return;
+        };
         if let Some(doc) = self.state.documents.write().unwrap().get_mut(&path) {
             doc.modified = false;
         }
@@ -183,13 +242,19 @@ impl LanguageServer for Backend {
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
-        let Some(path) = uri_path(&params.text_document.uri) else { return };
+        let Some(path) = uri_path(&params.text_document.uri) else {
+            return;
+        };
         self.state.documents.write().unwrap().remove(&path);
         diagnostics::publish(&self.client, &self.state, vec![path]).await;
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
-        let paths = params.changes.iter().filter_map(|c| uri_path(&c.uri)).collect();
+        let paths = params
+            .changes
+            .iter()
+            .filter_map(|c| uri_path(&c.uri))
+            .collect();
         indexing::refresh(&self.client, &self.state, paths).await;
     }
 
@@ -200,53 +265,113 @@ impl LanguageServer for Backend {
 
     async fn did_change_workspace_folders(&self, _: DidChangeWorkspaceFoldersParams) {
         if let Ok(Some(folders)) = self.client.workspace_folders().await {
-            indexing::set_roots(&self.state, folders.iter().filter_map(|f| uri_path(&f.uri)).collect());
+            indexing::set_roots(
+                &self.state,
+                folders.iter().filter_map(|f| uri_path(&f.uri)).collect(),
+            );
         }
         indexing::reindex(&self.client, &self.state).await;
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
-        let Some((path, text)) = self.snapshot_doc(&params.text_document_position.text_document.uri) else { return Ok(None) };
-        guard("completion", || completion::completion(&self.state, &path, &text, params.text_document_position.position))
+        let Some((path, text)) =
+            self.snapshot_doc(&params.text_document_position.text_document.uri)
+        else {
+            return Ok(None);
+        };
+        guard("completion", || {
+            completion::completion(
+                &self.state,
+                &path,
+                &text,
+                params.text_document_position.position,
+            )
+        })
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
-        let Some((path, text)) = self.snapshot_doc(&params.text_document_position_params.text_document.uri) else { return Ok(None) };
-        guard("hover", || hover::hover(&self.state, &path, &text, params.text_document_position_params.position))
+        let Some((path, text)) =
+            self.snapshot_doc(&params.text_document_position_params.text_document.uri)
+        else {
+            return Ok(None);
+        };
+        guard("hover", || {
+            hover::hover(
+                &self.state,
+                &path,
+                &text,
+                params.text_document_position_params.position,
+            )
+        })
     }
 
-    async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
-        let Some((path, text)) = self.snapshot_doc(&params.text_document_position_params.text_document.uri) else { return Ok(None) };
-        guard("definition", || definition::definition(&self.state, &path, &text, params.text_document_position_params.position))
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        let Some((path, text)) =
+            self.snapshot_doc(&params.text_document_position_params.text_document.uri)
+        else {
+            return Ok(None);
+        };
+        guard("definition", || {
+            definition::definition(
+                &self.state,
+                &path,
+                &text,
+                params.text_document_position_params.position,
+            )
+        })
     }
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
-        let Some(path) = uri_path(&params.text_document_position.text_document.uri) else { return Ok(None) };
+        let Some(path) = uri_path(&params.text_document_position.text_document.uri) else {
+            return Ok(None);
+        };
         guard("references", || references::references(&self.state, &path))
     }
 
     async fn document_link(&self, params: DocumentLinkParams) -> Result<Option<Vec<DocumentLink>>> {
-        let Some((path, text)) = self.snapshot_doc(&params.text_document.uri) else { return Ok(None) };
-        guard("documentLink", || document_link::links(&self.state, &path, &text))
+        let Some((path, text)) = self.snapshot_doc(&params.text_document.uri) else {
+            return Ok(None);
+        };
+        guard("documentLink", || {
+            document_link::links(&self.state, &path, &text)
+        })
     }
 
     async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
-        let Some((path, text)) = self.snapshot_doc(&params.text_document.uri) else { return Ok(None) };
-        guard("inlayHint", || inlay_hint::hints(&self.state, &path, &text, params.range))
+        let Some((path, text)) = self.snapshot_doc(&params.text_document.uri) else {
+            return Ok(None);
+        };
+        guard("inlayHint", || {
+            inlay_hint::hints(&self.state, &path, &text, params.range)
+        })
     }
 
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
-        let Some(path) = uri_path(&params.text_document.uri) else { return Ok(None) };
+        let Some(path) = uri_path(&params.text_document.uri) else {
+            return Ok(None);
+        };
         guard("codeLens", || code_lens::lenses(&self.state, &path))
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        let Some((path, text)) = self.snapshot_doc(&params.text_document.uri) else { return Ok(None) };
-        guard("codeAction", || code_action::actions(&self.state, &path, &text, &params))
+        let Some((path, text)) = self.snapshot_doc(&params.text_document.uri) else {
+            return Ok(None);
+        };
+        guard("codeAction", || {
+            code_action::actions(&self.state, &path, &text, &params)
+        })
     }
 
-    async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>> {
-        guard("workspaceSymbol", || symbols::symbols(&self.state, &params.query))
+    async fn symbol(
+        &self,
+        params: WorkspaceSymbolParams,
+    ) -> Result<Option<WorkspaceSymbolResponse>> {
+        guard("workspaceSymbol", || {
+            symbols::symbols(&self.state, &params.query)
+        })
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {

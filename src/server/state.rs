@@ -102,22 +102,39 @@ pub struct Conv<'a> {
 impl<'a> Conv<'a> {
     /// Indexes `text`.
     pub fn new(text: &'a str, enc: PositionEncoding) -> Self {
-        Conv { text, lines: LineIndex::new(text), enc }
+        Conv {
+            text,
+            lines: LineIndex::new(text),
+            enc,
+        }
     }
 
     /// A byte offset's LSP position.
     pub fn pos(&self, offset: usize) -> Position {
         let lc = self.lines.position(self.text, offset, self.enc);
-        Position { line: lc.line, character: lc.col }
+        Position {
+            line: lc.line,
+            character: lc.col,
+        }
     }
 
     /// A byte range's LSP range.
     pub fn range(&self, r: std::ops::Range<usize>) -> Range {
-        Range { start: self.pos(r.start), end: self.pos(r.end) }
+        Range {
+            start: self.pos(r.start),
+            end: self.pos(r.end),
+        }
     }
 
     /// An LSP position's byte offset (clamped, never panics).
     pub fn offset(&self, p: Position) -> usize {
-        self.lines.offset(self.text, LineCol { line: p.line, col: p.character }, self.enc)
+        self.lines.offset(
+            self.text,
+            LineCol {
+                line: p.line,
+                col: p.character,
+            },
+            self.enc,
+        )
     }
 }

@@ -11,7 +11,10 @@ const LIMIT: usize = 500;
 pub(super) fn symbols(state: &State, query: &str) -> Option<WorkspaceSymbolResponse> {
     let index = state.index.load();
     let (name_q, version_q) = match query.split_once('@') {
-        Some((n, v)) => (n.to_ascii_lowercase(), Some(v.trim_start_matches(['v', 'V']).to_string())),
+        Some((n, v)) => (
+            n.to_ascii_lowercase(),
+            Some(v.trim_start_matches(['v', 'V']).to_string()),
+        ),
         None => (query.to_ascii_lowercase(), None),
     };
     let mut out = Vec::new();
@@ -23,18 +26,29 @@ pub(super) fn symbols(state: &State, query: &str) -> Option<WorkspaceSymbolRespo
             let id = index.prompt_id(folder, &prompt.base);
             for f in folder.prompt_files(prompt) {
                 let (name, kind) = match (&f.parsed.version, &version_q) {
-                    (Some(v), Some(q)) if v.to_string().trim_start_matches('v').starts_with(q.as_str()) => (format!("{}@{v}", prompt.base), SymbolKind::CONSTANT),
+                    (Some(v), Some(q))
+                        if v.to_string()
+                            .trim_start_matches('v')
+                            .starts_with(q.as_str()) =>
+                    {
+                        (format!("{}@{v}", prompt.base), SymbolKind::CONSTANT)
+                    }
                     (_, Some(_)) => continue,
                     (Some(v), None) => (format!("{}@{v}", prompt.base), SymbolKind::CONSTANT),
                     (None, None) => (prompt.base.to_string(), SymbolKind::FILE),
                 };
-                let Some(uri) = path_uri(&folder.path_of(f)) else { continue };
+                let Some(uri) = path_uri(&folder.path_of(f)) else {
+                    continue;
+                };
                 out.push(SymbolInformation {
                     name,
                     kind,
                     tags: None,
                     deprecated: None,
-                    location: Location { uri, range: Range::default() },
+                    location: Location {
+                        uri,
+                        range: Range::default(),
+                    },
                     container_name: Some(id.clone()),
                 });
                 if out.len() >= LIMIT {
@@ -50,7 +64,10 @@ pub(super) fn symbols(state: &State, query: &str) -> Option<WorkspaceSymbolRespo
                     kind: SymbolKind::MODULE,
                     tags: None,
                     deprecated: None,
-                    location: Location { uri, range: Range::default() },
+                    location: Location {
+                        uri,
+                        range: Range::default(),
+                    },
                     container_name: Some(id),
                 });
             }

@@ -94,10 +94,21 @@ impl NamingScheme {
             for (vi, v) in c.values.iter().enumerate() {
                 values.insert(v.to_ascii_lowercase(), (ci as u16, vi as u16));
             }
-            let d = c.values.iter().position(|v| v.eq_ignore_ascii_case(&c.default)).unwrap_or(0);
+            let d = c
+                .values
+                .iter()
+                .position(|v| v.eq_ignore_ascii_case(&c.default))
+                .unwrap_or(0);
             defaults.push(d as u16);
         }
-        Ok(NamingScheme { config, pattern, loose, names, values, defaults: defaults.into() })
+        Ok(NamingScheme {
+            config,
+            pattern,
+            loose,
+            names,
+            values,
+            defaults: defaults.into(),
+        })
     }
 
     /// The scheme of the default config.
@@ -142,7 +153,11 @@ impl NamingScheme {
 
     /// A short label of a variant (`lang=ru`), empty without classifiers.
     pub fn variant_label(&self, variant: &[u16]) -> String {
-        self.variant_map(variant).iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
+        self.variant_map(variant)
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
     /// Parses a version spec as the user wrote it in a request: the standard syntax
@@ -187,7 +202,8 @@ impl NamingScheme {
 
     /// Whether `name` has a prompt extension of this config (V-1).
     pub fn is_prompt_file(&self, name: &str) -> bool {
-        name.rsplit_once('.').is_some_and(|(stem, ext)| !stem.is_empty() && self.config.is_prompt_extension(ext))
+        name.rsplit_once('.')
+            .is_some_and(|(stem, ext)| !stem.is_empty() && self.config.is_prompt_extension(ext))
     }
 
     /// Reads a file name (no folder). `None` when it is not a prompt file (V-1).
@@ -205,7 +221,16 @@ impl NamingScheme {
         };
         let (base, variant, explicit) = self.split_classifiers(prefix);
         if let Some(v) = &version {
-            self.check_after_version(name, stem, ext, prefix, after, v, m.as_ref().unwrap(), &mut issues);
+            self.check_after_version(
+                name,
+                stem,
+                ext,
+                prefix,
+                after,
+                v,
+                m.as_ref().unwrap(),
+                &mut issues,
+            );
         } else if let Some(loose) = &self.loose {
             self.check_almost(stem, ext, loose, &mut issues);
         }
@@ -271,39 +296,71 @@ impl NamingScheme {
             } else {
                 &stem[m.range.clone()]
             };
-            let fix = (!self.pattern.is_custom()).then(|| format!("{prefix}{d}{value}{version_text}.{ext}"));
+            let fix = (!self.pattern.is_custom())
+                .then(|| format!("{prefix}{d}{value}{version_text}.{ext}"));
             issues.push(NameIssue::ClassifierAfterVersion { value, fix });
             return;
         }
         if let Some(pre) = &v.prerelease
             && !pre.is_known_label(&self.config.prerelease_order)
         {
-            issues.push(NameIssue::UnknownPrereleaseLabel { label: pre.text.to_string() });
+            issues.push(NameIssue::UnknownPrereleaseLabel {
+                label: pre.text.to_string(),
+            });
         }
-        if !self.pattern.is_custom() && after.starts_with('.') && after[1..].starts_with(|c: char| c.is_ascii_digit()) {
+        if !self.pattern.is_custom()
+            && after.starts_with('.')
+            && after[1..].starts_with(|c: char| c.is_ascii_digit())
+        {
             issues.push(NameIssue::MalformedVersion {
-                reason: format!("`{}` has more than three version numbers (MAJOR.MINOR.PATCH)", &name[m.range.start..]),
+                reason: format!(
+                    "`{}` has more than three version numbers (MAJOR.MINOR.PATCH)",
+                    &name[m.range.start..]
+                ),
                 fix: None,
             });
         }
     }
 
-    fn check_almost(&self, stem: &str, ext: &str, loose: &regex::Regex, issues: &mut Vec<NameIssue>) {
-        let Some(caps) = loose.captures_iter(stem).last() else { return };
+    fn check_almost(
+        &self,
+        stem: &str,
+        ext: &str,
+        loose: &regex::Regex,
+        issues: &mut Vec<NameIssue>,
+    ) {
+        let Some(caps) = loose.captures_iter(stem).last() else {
+            return;
+        };
         let whole = caps.get(0).unwrap();
         if whole.end() != stem.len() {
             return;
         }
         let used = stem[whole.start()..].chars().next().unwrap();
-        let accepted: String = self.config.delimiters.iter().map(|d| format!("\"{d}\"")).collect::<Vec<_>>().join(", ");
+        let accepted: String = self
+            .config
+            .delimiters
+            .iter()
+            .map(|d| format!("\"{d}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
         let (reason, fix) = match caps.get(1) {
             None => ("has `v` but no version number".to_string(), None),
-            Some(nums) if nums.as_str().split('.').count() > 3 => {
-                (format!("has more than three version numbers (`{}`)", nums.as_str()), None)
-            }
+            Some(nums) if nums.as_str().split('.').count() > 3 => (
+                format!("has more than three version numbers (`{}`)", nums.as_str()),
+                None,
+            ),
             Some(_) if !self.config.delimiters.contains(&used) => {
-                let fixed = format!("{}{}{}.{ext}", &stem[..whole.start()], self.config.delimiters[0], &stem[whole.start() + 1..]);
-                (format!("uses the delimiter \"{used}\" where this folder accepts {accepted}"), Some(fixed))
+                let fixed = format!(
+                    "{}{}{}.{ext}",
+                    &stem[..whole.start()],
+                    self.config.delimiters[0],
+                    &stem[whole.start() + 1..]
+                );
+                (
+                    format!("uses the delimiter \"{used}\" where this folder accepts {accepted}"),
+                    Some(fixed),
+                )
             }
             Some(_) => return,
         };
@@ -317,8 +374,17 @@ mod tests {
     use crate::config::ClassifierConfig;
 
     fn scheme(delims: &[char]) -> NamingScheme {
-        let mut c = VersioningConfig { delimiters: delims.to_vec(), ..Default::default() };
-        c.classifiers.insert("lang".into(), ClassifierConfig { values: vec!["en".into(), "ru".into(), "de".into()], default: "en".into() });
+        let mut c = VersioningConfig {
+            delimiters: delims.to_vec(),
+            ..Default::default()
+        };
+        c.classifiers.insert(
+            "lang".into(),
+            ClassifierConfig {
+                values: vec!["en".into(), "ru".into(), "de".into()],
+                default: "en".into(),
+            },
+        );
         NamingScheme::new(c).unwrap()
     }
 
@@ -346,21 +412,43 @@ mod tests {
     fn v9_classifier_after_version() {
         let s = scheme(&['_']);
         let p = s.parse("task_v1_en.md").unwrap();
-        assert_eq!(p.issues, vec![NameIssue::ClassifierAfterVersion { value: "en".into(), fix: Some("task_en_v1.md".into()) }]);
+        assert_eq!(
+            p.issues,
+            vec![NameIssue::ClassifierAfterVersion {
+                value: "en".into(),
+                fix: Some("task_en_v1.md".into())
+            }]
+        );
         let s = scheme(&['-']);
         let p = s.parse("task-v1-ru.md").unwrap();
-        assert_eq!(p.issues, vec![NameIssue::ClassifierAfterVersion { value: "ru".into(), fix: Some("task-ru-v1.md".into()) }]);
+        assert_eq!(
+            p.issues,
+            vec![NameIssue::ClassifierAfterVersion {
+                value: "ru".into(),
+                fix: Some("task-ru-v1.md".into())
+            }]
+        );
     }
 
     #[test]
     fn v9_almost_matches() {
         let s = scheme(&['_']);
         let issue = |n: &str| s.parse(n).unwrap().issues;
-        assert!(matches!(&issue("task-v1.md")[0], NameIssue::MalformedVersion { fix: Some(f), .. } if f == "task_v1.md"));
-        assert!(matches!(&issue("task_v.md")[0], NameIssue::MalformedVersion { fix: None, .. }));
-        assert!(matches!(&issue("task_v1.0.0.0.md")[0], NameIssue::MalformedVersion { fix: None, .. }));
+        assert!(
+            matches!(&issue("task-v1.md")[0], NameIssue::MalformedVersion { fix: Some(f), .. } if f == "task_v1.md")
+        );
+        assert!(matches!(
+            &issue("task_v.md")[0],
+            NameIssue::MalformedVersion { fix: None, .. }
+        ));
+        assert!(matches!(
+            &issue("task_v1.0.0.0.md")[0],
+            NameIssue::MalformedVersion { fix: None, .. }
+        ));
         assert!(issue("task_v1.md").is_empty());
         assert!(issue("task.md").is_empty());
-        assert!(matches!(&issue("task_v1-gamma.md")[0], NameIssue::UnknownPrereleaseLabel { label } if label == "gamma"));
+        assert!(
+            matches!(&issue("task_v1-gamma.md")[0], NameIssue::UnknownPrereleaseLabel { label } if label == "gamma")
+        );
     }
 }

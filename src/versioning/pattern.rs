@@ -41,11 +41,17 @@ pub struct VersionMatch {
 
 /// Python-only regex syntax that neither engine reads, with a hint (V-2).
 const PYTHON_ONLY: &[(&str, &str)] = &[
-    ("(?#", "inline comments `(?#…)` are Python-only; remove the comment"),
+    (
+        "(?#",
+        "inline comments `(?#…)` are Python-only; remove the comment",
+    ),
     ("\\Z", "`\\Z` is Python's end of text; write `\\z` or `$`"),
     ("(?(", "conditional groups `(?(…)…)` are not supported"),
     ("(?P>", "recursive groups `(?P>…)` are not supported"),
-    ("(?P=", "`(?P=name)` back-references are Python-only; write `\\k<name>`"),
+    (
+        "(?P=",
+        "`(?P=name)` back-references are Python-only; write `\\k<name>`",
+    ),
 ];
 
 impl VersionPattern {
@@ -54,12 +60,28 @@ impl VersionPattern {
     /// case-insensitive, but Unicode case folding must not let `K` (Kelvin sign) or `ſ`
     /// into a prerelease, nor `\d` accept digits that do not parse as a number.
     pub fn standard(delimiters: &[char]) -> VersionPattern {
-        let class: String = delimiters.iter().map(|d| if *d == '-' { "\\-".to_string() } else { regex::escape(&d.to_string()) }).collect();
+        let class: String = delimiters
+            .iter()
+            .map(|d| {
+                if *d == '-' {
+                    "\\-".to_string()
+                } else {
+                    regex::escape(&d.to_string())
+                }
+            })
+            .collect();
         let source = format!(
             r"[{class}]v(?P<major>[0-9]+)(?:\.(?P<minor>[0-9]+)(?:\.(?P<patch>[0-9]+))?)?(?:-(?P<prerelease>(?-i:[A-Za-z0-9.\-]+)))?"
         );
-        let re = regex::RegexBuilder::new(&source).case_insensitive(true).build().expect("standard pattern compiles");
-        VersionPattern { engine: Engine::Linear(re), source, custom: false }
+        let re = regex::RegexBuilder::new(&source)
+            .case_insensitive(true)
+            .build()
+            .expect("standard pattern compiles");
+        VersionPattern {
+            engine: Engine::Linear(re),
+            source,
+            custom: false,
+        }
     }
 
     /// Compiles and checks a user's `version_pattern` (V-2). The error is a one-line
@@ -71,7 +93,11 @@ impl VersionPattern {
             .build();
         let (engine, names): (Engine, Vec<Option<String>>) = match linear {
             Ok(re) => {
-                let names = re.capture_names().skip(1).map(|n| n.map(str::to_string)).collect();
+                let names = re
+                    .capture_names()
+                    .skip(1)
+                    .map(|n| n.map(str::to_string))
+                    .collect();
                 (Engine::Linear(re), names)
             }
             Err(linear_err) => {
@@ -84,8 +110,15 @@ impl VersionPattern {
                     .build()
                 {
                     Ok(re) => {
-                        tracing::debug!(pattern, "version pattern needs look-around: using fancy-regex");
-                        let names = re.capture_names().skip(1).map(|n| n.map(str::to_string)).collect();
+                        tracing::debug!(
+                            pattern,
+                            "version pattern needs look-around: using fancy-regex"
+                        );
+                        let names = re
+                            .capture_names()
+                            .skip(1)
+                            .map(|n| n.map(str::to_string))
+                            .collect();
                         (Engine::Backtracking(re), names)
                     }
                     Err(_) => return Err(one_line(&linear_err.to_string())),
@@ -99,7 +132,11 @@ impl VersionPattern {
             return Err("has no named group `major`, e.g. (?P<major>\\d+)".into());
         }
         tracing::debug!(pattern, "compiled custom version pattern");
-        Ok(VersionPattern { engine, source: pattern.to_string(), custom: true })
+        Ok(VersionPattern {
+            engine,
+            source: pattern.to_string(),
+            custom: true,
+        })
     }
 
     /// The regex source.
@@ -140,10 +177,20 @@ impl VersionPattern {
                         }
                     };
                     let whole = caps.get(0)?.range();
-                    pos = if whole.is_empty() { next_boundary(text, whole.end) } else { whole.end };
+                    pos = if whole.is_empty() {
+                        next_boundary(text, whole.end)
+                    } else {
+                        whole.end
+                    };
                     let g = |name: &str| caps.name(name).map(|m| m.range());
                     if let Some(major) = g("major") {
-                        last = Some(VersionMatch { range: whole, major, minor: g("minor"), patch: g("patch"), prerelease: g("prerelease") });
+                        last = Some(VersionMatch {
+                            range: whole,
+                            major,
+                            minor: g("minor"),
+                            patch: g("patch"),
+                            prerelease: g("prerelease"),
+                        });
                     }
                 }
                 last
@@ -161,7 +208,11 @@ fn next_boundary(text: &str, i: usize) -> usize {
 }
 
 fn one_line(msg: &str) -> String {
-    let last = msg.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or(msg);
+    let last = msg
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .last()
+        .unwrap_or(msg);
     last.trim().trim_start_matches("error: ").to_string()
 }
 
@@ -178,10 +229,22 @@ mod tests {
 
     #[test]
     fn v2_custom_pattern_errors() {
-        assert!(VersionPattern::custom(r"_rev(\d+)").unwrap_err().contains("unnamed"));
-        assert!(VersionPattern::custom(r"_rev(?P<minor>\d+)").unwrap_err().contains("major"));
+        assert!(
+            VersionPattern::custom(r"_rev(\d+)")
+                .unwrap_err()
+                .contains("unnamed")
+        );
+        assert!(
+            VersionPattern::custom(r"_rev(?P<minor>\d+)")
+                .unwrap_err()
+                .contains("major")
+        );
         assert!(VersionPattern::custom(r"_rev(?P<major>\d+").is_err());
-        assert!(VersionPattern::custom(r"_rev(?P<major>\d+)\Z").unwrap_err().contains("\\Z"));
+        assert!(
+            VersionPattern::custom(r"_rev(?P<major>\d+)\Z")
+                .unwrap_err()
+                .contains("\\Z")
+        );
         assert!(VersionPattern::custom(r"_rev(?<major>\d+)").is_ok());
     }
 

@@ -49,7 +49,9 @@ pub struct HierarchicalSpec {
 impl HierarchicalSpec {
     /// The spec for the root prompt.
     pub fn root(&self) -> VersionSpec {
-        self.entries.get("root").map_or(VersionSpec::Latest, |s| VersionSpec::parse(s))
+        self.entries
+            .get("root")
+            .map_or(VersionSpec::Latest, |s| VersionSpec::parse(s))
     }
 
     /// The spec for a nested prompt at `path` (relative to the root prompt's folder,
@@ -113,7 +115,13 @@ pub struct ResolveError {
 impl ResolveError {
     /// A new error.
     pub fn new(kind: ErrorKind, target: &str, message: String, available: Vec<String>) -> Self {
-        ResolveError { kind, message, target: target.to_string(), available, prerelease_only: false }
+        ResolveError {
+            kind,
+            message,
+            target: target.to_string(),
+            available,
+            prerelease_only: false,
+        }
     }
 }
 
@@ -173,16 +181,26 @@ pub fn select(
                     ErrorKind::ClassifierNotFound,
                     target,
                     if names.is_empty() {
-                        format!("classifier `{key}` is not declared (no classifiers are declared in the config)")
+                        format!(
+                            "classifier `{key}` is not declared (no classifiers are declared in the config)"
+                        )
                     } else {
-                        format!("classifier `{key}` is not declared; declared: {}", names.join(", "))
+                        format!(
+                            "classifier `{key}` is not declared; declared: {}",
+                            names.join(", ")
+                        )
                     },
                     names.to_vec(),
                 ));
             };
             let existing = existing_values(scheme, candidates, ci);
             match scheme.lookup_value(value) {
-                Some((c, vi)) if c as usize == ci && existing.iter().any(|e| e.eq_ignore_ascii_case(scheme.value_name(ci, vi))) => {
+                Some((c, vi))
+                    if c as usize == ci
+                        && existing
+                            .iter()
+                            .any(|e| e.eq_ignore_ascii_case(scheme.value_name(ci, vi))) =>
+                {
                     filter[ci] = Some(vi);
                     requested[ci] = true;
                 }
@@ -190,7 +208,10 @@ pub fn select(
                     return Err(ResolveError::new(
                         ErrorKind::ClassifierNotFound,
                         target,
-                        format!("no file of `{target}` has {key}={value}; available: {}", existing.join(", ")),
+                        format!(
+                            "no file of `{target}` has {key}={value}; available: {}",
+                            existing.join(", ")
+                        ),
                         existing,
                     ));
                 }
@@ -200,23 +221,41 @@ pub fn select(
     // Fallback: a classifier the request did not name, whose default no candidate has,
     // does not filter (the prompt simply has no default variant).
     for ci in 0..names.len() {
-        if !requested[ci] && !candidates.iter().any(|c| c.parsed.variant[ci] == filter[ci].unwrap()) {
+        if !requested[ci]
+            && !candidates
+                .iter()
+                .any(|c| c.parsed.variant[ci] == filter[ci].unwrap())
+        {
             filter[ci] = None;
         }
     }
-    let matches_variant = |v: &Variant| v.iter().zip(&filter).all(|(x, f)| f.is_none_or(|f| *x == f));
-    let in_variant: Vec<usize> = (0..candidates.len()).filter(|&i| matches_variant(&candidates[i].parsed.variant)).collect();
+    let matches_variant = |v: &Variant| {
+        v.iter()
+            .zip(&filter)
+            .all(|(x, f)| f.is_none_or(|f| *x == f))
+    };
+    let in_variant: Vec<usize> = (0..candidates.len())
+        .filter(|&i| matches_variant(&candidates[i].parsed.variant))
+        .collect();
     let variant_text = {
         let parts: Vec<String> = filter
             .iter()
             .enumerate()
-            .filter_map(|(ci, f)| f.map(|vi| format!("{}={}", names[ci], scheme.value_name(ci, vi))))
+            .filter_map(|(ci, f)| {
+                f.map(|vi| format!("{}={}", names[ci], scheme.value_name(ci, vi)))
+            })
             .collect();
         parts.join(",")
     };
-    let for_variant = if variant_text.is_empty() { String::new() } else { format!(" for {variant_text}") };
-    let versioned: Vec<(usize, &Version)> =
-        in_variant.iter().filter_map(|&i| candidates[i].parsed.version.as_ref().map(|v| (i, v))).collect();
+    let for_variant = if variant_text.is_empty() {
+        String::new()
+    } else {
+        format!(" for {variant_text}")
+    };
+    let versioned: Vec<(usize, &Version)> = in_variant
+        .iter()
+        .filter_map(|&i| candidates[i].parsed.version.as_ref().map(|v| (i, v)))
+        .collect();
     let available = |list: &[(usize, &Version)]| -> Vec<String> {
         let mut vs: Vec<&Version> = list.iter().map(|(_, v)| *v).collect();
         vs.sort_by(|a, b| b.cmp(a));
@@ -225,15 +264,22 @@ pub fn select(
     };
 
     if versioned.is_empty() {
-        let unversioned: Vec<usize> = in_variant.iter().copied().filter(|&i| candidates[i].parsed.version.is_none()).collect();
+        let unversioned: Vec<usize> = in_variant
+            .iter()
+            .copied()
+            .filter(|&i| candidates[i].parsed.version.is_none())
+            .collect();
         return match spec {
             VersionSpec::Latest if !unversioned.is_empty() => Ok(Selection {
                 index: unversioned[0],
                 reason: "no versioned file: `latest` is the unversioned file".into(),
             }),
             _ => {
-                let all: Vec<(usize, &Version)> =
-                    candidates.iter().enumerate().filter_map(|(i, c)| c.parsed.version.as_ref().map(|v| (i, v))).collect();
+                let all: Vec<(usize, &Version)> = candidates
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, c)| c.parsed.version.as_ref().map(|v| (i, v)))
+                    .collect();
                 let avail = available(&all);
                 let what = match spec {
                     VersionSpec::Explicit(s) => format!("version {s}"),
@@ -242,20 +288,44 @@ pub fn select(
                 let msg = if avail.is_empty() {
                     format!("`{target}` has no versioned files, so {what} does not exist")
                 } else {
-                    format!("{what} of `{target}` does not exist{for_variant}; versions of other variants: {}", avail.join(", "))
+                    format!(
+                        "{what} of `{target}` does not exist{for_variant}; versions of other variants: {}",
+                        avail.join(", ")
+                    )
                 };
-                Err(ResolveError::new(ErrorKind::VersionNotFound, target, msg, avail))
+                Err(ResolveError::new(
+                    ErrorKind::VersionNotFound,
+                    target,
+                    msg,
+                    avail,
+                ))
             }
         };
     }
 
-    let include_pre = opts.include_prerelease.unwrap_or(scheme.config.include_prerelease);
+    let include_pre = opts
+        .include_prerelease
+        .unwrap_or(scheme.config.include_prerelease);
     let (pool, reason): (Vec<(usize, &Version)>, String) = match spec {
         VersionSpec::Latest => {
-            let releases: Vec<(usize, &Version)> = versioned.iter().copied().filter(|(_, v)| !v.is_prerelease()).collect();
+            let releases: Vec<(usize, &Version)> = versioned
+                .iter()
+                .copied()
+                .filter(|(_, v)| !v.is_prerelease())
+                .collect();
             if include_pre {
                 let best = max_of(&versioned);
-                (versioned.iter().copied().filter(|(_, v)| *v == best).collect(), format!("`latest` with prereleases: newest of {} versions{for_variant}", count(&versioned)))
+                (
+                    versioned
+                        .iter()
+                        .copied()
+                        .filter(|(_, v)| *v == best)
+                        .collect(),
+                    format!(
+                        "`latest` with prereleases: newest of {} versions{for_variant}",
+                        count(&versioned)
+                    ),
+                )
             } else if releases.is_empty() {
                 let mut e = ResolveError::new(
                     ErrorKind::VersionNotFound,
@@ -270,54 +340,108 @@ pub fn select(
                 return Err(e);
             } else {
                 let best = max_of(&releases);
-                (releases.iter().copied().filter(|(_, v)| *v == best).collect(), format!("`latest`: newest release of {} versions{for_variant}", count(&versioned)))
+                (
+                    releases
+                        .iter()
+                        .copied()
+                        .filter(|(_, v)| *v == best)
+                        .collect(),
+                    format!(
+                        "`latest`: newest release of {} versions{for_variant}",
+                        count(&versioned)
+                    ),
+                )
             }
         }
         VersionSpec::LatestPrerelease => {
-            let pres: Vec<(usize, &Version)> = versioned.iter().copied().filter(|(_, v)| v.is_prerelease()).collect();
+            let pres: Vec<(usize, &Version)> = versioned
+                .iter()
+                .copied()
+                .filter(|(_, v)| v.is_prerelease())
+                .collect();
             if pres.is_empty() {
                 return Err(ResolveError::new(
                     ErrorKind::VersionNotFound,
                     target,
-                    format!("`{target}` has no prerelease{for_variant}; available: {}", available(&versioned).join(", ")),
+                    format!(
+                        "`{target}` has no prerelease{for_variant}; available: {}",
+                        available(&versioned).join(", ")
+                    ),
                     available(&versioned),
                 ));
             }
             let best = max_of(&pres);
-            (pres.iter().copied().filter(|(_, v)| *v == best).collect(), format!("`latest-prerelease`: newest of {} prereleases{for_variant}", count(&pres)))
+            (
+                pres.iter().copied().filter(|(_, v)| *v == best).collect(),
+                format!(
+                    "`latest-prerelease`: newest of {} prereleases{for_variant}",
+                    count(&pres)
+                ),
+            )
         }
         VersionSpec::Explicit(text) => {
             let Some(wanted) = scheme.parse_version_spec(text) else {
                 return Err(ResolveError::new(
                     ErrorKind::VersionNotFound,
                     target,
-                    format!("{text:?} is not a version (write v2, v1.1, 2.0.0, v1.0.1-alpha, latest or latest-prerelease); available: {}", available(&versioned).join(", ")),
+                    format!(
+                        "{text:?} is not a version (write v2, v1.1, 2.0.0, v1.0.1-alpha, latest or latest-prerelease); available: {}",
+                        available(&versioned).join(", ")
+                    ),
                     available(&versioned),
                 ));
             };
-            let hits: Vec<(usize, &Version)> = versioned.iter().copied().filter(|(_, v)| **v == wanted).collect();
+            let hits: Vec<(usize, &Version)> = versioned
+                .iter()
+                .copied()
+                .filter(|(_, v)| **v == wanted)
+                .collect();
             if hits.is_empty() {
-                let elsewhere = candidates.iter().any(|c| c.parsed.version.as_ref() == Some(&wanted));
+                let elsewhere = candidates
+                    .iter()
+                    .any(|c| c.parsed.version.as_ref() == Some(&wanted));
                 let msg = if elsewhere {
-                    format!("{wanted} of `{target}` exists, but not{for_variant}; available{for_variant}: {}", available(&versioned).join(", "))
+                    format!(
+                        "{wanted} of `{target}` exists, but not{for_variant}; available{for_variant}: {}",
+                        available(&versioned).join(", ")
+                    )
                 } else {
-                    format!("`{target}` has no version {wanted}{for_variant}; available: {}", available(&versioned).join(", "))
+                    format!(
+                        "`{target}` has no version {wanted}{for_variant}; available: {}",
+                        available(&versioned).join(", ")
+                    )
                 };
-                return Err(ResolveError::new(ErrorKind::VersionNotFound, target, msg, available(&versioned)));
+                return Err(ResolveError::new(
+                    ErrorKind::VersionNotFound,
+                    target,
+                    msg,
+                    available(&versioned),
+                ));
             }
             (hits, format!("explicit version {text}"))
         }
     };
     if pool.len() > 1 {
-        let files: Vec<String> = pool.iter().map(|(i, _)| candidates[*i].name.to_string()).collect();
+        let files: Vec<String> = pool
+            .iter()
+            .map(|(i, _)| candidates[*i].name.to_string())
+            .collect();
         return Err(ResolveError::new(
             ErrorKind::DuplicateVersion,
             target,
-            format!("{} of `{target}` is spelled by {} files: {}; rename or remove all but one", pool[0].1, files.len(), files.join(", ")),
+            format!(
+                "{} of `{target}` is spelled by {} files: {}; rename or remove all but one",
+                pool[0].1,
+                files.len(),
+                files.join(", ")
+            ),
             files,
         ));
     }
-    Ok(Selection { index: pool[0].0, reason })
+    Ok(Selection {
+        index: pool[0].0,
+        reason,
+    })
 }
 
 fn max_of<'v>(list: &[(usize, &'v Version)]) -> &'v Version {
@@ -332,9 +456,15 @@ fn count(list: &[(usize, &Version)]) -> usize {
 }
 
 /// The values of classifier `ci` that the candidates have, in declaration order.
-pub fn existing_values(scheme: &NamingScheme, candidates: &[Candidate<'_>], ci: usize) -> Vec<String> {
+pub fn existing_values(
+    scheme: &NamingScheme,
+    candidates: &[Candidate<'_>],
+    ci: usize,
+) -> Vec<String> {
     let mut seen: Vec<u16> = candidates.iter().map(|c| c.parsed.variant[ci]).collect();
     seen.sort();
     seen.dedup();
-    seen.iter().map(|&vi| scheme.value_name(ci, vi).to_string()).collect()
+    seen.iter()
+        .map(|&vi| scheme.value_name(ci, vi).to_string())
+        .collect()
 }

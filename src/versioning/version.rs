@@ -29,7 +29,12 @@ impl Prerelease {
             .iter()
             .position(|known| known.eq_ignore_ascii_case(&label))
             .unwrap_or(order.len()) as u32;
-        Prerelease { text: text.into(), rank, label: label.into(), number }
+        Prerelease {
+            text: text.into(),
+            rank,
+            label: label.into(),
+            number,
+        }
     }
 
     /// The lower-cased label without its number (`rc` for `rc.1`).
@@ -77,7 +82,9 @@ impl Ord for Prerelease {
             // Same label and number spelled differently (`rc.1` / `rc1`): text decides, so
             // the order stays total and consistent with equality.
             .then_with(|| {
-                self.text.to_ascii_lowercase().cmp(&other.text.to_ascii_lowercase())
+                self.text
+                    .to_ascii_lowercase()
+                    .cmp(&other.text.to_ascii_lowercase())
             })
     }
 }
@@ -103,7 +110,12 @@ pub struct Version {
 impl Version {
     /// A release version `major.minor.patch`.
     pub fn new(major: u64, minor: u64, patch: u64) -> Self {
-        Version { major, minor, patch, prerelease: None }
+        Version {
+            major,
+            minor,
+            patch,
+            prerelease: None,
+        }
     }
 
     /// Whether this is a prerelease.
@@ -151,13 +163,19 @@ impl Version {
             None => None,
             Some(p)
                 if !p.is_empty()
-                    && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-') =>
+                    && p.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-') =>
             {
                 Some(Prerelease::new(p, order))
             }
             Some(_) => return None,
         };
-        Some(Version { major, minor, patch, prerelease })
+        Some(Version {
+            major,
+            minor,
+            patch,
+            prerelease,
+        })
     }
 }
 
@@ -202,9 +220,18 @@ mod tests {
 
     #[test]
     fn v4_missing_parts_are_zero() {
-        assert_eq!(Version::parse_spec("v1", &order()), Some(Version::new(1, 0, 0)));
-        assert_eq!(Version::parse_spec("V1.1", &order()), Some(Version::new(1, 1, 0)));
-        assert_eq!(Version::parse_spec("2.0.3", &order()), Some(Version::new(2, 0, 3)));
+        assert_eq!(
+            Version::parse_spec("v1", &order()),
+            Some(Version::new(1, 0, 0))
+        );
+        assert_eq!(
+            Version::parse_spec("V1.1", &order()),
+            Some(Version::new(1, 1, 0))
+        );
+        assert_eq!(
+            Version::parse_spec("2.0.3", &order()),
+            Some(Version::new(2, 0, 3))
+        );
         assert_eq!(Version::parse_spec("v1.x", &order()), None);
         assert_eq!(Version::parse_spec("latest", &order()), None);
         assert_eq!(Version::parse_spec("v1.0.0.0", &order()), None);

@@ -62,7 +62,13 @@ impl Client {
                 }
             }
         });
-        let mut c = Client { child, stdin, rx, next_id: 1, seen: Vec::new() };
+        let mut c = Client {
+            child,
+            stdin,
+            rx,
+            next_id: 1,
+            seen: Vec::new(),
+        };
         let mut general = json!({});
         if utf8 {
             general = json!({"positionEncodings": ["utf-8", "utf-16"]});
@@ -82,7 +88,10 @@ impl Client {
                 }
             }),
         );
-        assert!(init["result"]["capabilities"]["completionProvider"].is_object(), "{init}");
+        assert!(
+            init["result"]["capabilities"]["completionProvider"].is_object(),
+            "{init}"
+        );
         c.notify("initialized", json!({}));
         c
     }
@@ -105,7 +114,9 @@ impl Client {
         self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
         let deadline = Instant::now() + TIMEOUT;
         loop {
-            let msg = self.recv(deadline).unwrap_or_else(|| panic!("no response to {method}"));
+            let msg = self
+                .recv(deadline)
+                .unwrap_or_else(|| panic!("no response to {method}"));
             if msg.get("id") == Some(&json!(id)) && msg.get("method").is_none() {
                 return msg;
             }
@@ -114,14 +125,20 @@ impl Client {
     }
 
     fn recv(&mut self, deadline: Instant) -> Option<Value> {
-        match self.rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        match self
+            .rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
             Ok(v) => Some(v),
             Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => None,
         }
     }
 
     fn handle(&mut self, msg: Value) {
-        if let (Some(id), Some(method)) = (msg.get("id").cloned(), msg.get("method").and_then(Value::as_str)) {
+        if let (Some(id), Some(method)) = (
+            msg.get("id").cloned(),
+            msg.get("method").and_then(Value::as_str),
+        ) {
             let result = match method {
                 "workspace/applyEdit" => json!({"applied": apply_edit(&msg["params"]["edit"])}),
                 _ => Value::Null,
@@ -138,7 +155,9 @@ impl Client {
         }
         let deadline = Instant::now() + TIMEOUT;
         loop {
-            let msg = self.recv(deadline).unwrap_or_else(|| panic!("timed out waiting for {what}"));
+            let msg = self
+                .recv(deadline)
+                .unwrap_or_else(|| panic!("timed out waiting for {what}"));
             let hit = pred(&msg);
             self.handle(msg.clone());
             if hit {
@@ -148,14 +167,26 @@ impl Client {
     }
 
     /// Waits for diagnostics of `path` that satisfy `pred`.
-    pub fn diagnostics_where(&mut self, path: &Path, pred: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    pub fn diagnostics_where(
+        &mut self,
+        path: &Path,
+        pred: impl Fn(&[Value]) -> bool,
+    ) -> Vec<Value> {
         let u = uri(path);
         let msg = self.wait_for(&format!("diagnostics of {}", path.display()), |m| {
             m["method"] == "textDocument/publishDiagnostics"
                 && m["params"]["uri"] == json!(u)
-                && pred(m["params"]["diagnostics"].as_array().map(Vec::as_slice).unwrap_or(&[]))
+                && pred(
+                    m["params"]["diagnostics"]
+                        .as_array()
+                        .map(Vec::as_slice)
+                        .unwrap_or(&[]),
+                )
         });
-        msg["params"]["diagnostics"].as_array().cloned().unwrap_or_default()
+        msg["params"]["diagnostics"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 
     pub fn open(&mut self, path: &Path) {
@@ -196,7 +227,10 @@ pub fn apply_edit(edit: &Value) -> bool {
                 }
                 std::fs::write(&p, "").unwrap();
             } else if op["kind"] == "rename" {
-                let (a, b) = (path_of(op["oldUri"].as_str().unwrap()), path_of(op["newUri"].as_str().unwrap()));
+                let (a, b) = (
+                    path_of(op["oldUri"].as_str().unwrap()),
+                    path_of(op["newUri"].as_str().unwrap()),
+                );
                 if b.exists() {
                     return false;
                 }
@@ -250,8 +284,16 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// The 0-based (line, UTF-16 column) just after the first occurrence of `needle`.
 pub fn after(text: &str, needle: &str) -> (u32, u32) {
-    let at = text.find(needle).unwrap_or_else(|| panic!("{needle:?} not in text")) + needle.len();
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not in text"))
+        + needle.len();
     let line = text[..at].matches('\n').count() as u32;
-    let col = text[..at].rsplit('\n').next().unwrap().encode_utf16().count() as u32;
+    let col = text[..at]
+        .rsplit('\n')
+        .next()
+        .unwrap()
+        .encode_utf16()
+        .count() as u32;
     (line, col)
 }
