@@ -327,8 +327,12 @@ impl Index {
                     next.config_files.remove(&path);
                 }
             }
+            // An ignore file decides what is walked below its folder (V-1): re-walk it.
+            let ignore_file = path.file_name().is_some_and(|n| n == ".gitignore" || n == ".ignore");
             if path.is_dir() || next.dirs.contains_key(&path) {
                 subtrees.push(path);
+            } else if ignore_file && let Some(parent) = path.parent() {
+                subtrees.push(parent.to_path_buf());
             } else if let Some(parent) = path.parent() {
                 list_dirs.insert(parent.to_path_buf());
             }
