@@ -93,6 +93,39 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Create the next version of a prompt file: a new file beside it, content copied
+    /// (I-5, the same plan as the "Create version" code actions). Never overwrites.
+    NewVersion {
+        /// A versioned prompt file.
+        file: PathBuf,
+        /// major | minor | patch | prerelease; default: what the variable rule recommends.
+        #[arg(long)]
+        bump: Option<String>,
+        /// Prerelease label (with `--bump prerelease`).
+        #[arg(long)]
+        label: Option<String>,
+        /// Set the front matter title.
+        #[arg(long)]
+        title: Option<String>,
+        /// Set the front matter description.
+        #[arg(long)]
+        description: Option<String>,
+        /// Print the plan, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Revert a prompt to an older version: a NEW version (next patch of the newest) with
+    /// that version's content; history is never rewritten (I-5).
+    Revert {
+        /// A versioned file of the prompt (its variant is reverted).
+        target: PathBuf,
+        /// The version whose content comes back.
+        #[arg(long = "to", value_name = "VERSION")]
+        to: String,
+        /// Print the plan, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Run the language server on stdio (I-1).
     Serve,
 }
@@ -163,6 +196,13 @@ pub fn run(cli: Cli) -> ExitCode {
             env,
             json,
         ),
+        Some(Command::NewVersion { file, bump, label, title, description, dry_run }) => {
+            new_version(file, bump, label, title, description, dry_run)
+        }
+        Some(Command::Revert { target, to, dry_run }) => {
+            let index = Index::scan_shallow(target_folder(&target), Arc::new(ConfigSource::new()));
+            finish_plan(crate::ops::plan_revert(&index, &normalize(&target), &to), dry_run)
+        }
     }
 }
 
@@ -341,4 +381,59 @@ fn versions(
         output::print_versions_table(&list);
     }
     ExitCode::SUCCESS
+}
+
+fn new_version(
+    file: PathBuf,
+    bump: Option<String>,
+    label: Option<String>,
+    title: Option<String>,
+    description: Option<String>,
+    dry_run: bool,
+) -> ExitCode {
+    let index = Index::scan_shallow(target_folder(&file), Arc::new(ConfigSource::new()));
+    let abs = normalize(&file);
+    let bump = match bump.as_deref() {
+        None => match index.file(&abs) {
+            Some((folder, i)) => {
+                let text = std::fs::read_to_string(&abs).unwrap_or_default();
+                let rec = crate::ops::recommend(folder, &folder.files[i], &text);
+                eprintln!("recommended: {} ({})", rec.bump.name(), rec.reason);
+                rec.bump
+            }
+            None => return fail_plan(&crate::ops::PlanError::NotAPrompt(file.display().to_string())),
+        },
+        Some(b) => match crate::ops::Bump::parse(b) {
+            Some(b) => b,
+            None => return usage_error(&format!("--bump must be major, minor, patch or prerelease (got {b:?})")),
+        },
+    };
+    let plan = crate::ops::plan_create(&index, &abs, &bump, label.as_deref(), None, title.as_deref(), description.as_deref());
+    finish_plan(plan, dry_run)
+}
+
+fn fail_plan(e: &crate::ops::PlanError) -> ExitCode {
+    eprintln!("promptls: {e}");
+    ExitCode::from(1)
+}
+
+fn finish_plan(plan: Result<crate::ops::Plan, crate::ops::PlanError>, dry_run: bool) -> ExitCode {
+    let plan = match plan {
+        Ok(p) => p,
+        Err(e) => return fail_plan(&e),
+    };
+    if dry_run {
+        println!("would create {} ({}, {}), {} bytes", plan.path.display(), plan.version, plan.reason, plan.content.len());
+        return ExitCode::SUCCESS;
+    }
+    match crate::ops::write_plan(&plan) {
+        Ok(()) => {
+            println!("created {} ({}, {})", plan.path.display(), plan.version, plan.reason);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("promptls: cannot create {}: {e}", plan.path.display());
+            ExitCode::from(1)
+        }
+    }
 }
