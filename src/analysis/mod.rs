@@ -208,10 +208,11 @@ mod tests {
 
     #[test]
     fn reads_front_matter() {
-        let fm = front_matter("---\ntitle: \"Task\"\ndescription: First\n---\nbody");
+        let text = "---\ntitle: \"Task\"\ndescription: First\n---\nbody";
+        let fm = front_matter(text);
         assert_eq!(fm.title.as_deref(), Some("Task"));
         assert_eq!(fm.description.as_deref(), Some("First"));
-        assert_eq!(fm.body_start, 38);
+        assert_eq!(&text[fm.body_start..], "body");
         assert_eq!(front_matter("no front matter"), FrontMatter::default());
         assert_eq!(
             front_matter("---\ntitle: unterminated\n"),
