@@ -11,7 +11,6 @@ import {
   type ServerOptions,
   type StaticFeature,
   State,
-  TransportKind,
   WorkDoneProgress,
   WorkDoneProgressCreateRequest,
   type WorkDoneProgressBegin,
@@ -124,7 +123,9 @@ function serverOptions(binary: string): ServerOptions {
   const level = serverConfig.get<string>('logLevel', 'info');
   const env = { ...process.env, RUST_LOG: process.env.RUST_LOG ?? level, NO_COLOR: '1' };
   const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  const executable = { command: binary, args, transport: TransportKind.stdio, options: { env, cwd } };
+  // No `transport`: TransportKind.stdio would append `--stdio`, which `promptls serve` rejects;
+  // stdio is the default anyway.
+  const executable = { command: binary, args, options: { env, cwd } };
   return { run: executable, debug: executable };
 }
 

@@ -255,7 +255,14 @@ async function openFile(relPath) {
     async () => (await page.locator('.tab.active').first().getAttribute('aria-label'))?.includes(base),
     15000,
   );
-  await page.locator('.editor-instance .monaco-editor .view-lines').first().click({ position: { x: 5, y: 5 } });
+  // Quick open leaves the focus in the editor; make sure of it.
+  await waitFor('the editor to have the focus', async () => {
+    const focused = await page.evaluate(() => Boolean(document.activeElement?.closest('.editor-instance .monaco-editor')));
+    if (!focused) {
+      await page.locator('.editor-instance .monaco-editor .view-lines:visible').first().click({ position: { x: 5, y: 5 }, timeout: 2000 });
+    }
+    return focused;
+  }, 10000);
 }
 
 async function suggestions() {
@@ -357,12 +364,15 @@ async function main() {
     await waitFor(
       'the promptls status bar item',
       async () => {
-        const texts = await page.locator('.statusbar-item').allInnerTexts();
-        const mine = texts.find((t) => /promptls|Indexing prompts|v\d+\.\d+\.\d+/.test(t));
-        if (mine && /promptls/.test(mine) && (await page.locator('.statusbar-item .codicon-error').count()) > 0) {
-          throw new Error(`status bar says the server is missing: ${mine}`);
+        const item = page.locator('.statusbar-item:has-text("promptls")');
+        if ((await item.locator('.codicon-error').count()) > 0) {
+          throw new Error('the status bar says the server is missing');
         }
-        return mine;
+        if ((await item.locator('.codicon-debug-disconnect').count()) > 0) {
+          throw new Error('the status bar says the server stopped');
+        }
+        // Running: "$(versions) promptls" (or a version, or indexing progress).
+        return (await item.locator('.codicon-versions').count()) > 0;
       },
       60000,
     );
