@@ -18,7 +18,7 @@ cd "$repo"
 
 bin=${PROMPTLS_BIN:-target/debug/promptls}
 case "$bin" in /*) ;; *) bin="$repo/$bin" ;; esac
-cache=${PROMPTLS_EDITORS_CACHE:-$HOME/.cache/promptls-editors}
+cache=${PROMPTLS_EDITORS_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/promptls-editors}
 shared=${PROMPTLS_SHARED:-$repo/../shared}
 out="$repo/target/e2e"
 logs="$out/logs"

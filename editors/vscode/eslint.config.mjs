@@ -16,6 +16,7 @@ export default tseslint.config(
   },
   {
     files: ['test/**/*.mjs', '*.mjs'],
-    languageOptions: { globals: { ...globals.node } },
+    // page.evaluate() callbacks run in the browser.
+    languageOptions: { globals: { ...globals.node, document: 'readonly' } },
   },
 );

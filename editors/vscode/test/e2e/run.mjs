@@ -229,32 +229,43 @@ async function runCommand(label) {
 }
 
 async function openFile(relPath) {
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible', timeout: 10000 });
-  await input.fill(relPath);
   const base = path.basename(relPath);
-  await waitFor(
-    `${relPath} in quick open`,
-    async () => {
-      const rows = await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').all();
-      for (const row of rows) {
-        const label = (await row.getAttribute('aria-label')) ?? '';
-        if (label.startsWith(`${base},`) || label.startsWith(`${base} `) || label === base) {
-          await row.click();
-          return true;
-        }
+  const isActive = async () => (await page.locator('.tab.active').first().getAttribute('aria-label'))?.includes(base);
+  const matchingRow = async () => {
+    for (const row of await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').all()) {
+      const label = (await row.getAttribute('aria-label')) ?? '';
+      if (label.startsWith(`${base},`) || label.startsWith(`${base} `) || label === base) {
+        return row;
       }
-      return false;
-    },
-    15000,
-  );
-  await waitFor(
-    `${base} to be the active editor tab`,
-    async () => (await page.locator('.tab.active').first().getAttribute('aria-label'))?.includes(base),
-    15000,
-  );
+    }
+    return undefined;
+  };
+  let lastError;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+P');
+      const input = page.locator('.quick-input-widget .quick-input-box input');
+      await input.waitFor({ state: 'visible', timeout: 10000 });
+      await input.fill(relPath);
+      await waitFor(`${relPath} in quick open`, async () => (await matchingRow()) !== undefined, 15000);
+      await sleep(400); // let the result list settle before clicking
+      const row = await matchingRow();
+      if (!row) {
+        throw new Error(`${relPath} left the quick open results`);
+      }
+      await row.click({ timeout: 5000 });
+      await waitFor(`${base} to be the active editor tab`, isActive, 8000);
+      lastError = undefined;
+      break;
+    } catch (err) {
+      lastError = err;
+      console.log(`[e2e] opening ${relPath} (attempt ${attempt}) failed: ${err.message.split('\n')[0]}`);
+    }
+  }
+  if (lastError) {
+    throw lastError;
+  }
   // Quick open leaves the focus in the editor; make sure of it.
   await waitFor('the editor to have the focus', async () => {
     const focused = await page.evaluate(() => Boolean(document.activeElement?.closest('.editor-instance .monaco-editor')));
