@@ -215,17 +215,27 @@ async function quickInputRows() {
 }
 
 async function runCommand(label) {
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible', timeout: 10000 });
-  await input.fill(`>${label}`);
-  await waitFor(
-    `command "${label}" in the palette`,
-    async () => (await quickInputRows()).some((t) => t.includes(label)),
-    10000,
-  );
-  await page.keyboard.press('Enter');
+  let lastError;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press(attempt === 1 ? 'F1' : 'Control+Shift+P');
+      await input.waitFor({ state: 'visible', timeout: 5000 });
+      await input.fill(`>${label}`, { timeout: 5000 });
+      await waitFor(
+        `command "${label}" in the palette`,
+        async () => (await quickInputRows()).some((t) => t.includes(label)),
+        10000,
+      );
+      await page.keyboard.press('Enter');
+      return;
+    } catch (err) {
+      lastError = err;
+      console.log(`[e2e] running "${label}" (attempt ${attempt}) failed: ${err.message.split('\n')[0]}`);
+    }
+  }
+  throw lastError;
 }
 
 async function openFile(relPath) {
