@@ -124,7 +124,7 @@ if [ "$have_bin" = 1 ] && [ "$nvim_ok" = 0 ]; then
     timeout --kill-after=10 240 "$cache/nvim-venv/bin/nvim" --headless --clean -l "$here/nvim/test/e2e.lua" \
     >"$logs/nvim-e2e.log" 2>&1
   rc=$?
-  grep -E '^\[nvim\] (PASS|FAIL|created|reverted)' "$logs/nvim-e2e.log" | sed 's/^/    /'
+  grep -E '^\[nvim\] (PASS|FAIL|created|reverted|choices)' "$logs/nvim-e2e.log" | sed 's/^/    /'
   if [ $rc -ne 0 ] && [ "$(grep -c '^FAIL' "$results")" = "$fails_before" ]; then
     record FAIL "nvim e2e" "exit $rc (see target/e2e/logs/nvim-e2e.log)"
   fi

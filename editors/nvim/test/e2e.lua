@@ -122,7 +122,16 @@ end
 local function position(buf, row, col)
   local client = client_for(buf)
   local line = vim.api.nvim_buf_get_lines(buf, row, row + 1, false)[1]
-  local character = vim.str_utfindex(line, client.offset_encoding or 'utf-16', col, false)
+  local enc = client.offset_encoding or 'utf-16'
+  local character
+  if enc == 'utf-8' then
+    character = col
+  elseif vim.fn.has('nvim-0.11') == 1 then
+    character = vim.str_utfindex(line, enc, col, false)
+  else
+    local utf32, utf16 = vim.str_utfindex(line, col)
+    character = enc == 'utf-32' and utf32 or utf16
+  end
   return { textDocument = { uri = vim.uri_from_bufnr(buf) }, position = { line = row, character = character } }
 end
 
@@ -227,6 +236,37 @@ check(':PromptNewVersion patch writes a new file', function()
     end
     return content:find('{{product}}', 1, true)
   end)
+  io.stdout:write('[nvim] created prompts/' .. created .. '\n')
+end)
+
+check(':PromptNewVersion offers the server choices, recommended first', function()
+  local before = {}
+  for name in vim.fs.dir(ws .. '/prompts') do
+    before[name] = true
+  end
+  open('prompts/task_v2.md')
+  local offered
+  local select = vim.ui.select
+  vim.ui.select = function(items, opts, on_choice)
+    offered = vim.tbl_map(opts.format_item, items)
+    on_choice(items[1])
+  end
+  local ok, err = pcall(vim.cmd, 'PromptNewVersion')
+  local created
+  local waited, werr = pcall(wait_for, 'a new prompts/task_v*.md on disk', 20000, function()
+    for name in vim.fs.dir(ws .. '/prompts') do
+      if not before[name] and name:match('^task_v[%d.]+%.md$') then
+        created = name
+        return true
+      end
+    end
+  end)
+  vim.ui.select = select
+  assert(ok, err)
+  assert(offered and #offered > 0, 'vim.ui.select was not called')
+  io.stdout:write('[nvim] choices: ' .. table.concat(offered, ' | ') .. '\n')
+  assert(offered[1]:find('recommended', 1, true), 'the first choice is not the recommended one: ' .. offered[1])
+  assert(waited, werr)
   io.stdout:write('[nvim] created prompts/' .. created .. '\n')
 end)
 
