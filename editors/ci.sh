@@ -106,7 +106,7 @@ if [ "$have_bin" = 1 ] && [ "$vsix_ok" = 1 ] && [ "$chromium_ok" = 0 ] && [ "$co
     EXAMPLES="$repo/examples" E2E_OUT="$out" E2E_RESULTS="$results" \
     timeout --kill-after=15 540 node "$vs/test/e2e/run.mjs" >"$logs/vscode-e2e.log" 2>&1
   rc=$?
-  grep -E '^\[e2e\] (PASS|FAIL|created|reverted|bump)' "$logs/vscode-e2e.log" | sed 's/^/    /'
+  grep -E '^\[e2e\] (PASS|FAIL|created|reverted|bump|code lens)' "$logs/vscode-e2e.log" | sed 's/^/    /'
   if [ $rc -ne 0 ] && [ "$(grep -c '^FAIL' "$results")" = "$fails_before" ]; then
     record FAIL "vscode e2e" "exit $rc (see target/e2e/logs/vscode-e2e.log)"
   fi
@@ -124,7 +124,7 @@ if [ "$have_bin" = 1 ] && [ "$nvim_ok" = 0 ]; then
     timeout --kill-after=10 240 "$cache/nvim-venv/bin/nvim" --headless --clean -l "$here/nvim/test/e2e.lua" \
     >"$logs/nvim-e2e.log" 2>&1
   rc=$?
-  grep -E '^\[nvim\] (PASS|FAIL|created|reverted|choices)' "$logs/nvim-e2e.log" | sed 's/^/    /'
+  grep -E '^\[nvim\] (PASS|FAIL|created|reverted|choices|code lens)' "$logs/nvim-e2e.log" | sed 's/^/    /'
   if [ $rc -ne 0 ] && [ "$(grep -c '^FAIL' "$results")" = "$fails_before" ]; then
     record FAIL "nvim e2e" "exit $rc (see target/e2e/logs/nvim-e2e.log)"
   fi

@@ -220,13 +220,13 @@ check(':PromptNewVersion patch writes a new file', function()
   open('prompts/task_v2.md')
   vim.cmd('PromptNewVersion patch')
   local created
-  wait_for('a new prompts/task_v*.md on disk', 20000, function()
+  wait_for('a new prompts/task_v*.md on disk, open in the editor', 20000, function()
     for name in vim.fs.dir(ws .. '/prompts') do
       if not initial[name] and name:match('^task_v[%d.]+%.md$') then
         created = name
-        return true
       end
     end
+    return created and vim.fs.basename(vim.api.nvim_buf_get_name(0)) == created
   end)
   wait_for('prompts/' .. created .. ' to hold the copied content', 10000, function()
     local f = io.open(ws .. '/prompts/' .. created)
@@ -253,13 +253,13 @@ check(':PromptNewVersion offers the server choices, recommended first', function
   end
   local ok, err = pcall(vim.cmd, 'PromptNewVersion')
   local created
-  local waited, werr = pcall(wait_for, 'a new prompts/task_v*.md on disk', 20000, function()
+  local waited, werr = pcall(wait_for, 'a new prompts/task_v*.md on disk, open in the editor', 20000, function()
     for name in vim.fs.dir(ws .. '/prompts') do
       if not before[name] and name:match('^task_v[%d.]+%.md$') then
         created = name
-        return true
       end
     end
+    return created and vim.fs.basename(vim.api.nvim_buf_get_name(0)) == created
   end)
   vim.ui.select = select
   assert(ok, err)
@@ -270,6 +270,54 @@ check(':PromptNewVersion offers the server choices, recommended first', function
   io.stdout:write('[nvim] created prompts/' .. created .. '\n')
 end)
 
+check('the code lens lists the versions in the quickfix list', function()
+  local buf = open('prompts/task_v2.md')
+  vim.fn.setqflist({}, 'r', { title = '', items = {} })
+  wait_for('a code lens on task_v2.md', 15000, function()
+    vim.lsp.codelens.refresh({ bufnr = buf })
+    vim.wait(300)
+    local lenses = vim.lsp.codelens.get(buf)
+    return #lenses > 0 and lenses[1].command ~= nil
+  end)
+  io.stdout:write('[nvim] code lens: ' .. vim.lsp.codelens.get(buf)[1].command.title .. '\n')
+  vim.api.nvim_win_set_cursor(0, { 1, 0 })
+  vim.lsp.codelens.run()
+  wait_for('the quickfix list', 10000, function()
+    return #vim.fn.getqflist() >= 2
+  end)
+  vim.cmd('cclose')
+end)
+
+check('the code action "Create version … (patch)" writes and opens the file', function()
+  local before = {}
+  for name in vim.fs.dir(ws .. '/prompts') do
+    before[name] = true
+  end
+  open('prompts/task_v2.md')
+  vim.lsp.buf.code_action({
+    apply = true,
+    context = { only = { 'refactor.promptls.createVersion' }, diagnostics = {} },
+    range = { start = { 1, 0 }, ['end'] = { 1, 0 } },
+    filter = function(a)
+      return a.title:find('(patch)', 1, true) ~= nil
+    end,
+  })
+  local created
+  wait_for('a new prompts/task_v*.md open in the editor', 20000, function()
+    for name in vim.fs.dir(ws .. '/prompts') do
+      if not before[name] and name:match('^task_v[%d.]+%.md$') then
+        created = name
+      end
+    end
+    return created and vim.fs.basename(vim.api.nvim_buf_get_name(0)) == created and not vim.bo.modified
+  end)
+  local f = assert(io.open(ws .. '/prompts/' .. created))
+  local content = f:read('*a')
+  f:close()
+  assert(content:find('{{product}}', 1, true), 'the new file is empty on disk')
+  io.stdout:write('[nvim] created prompts/' .. created .. ' from the code action\n')
+end)
+
 check(':PromptRevert v1.0.0 writes a new version with the old content', function()
   local before = {}
   for name in vim.fs.dir(ws .. '/prompts') do
@@ -278,13 +326,13 @@ check(':PromptRevert v1.0.0 writes a new version with the old content', function
   open('prompts/task_v2.md')
   vim.cmd('PromptRevert v1.0.0')
   local created
-  wait_for('a new prompts/task_v*.md on disk', 20000, function()
+  wait_for('a new prompts/task_v*.md on disk, open in the editor', 20000, function()
     for name in vim.fs.dir(ws .. '/prompts') do
       if not before[name] and name:match('^task_v[%d.]+%.md$') then
         created = name
-        return true
       end
     end
+    return created and vim.fs.basename(vim.api.nvim_buf_get_name(0)) == created
   end)
   -- task_v1.md's body (task_v2.md added {{tone}}); front matter may be rewritten.
   wait_for('prompts/' .. created .. " to hold task_v1.md's content", 10000, function()

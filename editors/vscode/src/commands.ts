@@ -223,7 +223,8 @@ function staticBumpChoices(uri: vscode.Uri): BumpPick[] {
   ];
 }
 
-async function afterNewVersion(result: PromptVersion | null | undefined, what: string): Promise<void> {
+/** Saves the file a createVersion / revertVersion made (applied unsaved by VS Code) and opens it. */
+export async function afterNewVersion(result: PromptVersion | null | undefined, what: string): Promise<void> {
   if (!result) {
     return;
   }

@@ -17,11 +17,11 @@ import {
   type WorkDoneProgressReport,
   type WorkDoneProgressEnd,
 } from 'vscode-languageclient/node';
-import { registerCommands, VersionTracker } from './commands';
+import { afterNewVersion, registerCommands, VersionTracker } from './commands';
 import { findServerBinary } from './serverBinary';
 import { readSettings } from './settings';
 import { PromptlsStatus } from './status';
-import { PROMPT_EXTENSIONS } from './types';
+import { PROMPT_EXTENSIONS, type PromptVersion, SERVER_COMMANDS } from './types';
 
 let client: LanguageClient | undefined;
 let output: vscode.OutputChannel;
@@ -142,6 +142,29 @@ function clientOptions(): LanguageClientOptions {
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     markdown: { isTrusted: false, supportHtml: false },
     middleware: {
+      // The server's code lens ("v2.0.0 · latest release · 3 versions") runs listVersions,
+      // whose JSON result VS Code would drop: show the versions in a quick pick instead.
+      provideCodeLenses: async (document, token, next) => {
+        const lenses = await next(document, token);
+        for (const lens of lenses ?? []) {
+          if (lens.command?.command === SERVER_COMMANDS.listVersions) {
+            lens.command = { ...lens.command, command: 'promptls.showVersions', arguments: [document.uri] };
+          }
+        }
+        return lenses;
+      },
+      // Code actions "Create version …" / "Revert to …" run these server commands; the server
+      // applies the new file with workspace/applyEdit, which VS Code leaves unsaved: save and
+      // open it, as the palette commands do.
+      executeCommand: async (command, args, next) => {
+        const result: unknown = await next(command, args);
+        if (command === SERVER_COMMANDS.createVersion || command === SERVER_COMMANDS.revertVersion) {
+          const created = result as PromptVersion | null;
+          await afterNewVersion(created, command === SERVER_COMMANDS.createVersion ? 'created' : 'reverted as');
+          void vscode.commands.executeCommand('promptls.internal.refreshStatus');
+        }
+        return result;
+      },
       workspace: {
         // Answers `workspace/configuration` for our sections in the server's own shape.
         configuration: (params: ConfigurationParams, token, next) => {

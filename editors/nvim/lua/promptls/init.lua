@@ -279,13 +279,26 @@ local function show_float(title, lines, versions)
 end
 
 --- :PromptVersions [prompt] — every version, newest first, in the quickfix list (or a float).
+--- `arg` is a prompt name (`prompts/task`), nil for the current buffer, or a request table
+--- (`{uri = …}` / `{prompt = …}`, as the server's code lens sends).
 function M.show_versions(arg, view)
   local bufnr = vim.api.nvim_get_current_buf()
-  M.list_versions(arg, function(versions)
+  local function list(callback)
+    if type(arg) == 'table' then
+      return M.execute('promptls.listVersions', arg, function(err, result)
+        if err then
+          notify('listVersions failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+        end
+        callback(type(result) == 'table' and result or {})
+      end, bufnr)
+    end
+    M.list_versions(arg, callback, bufnr)
+  end
+  list(function(versions)
     if #versions == 0 then
       return notify('no versions found', vim.log.levels.WARN)
     end
-    local title = 'Versions of ' .. (str(versions[1].prompt_id) or arg or '?')
+    local title = 'Versions of ' .. (str(versions[1].prompt_id) or (type(arg) == 'string' and arg) or '?')
     view = view or M.config.versions_view
     if view == 'float' then
       local lines = {}
@@ -480,6 +493,25 @@ function M.status()
   return ok and s or ''
 end
 
+--- Client-side handlers for the server's commands when they come from a code lens or a code
+--- action (vim.lsp.buf.code_action(), vim.lsp.codelens.run()): listVersions shows the list
+--- instead of dropping it; createVersion / revertVersion write and open the new file.
+local function register_lsp_commands()
+  vim.lsp.commands['promptls.listVersions'] = function(command)
+    M.show_versions((command.arguments or {})[1])
+  end
+  for _, name in ipairs({ 'promptls.createVersion', 'promptls.revertVersion' }) do
+    vim.lsp.commands[name] = function(command, ctx)
+      M.execute(name, (command.arguments or {})[1], function(err, result)
+        if err then
+          return notify(name .. ' failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+        end
+        save_and_open(result, name == 'promptls.createVersion' and 'created' or 'reverted as')
+      end, ctx and ctx.bufnr)
+    end
+  end
+end
+
 local function create_commands()
   local cmd = vim.api.nvim_create_user_command
   cmd('PromptVersions', function(o)
@@ -517,6 +549,7 @@ function M.setup(opts)
   if M.config.commands then
     create_commands()
   end
+  register_lsp_commands()
 
   local group = vim.api.nvim_create_augroup('promptls', { clear = true })
   local patterns = {}

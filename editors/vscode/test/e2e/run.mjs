@@ -488,6 +488,28 @@ async function main() {
     });
   });
 
+  // --- code lens -----------------------------------------------------------------------------------
+  await check('the code lens on task_v2.md lists the versions', async () => {
+    await openFile('prompts/task_v2.md');
+    const lens = page.locator('.codelens-decoration a', { hasText: 'version' }).first();
+    await lens.waitFor({ state: 'visible', timeout: 20000 });
+    console.log(`[e2e] code lens: ${await lens.innerText()}`);
+    await lens.click();
+    let rows = [];
+    await waitFor(
+      'a quick pick with v1.0.0 and v2.0.0',
+      async () => {
+        rows = await quickInputRows();
+        return rows.some((r) => r.includes('v1.0.0')) && rows.some((r) => r.includes('v2.0.0'));
+      },
+      15000,
+    ).catch((err) => {
+      throw new Error(`${err.message}; rows: ${JSON.stringify(rows)}`);
+    });
+    await shot('versions');
+    await page.keyboard.press('Escape');
+  });
+
   // --- compare with previous ----------------------------------------------------------------------
   await check('Promptls: Compare With Previous Version opens a diff editor', async () => {
     await openFile('prompts/task_v2.md');
