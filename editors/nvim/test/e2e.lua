@@ -17,6 +17,11 @@ local bin = os.getenv('PROMPTLS_BIN')
 local examples = os.getenv('EXAMPLES') or (repo .. '/examples')
 local results_file = os.getenv('E2E_RESULTS')
 
+-- Messages from the plugin, one per line among the test's own.
+vim.notify = function(msg, level)
+  io.stdout:write(('[nvim] notify(%s): %s\n'):format(level or vim.log.levels.INFO, tostring(msg)))
+end
+
 local passed, failed = 0, 0
 local function record(name, ok, reason)
   local line = ok and ('PASS ' .. name) or ('FAIL ' .. name .. ': ' .. tostring(reason):gsub('\n', ' '))
