@@ -53,7 +53,12 @@ ensure_chromium() {
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 }
 ensure_code_server() {
-  [ -f "$shared/tools/install-code-server.sh" ] || { echo "missing $shared/tools/install-code-server.sh"; return 1; }
+  if [ ! -f "$shared/tools/install-code-server.sh" ]; then
+    if compgen -G "$cache/code-server/.installed-*" >/dev/null; then
+      echo "no $shared/tools/install-code-server.sh; using the code-server already in $cache/code-server"; return 0
+    fi
+    echo "missing $shared/tools/install-code-server.sh (set PROMPTLS_SHARED to the shared/ folder)"; return 1
+  fi
   bash "$shared/tools/install-code-server.sh" "$cache/code-server"
 }
 ensure_nvim() {
