@@ -593,6 +593,27 @@ async function main() {
     );
     console.log(`[e2e] reverted as prompts/${created}`);
   });
+
+  // --- restart -----------------------------------------------------------------------------------
+  await check('Promptls: Restart Server brings the server back', async () => {
+    await openFile('prompts/task_v1.md');
+    await runCommand('Promptls: Restart Server');
+    let texts = [];
+    await waitFor(
+      'the status bar to show v1.0.0 again',
+      async () => {
+        texts = await page.locator('.statusbar-item').allInnerTexts();
+        return texts.some((t) => t.includes('v1.0.0'));
+      },
+      30000,
+    ).catch((err) => {
+      throw new Error(`${err.message}; status bar: ${JSON.stringify(texts.filter((t) => t.trim()))}`);
+    });
+    const log = fs.readFileSync(path.join(outDir, 'code-server.log'), 'utf8');
+    if (/panicked/.test(log)) {
+      throw new Error('code-server.log reports a panic');
+    }
+  });
 }
 
 let exitCode = 0;
