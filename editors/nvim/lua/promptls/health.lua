@@ -11,8 +11,10 @@ function M.check()
   end
   local promptls = require('promptls')
   local cmd = promptls.config.cmd or { 'promptls' }
-  local bin = type(cmd) == 'table' and cmd[1] or cmd
-  if vim.fn.executable(bin) == 1 then
+  local bin = type(cmd) == 'table' and cmd[1] or nil
+  if bin == nil then
+    health.info('cmd is a function: not checked')
+  elseif vim.fn.executable(bin) == 1 then
     local out = vim.fn.system({ bin, '--version' })
     health.ok(('server: %s (%s)'):format(vim.fn.exepath(bin), vim.trim(out)))
   else

@@ -135,8 +135,8 @@ function M.start(bufnr)
   if fname == '' then
     return
   end
-  local cmd0 = M.config.cmd[1]
-  if type(M.config.cmd) == 'table' and vim.fn.executable(cmd0) ~= 1 then
+  local cmd0 = type(M.config.cmd) == 'table' and M.config.cmd[1] or nil
+  if cmd0 and vim.fn.executable(cmd0) ~= 1 then
     if not M._warned_missing then
       M._warned_missing = true
       notify(
