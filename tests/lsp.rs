@@ -277,25 +277,41 @@ fn code_actions_create_and_revert_versions_without_touching_history() {
     let list = actions["result"].as_array().unwrap();
     let titles: Vec<&str> = list.iter().map(|a| a["title"].as_str().unwrap()).collect();
     assert!(
-        titles.contains(&"Create version v2.0.1 (patch)")
-            && titles.contains(&"Create version v3.0.0 (major)"),
+        titles.contains(&"Create version v2.1.0 (minor)")
+            && titles.contains(&"Create version v3.0.0 (major)")
+            && titles.contains(&"Create prerelease v2.0.1-alpha")
+            && titles.contains(&"Revert to v1.0.0"),
         "{titles:?}"
     );
-    // task_v2 adds {{tone}} to v1: minor is preferred, and says why.
+    // An unchanged copy of the newest version keeps its variables: patch is preferred.
     let preferred: Vec<&Value> = list
         .iter()
         .filter(|a| a["isPreferred"] == json!(true))
         .collect();
     assert_eq!(preferred.len(), 1);
-    assert!(
-        preferred[0]["title"]
-            .as_str()
-            .unwrap()
-            .starts_with("Create version v2.1.0 (minor): adds {{tone}}"),
-        "{}",
-        preferred[0]["title"]
+    assert_eq!(
+        preferred[0]["title"],
+        "Create version v2.0.1 (patch): same variables: wording only"
     );
-    // Execute it: the server asks the client to create the file.
+    // Edit the buffer: a new {{deadline}} makes minor the preferred bump, and says why.
+    let mut edited = String::from_utf8(before_v2.clone()).unwrap();
+    edited.push_str("Answer before {{deadline}}.\n");
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri(&task), "version": 2}, "contentChanges": [{"text": edited}]}),
+    );
+    let actions = c.request("textDocument/codeAction", json!({"textDocument": {"uri": uri(&task)}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "context": {"diagnostics": []}}));
+    let list = actions["result"].as_array().unwrap().clone();
+    let preferred: Vec<&Value> = list
+        .iter()
+        .filter(|a| a["isPreferred"] == json!(true))
+        .collect();
+    assert_eq!(preferred.len(), 1);
+    assert_eq!(
+        preferred[0]["title"],
+        "Create version v2.1.0 (minor): adds {{deadline}}: new variables"
+    );
+    // Execute it: the server asks the client to create the file, with the buffer's content.
     let cmd = preferred[0]["command"].clone();
     let r = c.request(
         "workspace/executeCommand",
@@ -303,8 +319,8 @@ fn code_actions_create_and_revert_versions_without_touching_history() {
     );
     assert_eq!(r["result"]["version"], "v2.1.0", "{r}");
     assert_eq!(
-        std::fs::read(ws.join("prompts/task_v2.1.md")).unwrap(),
-        before_v2
+        std::fs::read_to_string(ws.join("prompts/task_v2.1.md")).unwrap(),
+        edited
     );
     // Revert to v1: a NEW version (next patch of the newest) with v1's content.
     let revert = list
@@ -331,6 +347,21 @@ fn code_actions_create_and_revert_versions_without_touching_history() {
         .map(|v| v["version"].as_str().unwrap())
         .collect();
     assert_eq!(versions, ["v2.1.1", "v2.1.0", "v2.0.0", "v1.0.0"]);
+    // A revert is history, not a change: no semver-bump on it.
+    let reverted = ws.join("prompts/task_v2.1.1.md");
+    c.open(&reverted);
+    // The same file with a real change gets one (checked first, so the server is known to
+    // publish for it), then the revert's own content does not.
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri(&reverted), "version": 2}, "contentChanges": [{"text": "No variables at all.\n"}]}),
+    );
+    c.diagnostics_where(&reverted, |d| d.iter().any(|x| x["code"] == "semver-bump"));
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri(&reverted), "version": 3}, "contentChanges": [{"text": String::from_utf8(before_v1.clone()).unwrap()}]}),
+    );
+    c.diagnostics_where(&reverted, |d| !d.iter().any(|x| x["code"] == "semver-bump"));
     let first = &l["result"][0];
     for key in [
         "id",

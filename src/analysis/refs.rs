@@ -31,7 +31,14 @@ pub struct ResolvedRef {
 impl ResolvedRef {
     /// Whether the reference leaves the version to `latest` (unpinned, R-1 / `version="latest"`).
     pub fn is_unpinned(&self) -> bool {
-        matches!(self.spec, VersionSpec::Latest)
+        // An empty `version=""` is being typed, not a request for `latest`.
+        let typing = self
+            .reference
+            .version
+            .as_ref()
+            .is_some_and(|v| v.value.trim().is_empty());
+        !typing
+            && matches!(self.spec, VersionSpec::Latest)
             && !matches!(
                 self.result,
                 Ok(Resolved {

@@ -127,7 +127,11 @@ pub enum Command {
         dry_run: bool,
     },
     /// Run the language server on stdio (I-1).
-    Serve,
+    Serve {
+        /// Accepted for clients that pass it (stdio is the only transport).
+        #[arg(long, hide = true)]
+        stdio: bool,
+    },
 }
 
 fn parse_kv(s: &str) -> Result<(String, String), String> {
@@ -158,15 +162,18 @@ pub fn init_logging(verbose: u8) {
 /// Runs the CLI; returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
-        None | Some(Command::Serve) => {
+        None | Some(Command::Serve { .. }) => {
             if cli.command.is_none() && std::io::stdin().is_terminal() {
                 eprintln!(
                     "promptls: no command given; try `promptls --help` (the server runs when stdin is not a terminal)"
                 );
                 return ExitCode::from(2);
             }
-            crate::server::run_stdio();
-            ExitCode::SUCCESS
+            if crate::server::run_stdio() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
         }
         Some(Command::Check {
             paths,
@@ -196,12 +203,24 @@ pub fn run(cli: Cli) -> ExitCode {
             env,
             json,
         ),
-        Some(Command::NewVersion { file, bump, label, title, description, dry_run }) => {
-            new_version(file, bump, label, title, description, dry_run)
-        }
-        Some(Command::Revert { target, to, dry_run }) => {
+        Some(Command::NewVersion {
+            file,
+            bump,
+            label,
+            title,
+            description,
+            dry_run,
+        }) => new_version(file, bump, label, title, description, dry_run),
+        Some(Command::Revert {
+            target,
+            to,
+            dry_run,
+        }) => {
             let index = Index::scan_shallow(target_folder(&target), Arc::new(ConfigSource::new()));
-            finish_plan(crate::ops::plan_revert(&index, &normalize(&target), &to), dry_run)
+            finish_plan(
+                crate::ops::plan_revert(&index, &normalize(&target), &to),
+                dry_run,
+            )
         }
     }
 }
@@ -302,6 +321,7 @@ fn resolve(
     match index.resolve(&target, &label, &VersionSpec::parse(&spec), &opts) {
         Ok(r) => {
             let file = r.prompt_file();
+            tracing::info!(target = %label, spec = %spec, file = %file.name, reason = %r.reason, "resolved");
             let shown = match r.kind {
                 TargetKind::Directory { .. } => target.join(&*file.name),
                 _ => target
@@ -397,18 +417,34 @@ fn new_version(
         None => match index.file(&abs) {
             Some((folder, i)) => {
                 let text = std::fs::read_to_string(&abs).unwrap_or_default();
-                let rec = crate::ops::recommend(folder, &folder.files[i], &text);
+                let rec = crate::ops::recommend_next(folder, &folder.files[i], &text);
                 eprintln!("recommended: {} ({})", rec.bump.name(), rec.reason);
                 rec.bump
             }
-            None => return fail_plan(&crate::ops::PlanError::NotAPrompt(file.display().to_string())),
+            None => {
+                return fail_plan(&crate::ops::PlanError::NotAPrompt(
+                    file.display().to_string(),
+                ));
+            }
         },
         Some(b) => match crate::ops::Bump::parse(b) {
             Some(b) => b,
-            None => return usage_error(&format!("--bump must be major, minor, patch or prerelease (got {b:?})")),
+            None => {
+                return usage_error(&format!(
+                    "--bump must be major, minor, patch or prerelease (got {b:?})"
+                ));
+            }
         },
     };
-    let plan = crate::ops::plan_create(&index, &abs, &bump, label.as_deref(), None, title.as_deref(), description.as_deref());
+    let plan = crate::ops::plan_create(
+        &index,
+        &abs,
+        &bump,
+        label.as_deref(),
+        None,
+        title.as_deref(),
+        description.as_deref(),
+    );
     finish_plan(plan, dry_run)
 }
 
@@ -423,12 +459,23 @@ fn finish_plan(plan: Result<crate::ops::Plan, crate::ops::PlanError>, dry_run: b
         Err(e) => return fail_plan(&e),
     };
     if dry_run {
-        println!("would create {} ({}, {}), {} bytes", plan.path.display(), plan.version, plan.reason, plan.content.len());
+        println!(
+            "would create {} ({}, {}), {} bytes",
+            plan.path.display(),
+            plan.version,
+            plan.reason,
+            plan.content.len()
+        );
         return ExitCode::SUCCESS;
     }
     match crate::ops::write_plan(&plan) {
         Ok(()) => {
-            println!("created {} ({}, {})", plan.path.display(), plan.version, plan.reason);
+            println!(
+                "created {} ({}, {})",
+                plan.path.display(),
+                plan.version,
+                plan.reason
+            );
             ExitCode::SUCCESS
         }
         Err(e) => {

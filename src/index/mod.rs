@@ -328,7 +328,9 @@ impl Index {
                 }
             }
             // An ignore file decides what is walked below its folder (V-1): re-walk it.
-            let ignore_file = path.file_name().is_some_and(|n| n == ".gitignore" || n == ".ignore");
+            let ignore_file = path
+                .file_name()
+                .is_some_and(|n| n == ".gitignore" || n == ".ignore");
             if path.is_dir() || next.dirs.contains_key(&path) {
                 subtrees.push(path);
             } else if ignore_file && let Some(parent) = path.parent() {
@@ -668,7 +670,7 @@ impl Index {
             .collect();
         let sel = select(scheme, label, &candidates, &spec, &opts)?;
         let file = files[sel.index].0;
-        tracing::info!(target = label, spec = %spec, file = %folder.files[file].name, reason = %sel.reason, "resolved");
+        tracing::debug!(target = label, spec = %spec, file = %folder.files[file].name, reason = %sel.reason, "resolved");
         Ok(Resolved {
             folder: folder.clone(),
             file,

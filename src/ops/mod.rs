@@ -124,12 +124,37 @@ pub fn predecessor<'a>(folder: &'a Folder, file: &PromptFile) -> Option<&'a Prom
         .max_by(|a, b| a.parsed.version.cmp(&b.parsed.version))
 }
 
-/// Recommends a bump for new content `text` of `file` (the buffer, or the file itself),
-/// compared with the version `file` follows (I-3's variable rule).
+/// Recommends a bump for `file` as it stands (`text`, the buffer or the file itself),
+/// compared with the version it follows (I-3's variable rule; the `semver-bump` check).
 pub fn recommend(folder: &Folder, file: &PromptFile, text: &str) -> Recommendation {
+    recommend_against(predecessor(folder, file), folder, file, text)
+}
+
+/// Recommends the bump for a NEW version whose content is `text`, created from `file`:
+/// the new version follows the newest version of `file`'s variant, so that is what its
+/// variables are compared with (an unchanged copy is a patch).
+pub fn recommend_next(folder: &Folder, file: &PromptFile, text: &str) -> Recommendation {
+    recommend_against(newest_in_variant(folder, file), folder, file, text)
+}
+
+/// The newest versioned file of `file`'s prompt variant (possibly `file` itself).
+pub fn newest_in_variant<'a>(folder: &'a Folder, file: &PromptFile) -> Option<&'a PromptFile> {
+    let prompt = folder.prompt(&file.parsed.base)?;
+    folder
+        .prompt_files(prompt)
+        .filter(|f| f.parsed.variant == file.parsed.variant && f.parsed.version.is_some())
+        .max_by(|a, b| a.parsed.version.cmp(&b.parsed.version))
+}
+
+fn recommend_against(
+    base: Option<&PromptFile>,
+    folder: &Folder,
+    file: &PromptFile,
+    text: &str,
+) -> Recommendation {
     let jinja = is_jinja(&file.name);
     let new_vars = variables(text, jinja);
-    let old_vars = predecessor(folder, file)
+    let old_vars = base
         .and_then(|p| read_capped(&folder.path_of(p)))
         .map(|t| variables(&t, jinja))
         .unwrap_or_else(|| new_vars.clone());
@@ -323,7 +348,7 @@ pub fn plan_create(
     };
     let (version, reason) = match bump {
         Bump::Prerelease => {
-            let rec = recommend(folder, file, &content_src);
+            let rec = recommend_next(folder, file, &content_src);
             let base = rec.bump.apply(newest);
             let label = label.unwrap_or_else(|| {
                 folder
@@ -448,6 +473,19 @@ pub fn semver_diagnostic(folder: &Folder, file: &PromptFile, text: &str) -> Opti
     };
     let rec = recommend(folder, file, text);
     if actual >= rec.bump {
+        return None;
+    }
+    // A revert (I-2) is a patch whose content is an older version's: history, not a change.
+    let same_as_older = folder.prompt(&file.parsed.base).is_some_and(|p| {
+        folder
+            .prompt_files(p)
+            .filter(|f| {
+                f.parsed.variant == file.parsed.variant
+                    && f.parsed.version.as_ref().is_some_and(|o| o < prev)
+            })
+            .any(|f| std::fs::read_to_string(folder.path_of(f)).is_ok_and(|old| old == text))
+    });
+    if same_as_older {
         return None;
     }
     let severity = folder.settings.severity(Code::SemverBump)?;

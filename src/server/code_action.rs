@@ -9,7 +9,7 @@ use tower_lsp_server::ls_types::*;
 use super::state::{Conv, State, path_uri};
 use crate::analysis::completion::reference_at;
 use crate::index::TargetKind;
-use crate::ops::{Bump, plan_create, recommend};
+use crate::ops::{Bump, plan_create, recommend_next};
 use crate::references::RefKind;
 
 /// Kind of the "create version" actions.
@@ -196,7 +196,7 @@ pub(super) fn actions(
     if let Some((folder, i)) = index.file(path) {
         let file = &folder.files[i];
         if file.parsed.version.is_some() {
-            let rec = recommend(folder, file, text);
+            let rec = recommend_next(folder, file, text);
             let uri_s = uri.to_string();
             for bump in [Bump::Patch, Bump::Minor, Bump::Major] {
                 let Ok(plan) = plan_create(&index, path, &bump, None, Some(text), None, None)

@@ -79,15 +79,20 @@ pub(super) async fn initial_index(
     watcher: &Mutex<Option<notify::RecommendedWatcher>>,
 ) {
     let token = ProgressToken::String("promptls/indexing".into());
-    let progress = match client.create_work_done_progress(token.clone()).await {
-        Ok(()) => Some(
-            client
-                .progress(token, "Indexing prompts")
-                .with_message("walking the workspace")
-                .begin()
-                .await,
-        ),
-        Err(_) => None,
+    // Only a client that said it supports work-done progress is asked to create one.
+    let supported = state.progress_supported.load(Ordering::SeqCst);
+    let progress = match supported {
+        true => match client.create_work_done_progress(token.clone()).await {
+            Ok(()) => Some(
+                client
+                    .progress(token, "Indexing prompts")
+                    .with_message("walking the workspace")
+                    .begin()
+                    .await,
+            ),
+            Err(_) => None,
+        },
+        false => None,
     };
     let st = state.clone();
     let index = tokio::task::spawn_blocking(move || fresh_index(&st))
@@ -95,6 +100,8 @@ pub(super) async fn initial_index(
         .unwrap_or_else(|_| fresh_index(state));
     let (files, folders) = (index.file_count(), index.folders().len());
     state.index.store(index);
+    state.indexed.send_replace(true);
+    state.indexed.send_replace(true);
     if let Some(p) = progress {
         p.finish_with_message(format!("{files} prompt files in {folders} folders"))
             .await;
@@ -208,4 +215,10 @@ async fn after_change(client: &Client, state: &Arc<State>) {
     diagnostics::publish_all(client, state).await;
     let _ = client.inlay_hint_refresh().await;
     let _ = client.code_lens_refresh().await;
+}
+
+/// Waits (at most `limit`) until the first index is in place.
+pub(super) async fn wait_indexed(state: &State, limit: Duration) {
+    let mut rx = state.indexed.subscribe();
+    let _ = tokio::time::timeout(limit, rx.wait_for(|done| *done)).await;
 }

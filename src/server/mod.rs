@@ -53,17 +53,20 @@ pub(crate) fn guard<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
     })
 }
 
-/// Runs the server on stdin/stdout until `exit`.
-pub fn run_stdio() {
+/// Runs the server on stdin/stdout until `exit` or the end of stdin. Returns whether
+/// `shutdown` came first (LSP's `exit` status: 0 after shutdown, else 1).
+pub fn run_stdio() -> bool {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("tokio runtime");
-    rt.block_on(async {
+    let state = Arc::new(State::new());
+    let st = state.clone();
+    rt.block_on(async move {
         let (service, socket) = LspService::build(|client| Backend {
             client,
-            state: Arc::new(State::new()),
+            state: st,
             watcher: Default::default(),
         })
         .finish();
@@ -71,6 +74,9 @@ pub fn run_stdio() {
             .serve(service)
             .await;
     });
+    // Do not wait for background work (a watcher, an index build): the client is gone.
+    rt.shutdown_timeout(std::time::Duration::from_millis(100));
+    state.shut_down.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 impl Backend {
@@ -95,6 +101,15 @@ impl LanguageServer for Backend {
             PositionEncoding::Utf16
         };
         *self.state.encoding.write().unwrap() = enc;
+        let progress = params
+            .capabilities
+            .window
+            .as_ref()
+            .and_then(|w| w.work_done_progress)
+            .unwrap_or(false);
+        self.state
+            .progress_supported
+            .store(progress, std::sync::atomic::Ordering::SeqCst);
         indexing::configure(&self.state, &params);
         let dynamic_watch = params
             .capabilities
@@ -177,6 +192,9 @@ impl LanguageServer for Backend {
     }
 
     async fn shutdown(&self) -> Result<()> {
+        self.state
+            .shut_down
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         // Drop the notify watcher so no thread outlives the server (I-1).
         self.watcher.lock().unwrap().take();
         Ok(())
@@ -357,6 +375,7 @@ impl LanguageServer for Backend {
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        indexing::wait_indexed(&self.state, std::time::Duration::from_secs(2)).await;
         let Some((path, text)) = self.snapshot_doc(&params.text_document.uri) else {
             return Ok(None);
         };
@@ -375,6 +394,8 @@ impl LanguageServer for Backend {
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        // Commands name files: let the first index finish (bounded) before answering.
+        indexing::wait_indexed(&self.state, std::time::Duration::from_secs(10)).await;
         commands::execute(&self.client, &self.state, params).await
     }
 }

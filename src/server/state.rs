@@ -40,6 +40,12 @@ pub struct State {
     pub published: Mutex<std::collections::HashSet<PathBuf>>,
     /// Workspace folders.
     pub roots: RwLock<Vec<PathBuf>>,
+    /// `shutdown` was received.
+    pub shut_down: std::sync::atomic::AtomicBool,
+    /// The client supports `window/workDoneProgress/create`.
+    pub progress_supported: std::sync::atomic::AtomicBool,
+    /// The first index is in place.
+    pub indexed: tokio::sync::watch::Sender<bool>,
 }
 
 impl State {
@@ -53,6 +59,9 @@ impl State {
             generations: Mutex::new(HashMap::new()),
             published: Mutex::new(Default::default()),
             roots: RwLock::new(Vec::new()),
+            shut_down: Default::default(),
+            progress_supported: Default::default(),
+            indexed: tokio::sync::watch::Sender::new(false),
         }
     }
 
