@@ -610,7 +610,14 @@ pub fn complete_config(text: &str, offset: usize) -> Vec<Candidate> {
 
 fn section_values(text: &str, before: usize) -> Vec<String> {
     let section_text = &text[..before];
-    let start = section_text.rfind('[').unwrap_or(0);
+    // The table header above: the last line that starts with `[`.
+    let start = section_text
+        .match_indices('\n')
+        .map(|(i, _)| i + 1)
+        .chain(std::iter::once(0))
+        .filter(|&i| section_text[i..].trim_start().starts_with('['))
+        .max()
+        .unwrap_or(0);
     let rest = &text[start..];
     let end = rest[1..].find("\n[").map_or(rest.len(), |i| i + 1);
     let block = &rest[..end];

@@ -234,6 +234,30 @@ pub(super) fn actions(
                     false,
                 ));
             }
+            // Variants for declared values the prompt lacks (I-3).
+            if let Some(prompt) = folder.prompt(&file.parsed.base) {
+                let scheme = &folder.scheme;
+                for (ci, name) in scheme.classifier_names().iter().enumerate() {
+                    let decl = &scheme.config.classifiers[name];
+                    for value in &decl.values {
+                        let has = folder.prompt_files(prompt).any(|f| {
+                            scheme.value_name(ci, f.parsed.variant[ci]).eq_ignore_ascii_case(value)
+                        });
+                        if has {
+                            continue;
+                        }
+                        if let Ok(plan) = crate::ops::plan_variant(&index, path, name, value, Some(text)) {
+                            out.push(command_action(
+                                format!("Create variant {name}={value} of {}", plan.version),
+                                KIND_CREATE,
+                                "promptls.createVersion",
+                                json!({"uri": uri_s, "variant": {name.as_str(): value}}),
+                                false,
+                            ));
+                        }
+                    }
+                }
+            }
             if let Some(prompt) = folder.prompt(&file.parsed.base) {
                 let current = file.parsed.version.as_ref().unwrap();
                 let newest = folder

@@ -130,7 +130,18 @@ pub(super) async fn execute(
                             .ok_or_else(|| invalid("empty prompt"))?,
                     ),
                 };
-                if params.command == "promptls.createVersion" {
+                if params.command == "promptls.createVersion"
+                    && let Some(variant) = a.get("variant").and_then(Value::as_object)
+                {
+                    let (name, value) = variant
+                        .iter()
+                        .next()
+                        .and_then(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                        .ok_or_else(|| invalid("expected {variant: {classifier: value}}"))?;
+                    let text = state.documents.read().unwrap().get(&source).map(|d| d.text.clone());
+                    crate::ops::plan_variant(&index, &source, &name, &value, text.as_deref())
+                        .map_err(|e| invalid(e.to_string()))
+                } else if params.command == "promptls.createVersion" {
                     let bump = a
                         .get("bump")
                         .and_then(Value::as_str)
