@@ -416,18 +416,32 @@ fn bad_requests_get_errors_and_the_server_goes_on() {
 fn variant_action_config_files_and_cancellation() {
     let (_tmp, ws) = example_workspace();
     let mut c = Client::start(&ws, false, true);
-    c.wait_for("indexing progress end", |m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end");
+    c.wait_for("indexing progress end", |m| {
+        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
+    });
 
     // "Create variant lang=ru of v1.1.0" for a prompt that has no Russian file (I-3).
     let steps = ws.join("prompts/steps_v1.1.0.md");
     c.open(&steps);
     let actions = c.request("textDocument/codeAction", json!({"textDocument": {"uri": uri(&steps)}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "context": {"diagnostics": []}}));
     let list = actions["result"].as_array().unwrap();
-    let ru = list.iter().find(|a| a["title"] == "Create variant lang=ru of v1.1.0").expect("variant action");
-    assert!(list.iter().any(|a| a["title"] == "Create variant lang=de of v1.1.0"));
-    let r = c.request("workspace/executeCommand", json!({"command": ru["command"]["command"], "arguments": ru["command"]["arguments"]}));
+    let ru = list
+        .iter()
+        .find(|a| a["title"] == "Create variant lang=ru of v1.1.0")
+        .expect("variant action");
+    assert!(
+        list.iter()
+            .any(|a| a["title"] == "Create variant lang=de of v1.1.0")
+    );
+    let r = c.request(
+        "workspace/executeCommand",
+        json!({"command": ru["command"]["command"], "arguments": ru["command"]["arguments"]}),
+    );
     assert_eq!(r["result"]["classifiers"]["lang"], "ru", "{r}");
-    assert_eq!(std::fs::read(ws.join("prompts/steps_ru_v1.1.0.md")).unwrap(), std::fs::read(&steps).unwrap());
+    assert_eq!(
+        std::fs::read(ws.join("prompts/steps_ru_v1.1.0.md")).unwrap(),
+        std::fs::read(&steps).unwrap()
+    );
 
     // R-3: config keys and values complete; hover explains a key; errors sit at the value.
     let toml = ws.join("promptic.toml");
@@ -439,12 +453,48 @@ fn variant_action_config_files_and_cancellation() {
     let resp = complete(&mut c, &toml, after(text, "default = \""));
     assert_eq!(labels(&resp), ["en", "ru", "de"]);
     let resp = complete(&mut c, &toml, (1, 0));
-    assert!(labels(&resp).contains(&"version_pattern".to_string()), "{:?}", labels(&resp));
-    let h = c.request("textDocument/hover", json!({"textDocument": {"uri": uri(&toml)}, "position": {"line": 1, "character": 3}}));
-    assert!(h["result"]["contents"]["value"].as_str().unwrap().contains("Delimiter between base"), "{h}");
+    assert!(
+        labels(&resp).contains(&"version_pattern".to_string()),
+        "{:?}",
+        labels(&resp)
+    );
+    let h = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri(&toml)}, "position": {"line": 1, "character": 3}}),
+    );
+    assert!(
+        h["result"]["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("Delimiter between base"),
+        "{h}"
+    );
     let diags = c.diagnostics_where(&toml, |d| d.iter().any(|x| x["code"] == "invalid-config"));
-    let bad = diags.iter().find(|d| d["message"].as_str().unwrap().contains("include_prerelease")).expect("include_prerelease error");
+    let bad = diags
+        .iter()
+        .find(|d| {
+            d["message"]
+                .as_str()
+                .unwrap()
+                .contains("include_prerelease")
+        })
+        .expect("include_prerelease error");
     assert_eq!(bad["range"]["start"], json!({"line": 2, "character": 21}));
+
+    // A bad editor setting is ignored with a warning that reaches the client's log (I-1).
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"promptls": {"versioning": {"delimiter": "+"}}}}),
+    );
+    let log = c.wait_for("window/logMessage", |m| m["method"] == "window/logMessage");
+    assert!(
+        log["params"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("delimiter"),
+        "{log}"
+    );
+    assert_eq!(log["params"]["type"], 2);
 
     // $/cancelRequest: the request is answered (a result or RequestCancelled) and the
     // server goes on.
@@ -453,9 +503,17 @@ fn variant_action_config_files_and_cancellation() {
     let id = 9_999;
     c.send(json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/references", "params": {"textDocument": {"uri": uri(&ws.join("prompts/task_v2.md"))}, "position": {"line": 0, "character": 0}, "context": {"includeDeclaration": false}}}));
     c.notify("$/cancelRequest", json!({"id": id}));
-    let answered = c.wait_for("the cancelled request's response", |m| m["id"] == json!(id) && m.get("method").is_none());
-    assert!(answered.get("result").is_some() || answered["error"]["code"] == json!(-32800), "{answered}");
-    let r = c.request("textDocument/hover", json!({"textDocument": {"uri": uri(&app)}, "position": {"line": 0, "character": 0}}));
+    let answered = c.wait_for("the cancelled request's response", |m| {
+        m["id"] == json!(id) && m.get("method").is_none()
+    });
+    assert!(
+        answered.get("result").is_some() || answered["error"]["code"] == json!(-32800),
+        "{answered}"
+    );
+    let r = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri(&app)}, "position": {"line": 0, "character": 0}}),
+    );
     assert!(r.get("error").is_none());
     c.shutdown();
 }

@@ -446,8 +446,8 @@ fn complete_path(
                 format!("{}.{ext}", prompt.base)
             };
             let detail = match newest.and_then(|f| f.parsed.version.as_ref()) {
-                Some(v) => format!("prompt · latest {v} · {} files", files.len()),
-                None => format!("prompt · {} files", files.len()),
+                Some(v) => format!("prompt · latest {v} · {}", plural(files.len(), "file")),
+                None => format!("prompt · {}", plural(files.len(), "file")),
             };
             out.push(candidate(
                 label.clone(),
@@ -651,4 +651,12 @@ pub fn reference_at(refs: &[ResolvedRef], offset: usize) -> Option<&ResolvedRef>
                 })
         })
         .or_else(|| refs.iter().find(|rr| rr.reference.range.contains(&offset)))
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }

@@ -143,19 +143,28 @@ fn parse_kv(s: &str) -> Result<(String, String), String> {
     }
 }
 
-/// Sets up `tracing` to stderr: off unless `-v` or `RUST_LOG` says otherwise.
+/// Sets up `tracing` to stderr: off unless `-v` or `RUST_LOG` says otherwise. Warnings
+/// and errors also reach the editor as `window/logMessage` while the server runs (I-1).
 pub fn init_logging(verbose: u8) {
-    use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{EnvFilter, Layer};
     let filter = match verbose {
         0 => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("off")),
         1 => EnvFilter::new("promptls=info"),
         2 => EnvFilter::new("promptls=debug"),
         _ => EnvFilter::new("promptls=trace"),
     };
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
+        .with_filter(filter);
+    let _ = tracing_subscriber::registry()
+        .with(stderr)
+        .with(
+            crate::server::ClientLogLayer
+                .with_filter(tracing_subscriber::filter::LevelFilter::WARN),
+        )
         .try_init();
 }
 

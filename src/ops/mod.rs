@@ -549,11 +549,15 @@ pub fn plan_variant(
         .classifier_names()
         .iter()
         .position(|n| n == classifier)
-        .ok_or_else(|| PlanError::Unspellable(format!("classifier `{classifier}` is not declared")))?;
+        .ok_or_else(|| {
+            PlanError::Unspellable(format!("classifier `{classifier}` is not declared"))
+        })?;
     let (c, vi) = scheme
         .lookup_value(value)
         .filter(|(c, _)| *c as usize == ci)
-        .ok_or_else(|| PlanError::Unspellable(format!("`{value}` is not a value of `{classifier}`")))?;
+        .ok_or_else(|| {
+            PlanError::Unspellable(format!("`{value}` is not a value of `{classifier}`"))
+        })?;
     let _ = c;
     let name = &*file.name;
     let stem = &name[..name.len() - file.parsed.ext.len() - 1];
@@ -617,7 +621,12 @@ mod tests {
         (dir, index)
     }
 
-    fn create(files: &[(&str, &str)], config: Option<&str>, from: &str, bump: Bump) -> Result<String, PlanError> {
+    fn create(
+        files: &[(&str, &str)],
+        config: Option<&str>,
+        from: &str,
+        bump: Bump,
+    ) -> Result<String, PlanError> {
         let (dir, index) = tree(files, config);
         let p = index.roots()[0].join(from);
         let plan = plan_create(&index, &p, &bump, None, None, None, None)?;
@@ -628,73 +637,144 @@ mod tests {
     #[test]
     fn each_bump_keeps_the_spelling_style() {
         let f = [("task_v1.md", "")];
-        assert_eq!(create(&f, None, "task_v1.md", Bump::Patch).unwrap(), "task_v1.0.1.md");
-        assert_eq!(create(&f, None, "task_v1.md", Bump::Minor).unwrap(), "task_v1.1.md");
-        assert_eq!(create(&f, None, "task_v1.md", Bump::Major).unwrap(), "task_v2.md");
+        assert_eq!(
+            create(&f, None, "task_v1.md", Bump::Patch).unwrap(),
+            "task_v1.0.1.md"
+        );
+        assert_eq!(
+            create(&f, None, "task_v1.md", Bump::Minor).unwrap(),
+            "task_v1.1.md"
+        );
+        assert_eq!(
+            create(&f, None, "task_v1.md", Bump::Major).unwrap(),
+            "task_v2.md"
+        );
         let f = [("task_v1.0.0.md", "")];
-        assert_eq!(create(&f, None, "task_v1.0.0.md", Bump::Major).unwrap(), "task_v2.0.0.md");
-        assert_eq!(create(&f, None, "task_v1.0.0.md", Bump::Prerelease).unwrap(), "task_v1.0.1-alpha.md");
+        assert_eq!(
+            create(&f, None, "task_v1.0.0.md", Bump::Major).unwrap(),
+            "task_v2.0.0.md"
+        );
+        assert_eq!(
+            create(&f, None, "task_v1.0.0.md", Bump::Prerelease).unwrap(),
+            "task_v1.0.1-alpha.md"
+        );
         let f = [("task_V1.yaml", "")];
-        assert_eq!(create(&f, None, "task_V1.yaml", Bump::Minor).unwrap(), "task_V1.1.yaml");
+        assert_eq!(
+            create(&f, None, "task_V1.yaml", Bump::Minor).unwrap(),
+            "task_V1.1.yaml"
+        );
     }
 
     #[test]
     fn every_delimiter() {
         let cfg = "[versioning]\ndelimiters = [\"_\", \"-\", \".\"]\n";
-        assert_eq!(create(&[("a-v1.md", "")], Some(cfg), "a-v1.md", Bump::Major).unwrap(), "a-v2.md");
-        assert_eq!(create(&[("a.v1.2.md", "")], Some(cfg), "a.v1.2.md", Bump::Patch).unwrap(), "a.v1.2.1.md");
-        assert_eq!(create(&[("a_v3.md", "")], Some(cfg), "a_v3.md", Bump::Minor).unwrap(), "a_v3.1.md");
+        assert_eq!(
+            create(&[("a-v1.md", "")], Some(cfg), "a-v1.md", Bump::Major).unwrap(),
+            "a-v2.md"
+        );
+        assert_eq!(
+            create(&[("a.v1.2.md", "")], Some(cfg), "a.v1.2.md", Bump::Patch).unwrap(),
+            "a.v1.2.1.md"
+        );
+        assert_eq!(
+            create(&[("a_v3.md", "")], Some(cfg), "a_v3.md", Bump::Minor).unwrap(),
+            "a_v3.1.md"
+        );
     }
 
     #[test]
     fn bumps_from_the_newest_of_the_variant_and_keeps_classifiers() {
         let cfg = "[versioning.classifiers.lang]\nvalues = [\"en\", \"ru\"]\ndefault = \"en\"\n";
-        let f = [("task_ru_v1.md", ""), ("task_ru_v2.md", ""), ("task_v5.md", "")];
-        assert_eq!(create(&f, Some(cfg), "task_ru_v1.md", Bump::Patch).unwrap(), "task_ru_v2.0.1.md");
+        let f = [
+            ("task_ru_v1.md", ""),
+            ("task_ru_v2.md", ""),
+            ("task_v5.md", ""),
+        ];
+        assert_eq!(
+            create(&f, Some(cfg), "task_ru_v1.md", Bump::Patch).unwrap(),
+            "task_ru_v2.0.1.md"
+        );
     }
 
     #[test]
     fn custom_pattern_family() {
         let cfg = "[versioning]\nversion_pattern = \"_rev(?P<major>\\\\d+)\"\n";
         let f = [("notes_rev41.md", ""), ("notes_rev42.md", "")];
-        assert_eq!(create(&f, Some(cfg), "notes_rev41.md", Bump::Major).unwrap(), "notes_rev43.md");
-        assert!(matches!(create(&f, Some(cfg), "notes_rev42.md", Bump::Minor), Err(PlanError::Unspellable(_))));
+        assert_eq!(
+            create(&f, Some(cfg), "notes_rev41.md", Bump::Major).unwrap(),
+            "notes_rev43.md"
+        );
+        assert!(matches!(
+            create(&f, Some(cfg), "notes_rev42.md", Bump::Minor),
+            Err(PlanError::Unspellable(_))
+        ));
     }
 
     #[test]
     fn refusals() {
-        assert!(matches!(create(&[("task.md", "")], None, "task.md", Bump::Patch), Err(PlanError::Unversioned(_))));
-        assert!(matches!(create(&[("task_v1.md", "")], None, "other_v1.md", Bump::Patch), Err(PlanError::NotAPrompt(_))));
+        assert!(matches!(
+            create(&[("task.md", "")], None, "task.md", Bump::Patch),
+            Err(PlanError::Unversioned(_))
+        ));
+        assert!(matches!(
+            create(&[("task_v1.md", "")], None, "other_v1.md", Bump::Patch),
+            Err(PlanError::NotAPrompt(_))
+        ));
         // The target exists but is not a version of this prompt under this config (a
         // file the index cannot see as newer): never overwritten.
         let (dir, index) = tree(&[("task_v1.md", "")], None);
         std::fs::write(dir.path().join("task_v1.0.1.md"), "keep me").unwrap();
-        let r = plan_create(&index, &dir.path().join("task_v1.md"), &Bump::Patch, None, None, None, None);
+        let r = plan_create(
+            &index,
+            &dir.path().join("task_v1.md"),
+            &Bump::Patch,
+            None,
+            None,
+            None,
+            None,
+        );
         assert!(matches!(r, Err(PlanError::Exists(_))), "{r:?}");
-        assert_eq!(std::fs::read_to_string(dir.path().join("task_v1.0.1.md")).unwrap(), "keep me");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("task_v1.0.1.md")).unwrap(),
+            "keep me"
+        );
     }
 
     #[test]
     fn revert_is_a_new_patch_with_old_content() {
-        let (dir, index) = tree(&[("task_v1.md", "one {{a}}"), ("task_v2.md", "two {{b}}")], None);
+        let (dir, index) = tree(
+            &[("task_v1.md", "one {{a}}"), ("task_v2.md", "two {{b}}")],
+            None,
+        );
         let plan = plan_revert(&index, &dir.path().join("task_v2.md"), "v1").unwrap();
         assert_eq!(plan.path.file_name().unwrap(), "task_v2.0.1.md");
         assert_eq!(plan.content, "one {{a}}");
-        assert!(matches!(plan_revert(&index, &dir.path().join("task_v2.md"), "v9"), Err(PlanError::VersionNotFound(_))));
+        assert!(matches!(
+            plan_revert(&index, &dir.path().join("task_v2.md"), "v9"),
+            Err(PlanError::VersionNotFound(_))
+        ));
     }
 
     #[test]
     fn variants() {
         let cfg = "[versioning.classifiers.lang]\nvalues = [\"en\", \"ru\"]\ndefault = \"en\"\n";
         let (dir, index) = tree(&[("task_v2.md", "x")], Some(cfg));
-        let plan = plan_variant(&index, &dir.path().join("task_v2.md"), "lang", "ru", None).unwrap();
+        let plan =
+            plan_variant(&index, &dir.path().join("task_v2.md"), "lang", "ru", None).unwrap();
         assert_eq!(plan.path.file_name().unwrap(), "task_ru_v2.md");
         assert!(plan_variant(&index, &dir.path().join("task_v2.md"), "lang", "es", None).is_err());
     }
 
     #[test]
     fn variable_rule_recommends() {
-        let (dir, index) = tree(&[("t_v1.md", "{{a}} {{b}}"), ("t_v1.1.md", "{{a}}"), ("t_v2.md", "{{a}}")], None);
+        let (dir, index) = tree(
+            &[
+                ("t_v1.md", "{{a}} {{b}}"),
+                ("t_v1.1.md", "{{a}}"),
+                ("t_v2.md", "{{a}}"),
+            ],
+            None,
+        );
         let (folder, i) = index.file(&dir.path().join("t_v1.1.md")).unwrap();
         let rec = recommend(folder, &folder.files[i], "{{a}}");
         assert_eq!(rec.bump, Bump::Major);

@@ -241,12 +241,16 @@ pub(super) fn actions(
                     let decl = &scheme.config.classifiers[name];
                     for value in &decl.values {
                         let has = folder.prompt_files(prompt).any(|f| {
-                            scheme.value_name(ci, f.parsed.variant[ci]).eq_ignore_ascii_case(value)
+                            scheme
+                                .value_name(ci, f.parsed.variant[ci])
+                                .eq_ignore_ascii_case(value)
                         });
                         if has {
                             continue;
                         }
-                        if let Ok(plan) = crate::ops::plan_variant(&index, path, name, value, Some(text)) {
+                        if let Ok(plan) =
+                            crate::ops::plan_variant(&index, path, name, value, Some(text))
+                        {
                             out.push(command_action(
                                 format!("Create variant {name}={value} of {}", plan.version),
                                 KIND_CREATE,

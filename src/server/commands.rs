@@ -138,7 +138,12 @@ pub(super) async fn execute(
                         .next()
                         .and_then(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
                         .ok_or_else(|| invalid("expected {variant: {classifier: value}}"))?;
-                    let text = state.documents.read().unwrap().get(&source).map(|d| d.text.clone());
+                    let text = state
+                        .documents
+                        .read()
+                        .unwrap()
+                        .get(&source)
+                        .map(|d| d.text.clone());
                     crate::ops::plan_variant(&index, &source, &name, &value, text.as_deref())
                         .map_err(|e| invalid(e.to_string()))
                 } else if params.command == "promptls.createVersion" {

@@ -63,7 +63,9 @@ pub fn file_diagnostics(state: &State, index: &Index, path: &Path) -> Vec<Diagno
     if let Some(kind) = crate::config::ConfigFileKind::of(path)
         && let Some(text) = state.text(path)
     {
-        let settings = index.config().settings(path.parent().unwrap_or(Path::new("/")));
+        let settings = index
+            .config()
+            .settings(path.parent().unwrap_or(Path::new("/")));
         let file = crate::config::load_config_file(path, kind, &text);
         for e in &file.errors {
             if let Some(severity) = settings.severity(e.code()) {
