@@ -203,6 +203,145 @@ check('hover on [steps](steps.md) shows a version table', function()
   end)
 end)
 
+-- Every original file, byte for byte, to prove that no operation rewrites history.
+local originals = {}
+for name in vim.fs.dir(ws .. '/prompts') do
+  local f = io.open(ws .. '/prompts/' .. name, 'rb')
+  if f then
+    originals[name] = f:read('*a')
+    f:close()
+  end
+end
+
+local function line_of(buf, needle)
+  for i, l in ipairs(vim.api.nvim_buf_get_lines(buf, 0, -1, false)) do
+    local s = l:find(needle, 1, true)
+    if s then
+      return i - 1, s - 1 + #needle
+    end
+  end
+  error('no ' .. needle .. ' in the buffer', 0)
+end
+
+check('completion at classifier={"lang": " offers the values that exist', function()
+  local buf = open('app.py')
+  local row, col = line_of(buf, 'classifier={"lang": "')
+  local labels
+  wait_for('en, ru, de', 20000, function()
+    local result = request_sync(buf, 'textDocument/completion', position(buf, row, col), 5000)
+    labels = {}
+    for _, it in ipairs(type(result) == 'table' and (result.items or result) or {}) do
+      labels[#labels + 1] = it.label
+    end
+    return table.concat(labels, ' ') == 'en ru de'
+  end)
+end)
+
+check('definition of [steps](steps.md) is the latest release', function()
+  local buf = open('prompts/task_v2.md')
+  local row, col = line_of(buf, '[steps](st')
+  local target
+  wait_for('a definition', 20000, function()
+    local result = request_sync(buf, 'textDocument/definition', position(buf, row, col), 5000)
+    local loc = type(result) == 'table' and (result[1] or result) or {}
+    target = loc.targetUri or loc.uri
+    return target
+  end)
+  assert(target:match('/prompts/steps_v1%.1%.0%.md$'), 'definition went to ' .. tostring(target))
+end)
+
+check('a missing version is underlined with version-not-found and what exists', function()
+  local buf = open('app.py')
+  local row = line_of(buf, 'version="v7"')
+  wait_for('version-not-found on the v7 line', 20000, function()
+    for _, d in ipairs(vim.diagnostic.get(buf)) do
+      if d.code == 'version-not-found' and d.lnum == row and d.message:find('v2.0.0, v1.0.0', 1, true) then
+        return true
+      end
+    end
+  end)
+end)
+
+check('creating task_v3.md on disk updates hints and diagnostics without a restart', function()
+  local buf = vim.fn.bufnr(ws .. '/app.py')
+  if buf == -1 then
+    buf = open('app.py')
+  else
+    vim.api.nvim_set_current_buf(buf)
+  end
+  local last = vim.api.nvim_buf_line_count(buf)
+  vim.api.nvim_buf_set_lines(buf, last, last, false, { 'third = load_prompt("prompts/task", version="v3")', 'newest = load_prompt("prompts/task")' })
+  local function has_v3_error()
+    for _, d in ipairs(vim.diagnostic.get(buf)) do
+      if d.code == 'version-not-found' and d.lnum == last then
+        return true
+      end
+    end
+    return false
+  end
+  wait_for('version-not-found for v3', 20000, has_v3_error)
+  local f = assert(io.open(ws .. '/prompts/task_v3.md', 'w'))
+  f:write('Task v3 for {{product}} and {{audience}} in a {{tone}} tone.\n')
+  f:close()
+  wait_for('the v3 error to go away', 20000, function()
+    return not has_v3_error()
+  end)
+  wait_for('the inlay hint → v3.0.0 after the unpinned reference', 20000, function()
+    local range = { start = { line = last + 1, character = 0 }, ['end'] = { line = last + 2, character = 0 } }
+    local hints = request_sync(buf, 'textDocument/inlayHint', { textDocument = { uri = vim.uri_from_bufnr(buf) }, range = range }, 5000)
+    for _, h in ipairs(hints or {}) do
+      local label = type(h.label) == 'string' and h.label or ''
+      if label:find('v3.0.0', 1, true) then
+        return true
+      end
+    end
+  end)
+  vim.cmd('silent! undo')
+  os.remove(ws .. '/prompts/task_v3.md')
+  wait_for('task_v3.md to leave the index', 20000, function()
+    local r = request_sync(buf, 'workspace/executeCommand', { command = 'promptls.listVersions', arguments = { { prompt = 'prompts/task', classifier = { lang = 'en' } } } }, 5000)
+    return r and r[1] and r[1].version == 'v2.0.0'
+  end)
+end)
+
+check('code actions on task_v2.md offer the three bumps, the right one preferred', function()
+  local buf = open('prompts/task_v2.md')
+  local params = {
+    textDocument = { uri = vim.uri_from_bufnr(buf) },
+    range = { start = { line = 0, character = 0 }, ['end'] = { line = 0, character = 0 } },
+    context = { diagnostics = {} },
+  }
+  local actions
+  wait_for('create actions', 20000, function()
+    actions = request_sync(buf, 'textDocument/codeAction', params, 5000)
+    return actions and #actions > 0
+  end)
+  local titles, preferred = {}, {}
+  for _, a in ipairs(actions) do
+    titles[#titles + 1] = a.title
+    if a.isPreferred then
+      preferred[#preferred + 1] = a.title
+    end
+  end
+  local all = table.concat(titles, ' | ')
+  for _, t in ipairs({ 'Create version v2.0.1 (patch)', 'Create version v2.1.0 (minor)', 'Create version v3.0.0 (major)' }) do
+    assert(all:find(t, 1, true), 'missing ' .. t .. ' in ' .. all)
+  end
+  -- An unchanged copy keeps the variables: patch.
+  assert(#preferred == 1 and preferred[1]:find('(patch)', 1, true), 'preferred: ' .. table.concat(preferred, ', '))
+end)
+
+check('promptls.listVersions returns the Prompt Versions model, newest first', function()
+  local buf = open('prompts/task_v2.md')
+  local list = request_sync(buf, 'workspace/executeCommand', { command = 'promptls.listVersions', arguments = { { uri = vim.uri_from_bufnr(buf) } } }, 5000)
+  assert(type(list) == 'table' and #list >= 4, 'list: ' .. vim.inspect(list))
+  local first = list[1]
+  for _, key in ipairs({ 'id', 'prompt_id', 'title', 'created_at', 'version', 'version_number', 'classifiers', 'path', 'latest' }) do
+    assert(first[key] ~= nil, 'PromptVersion lacks ' .. key)
+  end
+  assert(first.prompt_id == 'prompts/task', 'prompt_id ' .. tostring(first.prompt_id))
+end)
+
 check(':PromptVersions fills the quickfix list', function()
   open('prompts/task_v2.md')
   vim.fn.setqflist({}, 'r', { title = '', items = {} })
@@ -349,6 +488,15 @@ check(':PromptRevert v1.0.0 writes a new version with the old content', function
     return content:find('Write a short answer for {{audience}}.', 1, true) and not content:find('{{tone}}', 1, true)
   end)
   io.stdout:write('[nvim] reverted as prompts/' .. created .. '\n')
+end)
+
+check('every original file is byte-identical after the operations', function()
+  for name, content in pairs(originals) do
+    local f = assert(io.open(ws .. '/prompts/' .. name, 'rb'), name .. ' is gone')
+    local now = f:read('*a')
+    f:close()
+    assert(now == content, name .. ' changed')
+  end
 end)
 
 vim.fn.delete(ws, 'rf')
