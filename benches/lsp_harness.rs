@@ -1,0 +1,2 @@
+//! End-to-end benchmark harness (work in progress).
+fn main() {}
