@@ -228,6 +228,27 @@ fn creating_a_file_on_disk_updates_hints_and_diagnostics() {
     // Deleted: the error comes back.
     std::fs::remove_file(ws.join("prompts/task_v3.md")).unwrap();
     c.diagnostics_where(&app, |d| d.iter().any(|x| x["code"] == "version-not-found"));
+    // Renamed: task_v2.md becomes task_v3.md, so v3 exists and v2 no longer does.
+    std::fs::rename(ws.join("prompts/task_v2.md"), ws.join("prompts/task_v3.md")).unwrap();
+    let (v2_line, _) = after(&text, "brief = load_prompt(\"prompts/task\", version=\"");
+    let (v3_line, _) = after(&text, "version=\"v3");
+    c.diagnostics_where(&app, |d| {
+        let lines: Vec<u64> = d
+            .iter()
+            .filter(|x| x["code"] == "version-not-found")
+            .map(|x| x["range"]["start"]["line"].as_u64().unwrap())
+            .collect();
+        lines.contains(&(v2_line as u64)) && !lines.contains(&(v3_line as u64))
+    });
+    // A config edit: `[diagnostics]` turns version-not-found off for the tree.
+    let cfg = ws.join("promptic.toml");
+    let mut toml = std::fs::read_to_string(&cfg).unwrap();
+    toml.push_str("version-not-found = \"off\"\n");
+    std::fs::write(&cfg, toml).unwrap();
+    c.diagnostics_where(&app, |d| {
+        !d.iter().any(|x| x["code"] == "version-not-found")
+            && d.iter().any(|x| x["code"] == "classifier-not-found")
+    });
     c.shutdown();
 }
 

@@ -56,13 +56,26 @@ pub(super) fn set_roots(state: &State, roots: Vec<PathBuf>) {
 /// Applies editor settings: `{versioning: {...}}` or `{promptls: {versioning: {...}}}`.
 pub(super) fn apply_settings(state: &State, settings: &serde_json::Value) {
     let v = settings.get("promptls").unwrap_or(settings);
-    if let Some(versioning) = v.get("versioning") {
-        let (layer, errors) = layer_from_raw(&Raw::from_json(versioning));
-        for e in errors {
-            tracing::warn!(error = %e, "editor setting ignored");
-        }
-        *state.editor_layer.write().unwrap() = Some(layer);
+    let versioning = v.get("versioning");
+    // `server.diagnostics` (or `diagnostics`): code -> severity | "off", like `[diagnostics]`.
+    let diagnostics = v
+        .get("server")
+        .and_then(|s| s.get("diagnostics"))
+        .or_else(|| v.get("diagnostics"));
+    if versioning.is_none() && diagnostics.is_none() {
+        return;
     }
+    let (mut layer, mut errors) = match versioning {
+        Some(versioning) => layer_from_raw(&Raw::from_json(versioning)),
+        None => Default::default(),
+    };
+    if let Some(d) = diagnostics {
+        crate::config::diagnostics_from_raw(&Raw::from_json(d), &mut layer, &mut errors);
+    }
+    for e in errors {
+        tracing::warn!(error = %e, "editor setting ignored");
+    }
+    *state.editor_layer.write().unwrap() = Some(layer);
 }
 
 fn fresh_index(state: &State) -> Index {

@@ -24,8 +24,18 @@ pub struct Client {
 }
 
 impl Client {
+    /// Spawns the server and initializes it on `root`, with `extra` merged into the
+    /// `initialize` params (workspace folders, initialization options).
+    pub fn start_with(root: &Path, extra: Value) -> Client {
+        Client::start_inner(root, false, false, extra)
+    }
+
     /// Spawns the server and initializes it on `root`.
     pub fn start(root: &Path, utf8: bool, dynamic_watch: bool) -> Client {
+        Client::start_inner(root, utf8, dynamic_watch, Value::Null)
+    }
+
+    fn start_inner(root: &Path, utf8: bool, dynamic_watch: bool, extra: Value) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_promptls"))
             .arg("serve")
             .stdin(Stdio::piped())
@@ -74,20 +84,23 @@ impl Client {
             general = json!({"positionEncodings": ["utf-8", "utf-16"]});
         }
         let uri = uri(root);
-        let init = c.request(
-            "initialize",
-            json!({
-                "processId": null,
-                "rootUri": uri,
-                "workspaceFolders": [{"uri": uri, "name": "ws"}],
-                "capabilities": {
-                    "general": general,
-                    "window": {"workDoneProgress": true},
-                    "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": dynamic_watch}, "applyEdit": true, "workspaceEdit": {"documentChanges": true, "resourceOperations": ["create", "rename", "delete"]}},
-                    "textDocument": {"completion": {"completionItem": {"snippetSupport": false}}}
-                }
-            }),
-        );
+        let mut params = json!({
+            "processId": null,
+            "rootUri": uri,
+            "workspaceFolders": [{"uri": uri, "name": "ws"}],
+            "capabilities": {
+                "general": general,
+                "window": {"workDoneProgress": true},
+                "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": dynamic_watch}, "applyEdit": true, "workspaceEdit": {"documentChanges": true, "resourceOperations": ["create", "rename", "delete"]}},
+                "textDocument": {"completion": {"completionItem": {"snippetSupport": false}}}
+            }
+        });
+        if let Value::Object(extra) = extra {
+            for (k, v) in extra {
+                params[k] = v;
+            }
+        }
+        let init = c.request("initialize", params);
         assert!(
             init["result"]["capabilities"]["completionProvider"].is_object(),
             "{init}"
