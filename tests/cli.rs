@@ -12,7 +12,9 @@ fn repo() -> PathBuf {
 
 fn promptls() -> Command {
     let mut cmd = Command::cargo_bin("promptls").unwrap();
-    cmd.current_dir(repo()).env_remove("NO_COLOR").env("RUST_LOG", "off");
+    cmd.current_dir(repo())
+        .env_remove("NO_COLOR")
+        .env("RUST_LOG", "off");
     for (k, _) in std::env::vars() {
         if k.starts_with("PROMPTIC_") {
             cmd.env_remove(k);
@@ -37,37 +39,87 @@ fn run(cmd: &mut Command) -> Run {
 }
 
 fn json(r: &Run) -> Value {
-    serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr: {}", r.stdout, r.stderr))
+    serde_json::from_str(&r.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr: {}",
+            r.stdout, r.stderr
+        )
+    })
 }
 
 /// The deliberate mistakes of examples/: (path, severity, code, a phrase of the message).
 const MISTAKES: &[(&str, &str, &str, &str)] = &[
-    ("examples/prompts/summary_v1.md", "error", "duplicate-version", "summary_v1.0.0.md"),
-    ("examples/prompts/summary_v1.0.0.md", "error", "duplicate-version", "summary_v1.md"),
-    ("examples/prompts/support/closing_v1_ru.md", "warning", "classifier-after-version", "closing_ru_v1.md"),
-    ("examples/prompts/review_v1.0.0-gamma.md", "warning", "unknown-prerelease-label", "gamma"),
-    ("examples/agents/router_v1.md", "warning", "malformed-version", "router-v1.md"),
+    (
+        "examples/prompts/summary_v1.md",
+        "error",
+        "duplicate-version",
+        "summary_v1.0.0.md",
+    ),
+    (
+        "examples/prompts/summary_v1.0.0.md",
+        "error",
+        "duplicate-version",
+        "summary_v1.md",
+    ),
+    (
+        "examples/prompts/support/closing_v1_ru.md",
+        "warning",
+        "classifier-after-version",
+        "closing_ru_v1.md",
+    ),
+    (
+        "examples/prompts/review_v1.0.0-gamma.md",
+        "warning",
+        "unknown-prerelease-label",
+        "gamma",
+    ),
+    (
+        "examples/agents/router_v1.md",
+        "warning",
+        "malformed-version",
+        "router-v1.md",
+    ),
 ];
 
 #[test]
 fn check_examples_human() {
     let r = run(promptls().args(["check", "examples/"]));
-    assert_eq!(r.code, Some(1), "errors in examples/ fail the check:\n{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.code,
+        Some(1),
+        "errors in examples/ fail the check:\n{}{}",
+        r.stdout,
+        r.stderr
+    );
     for (path, sev, code, phrase) in MISTAKES {
         let line = r
             .stdout
             .lines()
             .find(|l| l.starts_with(&format!("{path}:")) && l.contains(&format!("{sev}[{code}]")))
             .unwrap_or_else(|| panic!("no {sev}[{code}] line for {path} in:\n{}", r.stdout));
-        assert!(line.starts_with(&format!("{path}:1:1: {sev}[{code}]: ")), "{line}");
+        assert!(
+            line.starts_with(&format!("{path}:1:1: {sev}[{code}]: ")),
+            "{line}"
+        );
         assert!(line.contains(phrase), "{line} should mention {phrase}");
     }
     assert!(!r.stdout.contains("\x1b["), "no colour when piped");
     let summary = r.stdout.lines().last().unwrap();
-    assert!(summary.contains("error(s)") && summary.contains("warning(s)"), "{summary}");
+    assert!(
+        summary.contains("error(s)") && summary.contains("warning(s)"),
+        "{summary}"
+    );
     // Nothing is reported on files that are fine.
-    for fine in ["examples/prompts/task_v2.md", "examples/legacy/intro.v2.md", "examples/releases/notes_rev42.md"] {
-        assert!(!r.stdout.contains(&format!("{fine}:")), "{fine} reported:\n{}", r.stdout);
+    for fine in [
+        "examples/prompts/task_v2.md",
+        "examples/legacy/intro.v2.md",
+        "examples/releases/notes_rev42.md",
+    ] {
+        assert!(
+            !r.stdout.contains(&format!("{fine}:")),
+            "{fine} reported:\n{}",
+            r.stdout
+        );
     }
 }
 
@@ -78,10 +130,22 @@ fn check_examples_json() {
     let v = json(&r);
     let items = v.as_array().expect("an array");
     for item in items {
-        let keys: Vec<&str> = item.as_object().unwrap().keys().map(String::as_str).collect();
-        assert_eq!(keys, vec!["code", "message", "path", "range", "severity"], "{item}");
+        let keys: Vec<&str> = item
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            vec!["code", "message", "path", "range", "severity"],
+            "{item}"
+        );
         for end in ["start", "end"] {
-            assert!(item["range"][end]["line"].is_u64() && item["range"][end]["character"].is_u64(), "{item}");
+            assert!(
+                item["range"][end]["line"].is_u64() && item["range"][end]["character"].is_u64(),
+                "{item}"
+            );
         }
     }
     for (path, sev, code, phrase) in MISTAKES {
@@ -91,25 +155,57 @@ fn check_examples_json() {
             .unwrap_or_else(|| panic!("{path} {code} missing from {v:#}"));
         assert_eq!(item["severity"], *sev);
         assert!(item["message"].as_str().unwrap().contains(phrase));
-        assert_eq!(item["range"]["start"], serde_json::json!({"line": 0, "character": 0}), "a name problem is at the file's start");
+        assert_eq!(
+            item["range"]["start"],
+            serde_json::json!({"line": 0, "character": 0}),
+            "a name problem is at the file's start"
+        );
     }
 }
 
 #[test]
 fn check_config_error_json_has_its_position() {
     let t = clean_tree();
-    std::fs::write(t.path().join("promptic.toml"), "# config\n[versioning]\ninclude_prerelease = \"yes\"\n").unwrap();
-    let r = run(promptls().current_dir(t.path()).args(["check", ".", "--format", "json"]));
+    std::fs::write(
+        t.path().join("promptic.toml"),
+        "# config\n[versioning]\ninclude_prerelease = \"yes\"\n",
+    )
+    .unwrap();
+    let r = run(promptls()
+        .current_dir(t.path())
+        .args(["check", ".", "--format", "json"]));
     assert_eq!(r.code, Some(1), "{}{}", r.stdout, r.stderr);
     let v = json(&r);
-    let item = v.as_array().unwrap().iter().find(|i| i["code"] == "invalid-config").unwrap_or_else(|| panic!("{v:#}"));
+    let item = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["code"] == "invalid-config")
+        .unwrap_or_else(|| panic!("{v:#}"));
     assert_eq!(item["path"], "promptic.toml");
-    assert_eq!(item["range"]["start"], serde_json::json!({"line": 2, "character": 21}), "0-based, at the value");
-    assert_eq!(item["range"]["end"], serde_json::json!({"line": 2, "character": 26}));
+    assert_eq!(
+        item["range"]["start"],
+        serde_json::json!({"line": 2, "character": 21}),
+        "0-based, at the value"
+    );
+    assert_eq!(
+        item["range"]["end"],
+        serde_json::json!({"line": 2, "character": 26})
+    );
     // Human output shows the line and a caret under the value.
     let r = run(promptls().current_dir(t.path()).args(["check", "."]));
-    assert!(r.stdout.contains("promptic.toml:3:22: error[invalid-config]"), "{}", r.stdout);
-    assert!(r.stdout.contains("3 | include_prerelease = \"yes\"") && r.stdout.contains("  |                      ^^^^^"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("promptic.toml:3:22: error[invalid-config]"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("3 | include_prerelease = \"yes\"")
+            && r.stdout.contains("  |                      ^^^^^"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -124,10 +220,16 @@ fn check_examples_sarif() {
     for (path, sev, code, _) in MISTAKES {
         let res = results
             .iter()
-            .find(|x| x["ruleId"] == *code && x["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == *path)
+            .find(|x| {
+                x["ruleId"] == *code
+                    && x["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == *path
+            })
             .unwrap_or_else(|| panic!("{path} {code} missing"));
         assert_eq!(res["level"], *sev);
-        assert_eq!(res["locations"][0]["physicalLocation"]["region"]["startLine"], 1, "SARIF lines are 1-based");
+        assert_eq!(
+            res["locations"][0]["physicalLocation"]["region"]["startLine"], 1,
+            "SARIF lines are 1-based"
+        );
     }
 }
 
@@ -138,11 +240,22 @@ fn check_examples_github() {
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert!(!lines.is_empty());
     for l in &lines {
-        assert!(l.starts_with("::error file=") || l.starts_with("::warning file=") || l.starts_with("::notice file="), "{l}");
+        assert!(
+            l.starts_with("::error file=")
+                || l.starts_with("::warning file=")
+                || l.starts_with("::notice file="),
+            "{l}"
+        );
     }
     for (path, sev, code, _) in MISTAKES {
         let prefix = format!("::{sev} file={path},line=1,col=1,");
-        assert!(lines.iter().any(|l| l.starts_with(&prefix) && l.contains(&format!("title={code}::"))), "{prefix} {code} missing:\n{}", r.stdout);
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with(&prefix) && l.contains(&format!("title={code}::"))),
+            "{prefix} {code} missing:\n{}",
+            r.stdout
+        );
     }
 }
 
@@ -162,7 +275,9 @@ fn check_clean_tree_exits_0() {
     let r = run(promptls().current_dir(t.path()).arg("check"));
     assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("No problems found."), "{}", r.stdout);
-    let r = run(promptls().current_dir(t.path()).args(["check", "prompts", "--format", "json"]));
+    let r = run(promptls()
+        .current_dir(t.path())
+        .args(["check", "prompts", "--format", "json"]));
     assert_eq!(r.code, Some(0));
     assert_eq!(json(&r), serde_json::json!([]));
     // Warnings alone do not fail the check.
@@ -186,25 +301,68 @@ fn versions_json() {
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     let v = json(&r);
     let list = v.as_array().unwrap();
-    let keys: Vec<&str> = list[0].as_object().unwrap().keys().map(String::as_str).collect();
-    for k in ["id", "prompt_id", "title", "description", "created_at", "version", "version_number", "prerelease", "classifiers", "path", "latest"] {
+    let keys: Vec<&str> = list[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    for k in [
+        "id",
+        "prompt_id",
+        "title",
+        "description",
+        "created_at",
+        "version",
+        "version_number",
+        "prerelease",
+        "classifiers",
+        "path",
+        "latest",
+    ] {
         assert!(keys.contains(&k), "PromptVersion has {k}: {keys:?}");
     }
-    assert!(!keys.contains(&"content"), "listVersions leaves content out");
-    let names: Vec<String> =
-        list.iter().map(|x| Path::new(x["path"].as_str().unwrap()).file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert!(
+        !keys.contains(&"content"),
+        "listVersions leaves content out"
+    );
+    let names: Vec<String> = list
+        .iter()
+        .map(|x| {
+            Path::new(x["path"].as_str().unwrap())
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
     let mut sorted = names.clone();
     sorted.sort();
-    assert_eq!(sorted, vec!["task_de_v2.md", "task_ru_v1.md", "task_v1.md", "task_v2.md"]);
-    let versions: Vec<&str> = list.iter().map(|x| x["version"].as_str().unwrap()).collect();
-    assert!(versions.windows(2).all(|w| w[0] >= w[1]), "newest first: {versions:?}");
+    assert_eq!(
+        sorted,
+        vec!["task_de_v2.md", "task_ru_v1.md", "task_v1.md", "task_v2.md"]
+    );
+    let versions: Vec<&str> = list
+        .iter()
+        .map(|x| x["version"].as_str().unwrap())
+        .collect();
+    assert!(
+        versions.windows(2).all(|w| w[0] >= w[1]),
+        "newest first: {versions:?}"
+    );
 
-    let v2 = list.iter().find(|x| x["path"].as_str().unwrap().ends_with("/prompts/task_v2.md")).unwrap();
+    let v2 = list
+        .iter()
+        .find(|x| x["path"].as_str().unwrap().ends_with("/prompts/task_v2.md"))
+        .unwrap();
     assert!(Path::new(v2["path"].as_str().unwrap()).is_absolute());
     assert!(v2["id"].as_str().unwrap().ends_with("task_v2.md"));
     assert!(v2["prompt_id"].as_str().unwrap().ends_with("task"));
     assert_eq!(v2["title"], "Task brief");
-    assert_eq!(v2["description"], "Adds a tone variable and the shared greeting.");
+    assert_eq!(
+        v2["description"],
+        "Adds a tone variable and the shared greeting."
+    );
     assert_eq!(v2["version"], "v2.0.0");
     assert_eq!(v2["version_number"], 2);
     assert_eq!(v2["prerelease"], Value::Null);
@@ -213,13 +371,22 @@ fn versions_json() {
     let created = v2["created_at"].as_str().unwrap();
     humantime::parse_rfc3339(created).unwrap_or_else(|e| panic!("{created} is RFC 3339: {e}"));
 
-    let v1 = list.iter().find(|x| x["path"].as_str().unwrap().ends_with("/prompts/task_v1.md")).unwrap();
+    let v1 = list
+        .iter()
+        .find(|x| x["path"].as_str().unwrap().ends_with("/prompts/task_v1.md"))
+        .unwrap();
     assert_eq!(v1["latest"], false);
     assert_eq!(v1["version_number"], 1);
     assert_eq!(v1["description"], "First version of the task brief.");
 
     // --classifier filters to one variant.
-    let r = run(promptls().args(["versions", "examples/prompts/task", "--classifier", "lang=ru", "--json"]));
+    let r = run(promptls().args([
+        "versions",
+        "examples/prompts/task",
+        "--classifier",
+        "lang=ru",
+        "--json",
+    ]));
     let v = json(&r);
     assert_eq!(v.as_array().unwrap().len(), 1);
     assert_eq!(v[0]["classifiers"]["lang"], "ru");
@@ -237,23 +404,58 @@ fn resolve_success_and_failure() {
         json(&r),
         serde_json::json!({"path": "examples/prompts/task_v2.md", "version": "v2.0.0", "prerelease": null, "classifiers": {"lang": "en"}})
     );
-    let r = run(promptls().args(["resolve", "examples/prompts/task", "--classifier", "lang=ru", "--json"]));
+    let r = run(promptls().args([
+        "resolve",
+        "examples/prompts/task",
+        "--classifier",
+        "lang=ru",
+        "--json",
+    ]));
     assert_eq!(json(&r)["path"], "examples/prompts/task_ru_v1.md");
-    let r = run(promptls().args(["resolve", "examples/prompts/steps", "--include-prerelease", "--json"]));
+    let r = run(promptls().args([
+        "resolve",
+        "examples/prompts/steps",
+        "--include-prerelease",
+        "--json",
+    ]));
     assert_eq!(r.code, Some(0));
     let v = json(&r);
-    assert_eq!((v["version"].as_str(), v["prerelease"].as_str()), (Some("v2.0.0"), Some("beta")));
-    let r = run(promptls().args(["resolve", "examples/prompts/steps", "--version", "latest-prerelease"]));
+    assert_eq!(
+        (v["version"].as_str(), v["prerelease"].as_str()),
+        (Some("v2.0.0"), Some("beta"))
+    );
+    let r = run(promptls().args([
+        "resolve",
+        "examples/prompts/steps",
+        "--version",
+        "latest-prerelease",
+    ]));
     assert_eq!(r.code, Some(0));
-    assert_eq!(r.stdout.trim(), "examples/prompts/steps_v2.0.0-beta.md", "plain output is the path");
+    assert_eq!(
+        r.stdout.trim(),
+        "examples/prompts/steps_v2.0.0-beta.md",
+        "plain output is the path"
+    );
 
-    let r = run(promptls().args(["resolve", "examples/prompts/task", "--version", "v9", "--json"]));
+    let r = run(promptls().args([
+        "resolve",
+        "examples/prompts/task",
+        "--version",
+        "v9",
+        "--json",
+    ]));
     assert_eq!(r.code, Some(1));
     let v = json(&r);
     assert_eq!(v["error"], "VersionNotFoundError");
     assert!(v["message"].as_str().unwrap().contains("v9"), "{v}");
     assert_eq!(v["available"], serde_json::json!(["v2.0.0", "v1.0.0"]));
-    let r = run(promptls().args(["resolve", "examples/prompts/task", "--classifier", "lang=es", "--json"]));
+    let r = run(promptls().args([
+        "resolve",
+        "examples/prompts/task",
+        "--classifier",
+        "lang=es",
+        "--json",
+    ]));
     assert_eq!(r.code, Some(1));
     let v = json(&r);
     assert_eq!(v["error"], "ClassifierNotFoundError");
@@ -279,7 +481,9 @@ fn env_is_read_only_with_the_flag() {
     }
     let resolve = |env: bool| {
         let mut cmd = promptls();
-        cmd.current_dir(t.path()).env("PROMPTIC_DELIMITER", "-").args(["resolve", "task", "--json"]);
+        cmd.current_dir(t.path())
+            .env("PROMPTIC_DELIMITER", "-")
+            .args(["resolve", "task", "--json"]);
         if env {
             cmd.arg("--env");
         }
@@ -287,10 +491,17 @@ fn env_is_read_only_with_the_flag() {
         assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
         json(&r)["path"].as_str().unwrap().to_string()
     };
-    assert_eq!(resolve(false), "task_v1.md", "PROMPTIC_* are never read implicitly");
+    assert_eq!(
+        resolve(false),
+        "task_v1.md",
+        "PROMPTIC_* are never read implicitly"
+    );
     assert_eq!(resolve(true), "task-v2.md", "--env opts in");
     // A bad variable under --env is a usage error.
-    let r = run(promptls().current_dir(t.path()).env("PROMPTIC_DELIMITERS", "[_]").args(["resolve", "task", "--env", "--json"]));
+    let r = run(promptls()
+        .current_dir(t.path())
+        .env("PROMPTIC_DELIMITERS", "[_]")
+        .args(["resolve", "task", "--env", "--json"]));
     assert_eq!(r.code, Some(2));
     assert!(r.stderr.contains("PROMPTIC_DELIMITERS"), "{}", r.stderr);
 }
@@ -302,7 +513,12 @@ fn usage_errors_exit_2() {
         vec!["resolve"],
         vec!["check", "--format", "xml"],
         vec!["resolve", "examples/prompts/task", "--classifier", "lang"],
-        vec!["resolve", "examples/prompts/task", "--config", "examples/no-such.toml"],
+        vec![
+            "resolve",
+            "examples/prompts/task",
+            "--config",
+            "examples/no-such.toml",
+        ],
         vec!["versions", "examples/prompts/task", "--bogus"],
     ] {
         let r = run(promptls().args(&args));
@@ -321,11 +537,19 @@ fn explicit_config_replaces_discovery() {
     for f in ["task_v1.md", "task.v2.md"] {
         std::fs::write(t.path().join(f), "").unwrap();
     }
-    std::fs::write(t.path().join("promptic.toml"), "[versioning]\ndelimiter = \"_\"\n").unwrap();
+    std::fs::write(
+        t.path().join("promptic.toml"),
+        "[versioning]\ndelimiter = \"_\"\n",
+    )
+    .unwrap();
     std::fs::write(t.path().join("dot.json"), r#"{"delimiter":".","delimiters":null,"version_pattern":null,"include_prerelease":false,"prerelease_order":["alpha","beta","rc"],"classifiers":{}}"#).unwrap();
-    let r = run(promptls().current_dir(t.path()).args(["resolve", "task", "--json"]));
+    let r = run(promptls()
+        .current_dir(t.path())
+        .args(["resolve", "task", "--json"]));
     assert_eq!(json(&r)["path"], "task_v1.md");
-    let r = run(promptls().current_dir(t.path()).args(["resolve", "task", "--config", "dot.json", "--json"]));
+    let r = run(promptls()
+        .current_dir(t.path())
+        .args(["resolve", "task", "--config", "dot.json", "--json"]));
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert_eq!(json(&r)["path"], "task.v2.md");
 }

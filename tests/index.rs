@@ -35,7 +35,11 @@ impl Rng {
 const SUBTREES: &[(&str, &str, &[char])] = &[
     ("under", "delimiter = \"_\"\n", &['_']),
     ("dash", "delimiter = \"-\"\n", &['-']),
-    ("dot", "delimiter = \".\"\ninclude_prerelease = true\n", &['.']),
+    (
+        "dot",
+        "delimiter = \".\"\ninclude_prerelease = true\n",
+        &['.'],
+    ),
     ("multi", "delimiters = [\"_\", \"-\"]\n", &['_', '-']),
 ];
 const ROOT_CONFIG: &str = "[versioning]\ndelimiter = \"_\"\n\n[versioning.classifiers.lang]\nvalues = [\"en\", \"ru\", \"de\"]\ndefault = \"en\"\n";
@@ -49,7 +53,16 @@ fn random_name(rng: &mut Rng, delims: &[char]) -> String {
     let d = *rng.pick(delims);
     let base = *rng.pick(&["task", "intro", "guide", "plan", "Task"]);
     if rng.chance(12) {
-        return rng.pick::<&str>(&["notes.rs", "data.csv", "README", "app.py", "script.sh", "todo.txt"]).to_string();
+        return rng
+            .pick::<&str>(&[
+                "notes.rs",
+                "data.csv",
+                "README",
+                "app.py",
+                "script.sh",
+                "todo.txt",
+            ])
+            .to_string();
     }
     let mut name = base.to_string();
     if rng.chance(35) {
@@ -95,21 +108,39 @@ fn generate(seed: u64) -> Workspace {
         folders.push((top.clone(), delims));
         for depth in 1..=2 {
             if rng.chance(80) {
-                let nested = top.join((0..depth).map(|i| format!("n{i}")).collect::<Vec<_>>().join("/"));
+                let nested = top.join(
+                    (0..depth)
+                        .map(|i| format!("n{i}"))
+                        .collect::<Vec<_>>()
+                        .join("/"),
+                );
                 folders.push((nested, delims));
             }
         }
     }
     for (dir, delims) in &folders {
         for _ in 0..6 + rng.below(10) {
-            write(&dir.join(random_name(&mut rng, delims)), "---\ntitle: x\n---\nbody\n");
+            write(
+                &dir.join(random_name(&mut rng, delims)),
+                "---\ntitle: x\n---\nbody\n",
+            );
         }
     }
     // Never indexed: ignored by .gitignore, hidden, node_modules, a *.tmp file.
-    for skipped in ["ignored/task_v1.md", ".hidden/task_v1.md", "node_modules/pkg/task_v1.md", "under/.cache/task_v9.md", "under/task_v7.tmp"] {
+    for skipped in [
+        "ignored/task_v1.md",
+        ".hidden/task_v1.md",
+        "node_modules/pkg/task_v1.md",
+        "under/.cache/task_v9.md",
+        "under/task_v7.tmp",
+    ] {
         write(&root.join(skipped), "");
     }
-    Workspace { _tmp: tmp, root, folders }
+    Workspace {
+        _tmp: tmp,
+        root,
+        folders,
+    }
 }
 
 /// The config of a folder, worked out by hand from the generator's files.
@@ -117,23 +148,32 @@ fn config_of(ws: &Workspace, dir: &Path, overrides: &BTreeMap<String, String>) -
     let mut c = VersioningConfig::default();
     c.classifiers.insert(
         "lang".into(),
-        ClassifierConfig { values: vec!["en".into(), "ru".into(), "de".into()], default: "en".into() },
+        ClassifierConfig {
+            values: vec!["en".into(), "ru".into(), "de".into()],
+            default: "en".into(),
+        },
     );
     if let Ok(rel) = dir.strip_prefix(&ws.root)
         && let Some(top) = rel.components().next()
     {
         let top = top.as_os_str().to_str().unwrap();
-        let body = overrides
-            .get(top)
-            .cloned()
-            .or_else(|| SUBTREES.iter().find(|s| s.0 == top).map(|s| s.1.to_string()));
+        let body = overrides.get(top).cloned().or_else(|| {
+            SUBTREES
+                .iter()
+                .find(|s| s.0 == top)
+                .map(|s| s.1.to_string())
+        });
         if let Some(body) = body {
             for line in body.lines() {
                 let (k, v) = line.split_once(" = ").unwrap();
                 match k {
                     "delimiter" => c.delimiters = vec![v.trim_matches('"').chars().next().unwrap()],
                     "delimiters" => {
-                        c.delimiters = v.trim_matches(['[', ']']).split(", ").map(|d| d.trim_matches('"').chars().next().unwrap()).collect()
+                        c.delimiters = v
+                            .trim_matches(['[', ']'])
+                            .split(", ")
+                            .map(|d| d.trim_matches('"').chars().next().unwrap())
+                            .collect()
                     }
                     "include_prerelease" => c.include_prerelease = v == "true",
                     other => panic!("model does not know {other}"),
@@ -159,7 +199,8 @@ fn model(ws: &Workspace, overrides: &BTreeMap<String, String>) -> Model {
                 continue;
             }
             if entry.file_type().unwrap().is_dir() {
-                if !["node_modules", "target", ".venv", "venv", "__pycache__"].contains(&name.as_str())
+                if !["node_modules", "target", ".venv", "venv", "__pycache__"]
+                    .contains(&name.as_str())
                     && entry.path() != ws.root.join("ignored")
                 {
                     stack.push(entry.path());
@@ -170,7 +211,11 @@ fn model(ws: &Workspace, overrides: &BTreeMap<String, String>) -> Model {
                 continue;
             }
             if let Some(parsed) = scheme.parse(&name) {
-                out.entry(dir.clone()).or_default().entry(parsed.base.to_string()).or_default().insert(name, parsed);
+                out.entry(dir.clone())
+                    .or_default()
+                    .entry(parsed.base.to_string())
+                    .or_default()
+                    .insert(name, parsed);
             }
         }
     }
@@ -182,32 +227,57 @@ fn scan(root: &Path) -> Index {
 }
 
 fn compare(ws: &Workspace, index: &Index, model: &Model) {
-    let indexed: BTreeSet<PathBuf> =
-        index.folders().iter().filter(|f| !f.files.is_empty()).map(|f| f.path.to_path_buf()).collect();
+    let indexed: BTreeSet<PathBuf> = index
+        .folders()
+        .iter()
+        .filter(|f| !f.files.is_empty())
+        .map(|f| f.path.to_path_buf())
+        .collect();
     let expected: BTreeSet<PathBuf> = model.keys().cloned().collect();
     assert_eq!(indexed, expected, "folders with prompt files");
     for (dir, prompts) in model {
         let folder = index.folder(dir).unwrap();
         let bases: Vec<&str> = folder.prompts.iter().map(|p| &*p.base).collect();
-        assert_eq!(bases, prompts.keys().map(String::as_str).collect::<Vec<_>>(), "prompts of {}", dir.display());
+        assert_eq!(
+            bases,
+            prompts.keys().map(String::as_str).collect::<Vec<_>>(),
+            "prompts of {}",
+            dir.display()
+        );
         for (base, files) in prompts {
             let prompt = folder.prompt(base).unwrap();
-            let got: BTreeMap<String, &ParsedName> = folder.prompt_files(prompt).map(|f| (f.name.to_string(), &f.parsed)).collect();
-            let want: BTreeMap<String, &ParsedName> = files.iter().map(|(n, p)| (n.clone(), p)).collect();
+            let got: BTreeMap<String, &ParsedName> = folder
+                .prompt_files(prompt)
+                .map(|f| (f.name.to_string(), &f.parsed))
+                .collect();
+            let want: BTreeMap<String, &ParsedName> =
+                files.iter().map(|(n, p)| (n.clone(), p)).collect();
             assert_eq!(got, want, "files and versions of {}/{base}", dir.display());
             // Versioned files newest first, then unversioned ones.
-            let versions: Vec<Option<_>> = folder.prompt_files(prompt).map(|f| f.parsed.version.clone()).collect();
+            let versions: Vec<Option<_>> = folder
+                .prompt_files(prompt)
+                .map(|f| f.parsed.version.clone())
+                .collect();
             for w in versions.windows(2) {
                 match (&w[0], &w[1]) {
-                    (Some(a), Some(b)) => assert!(a >= b, "{}/{base}: {a} before {b}", dir.display()),
-                    (None, Some(_)) => panic!("{}/{base}: unversioned before versioned", dir.display()),
+                    (Some(a), Some(b)) => {
+                        assert!(a >= b, "{}/{base}: {a} before {b}", dir.display())
+                    }
+                    (None, Some(_)) => {
+                        panic!("{}/{base}: unversioned before versioned", dir.display())
+                    }
                     _ => {}
                 }
             }
         }
         // Each folder reads names with its own config.
         let want = config_of(ws, dir, &BTreeMap::new()).delimiters;
-        assert_eq!(folder.scheme.config.delimiters, want, "delimiters of {}", dir.display());
+        assert_eq!(
+            folder.scheme.config.delimiters,
+            want,
+            "delimiters of {}",
+            dir.display()
+        );
     }
 }
 
@@ -222,9 +292,19 @@ fn scan_matches_the_brute_force_model() {
         // Nothing from ignored, hidden or skipped folders.
         for f in index.folders() {
             let p = f.path.to_string_lossy();
-            assert!(!p.contains("ignored") && !p.contains(".hidden") && !p.contains("node_modules") && !p.contains(".cache"), "{p}");
+            assert!(
+                !p.contains("ignored")
+                    && !p.contains(".hidden")
+                    && !p.contains("node_modules")
+                    && !p.contains(".cache"),
+                "{p}"
+            );
         }
-        assert!(index.folder(&ws.root.join("under")).is_none_or(|f| f.file("task_v7.tmp").is_none()));
+        assert!(
+            index
+                .folder(&ws.root.join("under"))
+                .is_none_or(|f| f.file("task_v7.tmp").is_none())
+        );
     }
 }
 
@@ -238,7 +318,16 @@ fn refreshes_equal_a_fresh_scan() {
         for step in 0..40 {
             let (dir, delims) = ws.folders[rng.below(ws.folders.len())].clone();
             let existing: Vec<PathBuf> = std::fs::read_dir(&dir)
-                .map(|r| r.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_file() && !p.ends_with("promptic.toml") && !p.file_name().unwrap().to_string_lossy().starts_with('.')).collect())
+                .map(|r| {
+                    r.filter_map(|e| e.ok())
+                        .map(|e| e.path())
+                        .filter(|p| {
+                            p.is_file()
+                                && !p.ends_with("promptic.toml")
+                                && !p.file_name().unwrap().to_string_lossy().starts_with('.')
+                        })
+                        .collect()
+                })
                 .unwrap_or_default();
             let mut touched = Vec::new();
             let op = if step == 20 { 9 } else { rng.below(9) };
@@ -293,10 +382,16 @@ fn refreshes_equal_a_fresh_scan() {
             }
             index = index.refreshed(&touched);
             let fresh = scan(&ws.root);
-            assert!(index.same_content(&fresh), "seed {seed}, step {step} (op {op}, {touched:?}): refreshed index differs from a fresh scan");
+            assert!(
+                index.same_content(&fresh),
+                "seed {seed}, step {step} (op {op}, {touched:?}): refreshed index differs from a fresh scan"
+            );
             if op == 9 {
                 let dash = index.folder(&ws.root.join("dash"));
-                assert!(dash.is_none_or(|f| f.scheme.config.delimiters == vec!['.']), "the edit applies");
+                assert!(
+                    dash.is_none_or(|f| f.scheme.config.delimiters == vec!['.']),
+                    "the edit applies"
+                );
                 // Model check after the config edit (dash is now `.`).
                 let m = model(&ws, &overrides);
                 for (dir, prompts) in &m {
@@ -319,8 +414,15 @@ fn editing_gitignore_refreshes_what_is_ignored() {
     // Un-ignore `ignored/`, ignore `under/`.
     write(&ws.root.join(".gitignore"), "under/\n*.tmp\n");
     let index = index.refreshed(&[ws.root.join(".gitignore")]);
-    assert!(index.same_content(&scan(&ws.root)), "a .gitignore edit applies to the folders it names");
-    assert!(index.folder(&ws.root.join("ignored")).is_some_and(|f| f.file("task_v1.md").is_some()));
+    assert!(
+        index.same_content(&scan(&ws.root)),
+        "a .gitignore edit applies to the folders it names"
+    );
+    assert!(
+        index
+            .folder(&ws.root.join("ignored"))
+            .is_some_and(|f| f.file("task_v1.md").is_some())
+    );
     assert!(index.folder(&ws.root.join("under")).is_none());
     // A nested `.ignore` file too.
     write(&ws.root.join("dash/.ignore"), "n0/\n");
@@ -349,19 +451,41 @@ fn on<'a>(diags: &'a [Diagnostic], root: &Path, file: &str) -> Vec<&'a Diagnosti
     diags.iter().filter(|d| d.path == root.join(file)).collect()
 }
 
-const LANG: &str = "[versioning.classifiers.lang]\nvalues = [\"en\", \"ru\", \"de\"]\ndefault = \"en\"\n";
+const LANG: &str =
+    "[versioning.classifiers.lang]\nvalues = [\"en\", \"ru\", \"de\"]\ndefault = \"en\"\n";
 
 #[test]
 fn duplicate_version_on_both_files() {
-    let (_t, root, d) = diags_for(&["task_v1.md", "task_v1.0.0.md", "task_v2.md", "task_ru_v1.md", "task_v2.yaml"], LANG);
-    for (file, other) in [("task_v1.md", "task_v1.0.0.md"), ("task_v1.0.0.md", "task_v1.md"), ("task_v2.md", "task_v2.yaml"), ("task_v2.yaml", "task_v2.md")] {
+    let (_t, root, d) = diags_for(
+        &[
+            "task_v1.md",
+            "task_v1.0.0.md",
+            "task_v2.md",
+            "task_ru_v1.md",
+            "task_v2.yaml",
+        ],
+        LANG,
+    );
+    for (file, other) in [
+        ("task_v1.md", "task_v1.0.0.md"),
+        ("task_v1.0.0.md", "task_v1.md"),
+        ("task_v2.md", "task_v2.yaml"),
+        ("task_v2.yaml", "task_v2.md"),
+    ] {
         let list = on(&d, &root, file);
         assert_eq!(list.len(), 1, "{file}: {d:#?}");
         assert_eq!(list[0].code, Code::DuplicateVersion);
         assert_eq!(list[0].severity, Severity::Error);
-        assert!(list[0].message.contains(other) && list[0].message.contains("DuplicateVersionError"), "{}", list[0].message);
+        assert!(
+            list[0].message.contains(other) && list[0].message.contains("DuplicateVersionError"),
+            "{}",
+            list[0].message
+        );
     }
-    assert!(on(&d, &root, "task_ru_v1.md").is_empty(), "another variant is not a duplicate");
+    assert!(
+        on(&d, &root, "task_ru_v1.md").is_empty(),
+        "another variant is not a duplicate"
+    );
     assert_eq!(d.len(), 4);
 }
 
@@ -372,34 +496,70 @@ fn classifier_after_version_with_its_fix() {
     assert_eq!(list.len(), 1, "{d:#?}");
     assert_eq!(list[0].code, Code::ClassifierAfterVersion);
     assert_eq!(list[0].severity, Severity::Warning);
-    assert_eq!(list[0].fix, Some(Fix::RenameFile { new_name: "task_ru_v1.md".into() }));
-    assert!(list[0].message.contains("`ru`") && list[0].message.contains("rename to `task_ru_v1.md`"), "{}", list[0].message);
+    assert_eq!(
+        list[0].fix,
+        Some(Fix::RenameFile {
+            new_name: "task_ru_v1.md".into()
+        })
+    );
+    assert!(
+        list[0].message.contains("`ru`") && list[0].message.contains("rename to `task_ru_v1.md`"),
+        "{}",
+        list[0].message
+    );
     // `-de` after the version reads as a prerelease, but it is a classifier value.
     let list = on(&d, &root, "task_v2-de.md");
     assert_eq!(list.len(), 1, "{d:#?}");
     assert_eq!(list[0].code, Code::ClassifierAfterVersion);
-    assert_eq!(list[0].fix, Some(Fix::RenameFile { new_name: "task_de_v2.md".into() }));
+    assert_eq!(
+        list[0].fix,
+        Some(Fix::RenameFile {
+            new_name: "task_de_v2.md".into()
+        })
+    );
     assert!(on(&d, &root, "task_en_v3.md").is_empty());
     assert_eq!(d.len(), 2, "{d:#?}");
 }
 
 #[test]
 fn unknown_prerelease_label() {
-    let (_t, root, d) = diags_for(&["task_v1-gamma.md", "task_v1-rc.2.md", "task_v1-beta3.md"], "");
+    let (_t, root, d) = diags_for(
+        &["task_v1-gamma.md", "task_v1-rc.2.md", "task_v1-beta3.md"],
+        "",
+    );
     let list = on(&d, &root, "task_v1-gamma.md");
     assert_eq!(list.len(), 1, "{d:#?}");
     assert_eq!(list[0].code, Code::UnknownPrereleaseLabel);
-    assert!(list[0].message.contains("`gamma`") && list[0].message.contains("alpha, beta, rc"), "{}", list[0].message);
+    assert!(
+        list[0].message.contains("`gamma`") && list[0].message.contains("alpha, beta, rc"),
+        "{}",
+        list[0].message
+    );
     assert_eq!(d.len(), 1, "known labels are fine: {d:#?}");
     // A custom order makes `gamma` known and `rc` unknown.
-    let (_t, root, d) = diags_for(&["task_v1-gamma.md", "task_v1-rc.md"], "[versioning]\nprerelease_order = [\"alpha\", \"gamma\"]\n");
+    let (_t, root, d) = diags_for(
+        &["task_v1-gamma.md", "task_v1-rc.md"],
+        "[versioning]\nprerelease_order = [\"alpha\", \"gamma\"]\n",
+    );
     assert!(on(&d, &root, "task_v1-gamma.md").is_empty(), "{d:#?}");
-    assert_eq!(on(&d, &root, "task_v1-rc.md")[0].code, Code::UnknownPrereleaseLabel);
+    assert_eq!(
+        on(&d, &root, "task_v1-rc.md")[0].code,
+        Code::UnknownPrereleaseLabel
+    );
 }
 
 #[test]
 fn malformed_versions() {
-    let (_t, root, d) = diags_for(&["task-v1.md", "task_v.md", "task_v1.0.0.0.md", "ok_v1.md", "plain.md"], "");
+    let (_t, root, d) = diags_for(
+        &[
+            "task-v1.md",
+            "task_v.md",
+            "task_v1.0.0.0.md",
+            "ok_v1.md",
+            "plain.md",
+        ],
+        "",
+    );
     let one = |file: &str| {
         let list = on(&d, &root, file);
         assert_eq!(list.len(), 1, "{file}: {d:#?}");
@@ -408,20 +568,46 @@ fn malformed_versions() {
         list[0].clone()
     };
     let wrong_delim = one("task-v1.md");
-    assert_eq!(wrong_delim.fix, Some(Fix::RenameFile { new_name: "task_v1.md".into() }));
-    assert!(wrong_delim.message.contains("delimiter \"-\"") && wrong_delim.message.contains("rename to `task_v1.md`"), "{}", wrong_delim.message);
+    assert_eq!(
+        wrong_delim.fix,
+        Some(Fix::RenameFile {
+            new_name: "task_v1.md".into()
+        })
+    );
+    assert!(
+        wrong_delim.message.contains("delimiter \"-\"")
+            && wrong_delim.message.contains("rename to `task_v1.md`"),
+        "{}",
+        wrong_delim.message
+    );
     let no_number = one("task_v.md");
     assert_eq!(no_number.fix, None);
-    assert!(no_number.message.contains("no version number"), "{}", no_number.message);
+    assert!(
+        no_number.message.contains("no version number"),
+        "{}",
+        no_number.message
+    );
     let four = one("task_v1.0.0.0.md");
     assert_eq!(four.fix, None);
-    assert!(four.message.contains("more than three version numbers"), "{}", four.message);
+    assert!(
+        four.message.contains("more than three version numbers"),
+        "{}",
+        four.message
+    );
     assert!(on(&d, &root, "ok_v1.md").is_empty() && on(&d, &root, "plain.md").is_empty());
     assert_eq!(d.len(), 3);
     // Under `-`, the same `task-v1.md` is fine and `task_v1.md` is the near miss.
-    let (_t, root, d) = diags_for(&["task-v1.md", "other_v2.md"], "[versioning]\ndelimiter = \"-\"\n");
+    let (_t, root, d) = diags_for(
+        &["task-v1.md", "other_v2.md"],
+        "[versioning]\ndelimiter = \"-\"\n",
+    );
     assert!(on(&d, &root, "task-v1.md").is_empty(), "{d:#?}");
-    assert_eq!(on(&d, &root, "other_v2.md")[0].fix, Some(Fix::RenameFile { new_name: "other-v2.md".into() }));
+    assert_eq!(
+        on(&d, &root, "other_v2.md")[0].fix,
+        Some(Fix::RenameFile {
+            new_name: "other-v2.md".into()
+        })
+    );
 }
 
 #[test]
@@ -429,7 +615,12 @@ fn diagnostics_follow_diagnostics_severities() {
     let config = "[diagnostics]\nmalformed-version = \"off\"\nduplicate-version = \"warning\"\n";
     let (_t, root, d) = diags_for(&["task-v1.md", "a_v1.md", "a_v1.0.md"], config);
     assert!(on(&d, &root, "task-v1.md").is_empty(), "turned off: {d:#?}");
-    assert!(on(&d, &root, "a_v1.md").iter().all(|x| x.severity == Severity::Warning) && on(&d, &root, "a_v1.md").len() == 1);
+    assert!(
+        on(&d, &root, "a_v1.md")
+            .iter()
+            .all(|x| x.severity == Severity::Warning)
+            && on(&d, &root, "a_v1.md").len() == 1
+    );
 }
 
 #[test]
@@ -439,5 +630,9 @@ fn config_errors_are_file_diagnostics() {
     assert_eq!(list.len(), 1, "{d:#?}");
     assert_eq!(list[0].code, Code::InvalidConfig);
     let text = "[versioning]\ndelimiter = \"+\"\n";
-    assert_eq!(&text[list[0].range.clone()], "\"+\"", "the range covers the value");
+    assert_eq!(
+        &text[list[0].range.clone()],
+        "\"+\"",
+        "the range covers the value"
+    );
 }
