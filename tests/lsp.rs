@@ -538,3 +538,60 @@ fn variant_action_config_files_and_cancellation() {
     assert!(r.get("error").is_none());
     c.shutdown();
 }
+
+#[test]
+fn editing_an_older_version_offers_save_as_new_version() {
+    let (_tmp, ws) = example_workspace();
+    let mut c = Client::start(&ws, false, true);
+    c.wait_for("indexing progress end", |m| {
+        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
+    });
+    let v1 = ws.join("prompts/task_v1.md");
+    let before = std::fs::read(&v1).unwrap();
+    c.open(&v1);
+    let edited = format!(
+        "{}Mention {{{{tone}}}} too.\n",
+        String::from_utf8(before.clone()).unwrap()
+    );
+    c.notify("textDocument/didChange", json!({"textDocument": {"uri": uri(&v1), "version": 2}, "contentChanges": [{"text": edited}]}));
+    let diags = c.diagnostics_where(&v1, |d| d.iter().any(|x| x["code"] == "edit-older-version"));
+    let d = diags
+        .iter()
+        .find(|x| x["code"] == "edit-older-version")
+        .unwrap()
+        .clone();
+    assert_eq!(d["severity"], 3);
+    let actions = c.request("textDocument/codeAction", json!({"textDocument": {"uri": uri(&v1)}, "range": d["range"], "context": {"diagnostics": [d]}}));
+    let save = actions["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| {
+            a["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("Save as new version")
+        })
+        .expect("save action")
+        .clone();
+    // The buffer has the newest version's variables (product, audience, tone): a patch of v2.
+    assert_eq!(
+        save["title"],
+        "Save as new version v2.0.1 (patch: same variables: wording only)"
+    );
+    let r = c.request(
+        "workspace/executeCommand",
+        json!({"command": save["command"]["command"], "arguments": save["command"]["arguments"]}),
+    );
+    assert_eq!(r["result"]["version"], "v2.0.1", "{r}");
+    assert_eq!(
+        std::fs::read_to_string(ws.join("prompts/task_v2.0.1.md")).unwrap(),
+        edited
+    );
+    assert_eq!(
+        std::fs::read(&v1).unwrap(),
+        before,
+        "the older version on disk is untouched"
+    );
+    c.shutdown();
+}

@@ -741,6 +741,35 @@ mod tests {
     }
 
     #[test]
+    fn write_plan_never_replaces_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("task_v2.md");
+        std::fs::write(&path, "keep").unwrap();
+        let plan = Plan {
+            path: path.clone(),
+            content: "new".into(),
+            version: "v2.0.0".into(),
+            reason: String::new(),
+        };
+        assert!(write_plan(&plan).is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "keep");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
+        let fresh = Plan {
+            path: dir.path().join("task_v3.md"),
+            ..plan
+        };
+        write_plan(&fresh).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("task_v3.md")).unwrap(),
+            "new"
+        );
+    }
+
+    #[test]
     fn revert_is_a_new_patch_with_old_content() {
         let (dir, index) = tree(
             &[("task_v1.md", "one {{a}}"), ("task_v2.md", "two {{b}}")],

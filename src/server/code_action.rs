@@ -71,6 +71,33 @@ pub(super) fn actions(
 
     // Quick fixes carried by the diagnostics in context.
     for d in &params.context.diagnostics {
+        // An edited older version: save the buffer as a new version instead (I-4).
+        if d.code == Some(NumberOrString::String("edit-older-version".into()))
+            && let Some((folder, i)) = index.file(path)
+        {
+            let rec = recommend_next(folder, &folder.files[i], text);
+            if let Ok(plan) = plan_create(&index, path, &rec.bump, None, Some(text), None, None) {
+                out.push(CodeActionOrCommand::CodeAction(CodeAction {
+                    title: format!(
+                        "Save as new version {} ({}: {})",
+                        plan.version,
+                        rec.bump.name(),
+                        rec.reason
+                    ),
+                    kind: Some(CodeActionKind::QUICKFIX),
+                    diagnostics: Some(vec![d.clone()]),
+                    is_preferred: Some(true),
+                    command: Some(Command {
+                        title: "Save as new version".into(),
+                        command: "promptls.createVersion".into(),
+                        arguments: Some(vec![
+                            json!({"uri": uri.to_string(), "bump": rec.bump.name()}),
+                        ]),
+                    }),
+                    ..Default::default()
+                }));
+            }
+        }
         let Some(data) = &d.data else { continue };
         if let Some(list) = data.get("replace").and_then(|v| v.as_array()) {
             for (n, c) in list.iter().filter_map(|c| c.as_str()).enumerate() {
