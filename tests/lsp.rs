@@ -399,6 +399,27 @@ fn code_actions_create_and_revert_versions_without_touching_history() {
     }
     assert_eq!(first["version_number"], 4);
     assert_eq!(first["prompt_id"], "prompts/task");
+    // diffVersions: a unified diff and the variable changes, default variant by prompt id.
+    let d = c.request("workspace/executeCommand", json!({"command": "promptls.diffVersions", "arguments": [{"prompt": "prompts/task", "from": "v1", "to": "v2"}]}));
+    let diff = d["result"]["diff"].as_str().unwrap();
+    assert!(
+        diff.starts_with("--- task_v1.md\n+++ task_v2.md\n"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("+Write a short answer for {{audience}} in a {{tone}} tone."),
+        "{diff}"
+    );
+    assert_eq!(
+        d["result"]["variables"],
+        json!({"added": ["tone"], "removed": []})
+    );
+    // getVersion: one version with its content.
+    let g = c.request("workspace/executeCommand", json!({"command": "promptls.getVersion", "arguments": [{"prompt": "prompts/task", "version": "v1", "classifier": {"lang": "ru"}}]}));
+    assert!(
+        g["result"]["content"].as_str().unwrap().contains("Задача"),
+        "{g}"
+    );
     // An unknown command is an error, and the server goes on.
     let e = c.request(
         "workspace/executeCommand",

@@ -182,7 +182,30 @@ pub(super) async fn execute(
         }
         "promptls.diffVersions" => guard("diffVersions", || {
             let (folder, prompt, i) = prompt_of(&index, &a)?;
-            let variant = i.map(|i| folder.files[i].parsed.variant.clone());
+            // The file's variant; else the classifier argument over the defaults (V-6).
+            let variant = match i {
+                Some(i) => folder.files[i].parsed.variant.clone(),
+                None => {
+                    let scheme = &folder.scheme;
+                    let mut v = scheme.default_variant().to_vec();
+                    for (k, value) in classifier_arg(&a).unwrap_or_default() {
+                        let ci = scheme.classifier_names().iter().position(|n| *n == k);
+                        let vi = scheme
+                            .lookup_value(&value)
+                            .filter(|(c, _)| Some(*c as usize) == ci);
+                        match (ci, vi) {
+                            (Some(ci), Some((_, vi))) => v[ci] = vi,
+                            _ => {
+                                return Err(invalid(format!(
+                                    "ClassifierNotFoundError: {k}={value}"
+                                )));
+                            }
+                        }
+                    }
+                    v.into()
+                }
+            };
+            let variant = Some(variant);
             let find = |key: &str| -> std::result::Result<PathBuf, Error> {
                 let spec = a
                     .get(key)
