@@ -202,6 +202,14 @@ pub fn prompt_version(
     }
 }
 
+/// Every diagnostic of the indexed tree (`promptls check`, I-5): names, configs, and
+/// references.
+pub fn check(index: &Index) -> Vec<crate::diagnostics::Diagnostic> {
+    let mut out = index.file_diagnostics();
+    out.extend(tree_reference_diagnostics(index));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,12 +227,4 @@ mod tests {
             FrontMatter::default()
         );
     }
-}
-
-/// Every diagnostic of the indexed tree (`promptls check`, I-5): names, configs, and
-/// references.
-pub fn check(index: &Index) -> Vec<crate::diagnostics::Diagnostic> {
-    let mut out = index.file_diagnostics();
-    out.extend(tree_reference_diagnostics(index));
-    out
 }

@@ -96,7 +96,7 @@ impl Raw {
             toml_edit::Item::None => Raw::unspanned(RawValue::Null),
             toml_edit::Item::Value(v) => Raw::from_toml_value(v),
             toml_edit::Item::Table(t) => Raw {
-                value: table_entries(t.iter().map(|(k, v)| (k, v)), t),
+                value: table_entries(t.iter(), t),
                 span: t.span(),
             },
             toml_edit::Item::ArrayOfTables(a) => Raw {

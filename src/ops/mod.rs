@@ -213,7 +213,7 @@ pub fn spell(folder: &Folder, file: &PromptFile, v: &Version) -> Result<String, 
                 "the version pattern of `{name}` has no patch part for {v}"
             )));
         }
-        groups.sort_by(|a, b| b.0.start.cmp(&a.0.start));
+        groups.sort_by_key(|g| std::cmp::Reverse(g.0.start));
         for (r, n) in groups {
             out.replace_range(r, &n.to_string());
         }
@@ -276,8 +276,7 @@ pub fn with_front_matter(content: &str, title: Option<&str>, description: Option
     }
     let fm = front_matter(content);
     let mut fields: Vec<(String, String)> = Vec::new();
-    let body;
-    if fm.body_start > 0 {
+    let body = if fm.body_start > 0 {
         let block = &content[..fm.body_start];
         for line in block.lines().skip(1) {
             if line.trim() == "---" || line.trim() == "..." {
@@ -286,10 +285,10 @@ pub fn with_front_matter(content: &str, title: Option<&str>, description: Option
             let (k, v) = line.split_once(':').unwrap_or((line, ""));
             fields.push((k.to_string(), v.trim().to_string()));
         }
-        body = &content[fm.body_start..];
+        &content[fm.body_start..]
     } else {
-        body = content;
-    }
+        content
+    };
     for (key, value) in [("title", title), ("description", description)] {
         if let Some(value) = value {
             let quoted = serde_json::to_string(value).unwrap_or_default();

@@ -289,8 +289,9 @@ pub(super) fn actions(
                     }
                 }
             }
-            if let Some(prompt) = folder.prompt(&file.parsed.base) {
-                let current = file.parsed.version.as_ref().unwrap();
+            if let Some(prompt) = folder.prompt(&file.parsed.base)
+                && let Some(current) = file.parsed.version.as_ref()
+            {
                 let newest = folder
                     .prompt_files(prompt)
                     .filter(|f| f.parsed.variant == file.parsed.variant)

@@ -25,7 +25,7 @@ pub(crate) fn referrers(
             let Some(text) = state.text(&path) else {
                 continue;
             };
-            if !text.contains(|c| c == '[' || c == '{' || c == '$' || c == '(') {
+            if !text.contains(['[', '{', '$', '(']) {
                 continue;
             }
             let (_, refs) = crate::analysis::file_references(&index, &path, &text);

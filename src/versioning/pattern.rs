@@ -208,11 +208,7 @@ fn next_boundary(text: &str, i: usize) -> usize {
 }
 
 fn one_line(msg: &str) -> String {
-    let last = msg
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .last()
-        .unwrap_or(msg);
+    let last = msg.lines().rfind(|l| !l.trim().is_empty()).unwrap_or(msg);
     last.trim().trim_start_matches("error: ").to_string()
 }
 
