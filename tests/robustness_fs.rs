@@ -1,0 +1,535 @@
+//! Q-2, bad files: binary, invalid UTF-8, empty and 100 MB files, names that are not
+//! UTF-8, symlink loops and unreadable folders are skipped or read capped, never a hang or a
+//! crash, through `Index::scan`, `promptls check` and the server; and after a 10 000-event
+//! storm the live index equals a fresh scan (core `Index::refreshed` and the server's
+//! watcher).
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use promptls::config::ConfigSource;
+use promptls::index::Index;
+use serde_json::{Value, json};
+use support::{Client, after, example_workspace, uri};
+
+/// Longest any one command may take before we call it a hang.
+const HANG: Duration = Duration::from_secs(120);
+
+fn scan(root: &Path) -> Index {
+    Index::scan(vec![root.to_path_buf()], Arc::new(ConfigSource::new()))
+}
+
+/// Runs `promptls ARGS` with a hang guard; returns (exit code, stdout, stderr). A panic
+/// (exit 101) or a signal fails the test.
+fn run(args: &[&OsStr], cwd: &Path) -> (i32, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, err) = (dir.path().join("out"), dir.path().join("err"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_promptls"))
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + HANG;
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("promptls {args:?} hung (> {HANG:?})");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let out = String::from_utf8_lossy(&std::fs::read(&out).unwrap()).into_owned();
+    let err = String::from_utf8_lossy(&std::fs::read(&err).unwrap()).into_owned();
+    let code = status
+        .code()
+        .unwrap_or_else(|| panic!("promptls {args:?} killed by a signal: {status:?}\n{err}"));
+    assert_ne!(code, 101, "promptls {args:?} panicked:\n{err}");
+    (code, out, err)
+}
+
+fn check(ws: &Path) -> (i32, String, String) {
+    run(
+        &[
+            OsStr::new("check"),
+            ws.as_os_str(),
+            OsStr::new("--format"),
+            OsStr::new("json"),
+        ],
+        ws,
+    )
+}
+
+/// The files of every prompt in an index, by path.
+fn prompt_paths(index: &Index) -> BTreeSet<PathBuf> {
+    let mut out = BTreeSet::new();
+    for folder in index.folders() {
+        for prompt in &folder.prompts {
+            for f in folder.prompt_files(prompt) {
+                out.insert(folder.path_of(f));
+            }
+        }
+    }
+    out
+}
+
+fn is_root() -> bool {
+    // Root ignores permission bits: read a folder we made unreadable.
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("x");
+    std::fs::create_dir(&p).unwrap();
+    set_mode(&p, 0o000);
+    let readable = std::fs::read_dir(&p).is_ok();
+    set_mode(&p, 0o755);
+    readable
+}
+
+fn set_mode(p: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// A workspace with every kind of bad file in it. Returns what the test needs to restore.
+struct BadTree {
+    _tmp: tempfile::TempDir,
+    ws: PathBuf,
+    locked: PathBuf,
+    huge: PathBuf,
+}
+
+impl Drop for BadTree {
+    fn drop(&mut self) {
+        // Let the temp folder be removed.
+        set_mode(&self.locked, 0o755);
+    }
+}
+
+const HUGE: u64 = 100 * 1024 * 1024;
+
+fn bad_tree() -> BadTree {
+    let (tmp, ws) = example_workspace();
+    let bad = ws.join("bad");
+    std::fs::create_dir(&bad).unwrap();
+    // Binary, invalid UTF-8 and empty prompt files, and non-prompt binaries.
+    std::fs::write(
+        bad.join("binary_v1.md"),
+        (0..=255u8).cycle().take(70_000).collect::<Vec<_>>(),
+    )
+    .unwrap();
+    std::fs::write(
+        bad.join("binary_v2.md"),
+        b"\x00\x01[link](binary_v1.md)\xff\xfe\x00",
+    )
+    .unwrap();
+    std::fs::write(
+        bad.join("latin1_v1.md"),
+        b"caf\xe9 [x](binary_v1.md) \xc3\x28 {# ref: empty_v1.md #}",
+    )
+    .unwrap();
+    std::fs::write(bad.join("empty_v1.md"), b"").unwrap();
+    std::fs::write(
+        bad.join("script.py"),
+        b"load_prompt(\"bad/binary\", version=\"\xff\xfe\")\x00",
+    )
+    .unwrap();
+    std::fs::write(bad.join("data.json"), b"{\"$ref\": \"\xff\"").unwrap();
+    std::fs::write(bad.join("data.yaml"), b"$ref: \x00\xff").unwrap();
+    // A 100 MB prompt file: a text head, then a sparse tail (cheap to create; reading it
+    // whole would still cost 100 MB).
+    let huge = bad.join("huge_v1.md");
+    std::fs::write(
+        &huge,
+        "---\ntitle: huge\n---\nHello {{ name }}, see [empty](empty_v1.md).\n".repeat(1000),
+    )
+    .unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&huge)
+        .unwrap()
+        .set_len(HUGE)
+        .unwrap();
+    std::fs::write(
+        bad.join("refs.md"),
+        "See [huge](huge_v1.md) and [bin](binary_v2.md) and [latin](latin1_v1.md).\n",
+    )
+    .unwrap();
+    // Names that are not UTF-8.
+    for name in [
+        &b"bad\xff_v1.md"[..],
+        b"\xc3\x28_v2.md",
+        b"ok_\xfe.md",
+        b"nested\xff",
+    ] {
+        let p = bad.join(OsStr::from_bytes(name));
+        if name.ends_with(b".md") {
+            std::fs::write(&p, "x").unwrap();
+        } else {
+            std::fs::create_dir(&p).unwrap();
+            std::fs::write(p.join("inner_v1.md"), "x").unwrap();
+        }
+    }
+    // Symlink loops: to an ancestor, a two-link cycle, a self link, a dangling link.
+    std::os::unix::fs::symlink(&ws, bad.join("loop")).unwrap();
+    std::os::unix::fs::symlink(bad.join("cycle_b"), bad.join("cycle_a")).unwrap();
+    std::os::unix::fs::symlink(bad.join("cycle_a"), bad.join("cycle_b")).unwrap();
+    std::os::unix::fs::symlink(bad.join("self_v1.md"), bad.join("self_v1.md")).unwrap();
+    std::os::unix::fs::symlink(bad.join("nowhere"), bad.join("dangling_v1.md")).unwrap();
+    // An unreadable folder with prompts in it, and an unreadable file.
+    let locked = bad.join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    std::fs::write(locked.join("secret_v1.md"), "x").unwrap();
+    set_mode(&locked, 0o000);
+    std::fs::write(bad.join("noread_v1.md"), "x").unwrap();
+    set_mode(&bad.join("noread_v1.md"), 0o000);
+    BadTree {
+        _tmp: tmp,
+        ws,
+        locked,
+        huge,
+    }
+}
+
+#[test]
+fn scan_and_check_survive_bad_files() {
+    let t = bad_tree();
+    let bad = t.ws.join("bad");
+    let root = is_root();
+    // The scan returns (a symlink loop or a locked folder cannot hang it) and still sees the
+    // good prompts.
+    let index = scan(&t.ws);
+    let files = prompt_paths(&index);
+    assert!(
+        files.contains(&t.ws.join("prompts/task_v2.md")),
+        "{files:?}"
+    );
+    for name in [
+        "binary_v1.md",
+        "binary_v2.md",
+        "latin1_v1.md",
+        "empty_v1.md",
+        "huge_v1.md",
+    ] {
+        assert!(
+            files.contains(&bad.join(name)),
+            "{name} indexed by name: {files:?}"
+        );
+    }
+    // Non-UTF-8 names are skipped, and nothing is indexed through the loop link.
+    assert!(files.iter().all(|p| p.to_str().is_some()), "{files:?}");
+    assert!(
+        !files.iter().any(|p| p.starts_with(bad.join("loop"))),
+        "{files:?}"
+    );
+    if !root {
+        assert!(!files.iter().any(|p| p.starts_with(&t.locked)), "{files:?}");
+    }
+    // A refresh of all the bad paths equals a fresh scan.
+    let touched: Vec<PathBuf> = std::fs::read_dir(&bad)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .chain([bad.clone()])
+        .collect();
+    assert!(index.refreshed(&touched).same_content(&scan(&t.ws)));
+
+    // `promptls check` finishes on the tree (the 100 MB file included) and reports the
+    // good tree's problems as JSON.
+    let (code, out, err) = check(&t.ws);
+    assert!(code == 0 || code == 1, "exit {code}: {err}");
+    let report: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
+    assert!(report.is_array(), "{report}");
+    // Also on the bad folder alone, and on single bad files.
+    for target in [
+        bad.clone(),
+        t.huge.clone(),
+        bad.join("binary_v1.md"),
+        bad.join(OsStr::from_bytes(b"bad\xff_v1.md")),
+    ] {
+        let (code, _, err) = run(&[OsStr::new("check"), target.as_os_str()], &t.ws);
+        assert!(code <= 2, "check {}: exit {code}: {err}", target.display());
+    }
+    for args in [
+        &[OsStr::new("versions"), bad.join("huge").as_os_str()][..],
+        &[OsStr::new("resolve"), bad.join("binary").as_os_str()],
+        &[
+            OsStr::new("new-version"),
+            t.huge.as_os_str(),
+            OsStr::new("--dry-run"),
+            OsStr::new("--bump"),
+            OsStr::new("patch"),
+        ],
+    ] {
+        let (code, _, err) = run(args, &t.ws);
+        assert!(code <= 2, "{args:?}: exit {code}: {err}");
+    }
+}
+
+#[test]
+fn server_survives_bad_files_and_answers_hover_on_the_huge_one() {
+    let t = bad_tree();
+    let bad = t.ws.join("bad");
+    let mut c = Client::start(&t.ws, false, false);
+    c.wait_for("indexing progress end", |m| {
+        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
+    });
+    // Hover on a reference to the 100 MB file: answered (the content is read capped).
+    let refs = bad.join("refs.md");
+    c.open(&refs);
+    let text = std::fs::read_to_string(&refs).unwrap();
+    for needle in ["[huge](hu", "[bin](bin", "[latin](lat"] {
+        let (line, ch) = after(&text, needle);
+        let h = c.request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri(&refs)}, "position": {"line": line, "character": ch}}),
+        );
+        assert!(h.get("error").is_none(), "{needle}: {h}");
+        let value = h["result"]["contents"]["value"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(!value.is_empty(), "{needle}: {h}");
+        let d = c.request(
+            "textDocument/definition",
+            json!({"textDocument": {"uri": uri(&refs)}, "position": {"line": line, "character": ch}}),
+        );
+        assert!(d.get("error").is_none(), "{needle}: {d}");
+    }
+    // Requests on the bad files themselves (opened from disk, lossily, like an editor).
+    for name in [
+        "binary_v1.md",
+        "latin1_v1.md",
+        "empty_v1.md",
+        "huge_v1.md",
+        "script.py",
+        "data.json",
+        "data.yaml",
+    ] {
+        let p = bad.join(name);
+        let bytes = std::fs::read(&p).unwrap();
+        // An editor opens a prefix of a huge file at most; open 1 MB of it.
+        let text = String::from_utf8_lossy(&bytes[..bytes.len().min(1 << 20)]).into_owned();
+        c.notify("textDocument/didOpen", json!({"textDocument": {"uri": uri(&p), "languageId": "markdown", "version": 1, "text": text}}));
+        for method in [
+            "textDocument/hover",
+            "textDocument/completion",
+            "textDocument/codeLens",
+            "textDocument/documentLink",
+            "textDocument/inlayHint",
+            "textDocument/codeAction",
+        ] {
+            let r = c.request(
+                method,
+                json!({"textDocument": {"uri": uri(&p)}, "position": {"line": 0, "character": 3},
+                       "range": {"start": {"line": 0, "character": 0}, "end": {"line": 3, "character": 0}},
+                       "context": {"diagnostics": []}}),
+            );
+            assert!(
+                r.get("result").is_some() || r.get("error").is_some(),
+                "{name} {method}: {r}"
+            );
+        }
+    }
+    // Watched-file events about the bad names (the client path) change nothing fatal.
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [
+            {"uri": uri(&bad.join("loop")), "type": 1},
+            {"uri": uri(&t.locked), "type": 2},
+            {"uri": format!("{}/bad%FF_v1.md", uri(&bad)), "type": 1},
+            {"uri": uri(&t.huge), "type": 2}
+        ]}),
+    );
+    let s = c.request("workspace/symbol", json!({"query": "huge"}));
+    let names: Vec<&str> = s["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|x| x["name"].as_str())
+        .collect();
+    assert!(names.contains(&"huge@v1.0.0"), "{s}");
+    c.shutdown();
+}
+
+// ----- storms ----------------------------------------------------------------------------
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Performs `events` creates/renames/deletes (files and folders) under `root/storm`,
+/// keeping at most ~120 files; returns every path it touched.
+fn storm(root: &Path, events: usize, seed: u64) -> Vec<PathBuf> {
+    let base = root.join("storm");
+    let mut touched = vec![base.clone()];
+    std::fs::create_dir_all(&base).unwrap();
+    let mut r = Rng(seed | 1);
+    let dirs: Vec<PathBuf> = (0..6).map(|i| base.join(format!("d{i}"))).collect();
+    let mut live: Vec<PathBuf> = Vec::new();
+    let names = ["alpha", "beta", "gamma", "delta"];
+    let mut n = 0;
+    while n < events {
+        let dir = &dirs[r.below(dirs.len())];
+        let op = r.below(100);
+        if !dir.exists() {
+            std::fs::create_dir_all(dir).unwrap();
+            touched.push(dir.clone());
+            n += 1;
+            continue;
+        }
+        let fresh = |r: &mut Rng| {
+            let stem = names[r.below(names.len())];
+            let v = r.below(6) + 1;
+            match r.below(4) {
+                0 => dir.join(format!("{stem}_v{v}.{}.0.md", r.below(3))),
+                1 => dir.join(format!("{stem}_v{v}-rc.{}.md", r.below(3))),
+                2 => dir.join(format!("{stem}_notes{v}.txt")),
+                _ => dir.join(format!("{stem}_v{v}.md")),
+            }
+        };
+        if op < 40 && live.len() < 120 {
+            let p = fresh(&mut r);
+            if std::fs::write(&p, "x").is_ok() {
+                touched.push(p.clone());
+                live.push(p);
+            }
+        } else if op < 70 && !live.is_empty() {
+            let i = r.below(live.len());
+            let to = fresh(&mut r);
+            if !to.exists() && std::fs::rename(&live[i], &to).is_ok() {
+                touched.push(live[i].clone());
+                touched.push(to.clone());
+                live[i] = to;
+            }
+        } else if op < 97 && !live.is_empty() {
+            let p = live.swap_remove(r.below(live.len()));
+            let _ = std::fs::remove_file(&p);
+            touched.push(p);
+        } else if op < 99 {
+            // Rename a whole folder away and back under another name.
+            let other = base.join(format!("moved{}", r.below(3)));
+            if !other.exists() && std::fs::rename(dir, &other).is_ok() {
+                touched.push(dir.clone());
+                touched.push(other.clone());
+                for p in live.iter_mut() {
+                    if let Ok(rest) = p.strip_prefix(dir) {
+                        *p = other.join(rest);
+                    }
+                }
+            }
+        } else {
+            // Drop a config in, or take it away.
+            let cfg = dir.join("promptic.toml");
+            if cfg.exists() {
+                std::fs::remove_file(&cfg).unwrap();
+            } else {
+                std::fs::write(&cfg, "[versioning]\ndelimiters = [\"_\", \"-\"]\n").unwrap();
+            }
+            touched.push(cfg);
+        }
+        n += 1;
+    }
+    touched
+}
+
+#[test]
+fn core_refresh_after_a_storm_equals_a_fresh_scan() {
+    let (_tmp, ws) = example_workspace();
+    // One refresh with everything a 10 000-event burst touched.
+    let index = scan(&ws);
+    let touched = storm(&ws, 10_000, 7);
+    let live = index.refreshed(&touched);
+    let fresh = scan(&ws);
+    assert_eq!(prompt_paths(&live), prompt_paths(&fresh));
+    assert!(
+        live.same_content(&fresh),
+        "one refresh after the storm differs from a fresh scan"
+    );
+    // Refreshes in many small batches, as a debounced watcher delivers them.
+    let mut live = fresh;
+    for round in 0..20 {
+        let touched = storm(&ws, 500, 100 + round);
+        for chunk in touched.chunks(37) {
+            live = live.refreshed(chunk);
+        }
+    }
+    let fresh = scan(&ws);
+    assert_eq!(prompt_paths(&live), prompt_paths(&fresh));
+    assert!(
+        live.same_content(&fresh),
+        "batched refreshes after the storm differ from a fresh scan"
+    );
+}
+
+fn symbols(c: &mut Client) -> BTreeSet<String> {
+    let s = c.request("workspace/symbol", json!({"query": ""}));
+    s["result"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{s}"))
+        .iter()
+        .map(|x| {
+            format!(
+                "{} {} {}",
+                x["name"], x["containerName"], x["location"]["uri"]
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn server_index_after_a_storm_equals_a_fresh_server() {
+    let (_tmp, ws) = example_workspace();
+    // The server watches the disk itself (no dynamic registration by the client).
+    let mut live = Client::start(&ws, false, false);
+    live.wait_for("indexing progress end", |m| {
+        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
+    });
+    let before = symbols(&mut live);
+    storm(&ws, 10_000, 11);
+    // A fresh server on the tree as the storm left it.
+    let mut fresh = Client::start(&ws, false, false);
+    fresh.wait_for("indexing progress end", |m| {
+        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
+    });
+    let want = symbols(&mut fresh);
+    fresh.shutdown();
+    assert_ne!(before, want, "the storm changed the prompts");
+    assert!(
+        want.len() < 500,
+        "stay under the workspace/symbol limit: {}",
+        want.len()
+    );
+    // The live server converges to it (the watcher is debounced: poll, generously).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut got = symbols(&mut live);
+    while got != want && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(250));
+        got = symbols(&mut live);
+    }
+    let missing: Vec<&String> = want.difference(&got).collect();
+    let extra: Vec<&String> = got.difference(&want).collect();
+    assert!(
+        got == want,
+        "live index differs from a fresh one\nmissing: {missing:#?}\nextra: {extra:#?}"
+    );
+    live.shutdown();
+}
