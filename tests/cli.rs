@@ -553,3 +553,30 @@ fn explicit_config_replaces_discovery() {
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert_eq!(json(&r)["path"], "task.v2.md");
 }
+
+/// `check` reports `semver-bump` over the whole tree (I-4): the example's greeting v1.1
+/// drops `{{product}}` with only a minor bump.
+#[test]
+fn check_reports_semver_bump() {
+    let out = Command::cargo_bin("promptls")
+        .unwrap()
+        .args(["check", "examples/", "--format", "json"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let hit = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "semver-bump")
+        .expect("semver-bump");
+    assert_eq!(hit["path"], "examples/prompts/support/greeting_v1.1.md");
+    assert_eq!(hit["severity"], "warning");
+    assert!(
+        hit["message"]
+            .as_str()
+            .unwrap()
+            .contains("removes {{product}}")
+    );
+}

@@ -62,6 +62,7 @@ pub(super) fn run(paths: Vec<PathBuf>, format: Format, config: Option<PathBuf>) 
         pb.set_message(format!("Checking {} prompt files", index.file_count()));
     }
     let mut diags = crate::analysis::check(&index);
+    diags.extend(crate::ops::tree_semver_diagnostics(&index));
     if !files.is_empty() {
         diags.retain(|d| {
             files.contains(&d.path)

@@ -504,6 +504,22 @@ pub fn semver_diagnostic(folder: &Folder, file: &PromptFile, text: &str) -> Opti
     })
 }
 
+/// The `semver-bump` diagnostics of every versioned file of the index (`promptls check`).
+pub fn tree_semver_diagnostics(index: &Index) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for folder in index.folders() {
+        for file in &folder.files {
+            if file.parsed.version.is_none() || predecessor(folder, file).is_none() {
+                continue;
+            }
+            if let Some(text) = read_capped(&folder.path_of(file)) {
+                out.extend(semver_diagnostic(folder, file, &text));
+            }
+        }
+    }
+    out
+}
+
 /// Writes a plan atomically: a temporary file in the same folder, then a rename that
 /// refuses to replace an existing file (I-5). No partial file is left on failure.
 pub fn write_plan(plan: &Plan) -> std::io::Result<()> {
