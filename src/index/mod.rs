@@ -188,8 +188,11 @@ impl Index {
         let mut index = Index::empty(roots, config);
         let roots = index.roots.clone();
         for root in &roots {
+            let started = std::time::Instant::now();
             let listing = walk(root, None, threads());
+            let walked = started.elapsed();
             index.absorb(listing, None);
+            tracing::debug!(root = %root.display(), ?walked, total = ?started.elapsed(), "scanned");
         }
         index
     }
