@@ -150,12 +150,12 @@ fn complete_in_refs(
         if let Some(v) = &r.version
             && within(&v.range, offset)
         {
-            return Some(complete_versions(rr, v.range.clone()));
+            return Some(complete_versions(index, rr, v.range.clone()));
         }
         if let Some(h) = &r.hierarchical {
             for (k, v) in h {
                 if within(&v.range, offset) && k.value == "root" {
-                    return Some(complete_versions(rr, v.range.clone()));
+                    return Some(complete_versions(index, rr, v.range.clone()));
                 }
             }
         }
@@ -218,7 +218,7 @@ fn target_files(index: &Index, rr: &ResolvedRef) -> Option<(std::sync::Arc<Folde
     Some((folder, files))
 }
 
-fn complete_versions(rr: &ResolvedRef, replace: Range<usize>) -> Vec<Candidate> {
+fn complete_versions(index: &Index, rr: &ResolvedRef, replace: Range<usize>) -> Vec<Candidate> {
     let mut out = vec![
         candidate(
             "latest".into(),
@@ -269,7 +269,7 @@ fn complete_versions(rr: &ResolvedRef, replace: Range<usize>) -> Vec<Candidate> 
         }
         Err(_) => None,
     };
-    let Some((folder, files)) = folder_and_files.or_else(|| fallback_files(rr)) else {
+    let Some((folder, files)) = folder_and_files.or_else(|| target_files(index, rr)) else {
         return out;
     };
     let versions = index_like(&folder, &files);
@@ -310,44 +310,6 @@ fn complete_versions(rr: &ResolvedRef, replace: Range<usize>) -> Vec<Candidate> 
     out
 }
 
-fn fallback_files(rr: &ResolvedRef) -> Option<(std::sync::Arc<Folder>, Vec<usize>)> {
-    // Resolution failed (e.g. `version="v9"`): list the prompt's files from disk.
-    let dir = if rr.target.is_dir() {
-        rr.target.clone()
-    } else {
-        rr.target.parent()?.to_path_buf()
-    };
-    let names = crate::index::walk(&dir, Some(1), 1)
-        .files
-        .remove(&dir)
-        .unwrap_or_default();
-    let scheme = std::sync::Arc::new(
-        crate::versioning::NamingScheme::new(rr.settings.versioning.clone()).ok()?,
-    );
-    let folder = std::sync::Arc::new(crate::index::build_folder(
-        &dir,
-        &names,
-        &rr.settings,
-        &scheme,
-    )?);
-    if rr.target.is_dir() {
-        let all = (0..folder.files.len()).collect();
-        return Some((folder, all));
-    }
-    let name = rr.target.file_name()?.to_str()?;
-    let base = match folder.scheme.parse(name) {
-        Some(p) => p.base.to_string(),
-        None => folder.scheme.split_classifiers(name).0.to_string(),
-    };
-    let files = folder
-        .prompt(&base)?
-        .files
-        .iter()
-        .map(|&i| i as usize)
-        .collect();
-    Some((folder, files))
-}
-
 fn complete_classifier_values(
     index: &Index,
     rr: &ResolvedRef,
@@ -357,7 +319,7 @@ fn complete_classifier_values(
     let Some(decl) = rr.settings.versioning.classifiers.get(key) else {
         return Vec::new();
     };
-    let Some((folder, files)) = target_files(index, rr).or_else(|| fallback_files(rr)) else {
+    let Some((folder, files)) = target_files(index, rr) else {
         return Vec::new();
     };
     let Some(ci) = folder

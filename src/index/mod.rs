@@ -456,13 +456,18 @@ impl Index {
     }
 
     /// Sub-folders of `dir` that were walked, sorted.
-    pub fn subdirs(&self, dir: &Path) -> Vec<&Path> {
-        let mut v: Vec<&Path> = self
-            .dirs
-            .keys()
-            .filter(|d| d.parent() == Some(dir))
-            .map(PathBuf::as_path)
-            .collect();
+    pub fn subdirs(&self, dir: &Path) -> Vec<PathBuf> {
+        // One folder's entries from disk, kept when the walk indexed them (not ignored):
+        // O(entries), not O(folders in the index).
+        let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok())
+                    .map(|e| e.path())
+                    .filter(|p| self.dirs.contains_key(p))
+                    .collect()
+            })
+            .unwrap_or_default();
         v.sort();
         v
     }

@@ -161,21 +161,31 @@ async fn watch(
     use notify::Watcher;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<PathBuf>();
     let handler = move |res: notify::Result<notify::Event>| {
-        if let Ok(event) = res {
+        // Opens and reads (ours included) change nothing; only creates, removes, renames
+        // and writes do.
+        if let Ok(event) = res
+            && !matches!(event.kind, notify::EventKind::Access(_))
+        {
             for p in event.paths {
                 let _ = tx.send(p);
             }
         }
     };
-    let Ok(mut w) = notify::recommended_watcher(handler) else {
+    // Watching recursively walks the tree: off the async workers.
+    let roots = state.roots.read().unwrap().clone();
+    let setup = tokio::task::spawn_blocking(move || {
+        let mut w = notify::recommended_watcher(handler).ok()?;
+        for root in &roots {
+            if let Err(e) = w.watch(root, notify::RecursiveMode::Recursive) {
+                tracing::warn!(root = %root.display(), error = %e, "cannot watch");
+            }
+        }
+        Some(w)
+    });
+    let Ok(Some(w)) = setup.await else {
         tracing::warn!("no file watcher: live updates need the client's didChangeWatchedFiles");
         return;
     };
-    for root in state.roots.read().unwrap().iter() {
-        if let Err(e) = w.watch(root, notify::RecursiveMode::Recursive) {
-            tracing::warn!(root = %root.display(), error = %e, "cannot watch");
-        }
-    }
     *watcher.lock().unwrap() = Some(w);
     let client = client.clone();
     let state = state.clone();
