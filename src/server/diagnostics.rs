@@ -164,6 +164,39 @@ pub async fn publish(client: &Client, state: &Arc<State>, paths: Vec<PathBuf>) {
     }
 }
 
+/// Republishes after files changed on disk: every open file (its references may resolve
+/// differently now), and the naming problems of the touched folders only, so a burst of
+/// changes costs what it touched, not the whole tree.
+pub async fn publish_affected(client: &Client, state: &Arc<State>, touched: &[PathBuf]) {
+    let index = state.index.load();
+    let mut dirs: HashSet<PathBuf> = HashSet::new();
+    for p in touched {
+        let p = crate::index::normalize(p);
+        if let Some(parent) = p.parent() {
+            dirs.insert(parent.to_path_buf());
+        }
+        dirs.insert(p);
+    }
+    let mut paths: HashSet<PathBuf> = state.documents.read().unwrap().keys().cloned().collect();
+    for dir in &dirs {
+        if let Some(folder) = index.folder(dir) {
+            paths.extend(folder_diagnostics(folder).into_iter().map(|d| d.path));
+        }
+    }
+    paths.extend(
+        state
+            .published
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|p| dirs.iter().any(|d| p.starts_with(d)))
+            .cloned(),
+    );
+    let mut paths: Vec<PathBuf> = paths.into_iter().collect();
+    paths.sort();
+    publish(client, state, paths).await;
+}
+
 /// Republishes for every open file, every file with a naming or config problem, and
 /// clears files that no longer have any.
 pub async fn publish_all(client: &Client, state: &Arc<State>) {

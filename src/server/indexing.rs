@@ -164,7 +164,11 @@ async fn watch(
         // Opens and reads (ours included) change nothing; only creates, removes, renames
         // and writes do.
         if let Ok(event) = res
-            && !matches!(event.kind, notify::EventKind::Access(_))
+            && !matches!(
+                event.kind,
+                notify::EventKind::Access(_)
+                    | notify::EventKind::Modify(notify::event::ModifyKind::Metadata(_))
+            )
         {
             for p in event.paths {
                 let _ = tx.send(p);
@@ -218,11 +222,22 @@ async fn watch(
 /// Brings the index up to date with `paths` (one coalesced refresh) and republishes.
 pub(super) async fn refresh(client: &Client, state: &Arc<State>, paths: Vec<PathBuf>) {
     let st = state.clone();
+    let touched = paths.clone();
     let next = tokio::task::spawn_blocking(move || st.index.load().refreshed(&paths)).await;
     if let Ok(next) = next {
         state.index.store(next);
     }
-    after_change(client, state).await;
+    // A config file changes how a whole subtree reads: republish everything then.
+    if touched
+        .iter()
+        .any(|p| crate::config::ConfigFileKind::of(p).is_some())
+    {
+        after_change(client, state).await;
+    } else {
+        diagnostics::publish_affected(client, state, &touched).await;
+        let _ = client.inlay_hint_refresh().await;
+        let _ = client.code_lens_refresh().await;
+    }
 }
 
 /// Rebuilds the whole index (`promptls.reindex`, settings changes).
