@@ -855,8 +855,19 @@ fn cmp_newest_first(a: Option<&Version>, b: Option<&Version>) -> std::cmp::Order
 
 /// Naming diagnostics of one folder (V-9): each file's name issues and duplicate versions.
 pub fn folder_diagnostics(folder: &Folder) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = (0..folder.files.len())
+        .flat_map(|i| file_naming_diagnostics(folder, i))
+        .collect();
+    out.sort_by(|a, b| a.path.cmp(&b.path).then(a.code.cmp(&b.code)));
+    out
+}
+
+/// Naming diagnostics of one file of a folder (V-9): its name issues and duplicates of
+/// its version in its prompt variant. Costs the file's prompt, not the folder.
+pub fn file_naming_diagnostics(folder: &Folder, index: usize) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let settings = &folder.settings;
+    let file = &folder.files[index];
     let mut push = |file: &PromptFile, code: Code, message: String, fix: Option<Fix>| {
         if let Some(severity) = settings.severity(code) {
             out.push(Diagnostic {
@@ -869,87 +880,75 @@ pub fn folder_diagnostics(folder: &Folder) -> Vec<Diagnostic> {
             });
         }
     };
-    for file in &folder.files {
-        for issue in &file.parsed.issues {
-            match issue {
-                NameIssue::ClassifierAfterVersion { value, fix } => push(
-                    file,
-                    Code::ClassifierAfterVersion,
-                    format!(
-                        "`{}`: the classifier `{value}` comes after the version, so it is not read as a classifier (V-3: base, classifiers, then version){}",
-                        file.name,
-                        fix.as_ref()
-                            .map(|f| format!("; rename to `{f}`"))
-                            .unwrap_or_default()
-                    ),
-                    fix.clone().map(|new_name| Fix::RenameFile { new_name }),
+    for issue in &file.parsed.issues {
+        match issue {
+            NameIssue::ClassifierAfterVersion { value, fix } => push(
+                file,
+                Code::ClassifierAfterVersion,
+                format!(
+                    "`{}`: the classifier `{value}` comes after the version, so it is not read as a classifier (V-3: base, classifiers, then version){}",
+                    file.name,
+                    fix.as_ref()
+                        .map(|f| format!("; rename to `{f}`"))
+                        .unwrap_or_default()
                 ),
-                NameIssue::UnknownPrereleaseLabel { label } => push(
-                    file,
-                    Code::UnknownPrereleaseLabel,
-                    format!(
-                        "`{}`: prerelease label `{label}` is not in prerelease_order ({}); it sorts after all of them",
-                        file.name,
-                        folder.scheme.config.prerelease_order.join(", ")
-                    ),
-                    None,
+                fix.clone().map(|new_name| Fix::RenameFile { new_name }),
+            ),
+            NameIssue::UnknownPrereleaseLabel { label } => push(
+                file,
+                Code::UnknownPrereleaseLabel,
+                format!(
+                    "`{}`: prerelease label `{label}` is not in prerelease_order ({}); it sorts after all of them",
+                    file.name,
+                    folder.scheme.config.prerelease_order.join(", ")
                 ),
-                NameIssue::MalformedVersion { reason, fix } => push(
-                    file,
-                    Code::MalformedVersion,
-                    format!(
-                        "`{}` is read as unversioned: its name almost has a version but {reason}{}",
-                        file.name,
-                        fix.as_ref()
-                            .map(|f| format!("; rename to `{f}`"))
-                            .unwrap_or_default()
-                    ),
-                    fix.clone().map(|new_name| Fix::RenameFile { new_name }),
+                None,
+            ),
+            NameIssue::MalformedVersion { reason, fix } => push(
+                file,
+                Code::MalformedVersion,
+                format!(
+                    "`{}` is read as unversioned: its name almost has a version but {reason}{}",
+                    file.name,
+                    fix.as_ref()
+                        .map(|f| format!("; rename to `{f}`"))
+                        .unwrap_or_default()
                 ),
-            }
+                fix.clone().map(|new_name| Fix::RenameFile { new_name }),
+            ),
         }
     }
     // Duplicate versions (V-4): same prompt, same variant, equal version.
-    for prompt in &folder.prompts {
-        let files: Vec<&PromptFile> = folder.prompt_files(prompt).collect();
-        for (i, a) in files.iter().enumerate() {
-            let Some(va) = &a.parsed.version else {
-                continue;
-            };
-            let others: Vec<&str> = files
-                .iter()
-                .enumerate()
-                .filter(|(j, b)| {
-                    *j != i
-                        && b.parsed.variant == a.parsed.variant
-                        && b.parsed.version.as_ref() == Some(va)
-                })
-                .map(|(_, b)| &*b.name)
-                .collect();
-            if !others.is_empty() {
-                push(
-                    a,
-                    Code::DuplicateVersion,
-                    format!(
-                        "`{}` and `{}` are both {va} of `{}`{}; resolution will refuse to pick one (DuplicateVersionError)",
-                        a.name,
-                        others.join("`, `"),
-                        prompt.base,
-                        {
-                            let label = folder.scheme.variant_label(&a.parsed.variant);
-                            if label.is_empty() {
-                                String::new()
-                            } else {
-                                format!(" ({label})")
-                            }
-                        }
-                    ),
-                    None,
-                );
-            }
+    if let (Some(va), Some(prompt)) = (&file.parsed.version, folder.prompt(&file.parsed.base)) {
+        let others: Vec<&str> = folder
+            .prompt_files(prompt)
+            .filter(|b| {
+                !std::ptr::eq(*b, file)
+                    && b.parsed.variant == file.parsed.variant
+                    && b.parsed.version.as_ref() == Some(va)
+            })
+            .map(|b| &*b.name)
+            .collect();
+        if !others.is_empty() {
+            let label = folder.scheme.variant_label(&file.parsed.variant);
+            push(
+                file,
+                Code::DuplicateVersion,
+                format!(
+                    "`{}` and `{}` are both {va} of `{}`{}; resolution will refuse to pick one (DuplicateVersionError)",
+                    file.name,
+                    others.join("`, `"),
+                    prompt.base,
+                    if label.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({label})")
+                    }
+                ),
+                None,
+            );
         }
     }
-    out.sort_by(|a, b| a.path.cmp(&b.path).then(a.code.cmp(&b.code)));
     out
 }
 

@@ -11,7 +11,7 @@ use tower_lsp_server::ls_types::{self as lsp, DiagnosticSeverity, NumberOrString
 
 use super::state::{Conv, State, path_uri};
 use crate::diagnostics::{Code, Diagnostic, Severity};
-use crate::index::{Index, folder_diagnostics};
+use crate::index::{Index, file_naming_diagnostics, folder_diagnostics};
 
 static GENERATION: AtomicU64 = AtomicU64::new(0);
 
@@ -19,11 +19,7 @@ static GENERATION: AtomicU64 = AtomicU64::new(0);
 pub fn file_diagnostics(state: &State, index: &Index, path: &Path) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     if let Some((folder, i)) = index.file(path) {
-        out.extend(
-            folder_diagnostics(folder)
-                .into_iter()
-                .filter(|d| d.path == path),
-        );
+        out.extend(file_naming_diagnostics(folder, i));
         let file = &folder.files[i];
         let doc = state.documents.read().unwrap().get(path).cloned();
         if let Some(text) = doc
