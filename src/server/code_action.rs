@@ -114,7 +114,13 @@ pub(super) fn actions(
                 ));
             }
         }
+        // The client sends `data` back: only a plain file name in the same folder is
+        // accepted, so a rename never leaves the folder.
         if let Some(new_name) = data.get("rename").and_then(|v| v.as_str())
+            && !new_name.is_empty()
+            && !new_name.contains(['/', '\\'])
+            && new_name != ".."
+            && new_name != "."
             && let Some(new_uri) = path.parent().and_then(|p| path_uri(&p.join(new_name)))
             && !path.with_file_name(new_name).exists()
         {

@@ -15,6 +15,7 @@ mod inlay_hint;
 mod references;
 pub mod state;
 mod symbols;
+mod transport;
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -102,9 +103,26 @@ pub fn run_stdio() -> bool {
             watcher: Default::default(),
         })
         .finish();
-        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+        // The guard sits between stdio and tower-lsp-server (see `transport`).
+        let (to_server, server_in) = tokio::io::duplex(1 << 20);
+        let (server_out, from_server) = tokio::io::duplex(1 << 20);
+        let (replies_tx, replies_rx) = tokio::sync::mpsc::unbounded_channel();
+        let input = tokio::spawn(transport::pump_input(
+            tokio::io::stdin(),
+            to_server,
+            replies_tx,
+        ));
+        let output = tokio::spawn(transport::pump_output(
+            from_server,
+            tokio::io::stdout(),
+            replies_rx,
+        ));
+        Server::new(server_in, server_out, socket)
             .serve(service)
             .await;
+        input.abort();
+        // Let the last frames (the shutdown response) reach stdout.
+        let _ = tokio::time::timeout(std::time::Duration::from_millis(500), output).await;
     });
     // Do not wait for background work (a watcher, an index build): the client is gone.
     rt.shutdown_timeout(std::time::Duration::from_millis(100));
