@@ -616,3 +616,73 @@ fn editing_an_older_version_offers_save_as_new_version() {
     );
     c.shutdown();
 }
+
+#[test]
+fn quick_fixes_replace_missing_versions_with_the_nearest() {
+    let (_tmp, ws) = example_workspace();
+    let mut c = Client::start(&ws, false, true);
+    c.wait_for("indexing progress end", |m| {
+        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
+    });
+    // A pinned Markdown link to a missing version: file names, nearest version first.
+    let faq = ws.join("prompts/support/faq.md");
+    c.open(&faq);
+    let diags = c.diagnostics_where(&faq, |d| d.iter().any(|x| x["code"] == "version-not-found"));
+    let d = diags
+        .iter()
+        .find(|x| x["code"] == "version-not-found")
+        .unwrap()
+        .clone();
+    let actions = c.request("textDocument/codeAction", json!({"textDocument": {"uri": uri(&faq)}, "range": d["range"], "context": {"diagnostics": [d]}}));
+    let titles: Vec<&str> = actions["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles[..3],
+        [
+            "Replace with greeting_v1.1.md",
+            "Replace with greeting_v1.md",
+            "Replace with greeting.md"
+        ],
+        "{titles:?}"
+    );
+    let first = &actions["result"][0];
+    assert_eq!(first["isPreferred"], true);
+    assert_eq!(
+        first["edit"]["changes"][uri(&faq)][0]["newText"],
+        "greeting_v1.1.md"
+    );
+    // A version literal: versions nearest first, then latest.
+    let app = ws.join("app.py");
+    let text = std::fs::read_to_string(&app)
+        .unwrap()
+        .replace("version=\"v7\"", "version=\"v1.5\"");
+    std::fs::write(&app, &text).unwrap();
+    c.open(&app);
+    let diags = c.diagnostics_where(&app, |d| d.iter().any(|x| x["code"] == "version-not-found"));
+    let d = diags
+        .iter()
+        .find(|x| x["code"] == "version-not-found")
+        .unwrap()
+        .clone();
+    let actions = c.request("textDocument/codeAction", json!({"textDocument": {"uri": uri(&app)}, "range": d["range"], "context": {"diagnostics": [d]}}));
+    let titles: Vec<&str> = actions["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles[..3],
+        [
+            "Replace with v1.0.0",
+            "Replace with v2.0.0",
+            "Replace with latest"
+        ],
+        "{titles:?}"
+    );
+    c.shutdown();
+}

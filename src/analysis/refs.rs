@@ -10,7 +10,9 @@ use crate::config::Settings;
 use crate::diagnostics::{Code, Diagnostic, Fix};
 use crate::index::{Index, Resolved, TargetKind, normalize};
 use crate::references::{RefBase, RefKind, Reference, Scan};
-use crate::versioning::{ErrorKind, HierarchicalSpec, RequestOptions, ResolveError, VersionSpec};
+use crate::versioning::{
+    ErrorKind, HierarchicalSpec, RequestOptions, ResolveError, Version, VersionSpec,
+};
 
 /// A reference with its target made absolute and its resolution.
 #[derive(Debug, Clone)]
@@ -149,7 +151,12 @@ pub fn file_references(index: &Index, file: &Path, text: &str) -> (Scan, Vec<Res
 }
 
 /// The diagnostics of a file's references and of its config literals (I-4).
-pub fn reference_diagnostics(file: &Path, scan: &Scan, refs: &[ResolvedRef]) -> Vec<Diagnostic> {
+pub fn reference_diagnostics(
+    index: &Index,
+    file: &Path,
+    scan: &Scan,
+    refs: &[ResolvedRef],
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for rr in refs {
         let settings = &rr.settings;
@@ -224,13 +231,29 @@ pub fn reference_diagnostics(file: &Path, scan: &Scan, refs: &[ResolvedRef]) -> 
                     }
                 };
                 let fix = match code {
-                    Code::VersionNotFound | Code::ClassifierNotFound if !e.available.is_empty() => {
-                        let mut c = e.available.clone();
-                        if code == Code::VersionNotFound && r.version.is_some() {
-                            c.push("latest".into());
-                        }
+                    // A pinned file name (no version literal): the prompt's files, nearest
+                    // version first, then the unpinned name (I-3 quick fixes).
+                    Code::VersionNotFound if r.version.is_none() => {
+                        pinned_candidates(index, rr).map(|candidates| Fix::Replace { candidates })
+                    }
+                    Code::VersionNotFound if !e.available.is_empty() => {
+                        let order = &rr.settings.versioning.prerelease_order;
+                        let wanted = r
+                            .version
+                            .as_ref()
+                            .and_then(|v| Version::parse_spec(&v.value, order));
+                        let items = e
+                            .available
+                            .iter()
+                            .filter_map(|a| Some((Version::parse_spec(a, order)?, a.clone())))
+                            .collect();
+                        let mut c = nearest_first(wanted.as_ref(), items);
+                        c.push("latest".into());
                         Some(Fix::Replace { candidates: c })
                     }
+                    Code::ClassifierNotFound if !e.available.is_empty() => Some(Fix::Replace {
+                        candidates: e.available.clone(),
+                    }),
                     _ => None,
                 };
                 push(code, range, e.message.clone(), fix);
@@ -281,7 +304,7 @@ pub fn tree_reference_diagnostics(index: &Index) -> Vec<Diagnostic> {
                             continue;
                         };
                         let (scan, refs) = file_references(index, path, &text);
-                        v.extend(reference_diagnostics(path, &scan, &refs));
+                        v.extend(reference_diagnostics(index, path, &scan, &refs));
                     }
                     v
                 })
@@ -292,4 +315,68 @@ pub fn tree_reference_diagnostics(index: &Index) -> Vec<Diagnostic> {
         }
     });
     out
+}
+
+/// Orders `(version, text)` items by closeness to `wanted`: its neighbours in version
+/// order first (the next older and the next newer, the closer by major, minor, patch
+/// distance first, older on ties), then outwards; newest first when nothing is wanted.
+fn nearest_first(wanted: Option<&Version>, mut items: Vec<(Version, String)>) -> Vec<String> {
+    items.sort_by(|a, b| b.0.cmp(&a.0));
+    let Some(w) = wanted else {
+        return items.into_iter().map(|(_, t)| t).collect();
+    };
+    let dist = |v: &Version| {
+        (
+            v.major.abs_diff(w.major),
+            v.minor.abs_diff(w.minor),
+            v.patch.abs_diff(w.patch),
+        )
+    };
+    let (mut lower, mut higher): (Vec<_>, Vec<_>) = items.into_iter().partition(|(v, _)| v <= w);
+    higher.reverse(); // ascending: nearest newer first
+    let (mut lower, mut higher) = (lower.drain(..).peekable(), higher.drain(..).peekable());
+    let mut out = Vec::new();
+    loop {
+        let take_lower = match (lower.peek(), higher.peek()) {
+            (Some(l), Some(h)) => dist(&l.0) <= dist(&h.0),
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        let next = if take_lower {
+            lower.next()
+        } else {
+            higher.next()
+        };
+        out.push(next.expect("peeked").1);
+    }
+    out
+}
+
+/// Replacement targets for a pinned name whose version does not exist: the prompt
+/// variant's files (with the reference's folder part), nearest version first, then the
+/// unpinned name.
+fn pinned_candidates(index: &Index, rr: &ResolvedRef) -> Option<Vec<String>> {
+    let dir = rr.target.parent()?;
+    let name = rr.target.file_name()?.to_str()?;
+    let folder = index.folder_under(dir, &rr.settings);
+    let hint = folder.scheme.parse(name)?;
+    let prompt = folder.prompt(&hint.base)?;
+    let prefix = rr
+        .reference
+        .target
+        .value
+        .rsplit_once('/')
+        .map(|(d, _)| format!("{d}/"))
+        .unwrap_or_default();
+    let items: Vec<(Version, String)> = folder
+        .prompt_files(prompt)
+        .filter(|f| {
+            f.parsed.variant == hint.variant && f.parsed.ext.eq_ignore_ascii_case(&hint.ext)
+        })
+        .filter_map(|f| Some((f.parsed.version.clone()?, format!("{prefix}{}", f.name))))
+        .collect();
+    let mut out = nearest_first(hint.version.as_ref(), items);
+    out.push(format!("{prefix}{}.{}", hint.base, hint.ext));
+    Some(out)
 }

@@ -80,7 +80,9 @@ pub fn file_diagnostics(state: &State, index: &Index, path: &Path) -> Vec<Diagno
     let is_source = index.file(path).is_some() || name.ends_with(".py");
     if is_source && let Some(text) = state.text(path) {
         let (scan, refs) = crate::analysis::file_references(index, path, &text);
-        out.extend(crate::analysis::reference_diagnostics(path, &scan, &refs));
+        out.extend(crate::analysis::reference_diagnostics(
+            index, path, &scan, &refs,
+        ));
     }
     out
 }
