@@ -148,17 +148,20 @@ pub async fn publish(client: &Client, state: &Arc<State>, paths: Vec<PathBuf>) {
             *last = generation;
         }
         let Some(uri) = path_uri(&path) else { continue };
-        let mut published = state.published.lock().unwrap().clone();
-        if diags.is_empty() && !published.contains(&path) {
-            continue;
+        // Updated in place: the set holds every badly named file of the tree, and copying
+        // it per publish made a burst cost the tree's size.
+        let send = {
+            let mut published = state.published.lock().unwrap();
+            if diags.is_empty() {
+                published.remove(&path)
+            } else {
+                published.insert(path.clone());
+                true
+            }
+        };
+        if send {
+            client.publish_diagnostics(uri, diags, version).await;
         }
-        if diags.is_empty() {
-            published.remove(&path);
-        } else {
-            published.insert(path.clone());
-        }
-        *state.published.lock().unwrap() = published;
-        client.publish_diagnostics(uri, diags, version).await;
     }
 }
 
