@@ -240,10 +240,13 @@ async function runCommand(label) {
 
 async function openFile(relPath) {
   const base = path.basename(relPath);
-  const isActive = async () => (await page.locator('.tab.active').first().getAttribute('aria-label'))?.includes(base);
+  // Short per-call timeouts: rows re-render while the list filters, and a detached row
+  // must not hold the whole wait.
+  const isActive = async () =>
+    (await page.locator('.tab.active').first().getAttribute('aria-label', { timeout: 1000 }).catch(() => null))?.includes(base);
   const matchingRow = async () => {
     for (const row of await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').all()) {
-      const label = (await row.getAttribute('aria-label')) ?? '';
+      const label = (await row.getAttribute('aria-label', { timeout: 1000 }).catch(() => null)) ?? '';
       if (label.startsWith(`${base},`) || label.startsWith(`${base} `) || label === base) {
         return row;
       }
