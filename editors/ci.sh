@@ -106,11 +106,22 @@ fi
 
 if [ "$have_bin" = 1 ] && [ "$vsix_ok" = 1 ] && [ "$chromium_ok" = 0 ] && [ "$code_server_ok" = 0 ]; then
   say "vscode e2e (code-server + headless chromium)"
-  t0=$(date +%s); fails_before=$(grep -c '^FAIL' "$results")
-  PROMPTLS_BIN="$bin" CODE_SERVER_DIR="$cache/code-server" VSIX="$vs/promptls.vsix" \
-    EXAMPLES="$repo/examples" E2E_OUT="$out" E2E_RESULTS="$results" \
-    timeout --kill-after=15 540 node "$vs/test/e2e/run.mjs" >"$logs/vscode-e2e.log" 2>&1
+  t0=$(date +%s); fails_before=$(grep -c '^FAIL' "$results"); lines_before=$(wc -l <"$results")
+  run_vscode_e2e() {
+    PROMPTLS_BIN="$bin" CODE_SERVER_DIR="$cache/code-server" VSIX="$vs/promptls.vsix" \
+      EXAMPLES="$repo/examples" E2E_OUT="$out" E2E_RESULTS="$results" \
+      timeout --kill-after=15 540 node "$vs/test/e2e/run.mjs" >"$logs/vscode-e2e.log" 2>&1
+  }
+  run_vscode_e2e
   rc=$?
+  if [ $rc -ne 0 ]; then
+    # A browser-driven UI can miss a frame on a loaded machine: one fresh retry, both logged.
+    say "vscode e2e failed (exit $rc); retrying once"
+    cp "$logs/vscode-e2e.log" "$logs/vscode-e2e.first-attempt.log"
+    head -n "$lines_before" "$results" >"$results.tmp" && mv "$results.tmp" "$results"
+    run_vscode_e2e
+    rc=$?
+  fi
   grep -E '^\[e2e\] (PASS|FAIL|created|reverted|bump|code lens)' "$logs/vscode-e2e.log" | sed 's/^/    /'
   if [ $rc -ne 0 ] && [ "$(grep -c '^FAIL' "$results")" = "$fails_before" ]; then
     record FAIL "vscode e2e" "exit $rc (see target/e2e/logs/vscode-e2e.log)"
