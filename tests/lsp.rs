@@ -27,9 +27,7 @@ fn completion_hover_definition_links_and_diagnostics() {
     let (_tmp, ws) = example_workspace();
     let mut c = Client::start(&ws, false, false);
     // Work-done progress reports the indexing.
-    c.wait_for("indexing progress end", |m| {
-        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
-    });
+    c.wait_indexed();
     let app = ws.join("app.py");
     c.open(&app);
     let text = std::fs::read_to_string(&app).unwrap();
@@ -193,9 +191,7 @@ fn completion_hover_definition_links_and_diagnostics() {
 fn creating_a_file_on_disk_updates_hints_and_diagnostics() {
     let (_tmp, ws) = example_workspace();
     let mut c = Client::start(&ws, false, false);
-    c.wait_for("indexing progress end", |m| {
-        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
-    });
+    c.wait_indexed();
     let app = ws.join("app.py");
     let text = std::fs::read_to_string(&app)
         .unwrap()
@@ -260,9 +256,7 @@ fn utf16_and_utf8_positions_with_cyrillic_cjk_and_emoji() {
         let text = "Привет 世界 😀 [steps](steps.md) and more\n";
         std::fs::write(&doc, text).unwrap();
         let mut c = Client::start(&ws, utf8, false);
-        c.wait_for("indexing progress end", |m| {
-            m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
-        });
+        c.wait_indexed();
         c.open(&doc);
         let links = c.request(
             "textDocument/documentLink",
@@ -287,14 +281,16 @@ fn utf16_and_utf8_positions_with_cyrillic_cjk_and_emoji() {
 fn code_actions_create_and_revert_versions_without_touching_history() {
     let (_tmp, ws) = example_workspace();
     let mut c = Client::start(&ws, false, true);
-    c.wait_for("indexing progress end", |m| {
-        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
-    });
+    c.wait_indexed();
     let task = ws.join("prompts/task_v2.md");
     c.open(&task);
     let before_v1 = std::fs::read(ws.join("prompts/task_v1.md")).unwrap();
     let before_v2 = std::fs::read(&task).unwrap();
-    let actions = c.request("textDocument/codeAction", json!({"textDocument": {"uri": uri(&task)}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "context": {"diagnostics": []}}));
+    let actions = c.code_actions(
+        &task,
+        json!({"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}),
+        json!([]),
+    );
     let list = actions["result"].as_array().unwrap();
     let titles: Vec<&str> = list.iter().map(|a| a["title"].as_str().unwrap()).collect();
     assert!(
@@ -321,7 +317,11 @@ fn code_actions_create_and_revert_versions_without_touching_history() {
         "textDocument/didChange",
         json!({"textDocument": {"uri": uri(&task), "version": 2}, "contentChanges": [{"text": edited}]}),
     );
-    let actions = c.request("textDocument/codeAction", json!({"textDocument": {"uri": uri(&task)}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "context": {"diagnostics": []}}));
+    let actions = c.code_actions(
+        &task,
+        json!({"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}),
+        json!([]),
+    );
     let list = actions["result"].as_array().unwrap().clone();
     let preferred: Vec<&Value> = list
         .iter()
@@ -458,14 +458,16 @@ fn bad_requests_get_errors_and_the_server_goes_on() {
 fn variant_action_config_files_and_cancellation() {
     let (_tmp, ws) = example_workspace();
     let mut c = Client::start(&ws, false, true);
-    c.wait_for("indexing progress end", |m| {
-        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
-    });
+    c.wait_indexed();
 
     // "Create variant lang=ru of v1.1.0" for a prompt that has no Russian file (I-3).
     let steps = ws.join("prompts/steps_v1.1.0.md");
     c.open(&steps);
-    let actions = c.request("textDocument/codeAction", json!({"textDocument": {"uri": uri(&steps)}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "context": {"diagnostics": []}}));
+    let actions = c.code_actions(
+        &steps,
+        json!({"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}),
+        json!([]),
+    );
     let list = actions["result"].as_array().unwrap();
     let ru = list
         .iter()
@@ -564,9 +566,7 @@ fn variant_action_config_files_and_cancellation() {
 fn editing_an_older_version_offers_save_as_new_version() {
     let (_tmp, ws) = example_workspace();
     let mut c = Client::start(&ws, false, true);
-    c.wait_for("indexing progress end", |m| {
-        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
-    });
+    c.wait_indexed();
     let v1 = ws.join("prompts/task_v1.md");
     let before = std::fs::read(&v1).unwrap();
     c.open(&v1);
@@ -582,7 +582,7 @@ fn editing_an_older_version_offers_save_as_new_version() {
         .unwrap()
         .clone();
     assert_eq!(d["severity"], 3);
-    let actions = c.request("textDocument/codeAction", json!({"textDocument": {"uri": uri(&v1)}, "range": d["range"], "context": {"diagnostics": [d]}}));
+    let actions = c.code_actions(&v1, d["range"].clone(), json!([d]));
     let save = actions["result"]
         .as_array()
         .unwrap()
@@ -621,9 +621,7 @@ fn editing_an_older_version_offers_save_as_new_version() {
 fn quick_fixes_replace_missing_versions_with_the_nearest() {
     let (_tmp, ws) = example_workspace();
     let mut c = Client::start(&ws, false, true);
-    c.wait_for("indexing progress end", |m| {
-        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
-    });
+    c.wait_indexed();
     // A pinned Markdown link to a missing version: file names, nearest version first.
     let faq = ws.join("prompts/support/faq.md");
     c.open(&faq);
@@ -633,7 +631,7 @@ fn quick_fixes_replace_missing_versions_with_the_nearest() {
         .find(|x| x["code"] == "version-not-found")
         .unwrap()
         .clone();
-    let actions = c.request("textDocument/codeAction", json!({"textDocument": {"uri": uri(&faq)}, "range": d["range"], "context": {"diagnostics": [d]}}));
+    let actions = c.code_actions(&faq, d["range"].clone(), json!([d]));
     let titles: Vec<&str> = actions["result"]
         .as_array()
         .unwrap()
@@ -668,7 +666,7 @@ fn quick_fixes_replace_missing_versions_with_the_nearest() {
         .find(|x| x["code"] == "version-not-found")
         .unwrap()
         .clone();
-    let actions = c.request("textDocument/codeAction", json!({"textDocument": {"uri": uri(&app)}, "range": d["range"], "context": {"diagnostics": [d]}}));
+    let actions = c.code_actions(&app, d["range"].clone(), json!([d]));
     let titles: Vec<&str> = actions["result"]
         .as_array()
         .unwrap()

@@ -133,9 +133,7 @@ fn multi_root_workspaces_index_every_folder() {
             "initializationOptions": {"server": {"diagnostics": {"prompt-not-found": "warning"}}}
         }),
     );
-    c.wait_for("indexing progress end", |m| {
-        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
-    });
+    c.wait_indexed();
     let syms = c.request("workspace/symbol", json!({"query": ""}));
     let names: Vec<&str> = syms["result"]
         .as_array()

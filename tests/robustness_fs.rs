@@ -279,9 +279,7 @@ fn server_survives_bad_files_and_answers_hover_on_the_huge_one() {
     let t = bad_tree();
     let bad = t.ws.join("bad");
     let mut c = Client::start(&t.ws, false, false);
-    c.wait_for("indexing progress end", |m| {
-        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
-    });
+    c.wait_indexed();
     // Hover on a reference to the 100 MB file: answered (the content is read capped).
     let refs = bad.join("refs.md");
     c.open(&refs);
@@ -500,16 +498,12 @@ fn server_index_after_a_storm_equals_a_fresh_server() {
     let (_tmp, ws) = example_workspace();
     // The server watches the disk itself (no dynamic registration by the client).
     let mut live = Client::start(&ws, false, false);
-    live.wait_for("indexing progress end", |m| {
-        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
-    });
+    live.wait_indexed();
     let before = symbols(&mut live);
     storm(&ws, 10_000, 11);
     // A fresh server on the tree as the storm left it.
     let mut fresh = Client::start(&ws, false, false);
-    fresh.wait_for("indexing progress end", |m| {
-        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
-    });
+    fresh.wait_indexed();
     let want = symbols(&mut fresh);
     fresh.shutdown();
     assert_ne!(before, want, "the storm changed the prompts");

@@ -164,9 +164,7 @@ fn lsp_edits_stay_inside_the_workspace_and_never_overwrite() {
     std::os::unix::fs::symlink(ws.join("nowhere"), ws.join("prompts/task_v2.0.1.md")).unwrap();
 
     let mut c = Client::start(&ws, false, false);
-    c.wait_for("indexing progress end", |m| {
-        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
-    });
+    c.wait_indexed();
 
     // References that climb out resolve for reading (hover answers) and get no create,
     // revert or rename action.
@@ -298,9 +296,7 @@ fn naming_fix_rename_never_targets_an_existing_file() {
     let ws = t.ws.clone();
     let root = t.tmp.path().canonicalize().unwrap();
     let mut c = Client::start(&ws, false, false);
-    c.wait_for("indexing progress end", |m| {
-        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
-    });
+    c.wait_indexed();
     // `closing_v1_ru.md` has its classifier after the version: the fix renames it.
     let f = ws.join("prompts/support/closing_v1_ru.md");
     c.open(&f);
@@ -340,9 +336,7 @@ fn rename_fix_from_client_data_stays_inside_the_workspace() {
     let ws = t.ws.clone();
     let root = t.tmp.path().canonicalize().unwrap();
     let mut c = Client::start(&ws, false, false);
-    c.wait_for("indexing progress end", |m| {
-        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
-    });
+    c.wait_indexed();
     let f = ws.join("prompts/support/closing_v1_ru.md");
     c.open(&f);
     let before = snapshot(&root);
@@ -630,9 +624,7 @@ fn backtracking_patterns_return_in_bounded_time() {
 
     // The server on the same tree indexes and answers.
     let mut c = Client::start(&ws, false, false);
-    c.wait_for("indexing progress end", |m| {
-        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
-    });
+    c.wait_indexed();
     let s = c.request("workspace/symbol", json!({"query": "aaa"}));
     assert!(s.get("result").is_some(), "{s}");
     let refs = ws.join("p0/refs.md");

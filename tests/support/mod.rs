@@ -179,6 +179,21 @@ impl Client {
         }
     }
 
+    /// Waits until the first index is reported done (`$/progress` end).
+    pub fn wait_indexed(&mut self) {
+        self.wait_for("indexing progress end", |m| {
+            m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
+        });
+    }
+
+    /// `textDocument/codeAction` on `path` at `range` with `diagnostics` in context.
+    pub fn code_actions(&mut self, path: &Path, range: Value, diagnostics: Value) -> Value {
+        self.request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri(path)}, "range": range, "context": {"diagnostics": diagnostics}}),
+        )
+    }
+
     /// Waits for diagnostics of `path` that satisfy `pred`.
     pub fn diagnostics_where(
         &mut self,
