@@ -16,3 +16,4 @@ pub mod references;
 pub mod server;
 pub mod text;
 pub mod versioning;
+pub mod vfs;

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::completion::reference_at;
 use super::refs::{ResolvedRef, file_references};
-use super::{front_matter, read_capped, variables};
+use super::{analysis_text, front_matter, variables};
 use crate::index::{Folder, Index, Prompt, TargetKind};
 
 /// Lines of the resolved file shown as a preview.
@@ -44,7 +44,7 @@ pub fn hover(
             }
             md.push_str(".\n\n");
         }
-        md.push_str(&version_table(folder, prompt, Some(i)));
+        md.push_str(&version_table(index, folder, prompt, Some(i)));
         return Some((md, 0..first_line_end));
     }
     None
@@ -97,9 +97,9 @@ fn reference_markdown(index: &Index, rr: &ResolvedRef) -> String {
                 }
             ));
             if let Some(prompt) = prompt {
-                md.push_str(&version_table(&res.folder, prompt, Some(res.file)));
+                md.push_str(&version_table(index, &res.folder, prompt, Some(res.file)));
             }
-            if let Some(text) = read_capped(&res.path()) {
+            if let Some(text) = analysis_text(index, &res.path()) {
                 let jinja = file.parsed.ext.to_ascii_lowercase().starts_with('j');
                 let vars = variables(&text, jinja);
                 if !vars.is_empty() {
@@ -156,15 +156,21 @@ fn reference_markdown(index: &Index, rr: &ResolvedRef) -> String {
 
 /// A Markdown table of a prompt's versions: version, variants, prerelease, modified time
 /// and front matter title. `current` (an index into the folder's files) is marked.
-pub fn version_table(folder: &Folder, prompt: &Prompt, current: Option<usize>) -> String {
+pub fn version_table(
+    index: &Index,
+    folder: &Folder,
+    prompt: &Prompt,
+    current: Option<usize>,
+) -> String {
     let mut md = String::from(
         "| version | variant | prerelease | modified | title |\n|---|---|---|---|---|\n",
     );
     for &i in prompt.files.iter() {
         let f = &folder.files[i as usize];
         let path = folder.path_of(f);
-        let modified = std::fs::metadata(&path)
-            .and_then(|m| m.modified())
+        let modified = index
+            .files()
+            .modified(&path)
             .ok()
             .map(|t| {
                 humantime::format_rfc3339_seconds(t)
@@ -174,7 +180,7 @@ pub fn version_table(folder: &Folder, prompt: &Prompt, current: Option<usize>) -
                     .to_string()
             })
             .unwrap_or_default();
-        let title = read_capped(&path)
+        let title = analysis_text(index, &path)
             .and_then(|t| front_matter(&t).title)
             .unwrap_or_default()
             .replace('|', "\\|");

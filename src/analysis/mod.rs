@@ -7,7 +7,6 @@ mod refs;
 mod variables;
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::Path;
 
 pub use refs::{
@@ -20,18 +19,31 @@ use crate::index::{Folder, Index, Prompt, PromptFile};
 
 /// Most bytes read from a prompt file for hover, titles and variables (Q-2: a 100 MB file
 /// costs no more than this).
-pub const CONTENT_CAP: usize = 256 * 1024;
+pub const CONTENT_CAP: usize = crate::vfs::TEXT_CAP as usize;
 
-/// Reads at most [`CONTENT_CAP`] bytes of a file as text (invalid UTF-8 replaced).
-/// `None` when it cannot be read or looks binary (a NUL byte in the first block).
-pub fn read_capped(path: &Path) -> Option<String> {
-    let file = std::fs::File::open(path).ok()?;
-    let mut buf = Vec::new();
-    file.take(CONTENT_CAP as u64).read_to_end(&mut buf).ok()?;
-    if buf[..buf.len().min(8192)].contains(&0) {
-        return None;
+/// The text of `path` as analysis reads it, through the index's file source: at most
+/// [`CONTENT_CAP`] bytes, invalid UTF-8 replaced by U+FFFD.
+///
+/// Returns `None`, with a log line saying why, when the file cannot be read (missing,
+/// unreadable, a FIFO, socket or device: never opened) or is binary (a NUL byte in its
+/// first block). Analysis skips such a file; the operations that must read it report the
+/// error instead.
+pub fn analysis_text(index: &Index, path: &Path) -> Option<String> {
+    match index.files().text(path) {
+        Ok(t) if t.binary => {
+            tracing::debug!(path = %path.display(), "binary file: skipped by analysis");
+            None
+        }
+        Ok(t) => Some(t.text),
+        Err(e) if e.is_not_found() => {
+            tracing::debug!(error = %e, "file is gone: skipped by analysis");
+            None
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read: skipped by analysis");
+            None
+        }
     }
-    Some(String::from_utf8_lossy(&buf).into_owned())
 }
 
 /// YAML front matter fields promptls reads (`title:`, `description:`).
@@ -166,7 +178,7 @@ pub fn prompt_version(
         (None, None) => true,
         _ => false,
     };
-    let text = read_capped(&path);
+    let text = analysis_text(index, &path);
     let fm = text.as_deref().map(front_matter).unwrap_or_default();
     let root = index
         .root_of(&path)
@@ -177,10 +189,13 @@ pub fn prompt_version(
         .unwrap_or(&path)
         .to_string_lossy()
         .replace('\\', "/");
-    let created_at = std::fs::metadata(&path)
-        .and_then(|m| m.modified())
-        .ok()
-        .map(|t| humantime::format_rfc3339_seconds(t).to_string());
+    let created_at = match index.files().modified(&path) {
+        Ok(t) => Some(humantime::format_rfc3339_seconds(t).to_string()),
+        Err(e) => {
+            tracing::debug!(error = %e, "no modified time");
+            None
+        }
+    };
     PromptVersion {
         id,
         prompt_id: index.prompt_id(folder, &prompt.base),

@@ -300,7 +300,7 @@ pub fn tree_reference_diagnostics(index: &Index) -> Vec<Diagnostic> {
                 s.spawn(move || {
                     let mut v = Vec::new();
                     for path in part {
-                        let Some(text) = super::read_capped(path) else {
+                        let Some(text) = super::analysis_text(index, path) else {
                             continue;
                         };
                         let (scan, refs) = file_references(index, path, &text);

@@ -90,10 +90,16 @@ pub(super) fn run(paths: Vec<PathBuf>, format: Format, config: Option<PathBuf>) 
                 if d.range == (0..0) && !is_text_source(&d.path) {
                     return None;
                 }
-                crate::analysis::read_capped(&d.path).map(|t| {
-                    let idx = LineIndex::new(&t);
-                    (t, idx)
-                })
+                match crate::vfs::read_text(&d.path, crate::vfs::TEXT_CAP) {
+                    Ok(t) => {
+                        let idx = LineIndex::new(&t.text);
+                        Some((t.text, idx))
+                    }
+                    Err(e) => {
+                        tracing::debug!(error = %e, "no source line for a diagnostic");
+                        None
+                    }
+                }
             });
             let (start, end, source_line) = match entry {
                 Some((text, idx)) if d.range != (0..0) => {

@@ -426,7 +426,8 @@ fn new_version(
         None => match index.file(&abs) {
             Some((folder, i)) => {
                 let text = std::fs::read_to_string(&abs).unwrap_or_default();
-                let rec = crate::ops::recommend_next(folder, &folder.files[i], &text);
+                let rec =
+                    crate::ops::recommend_next(index.files(), folder, &folder.files[i], &text);
                 eprintln!("recommended: {} ({})", rec.bump.name(), rec.reason);
                 rec.bump
             }

@@ -22,6 +22,7 @@ use crate::versioning::{
     Candidate, ErrorKind, NameIssue, NamingScheme, ParsedName, RequestOptions, ResolveError,
     SharedScheme, Version, VersionSpec, select,
 };
+use crate::vfs::{DiskFiles, FileSource};
 
 /// One prompt file in a folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,6 +146,7 @@ pub struct Index {
     config_files: HashSet<PathBuf>,
     config: Arc<ConfigSource>,
     schemes: Vec<(Arc<Settings>, SharedScheme)>,
+    files: Arc<dyn FileSource>,
 }
 
 /// Lexically normalizes a path: makes it absolute against the current folder, drops `.`
@@ -180,7 +182,21 @@ impl Index {
             config_files: HashSet::new(),
             config,
             schemes: Vec::new(),
+            files: Arc::new(DiskFiles),
         }
+    }
+
+    /// The same index reading file contents from `files` (tests use
+    /// [`crate::vfs::MemoryFiles`]).
+    pub fn with_files(mut self, files: Arc<dyn FileSource>) -> Index {
+        self.files = files;
+        self
+    }
+
+    /// Where the core reads file contents: the disk through [`crate::vfs`], or a
+    /// substitute.
+    pub fn files(&self) -> &dyn FileSource {
+        &*self.files
     }
 
     /// Walks and indexes every root (parallel, ignore-aware; Q-1).

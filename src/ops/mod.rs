@@ -4,10 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::analysis::{VariableChange, compare_variables, front_matter, read_capped, variables};
+use crate::analysis::{VariableChange, compare_variables, front_matter, variables};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::index::{Folder, Index, PromptFile};
 use crate::versioning::{Prerelease, Version};
+use crate::vfs::FileSource;
 
 /// A version bump (seed 001's semver discipline).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
@@ -126,15 +127,25 @@ pub fn predecessor<'a>(folder: &'a Folder, file: &PromptFile) -> Option<&'a Prom
 
 /// Recommends a bump for `file` as it stands (`text`, the buffer or the file itself),
 /// compared with the version it follows (I-3's variable rule; the `semver-bump` check).
-pub fn recommend(folder: &Folder, file: &PromptFile, text: &str) -> Recommendation {
-    recommend_against(predecessor(folder, file), folder, file, text)
+pub fn recommend(
+    files: &dyn FileSource,
+    folder: &Folder,
+    file: &PromptFile,
+    text: &str,
+) -> Recommendation {
+    recommend_against(files, predecessor(folder, file), folder, file, text)
 }
 
 /// Recommends the bump for a NEW version whose content is `text`, created from `file`:
 /// the new version follows the newest version of `file`'s variant, so that is what its
 /// variables are compared with (an unchanged copy is a patch).
-pub fn recommend_next(folder: &Folder, file: &PromptFile, text: &str) -> Recommendation {
-    recommend_against(newest_in_variant(folder, file), folder, file, text)
+pub fn recommend_next(
+    files: &dyn FileSource,
+    folder: &Folder,
+    file: &PromptFile,
+    text: &str,
+) -> Recommendation {
+    recommend_against(files, newest_in_variant(folder, file), folder, file, text)
 }
 
 /// The newest versioned file of `file`'s prompt variant (possibly `file` itself).
@@ -147,6 +158,7 @@ pub fn newest_in_variant<'a>(folder: &'a Folder, file: &PromptFile) -> Option<&'
 }
 
 fn recommend_against(
+    files: &dyn FileSource,
     base: Option<&PromptFile>,
     folder: &Folder,
     file: &PromptFile,
@@ -155,8 +167,13 @@ fn recommend_against(
     let jinja = is_jinja(&file.name);
     let new_vars = variables(text, jinja);
     let old_vars = base
-        .and_then(|p| read_capped(&folder.path_of(p)))
-        .map(|t| variables(&t, jinja))
+        .and_then(|p| match files.text(&folder.path_of(p)) {
+            Ok(t) => Some(variables(&t.text, jinja)),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the previous version; variables not compared");
+                None
+            }
+        })
         .unwrap_or_else(|| new_vars.clone());
     let change = compare_variables(&old_vars, &new_vars);
     let fmt = |vs: &[String]| {
@@ -347,7 +364,7 @@ pub fn plan_create(
     };
     let (version, reason) = match bump {
         Bump::Prerelease => {
-            let rec = recommend_next(folder, file, &content_src);
+            let rec = recommend_next(index.files(), folder, file, &content_src);
             let base = rec.bump.apply(newest);
             let label = label.unwrap_or_else(|| {
                 folder
@@ -438,9 +455,16 @@ pub fn plan_revert(index: &Index, source: &Path, to: &str) -> Result<Plan, PlanE
 }
 
 /// A unified diff between two files plus their variable changes (I-2 `diffVersions`).
-pub fn diff(old_path: &Path, new_path: &Path) -> (String, VariableChange) {
-    let old = read_capped(old_path).unwrap_or_default();
-    let new = read_capped(new_path).unwrap_or_default();
+///
+/// Fails when either file cannot be read (missing, not a regular file, unreadable); a
+/// file that is not UTF-8 is compared as its lossy text.
+pub fn diff(
+    files: &dyn FileSource,
+    old_path: &Path,
+    new_path: &Path,
+) -> Result<(String, VariableChange), crate::vfs::VfsError> {
+    let old = files.text(old_path)?.text;
+    let new = files.text(new_path)?.text;
     let name = |p: &Path| {
         p.file_name()
             .map(|n| n.to_string_lossy().to_string())
@@ -451,15 +475,20 @@ pub fn diff(old_path: &Path, new_path: &Path) -> (String, VariableChange) {
         .header(&name(old_path), &name(new_path))
         .to_string();
     let jinja = is_jinja(&name(new_path));
-    (
+    Ok((
         text,
         compare_variables(&variables(&old, jinja), &variables(&new, jinja)),
-    )
+    ))
 }
 
 /// The `semver-bump` diagnostic (I-4): a version whose bump from its predecessor is
 /// smaller than its variable changes need. `text` overrides the file's content.
-pub fn semver_diagnostic(folder: &Folder, file: &PromptFile, text: &str) -> Option<Diagnostic> {
+pub fn semver_diagnostic(
+    files: &dyn FileSource,
+    folder: &Folder,
+    file: &PromptFile,
+    text: &str,
+) -> Option<Diagnostic> {
     let v = file.parsed.version.as_ref()?;
     let prev_file = predecessor(folder, file)?;
     let prev = prev_file.parsed.version.as_ref()?;
@@ -470,7 +499,7 @@ pub fn semver_diagnostic(folder: &Folder, file: &PromptFile, text: &str) -> Opti
     } else {
         Bump::Patch
     };
-    let rec = recommend(folder, file, text);
+    let rec = recommend(files, folder, file, text);
     if actual >= rec.bump {
         return None;
     }
@@ -482,7 +511,11 @@ pub fn semver_diagnostic(folder: &Folder, file: &PromptFile, text: &str) -> Opti
                 f.parsed.variant == file.parsed.variant
                     && f.parsed.version.as_ref().is_some_and(|o| o < prev)
             })
-            .any(|f| std::fs::read_to_string(folder.path_of(f)).is_ok_and(|old| old == text))
+            .any(|f| {
+                files
+                    .text(&folder.path_of(f))
+                    .is_ok_and(|old| old.text == text)
+            })
     });
     if same_as_older {
         return None;
@@ -512,8 +545,8 @@ pub fn tree_semver_diagnostics(index: &Index) -> Vec<Diagnostic> {
             if file.parsed.version.is_none() || predecessor(folder, file).is_none() {
                 continue;
             }
-            if let Some(text) = read_capped(&folder.path_of(file)) {
-                out.extend(semver_diagnostic(folder, file, &text));
+            if let Some(text) = crate::analysis::analysis_text(index, &folder.path_of(file)) {
+                out.extend(semver_diagnostic(index.files(), folder, file, &text));
             }
         }
     }
@@ -820,19 +853,23 @@ mod tests {
             None,
         );
         let (folder, i) = index.file(&dir.path().join("t_v1.1.md")).unwrap();
-        let rec = recommend(folder, &folder.files[i], "{{a}}");
+        let rec = recommend(index.files(), folder, &folder.files[i], "{{a}}");
         assert_eq!(rec.bump, Bump::Major);
         assert_eq!(rec.reason, "removes {{b}}: breaking");
         // v1.1.0 removes a variable with only a minor bump: flagged; v2 (major) is not.
-        let d = semver_diagnostic(folder, &folder.files[i], "{{a}}").expect("semver-bump");
+        let d = semver_diagnostic(index.files(), folder, &folder.files[i], "{{a}}")
+            .expect("semver-bump");
         assert!(d.message.contains("needs a major bump"), "{}", d.message);
         let (folder, i) = index.file(&dir.path().join("t_v2.md")).unwrap();
-        assert!(semver_diagnostic(folder, &folder.files[i], "{{a}}").is_none());
-        let next = recommend_next(folder, &folder.files[i], "{{a}} {{c}}");
+        assert!(semver_diagnostic(index.files(), folder, &folder.files[i], "{{a}}").is_none());
+        let next = recommend_next(index.files(), folder, &folder.files[i], "{{a}} {{c}}");
         assert_eq!(next.bump, Bump::Minor);
         let j2 = "{% for x in items %}{{ x.name }}{% endfor %}";
         let (dir, index) = tree(&[("p_v1.jinja2", "{{ items }}"), ("p_v2.jinja2", j2)], None);
         let (folder, i) = index.file(&dir.path().join("p_v2.jinja2")).unwrap();
-        assert_eq!(recommend(folder, &folder.files[i], j2).bump, Bump::Patch);
+        assert_eq!(
+            recommend(index.files(), folder, &folder.files[i], j2).bump,
+            Bump::Patch
+        );
     }
 }

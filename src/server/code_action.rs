@@ -75,7 +75,7 @@ pub(super) fn actions(
         if d.code == Some(NumberOrString::String("edit-older-version".into()))
             && let Some((folder, i)) = index.file(path)
         {
-            let rec = recommend_next(folder, &folder.files[i], text);
+            let rec = recommend_next(index.files(), folder, &folder.files[i], text);
             if let Ok(plan) = plan_create(&index, path, &rec.bump, None, Some(text), None, None) {
                 out.push(CodeActionOrCommand::CodeAction(CodeAction {
                     title: format!(
@@ -229,7 +229,7 @@ pub(super) fn actions(
     if let Some((folder, i)) = index.file(path) {
         let file = &folder.files[i];
         if file.parsed.version.is_some() {
-            let rec = recommend_next(folder, file, text);
+            let rec = recommend_next(index.files(), folder, file, text);
             let uri_s = uri.to_string();
             for bump in [Bump::Patch, Bump::Minor, Bump::Major] {
                 let Ok(plan) = plan_create(&index, path, &bump, None, Some(text), None, None)

@@ -228,7 +228,11 @@ pub(super) async fn execute(
                     })
             };
             let (from, to) = (find("from")?, find("to")?);
-            let (text, vars) = diff(&from, &to);
+            let (text, vars) = diff(index.files(), &from, &to).map_err(|e| {
+                let mut err = Error::internal_error();
+                err.message = e.to_string().into();
+                err
+            })?;
             Ok(Some(
                 json!({"diff": text, "variables": vars, "from": from, "to": to}),
             ))

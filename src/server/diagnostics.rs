@@ -25,9 +25,14 @@ pub fn file_diagnostics(state: &State, index: &Index, path: &Path) -> Vec<Diagno
         if let Some(text) = doc
             .as_ref()
             .map(|d| d.text.clone())
-            .or_else(|| crate::analysis::read_capped(path))
+            .or_else(|| crate::analysis::analysis_text(index, path))
         {
-            out.extend(crate::ops::semver_diagnostic(folder, file, &text));
+            out.extend(crate::ops::semver_diagnostic(
+                index.files(),
+                folder,
+                file,
+                &text,
+            ));
         }
         if let Some(doc) = &doc
             && doc.modified

@@ -22,14 +22,20 @@ fn scan_of(state: &State, path: &Path) -> Option<Arc<Scan>> {
     if let Some(doc) = state.documents.read().unwrap().get(path) {
         return Some(Arc::new(crate::references::scan_file(name, &doc.text)));
     }
-    let meta = std::fs::metadata(path).ok()?;
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::debug!(path = %path.display(), error = %e, "not scanned for references");
+            return None;
+        }
+    };
     let key = (meta.modified().ok()?, meta.len());
     if let Some((m, l, scan)) = SCANS.lock().unwrap().get(path)
         && (*m, *l) == key
     {
         return Some(scan.clone());
     }
-    let text = crate::analysis::read_capped(path)?;
+    let text = crate::analysis::analysis_text(&state.index.load(), path)?;
     let scan = Arc::new(crate::references::scan_file(name, &text));
     SCANS
         .lock()

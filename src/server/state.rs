@@ -70,7 +70,7 @@ impl State {
         if let Some(d) = self.documents.read().unwrap().get(path) {
             return Some(d.text.clone());
         }
-        crate::analysis::read_capped(path)
+        crate::analysis::analysis_text(&self.index.load(), path)
     }
 
     /// The position encoding.

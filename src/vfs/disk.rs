@@ -1,0 +1,170 @@
+//! The disk side of the file-system layer: the only module of the crate that opens,
+//! reads, lists or creates workspace files.
+
+use std::fs::{File, Metadata, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use super::{FileKind, Text, VfsError};
+
+/// What `meta` describes, when it is not a regular file (`None` for a regular file).
+pub fn regular_file_kind(meta: &Metadata) -> Option<FileKind> {
+    let ft = meta.file_type();
+    if ft.is_file() {
+        return None;
+    }
+    if ft.is_dir() {
+        return Some(FileKind::Directory);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return Some(FileKind::Fifo);
+        }
+        if ft.is_socket() {
+            return Some(FileKind::Socket);
+        }
+        if ft.is_char_device() {
+            return Some(FileKind::CharDevice);
+        }
+        if ft.is_block_device() {
+            return Some(FileKind::BlockDevice);
+        }
+    }
+    Some(FileKind::Other)
+}
+
+/// Opens `path` for reading if, after following symlinks, it is a regular file.
+///
+/// The kind is checked with `stat` before opening (a FIFO is never opened), and again
+/// with `fstat` on the open file (the path could have been swapped in between); on Unix
+/// the open itself is non-blocking, so even a swapped-in FIFO cannot block.
+fn open_regular(path: &Path) -> Result<(File, Metadata), VfsError> {
+    let meta = std::fs::metadata(path).map_err(|e| VfsError::io(path, e))?;
+    if let Some(kind) = regular_file_kind(&meta) {
+        return Err(VfsError::NotRegular {
+            path: path.to_path_buf(),
+            kind,
+        });
+    }
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let file = options.open(path).map_err(|e| VfsError::io(path, e))?;
+    let meta = file.metadata().map_err(|e| VfsError::io(path, e))?;
+    if let Some(kind) = regular_file_kind(&meta) {
+        return Err(VfsError::NotRegular {
+            path: path.to_path_buf(),
+            kind,
+        });
+    }
+    Ok((file, meta))
+}
+
+/// Reads at most `cap` bytes of the regular file `path` and decodes them lossily.
+///
+/// Fails with [`VfsError::NotRegular`] for anything but a regular file (never opened),
+/// [`VfsError::Io`] when the file cannot be opened or read.
+pub fn read_text(path: &Path, cap: u64) -> Result<Text, VfsError> {
+    let (file, meta) = open_regular(path)?;
+    let mut buf = Vec::with_capacity(meta.len().min(cap) as usize);
+    file.take(cap)
+        .read_to_end(&mut buf)
+        .map_err(|e| VfsError::io(path, e))?;
+    let truncated = meta.len() > buf.len() as u64 && buf.len() as u64 == cap;
+    let text = Text::decode(&buf, truncated);
+    if text.lossy {
+        tracing::debug!(path = %path.display(), "not valid UTF-8: invalid bytes read as U+FFFD for analysis");
+    }
+    Ok(text)
+}
+
+/// Reads the whole regular file `path`, byte for byte (for copies).
+///
+/// Fails with [`VfsError::TooLarge`] when the file holds more than `limit` bytes (nothing
+/// is truncated), [`VfsError::NotRegular`] and [`VfsError::Io`] as [`read_text`].
+pub fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, VfsError> {
+    let (file, meta) = open_regular(path)?;
+    if meta.len() > limit {
+        return Err(VfsError::TooLarge {
+            path: path.to_path_buf(),
+            size: meta.len(),
+            limit,
+        });
+    }
+    let mut buf = Vec::with_capacity(meta.len() as usize);
+    file.take(limit + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| VfsError::io(path, e))?;
+    if buf.len() as u64 > limit {
+        return Err(VfsError::TooLarge {
+            path: path.to_path_buf(),
+            size: buf.len() as u64,
+            limit,
+        });
+    }
+    Ok(buf)
+}
+
+/// The modified time of `path` (following symlinks).
+pub fn modified(path: &Path) -> Result<SystemTime, VfsError> {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .map_err(|e| VfsError::io(path, e))
+}
+
+/// The entries of the folder `dir`, unsorted. An entry that cannot be read is skipped
+/// with a warning in the log.
+pub fn read_dir(dir: &Path) -> Result<Vec<PathBuf>, VfsError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| VfsError::io(dir, e))?;
+    let mut out = Vec::new();
+    for entry in entries {
+        match entry {
+            Ok(e) => out.push(e.path()),
+            Err(e) => {
+                tracing::warn!(dir = %dir.display(), error = %e, "cannot read a folder entry; skipped")
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Creates the NEW file `path` holding exactly `bytes`.
+///
+/// The bytes go to a temporary file in `path`'s own folder (unpredictable name, created
+/// with `O_EXCL`, so a planted symlink is never followed), are flushed to disk, and the
+/// temporary file is then linked to `path` only if `path` does not exist. On any failure
+/// nothing is left behind: [`VfsError::Exists`] when `path` exists (also a dangling
+/// symlink), [`VfsError::Io`] otherwise.
+pub fn create_new(path: &Path, bytes: &[u8]) -> Result<(), VfsError> {
+    if path.symlink_metadata().is_ok() {
+        return Err(VfsError::Exists {
+            path: path.to_path_buf(),
+        });
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".promptls-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| VfsError::io(path, e))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|e| VfsError::io(path, e))?;
+    match tmp.persist_noclobber(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Err(VfsError::Exists {
+            path: path.to_path_buf(),
+        }),
+        Err(e) => Err(VfsError::io(path, e.error)),
+    }
+}
