@@ -289,6 +289,8 @@ struct Opts {
     requests: usize,
     build: bool,
     clean: bool,
+    /// Only the big-file rows (`--only big-files`): one workspace, no index or burst rows.
+    big_files_only: bool,
 }
 
 fn parse_size(s: &str) -> usize {
@@ -311,6 +313,7 @@ fn opts() -> Opts {
         requests: 1000,
         build: true,
         clean: false,
+        big_files_only: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -321,6 +324,7 @@ fn opts() -> Opts {
             "--requests" => o.requests = args.next().unwrap().parse().unwrap(),
             "--no-build" => o.build = false,
             "--clean" => o.clean = true,
+            "--only" => o.big_files_only = args.next().as_deref() == Some("big-files"),
             // `cargo bench` passes `--bench`; ignore it and anything else cargo adds.
             _ => {}
         }
@@ -551,6 +555,140 @@ fn latencies(lsp: &mut Lsp, ws: &Path, requests: usize) -> Value {
         );
     }
     lsp.notify("textDocument/didClose", json!({"textDocument": td}));
+    Value::Object(out)
+}
+
+/// Percentiles of `requests` round trips of one request (after a warm-up), in ms.
+fn timed_rounds(lsp: &mut Lsp, method: &str, params: &Value, requests: usize) -> Value {
+    let (first, _) = lsp.request_timed(method, params.clone());
+    assert!(
+        first.get("error").is_none() && !first["result"].is_null(),
+        "{method} answered nothing useful: {first}"
+    );
+    for _ in 0..20 {
+        lsp.request_timed(method, params.clone());
+    }
+    let v: Vec<f64> = (0..requests)
+        .map(|_| ms(lsp.request_timed(method, params.clone()).1))
+        .collect();
+    json!({"p50_ms": percentile(&v, 50.0), "p99_ms": percentile(&v, 99.0), "max_ms": percentile(&v, 100.0), "n": v.len()})
+}
+
+/// The big-buffer rows: completion / hover / definition in a 5 000-line Python file with
+/// 2 000 promptic calls and in a 1 MB Markdown file (steady state), and a one-character
+/// edit followed by a completion (the edit's cost included) in each.
+fn big_files(lsp: &mut Lsp, ws: &Path, requests: usize) -> Value {
+    let folder = under_folders(ws).into_iter().next().expect("a folder");
+    let rel = folder
+        .strip_prefix(ws.join("under"))
+        .unwrap()
+        .to_string_lossy()
+        .to_string();
+    let base = first_prompt_base(&folder);
+    // 2 000 calls and 3 000 filler lines: 5 000 lines.
+    let mut py = String::from("from promptic import load_prompt\n");
+    for i in 0..2000 {
+        py.push_str(&format!(
+            "p{i} = load_prompt(\"{rel}/{base}\", version=\"v2\")\n"
+        ));
+        py.push_str("# a note about the prompt above, as real code has\n");
+        if i % 2 == 0 {
+            py.push_str("value = compute(p1, p2)  # more code between the calls\n");
+        }
+    }
+    // ~1 MB of Markdown: prose with a link every fourth line.
+    let mut md = String::from("# Big document\n\n");
+    let mut k = 0;
+    while md.len() < 1_000_000 {
+        if k % 4 == 0 {
+            md.push_str(&format!(
+                "See [the brief]({rel}/{base}_v2.md) before answering item {k}.\n"
+            ));
+        } else {
+            md.push_str(
+                "Plain prose that a long prompt document carries, line after line of it.\n",
+            );
+        }
+        k += 1;
+    }
+    let mut out = serde_json::Map::new();
+    out.insert("python_lines".into(), json!(py.lines().count()));
+    out.insert("markdown_bytes".into(), json!(md.len()));
+    let cases = [
+        (
+            "python",
+            folder.join("bench_big.py"),
+            "python",
+            py,
+            "p1000 = load_prompt(\"".to_string(),
+        ),
+        (
+            "markdown",
+            ws.join("under").join("bench_big.md"),
+            "markdown",
+            md,
+            format!("item {}.\nPlain", 4 * 1500),
+        ),
+    ];
+    for (name, doc, lang, text, anchor) in cases {
+        lsp.open(&doc, lang, &text);
+        let td = json!({"uri": uri(&doc)});
+        let at = text.find(&anchor).expect("anchor");
+        // The reference just before (Markdown) or at (Python) the anchor.
+        let (version_pos, target_pos) = if name == "python" {
+            let line = &text[at..];
+            let v = at + line.find("version=\"v").unwrap() + "version=\"v".len();
+            let t = at + anchor.len() + rel.len() + 2;
+            (v, t)
+        } else {
+            let start = text[..at].rfind("](").unwrap() + 2;
+            let v = start + text[start..].find("_v").unwrap() + 2;
+            (v, start + rel.len() + 2)
+        };
+        let pos = |off: usize| position_after(&text[..off], "");
+        let mut row = serde_json::Map::new();
+        for (method, off) in [
+            ("textDocument/completion", version_pos),
+            ("textDocument/hover", target_pos),
+            ("textDocument/definition", target_pos),
+        ] {
+            let params = json!({"textDocument": td, "position": pos(off)});
+            row.insert(
+                method.trim_start_matches("textDocument/").into(),
+                timed_rounds(lsp, method, &params, requests),
+            );
+        }
+        // Edit then complete: insert and delete a space at the end, alternately.
+        let end = pos(text.len());
+        let params = json!({"textDocument": td, "position": pos(version_pos)});
+        let mut v = Vec::new();
+        for k in 0..requests.min(300) {
+            let change = if k % 2 == 0 {
+                json!({"range": {"start": end, "end": end}, "text": " "})
+            } else {
+                let mut after = end.clone();
+                after["character"] = json!(end["character"].as_u64().unwrap() + 1);
+                json!({"range": {"start": end, "end": after}, "text": ""})
+            };
+            let t0 = Instant::now();
+            lsp.notify(
+                "textDocument/didChange",
+                json!({"textDocument": {"uri": uri(&doc), "version": 2 + k}, "contentChanges": [change]}),
+            );
+            let (resp, _) = lsp.request_timed("textDocument/completion", params.clone());
+            assert!(
+                resp["result"].is_object() || resp["result"].is_array(),
+                "{resp}"
+            );
+            v.push(ms(t0.elapsed()));
+        }
+        row.insert(
+            "edit_then_completion".into(),
+            json!({"p50_ms": percentile(&v, 50.0), "p99_ms": percentile(&v, 99.0), "n": v.len()}),
+        );
+        lsp.notify("textDocument/didClose", json!({"textDocument": td}));
+        out.insert(name.into(), Value::Object(row));
+    }
     Value::Object(out)
 }
 
@@ -840,6 +978,13 @@ fn main() {
         }
         let mut lsp = live.unwrap();
         settle(&mut lsp);
+        let big = big_files(&mut lsp, &ws, o.requests);
+        eprintln!("  big files {big}");
+        if o.big_files_only {
+            lsp.shutdown();
+            results.push(json!({"prompt_files": summary["prompt_files"], "big_files": big}));
+            continue;
+        }
         std::thread::sleep(Duration::from_millis(200));
         let rss_kib = vm_rss_kib(lsp.pid()).unwrap_or(0);
         let prompt_files = summary["prompt_files"].as_u64().unwrap_or(n as u64);
@@ -912,6 +1057,7 @@ fn main() {
             "rss_bytes_per_prompt_file": rss_kib as f64 * 1024.0 / prompt_files as f64,
             "rss_kib_after_burst": rss_after_kib,
             "latency": lat,
+            "big_files": big,
             "watcher_create_delete": watch,
             "client_event_create_delete": event,
             "burst": burst_res,
@@ -1069,6 +1215,37 @@ fn table(out: &Value) -> String {
             f1(&r["latency"]["hover"]["p99_ms"])
         )
     });
+    for (doc, what) in [
+        ("python", "5 000-line Python file, 2 000 calls"),
+        ("markdown", "1 MB Markdown file"),
+    ] {
+        for m in ["completion", "hover", "definition"] {
+            row(
+                &mut s,
+                &format!("{m} in a {what}: p50 / p99, ms"),
+                "≤ 1 / ≤ 5",
+                &|r| {
+                    format!(
+                        "{} / {}",
+                        f1(&r["big_files"][doc][m]["p50_ms"]),
+                        f1(&r["big_files"][doc][m]["p99_ms"])
+                    )
+                },
+            );
+        }
+        row(
+            &mut s,
+            &format!("one-character edit + completion in a {what}: p50 / p99, ms"),
+            "",
+            &|r| {
+                format!(
+                    "{} / {}",
+                    f1(&r["big_files"][doc]["edit_then_completion"]["p50_ms"]),
+                    f1(&r["big_files"][doc]["edit_then_completion"]["p99_ms"])
+                )
+            },
+        );
+    }
     row(&mut s, "definition p50 / p99, ms", "≤ 1 / ≤ 5", &|r| {
         format!(
             "{} / {}",

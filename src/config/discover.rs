@@ -235,7 +235,15 @@ impl ConfigSource {
             ("pyproject.toml", ConfigFileKind::Pyproject),
         ] {
             let path = dir.join(name);
-            if let Ok(text) = std::fs::read_to_string(&path) {
+            let text = match crate::vfs::read_text(&path, crate::vfs::TEXT_CAP) {
+                Ok(t) => t.text,
+                Err(e) if e.is_not_found() => continue,
+                Err(e) => {
+                    tracing::warn!(error = %e, "config file not read");
+                    continue;
+                }
+            };
+            {
                 let file = Arc::new(load_config_file(&path, kind, &text));
                 match kind {
                     ConfigFileKind::Pyproject => out.pyproject = Some(file),

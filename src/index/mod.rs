@@ -265,13 +265,13 @@ impl Index {
         let Some(kind) = ConfigFileKind::of(path) else {
             return;
         };
-        match std::fs::read(path) {
-            Ok(bytes) => {
-                let text = String::from_utf8_lossy(&bytes);
-                self.config.set_file(load_config_file(path, kind, &text));
+        match crate::vfs::read_text(path, crate::vfs::TEXT_CAP) {
+            Ok(text) => {
+                self.config
+                    .set_file(load_config_file(path, kind, &text.text));
                 self.config_files.insert(path.to_path_buf());
             }
-            Err(e) => tracing::info!(path = %path.display(), error = %e, "cannot read config file"),
+            Err(e) => tracing::warn!(error = %e, "config file not read"),
         }
     }
 
@@ -475,15 +475,16 @@ impl Index {
     pub fn subdirs(&self, dir: &Path) -> Vec<PathBuf> {
         // One folder's entries from disk, kept when the walk indexed them (not ignored):
         // O(entries), not O(folders in the index).
-        let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map(|entries| {
-                entries
-                    .filter_map(|e| e.ok())
-                    .map(|e| e.path())
-                    .filter(|p| self.dirs.contains_key(p))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut v: Vec<PathBuf> = match crate::vfs::read_dir(dir) {
+            Ok(entries) => entries
+                .into_iter()
+                .filter(|p| self.dirs.contains_key(p))
+                .collect(),
+            Err(e) => {
+                tracing::debug!(error = %e, "no sub-folders listed");
+                Vec::new()
+            }
+        };
         v.sort();
         v
     }

@@ -22,10 +22,10 @@ fn scan_of(state: &State, path: &Path) -> Option<Arc<Scan>> {
     if let Some(doc) = state.documents.read().unwrap().get(path) {
         return Some(Arc::new(crate::references::scan_file(name, &doc.text)));
     }
-    let meta = match std::fs::metadata(path) {
+    let meta = match crate::vfs::metadata(path) {
         Ok(m) => m,
         Err(e) => {
-            tracing::debug!(path = %path.display(), error = %e, "not scanned for references");
+            tracing::debug!(error = %e, "not scanned for references");
             return None;
         }
     };

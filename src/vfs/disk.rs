@@ -112,6 +112,11 @@ pub fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, VfsError> {
     Ok(buf)
 }
 
+/// The metadata of `path` (following symlinks).
+pub fn metadata(path: &Path) -> Result<Metadata, VfsError> {
+    std::fs::metadata(path).map_err(|e| VfsError::io(path, e))
+}
+
 /// The modified time of `path` (following symlinks).
 pub fn modified(path: &Path) -> Result<SystemTime, VfsError> {
     std::fs::metadata(path)

@@ -21,7 +21,9 @@
 mod disk;
 mod source;
 
-pub use disk::{create_new, modified, read_bytes, read_dir, read_text, regular_file_kind};
+pub use disk::{
+    create_new, metadata, modified, read_bytes, read_dir, read_text, regular_file_kind,
+};
 pub use source::{DiskFiles, FileSource, MemoryFiles};
 
 use std::fmt;
