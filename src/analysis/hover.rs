@@ -100,7 +100,7 @@ fn reference_markdown(index: &Index, rr: &ResolvedRef) -> String {
                 md.push_str(&version_table(&res.folder, prompt, Some(res.file)));
             }
             if let Some(text) = read_capped(&res.path()) {
-                let jinja = file.parsed.ext.to_ascii_lowercase().starts_with('j');
+                let jinja = variables::is_jinja(&file.name);
                 let vars = variables(&text, jinja);
                 if !vars.is_empty() {
                     md.push_str(&format!(
