@@ -926,3 +926,83 @@ fn broken_file_on_disk_at_first_read_still_applies_its_valid_keys() {
         Some(t.root.join("promptic.toml").as_path())
     );
 }
+
+// ----- config errors as diagnostics ---------------------------------------------------------------
+
+/// `promptls check . --format json` in `dir`: (exit code, the diagnostics).
+fn check_json(dir: &Path) -> (Option<i32>, serde_json::Value) {
+    let out = assert_cmd::Command::cargo_bin("promptls")
+        .unwrap()
+        .current_dir(dir)
+        .args(["check", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code(), v)
+}
+
+const PY_BAD_CONFIG: &str =
+    "from promptic import VersioningConfig\ncfg = VersioningConfig(delimiter=\"x\")\n";
+
+/// One conversion of config errors to diagnostics: a `VersioningConfig(...)` literal in
+/// Python obeys `[diagnostics]` like a config file does (it used the default severity).
+#[test]
+fn python_versioning_config_obeys_diagnostics_severities() {
+    let t = tree(&[("task_v1.md", "x"), ("app.py", PY_BAD_CONFIG)]);
+    let (code, diags) = check_json(&t.root);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        diags,
+        serde_json::json!([{
+            "path": "app.py",
+            "range": {"start": {"line": 1, "character": 33}, "end": {"line": 1, "character": 36}},
+            "severity": "error",
+            "code": "invalid-config",
+            "message": "`delimiter` must be one of \"_\", \".\", \"-\" (got \"x\")"
+        }])
+    );
+
+    let off = "[diagnostics]\ninvalid-config = \"off\"\n";
+    std::fs::write(t.root.join("promptic.toml"), off).unwrap();
+    let (code, diags) = check_json(&t.root);
+    assert_eq!((code, diags), (Some(0), serde_json::json!([])));
+
+    let hint = "[diagnostics]\ninvalid-config = \"hint\"\n";
+    std::fs::write(t.root.join("promptic.toml"), hint).unwrap();
+    let (code, diags) = check_json(&t.root);
+    assert_eq!(code, Some(0));
+    assert_eq!(diags[0]["severity"], "hint", "{diags:#}");
+    assert_eq!(diags.as_array().unwrap().len(), 1, "{diags:#}");
+}
+
+/// The same conversion for the config file's own errors: off silences them, a level
+/// re-levels them, and the range is the offending value's.
+#[test]
+fn config_file_errors_obey_diagnostics_severities() {
+    let bad = "[versioning]\ndelimiter = \"x\"\n[diagnostics]\ninvalid-config = \"warning\"\n";
+    let t = tree(&[("task_v1.md", "x"), ("promptic.toml", bad)]);
+    let (code, diags) = check_json(&t.root);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        diags,
+        serde_json::json!([{
+            "path": "promptic.toml",
+            "range": {"start": {"line": 1, "character": 12}, "end": {"line": 1, "character": 15}},
+            "severity": "warning",
+            "code": "invalid-config",
+            "message": "`delimiter` must be one of \"_\", \".\", \"-\" (got \"x\")"
+        }])
+    );
+    std::fs::write(
+        t.root.join("promptic.toml"),
+        bad.replace("\"warning\"", "\"off\""),
+    )
+    .unwrap();
+    assert_eq!(check_json(&t.root), (Some(0), serde_json::json!([])));
+}
