@@ -1006,3 +1006,175 @@ fn config_file_errors_obey_diagnostics_severities() {
     .unwrap();
     assert_eq!(check_json(&t.root), (Some(0), serde_json::json!([])));
 }
+
+// ----- an explicit --config that is broken ---------------------------------------------------------
+
+/// `promptls ARGS` in `dir`: (exit code, stdout, stderr).
+fn promptls(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = assert_cmd::Command::cargo_bin("promptls")
+        .unwrap()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Broken config files and the one line each must produce: (file, text or `None` for a
+/// file that does not exist, the located message after `promptls: `).
+const BROKEN_CONFIGS: &[(&str, Option<&str>, &str)] = &[
+    (
+        "bad.toml",
+        Some("[versioning]\nversion_pattern = \"_rev(\\\\d+)\"\n"),
+        "bad.toml:2:19: InvalidVersionPatternError: `version_pattern` \"_rev(\\\\d+)\": has an unnamed capturing group; use (?:…) or name it major, minor, patch or prerelease",
+    ),
+    (
+        "bad.yaml",
+        Some("not: [toml\n"),
+        "bad.yaml:1:4: InvalidConfigError: invalid TOML: expected `.`, `=`",
+    ),
+    (
+        "bad.json",
+        Some("{\"delimiter\": \"x\"}"),
+        "bad.json: InvalidConfigError: `delimiter` must be one of \"_\", \".\", \"-\" (got \"x\")",
+    ),
+    (
+        "missing.toml",
+        None,
+        "missing.toml: InvalidConfigError: cannot read the config file: No such file or directory (os error 2)",
+    ),
+];
+
+/// A folder with `task_v1.md` and every file of [`BROKEN_CONFIGS`].
+fn broken_configs_tree() -> Tree {
+    let files: Vec<(&str, &str)> = BROKEN_CONFIGS
+        .iter()
+        .filter_map(|(name, text, _)| Some((*name, (*text)?)))
+        .chain([("task_v1.md", "hello\n")])
+        .collect();
+    tree(&files)
+}
+
+/// `check --config bad.toml` used to exit 0 with the defaults (and `new-version`/`revert`
+/// had no `--config`): an explicit config that cannot be read, does not parse or holds an
+/// invalid value is exit 1 with its path and the reason, in every subcommand, and nothing
+/// is written.
+#[test]
+fn broken_explicit_config_is_exit_1_in_every_subcommand() {
+    let t = broken_configs_tree();
+    let commands: &[&[&str]] = &[
+        &["check", "."],
+        &["check", ".", "--format", "json"],
+        &["versions", "task"],
+        &["new-version", "task_v1.md", "--bump", "patch"],
+        &["new-version", "task_v1.md"],
+        &["revert", "task_v1.md", "--to", "v1"],
+    ];
+    for args in commands {
+        for (config, _, message) in BROKEN_CONFIGS {
+            let mut full = args.to_vec();
+            full.extend(["--config", config]);
+            let (code, stdout, stderr) = promptls(&t.root, &full);
+            assert_eq!(
+                (code, stdout.as_str(), stderr.as_str()),
+                (Some(1), "", format!("promptls: {message}\n").as_str()),
+                "{full:?}"
+            );
+        }
+    }
+    let mut names: Vec<String> = std::fs::read_dir(&t.root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [".git", "bad.json", "bad.toml", "bad.yaml", "task_v1.md"]
+    );
+}
+
+/// `resolve` and `versions --json` report a broken explicit config as the request's
+/// error (V-8), in their usual error shape.
+#[test]
+fn broken_explicit_config_is_the_resolution_error() {
+    let t = broken_configs_tree();
+    for (config, _, message) in BROKEN_CONFIGS {
+        let (name, rest) = message.split_once(": ").unwrap();
+        let (error, reason) = rest.split_once(": ").unwrap();
+        let expected = serde_json::json!({
+            "error": error,
+            "message": format!("{name}: {reason}"),
+            "available": [],
+        });
+        for args in [
+            &["resolve", "task", "--json"][..],
+            &["versions", "task", "--json"][..],
+        ] {
+            let mut full = args.to_vec();
+            full.extend(["--config", config]);
+            let (code, stdout, _) = promptls(&t.root, &full);
+            assert_eq!(code, Some(1), "{full:?}");
+            let got: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+            assert_eq!(got, expected, "{full:?}");
+        }
+        let (code, stdout, stderr) = promptls(&t.root, &["resolve", "task", "--config", config]);
+        assert_eq!(
+            (code, stdout.as_str(), stderr),
+            (Some(1), "", format!("{error}: {name}: {reason}\n")),
+            "resolve --config {config}"
+        );
+    }
+}
+
+/// A valid explicit config is what `new-version` and `revert` now go by.
+#[test]
+fn new_version_and_revert_use_an_explicit_config() {
+    let t = tree(&[
+        ("task.v1.md", "hello\n"),
+        ("dot.toml", "[versioning]\ndelimiter = \".\"\n"),
+    ]);
+    let (code, stdout, _) = promptls(
+        &t.root,
+        &[
+            "new-version",
+            "task.v1.md",
+            "--bump",
+            "patch",
+            "--dry-run",
+            "--config",
+            "dot.toml",
+        ],
+    );
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        stdout,
+        format!(
+            "would create {} (v1.0.1, patch bump of v1.0.0), 6 bytes\n",
+            t.root.join("task.v1.0.1.md").display()
+        )
+    );
+    let (code, stdout, _) = promptls(
+        &t.root,
+        &[
+            "revert",
+            "task.v1.md",
+            "--to",
+            "v1",
+            "--dry-run",
+            "--config",
+            "dot.toml",
+        ],
+    );
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        stdout,
+        format!(
+            "would create {} (v1.0.1, revert to v1.0.0 as v1.0.1), 6 bytes\n",
+            t.root.join("task.v1.0.1.md").display()
+        )
+    );
+}

@@ -229,6 +229,16 @@ impl ConfigError {
         self
     }
 
+    /// The message after its location (`promptic.toml:3:13: …`, or `path: …` without a
+    /// span), without the error name: for reports that show the name on their own.
+    pub fn located_message(&self) -> String {
+        match (&self.path, self.line_col) {
+            (Some(p), Some((l, c))) => format!("{}:{l}:{c}: {}", p.display(), self.message),
+            (Some(p), None) => format!("{}: {}", p.display(), self.message),
+            (None, _) => self.message.clone(),
+        }
+    }
+
     /// The V-8 error name (`InvalidVersionPatternError` or `InvalidConfigError`).
     pub fn error_name(&self) -> &'static str {
         match self.kind {
