@@ -7,6 +7,7 @@
 //! [`ConfigLayer`] (only the keys it sets); [`Settings::from_layers`] merges them key by key.
 
 mod discover;
+mod position;
 mod raw;
 mod validate;
 
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use discover::{CONFIG_FILE_NAMES, ConfigFile, ConfigFileKind, ConfigSource, load_config_file};
+pub use position::{ConfigPosition, position_at, table_values, versioning_subpath};
 pub use raw::{Raw, RawEntry, RawValue};
 pub use validate::{
     diagnostics_from_raw, env_layer, json_layer, layer_from_raw, python_kwargs_layer,
