@@ -1178,3 +1178,174 @@ fn new_version_and_revert_use_an_explicit_config() {
         )
     );
 }
+
+// ----- TOML shapes: completion, hover and error spans from the parser ------------------------------
+
+/// (label, replaced byte range) of each completion at the end of `text` (or at `offset`).
+fn completions(text: &str, offset: usize) -> Vec<(String, std::ops::Range<usize>)> {
+    promptls::analysis::completion::complete_config(text, offset)
+        .into_iter()
+        .map(|c| (c.label, c.replace))
+        .collect()
+}
+
+fn labelled(
+    labels: &[&str],
+    range: std::ops::Range<usize>,
+) -> Vec<(String, std::ops::Range<usize>)> {
+    labels
+        .iter()
+        .map(|l| (l.to_string(), range.clone()))
+        .collect()
+}
+
+/// Completion read the file line by line: a multi-line `values` array, dotted keys and
+/// inline tables gave nothing. It now asks the TOML parser.
+#[test]
+fn completion_understands_every_toml_shape() {
+    // A classifier's multi-line `values` (with a comment) while `default` is typed.
+    let t =
+        "[versioning.classifiers.lang]\nvalues = [\n  \"en\", # first\n  \"ru\",\n]\ndefault = \"";
+    let n = t.len();
+    assert_eq!(completions(t, n), labelled(&["en", "ru"], n..n));
+    // pyproject, an inline table, the cursor inside a complete value.
+    let t = "[tool.promptic.versioning]\nclassifiers = { lang = { values = [\"en\", \"de\"], default = \"de\" } }\n";
+    let at = t.rfind("de\"").unwrap();
+    assert_eq!(completions(t, at + 1), labelled(&["en", "de"], at..at + 2));
+    // A dotted key at the top level, half written.
+    let t = "versioning.delimiter = \"";
+    assert_eq!(
+        completions(t, t.len()),
+        labelled(&["_", ".", "-"], t.len()..t.len())
+    );
+    // A half-written `[versioning]` key.
+    let t = "[versioning]\ndelimiter = ";
+    assert_eq!(
+        completions(t, t.len()),
+        labelled(&["_", ".", "-"], t.len()..t.len())
+    );
+    // Key names in a classifier sub-table, and nothing in other tables.
+    let t = "[tool.promptic.versioning.classifiers.lang]\nvalues = [\"en\"]\nde";
+    let n = t.len();
+    assert_eq!(
+        completions(t, n),
+        labelled(&["values", "default"], n - 2..n)
+    );
+    let t = "[tool.black]\nline-length = 8\nde";
+    assert_eq!(completions(t, t.len()), []);
+    // A header `[versioning]` after a multi-line array elsewhere.
+    let t = "[diagnostics]\ninvalid-config = \"off\"\n[versioning]\nprerelease_order = [\n  \"a\",\n]\ninclude_prerelease = ";
+    let n = t.len();
+    assert_eq!(completions(t, n), labelled(&["true", "false"], n..n));
+}
+
+#[test]
+fn hover_on_dotted_and_sub_table_keys() {
+    let text = "versioning.delimiter = \"-\"\n[versioning.classifiers.lang]\nvalues = [\"en\"]\ndefault = \"en\" # the usual\n";
+    let t = tree(&[("promptic.toml", text)]);
+    let index = promptls::index::Index::scan(
+        vec![t.root.clone()],
+        std::sync::Arc::new(ConfigSource::new()),
+    );
+    let path = t.root.join("promptic.toml");
+    let hover = |offset: usize| promptls::analysis::hover::hover(&index, &path, text, offset);
+    let k = text.find("delimiter").unwrap();
+    let (md, range) = hover(k + 2).expect("hover on a dotted key");
+    assert!(
+        md.starts_with("**`delimiter`** — Delimiter between base"),
+        "{md}"
+    );
+    assert_eq!(range, k..k + "delimiter".len());
+    let d = text.find("default").unwrap();
+    let (md, range) = hover(d).expect("hover on a classifier key");
+    assert!(md.starts_with("**`default`** — "), "{md}");
+    assert_eq!(range, d..d + "default".len());
+    // In the comment: nothing.
+    assert_eq!(hover(text.find("usual").unwrap()), None);
+}
+
+/// (message prefix, byte span) of each error of a `promptic.toml` / `pyproject.toml`.
+fn spans(kind: ConfigFileKind, text: &str) -> Vec<(String, std::ops::Range<usize>)> {
+    load(kind, text)
+        .into_iter()
+        .map(|e| (e.message, e.span.expect("a TOML error has a span")))
+        .collect()
+}
+
+/// The exact range of `needle` (its `nth` occurrence) in `text`.
+fn at(text: &str, needle: &str, nth: usize) -> std::ops::Range<usize> {
+    let start = text.match_indices(needle).nth(nth).unwrap().0;
+    start..start + needle.len()
+}
+
+#[test]
+fn error_spans_in_every_toml_shape() {
+    // Multi-line array with comments: the offending element.
+    let t =
+        "[versioning]\nprerelease_order = [\n  \"alpha\", # first\n  \"r c\",\n  \"alpha\",\n]\n";
+    assert_eq!(
+        spans(ConfigFileKind::Promptic, t),
+        [
+            (
+                "prerelease label \"r c\" must be letters and digits".to_string(),
+                at(t, "\"r c\"", 0)
+            ),
+            (
+                "prerelease label \"alpha\" is listed twice".to_string(),
+                at(t, "\"alpha\"", 1)
+            ),
+        ]
+    );
+    // Trailing comment after a value.
+    let t = "[versioning]\ndelimiter = \"+\" # plus?\n";
+    assert_eq!(
+        spans(ConfigFileKind::Promptic, t),
+        [(
+            "`delimiter` must be one of \"_\", \".\", \"-\" (got \"+\")".to_string(),
+            at(t, "\"+\"", 0)
+        )]
+    );
+    // Dotted key.
+    let t = "versioning.include_prerelease = \"yes\"\n";
+    assert_eq!(
+        spans(ConfigFileKind::Promptic, t),
+        [(
+            "`include_prerelease` must be true or false, not a string".to_string(),
+            at(t, "\"yes\"", 0)
+        )]
+    );
+    // Inline tables.
+    let t =
+        "[versioning]\nclassifiers = { lang = { values = [\"en\", \"e-n\"], default = \"en\" } }\n";
+    assert_eq!(
+        spans(ConfigFileKind::Promptic, t),
+        [(
+            "classifier value \"e-n\" of `lang` must not be empty or contain a delimiter"
+                .to_string(),
+            at(t, "\"e-n\"", 0)
+        )]
+    );
+    // pyproject sub-table of a classifier.
+    let t = "[project]\nname = \"x\"\n\n[tool.promptic.versioning.classifiers.lang]\nvalues = [\n  \"en\",\n  \"ru\",\n]\ndefault = \"de\" # not listed\n";
+    assert_eq!(
+        spans(ConfigFileKind::Pyproject, t),
+        [(
+            "default \"de\" of classifier `lang` is not one of its values (en, ru)".to_string(),
+            at(t, "\"de\"", 0)
+        )]
+    );
+}
+
+proptest::proptest! {
+    /// Half-written config text never panics completion, hover's position or loading.
+    #[test]
+    fn half_written_config_text_is_safe(
+        text in "([\\[\\]{}=,.\"'#\\n ]|versioning|delimiter|tool|promptic|classifiers|lang|values|default|ü|[a-z0-9]){0,40}",
+        offset in 0usize..120,
+    ) {
+        let _ = promptls::analysis::completion::complete_config(&text, offset);
+        let _ = promptls::config::position_at(&text, offset);
+        let _ = load(ConfigFileKind::Promptic, &text);
+        let _ = load(ConfigFileKind::Pyproject, &text);
+    }
+}

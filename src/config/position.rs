@@ -294,3 +294,163 @@ fn incomplete_position(text: &str, offset: usize) -> Option<ConfigPosition> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(parts: &[&str]) -> Vec<String> {
+        parts.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// The byte offset just after the `nth` occurrence of `needle`.
+    fn after(text: &str, needle: &str) -> usize {
+        text.find(needle).unwrap() + needle.len()
+    }
+
+    fn value(path: &[&str], range: Range<usize>) -> Option<ConfigPosition> {
+        Some(ConfigPosition::Value {
+            path: p(path),
+            range,
+        })
+    }
+
+    #[test]
+    fn values_in_every_shape() {
+        let t = "[versioning]\nprerelease_order = [\n  \"alpha\",\n  \"rc\", # note\n]\ndelimiter = \"-\" # trailing\nclassifiers = { lang = { values = [\"en\", \"ru\"], default = \"en\" } }\n";
+        let rc = t.find("rc\"").unwrap();
+        assert_eq!(
+            position_at(t, rc + 1),
+            value(&["versioning", "prerelease_order"], rc..rc + 2)
+        );
+        let d = t.find("\"-\"").unwrap();
+        assert_eq!(
+            position_at(t, d + 1),
+            value(&["versioning", "delimiter"], d + 1..d + 2)
+        );
+        let en = t.rfind("\"en\"").unwrap();
+        assert_eq!(
+            position_at(t, en + 2),
+            value(
+                &["versioning", "classifiers", "lang", "default"],
+                en + 1..en + 3
+            )
+        );
+        // The comment after a value is no value.
+        assert_eq!(position_at(t, after(t, "# tra")), None);
+    }
+
+    #[test]
+    fn dotted_keys_and_sub_tables() {
+        let t = "versioning.delimiter = \"-\"\n[tool.promptic.versioning.classifiers.lang]\nvalues = [\"en\"]\ndefault = \"en\"\n";
+        let d = t.find("\"-\"").unwrap();
+        assert_eq!(
+            position_at(t, d + 1),
+            value(&["versioning", "delimiter"], d + 1..d + 2)
+        );
+        let k = t.find("delimiter").unwrap();
+        assert_eq!(
+            position_at(t, k + 3),
+            Some(ConfigPosition::Key {
+                path: p(&["versioning", "delimiter"]),
+                range: k..k + 9
+            })
+        );
+        let def = t.find("default").unwrap();
+        assert_eq!(
+            position_at(t, def),
+            Some(ConfigPosition::Key {
+                path: p(&[
+                    "tool",
+                    "promptic",
+                    "versioning",
+                    "classifiers",
+                    "lang",
+                    "default"
+                ]),
+                range: def..def + 7
+            })
+        );
+        // A blank line at the end belongs to the last table.
+        let t2 = format!("{t}\n");
+        assert_eq!(
+            position_at(&t2, t2.len()),
+            Some(ConfigPosition::NewKey {
+                table: p(&["tool", "promptic", "versioning", "classifiers", "lang"]),
+                range: t2.len()..t2.len()
+            })
+        );
+        assert_eq!(
+            table_values(
+                t,
+                0,
+                &p(&["tool", "promptic", "versioning", "classifiers", "lang"])
+            ),
+            ["en"]
+        );
+    }
+
+    #[test]
+    fn half_written_files_know_the_key_being_typed() {
+        let t = "[versioning]\ndelimiter = ";
+        assert_eq!(
+            position_at(t, t.len()),
+            value(&["versioning", "delimiter"], t.len()..t.len())
+        );
+        let t = "[versioning]\ndelimiter = \"";
+        assert_eq!(
+            position_at(t, t.len()),
+            value(&["versioning", "delimiter"], t.len()..t.len())
+        );
+        let t = "[versioning]\nprerelease_order = [\n  \"alpha\", # note\n]\ninclude_prerelease = tr\nbroken = ";
+        let at = after(t, "= tr");
+        assert_eq!(
+            position_at(t, at),
+            value(&["versioning", "include_prerelease"], at - 2..at)
+        );
+        let t = "[versioning.classifiers.lang]\nvalues = [\"en\",\n  \"ru\"]\ndefault = \"";
+        assert_eq!(
+            position_at(t, t.len()),
+            value(
+                &["versioning", "classifiers", "lang", "default"],
+                t.len()..t.len()
+            )
+        );
+        assert_eq!(
+            table_values(t, t.len(), &p(&["versioning", "classifiers", "lang"])),
+            ["en", "ru"]
+        );
+        let t = "[tool.promptic.versioning]\ninclude_pre";
+        assert_eq!(
+            position_at(t, t.len()),
+            Some(ConfigPosition::NewKey {
+                table: p(&["tool", "promptic", "versioning"]),
+                range: t.len() - 11..t.len()
+            })
+        );
+        // Inside an unclosed multi-line array: nothing to offer, no panic.
+        let t = "[versioning]\nprerelease_order = [\n  \"al";
+        assert_eq!(position_at(t, t.len()), None);
+    }
+
+    proptest::proptest! {
+        /// Any text and any offset (also inside a character): no panic, and every range
+        /// returned lies in the text on character boundaries.
+        #[test]
+        fn any_text_any_offset(
+            text in "([\\[\\]{}=,.\"'#\\n ]|versioning|delimiter|tool|promptic|classifiers|lang|values|default|é|[a-z0-9]){0,40}",
+            offset in 0usize..200,
+        ) {
+            if let Some(pos) = position_at(&text, offset) {
+                let r = match &pos {
+                    ConfigPosition::Key { range, .. }
+                    | ConfigPosition::Value { range, .. }
+                    | ConfigPosition::NewKey { range, .. } => range.clone(),
+                };
+                proptest::prop_assert!(r.start <= r.end && r.end <= text.len(), "{pos:?}");
+                proptest::prop_assert!(text.is_char_boundary(r.start) && text.is_char_boundary(r.end));
+            }
+            let _ = table_values(&text, offset, &p(&["versioning", "classifiers", "lang"]));
+        }
+    }
+}
