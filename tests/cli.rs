@@ -513,12 +513,6 @@ fn usage_errors_exit_2() {
         vec!["resolve"],
         vec!["check", "--format", "xml"],
         vec!["resolve", "examples/prompts/task", "--classifier", "lang"],
-        vec![
-            "resolve",
-            "examples/prompts/task",
-            "--config",
-            "examples/no-such.toml",
-        ],
         vec!["versions", "examples/prompts/task", "--bogus"],
     ] {
         let r = run(promptls().args(&args));

@@ -926,3 +926,426 @@ fn broken_file_on_disk_at_first_read_still_applies_its_valid_keys() {
         Some(t.root.join("promptic.toml").as_path())
     );
 }
+
+// ----- config errors as diagnostics ---------------------------------------------------------------
+
+/// `promptls check . --format json` in `dir`: (exit code, the diagnostics).
+fn check_json(dir: &Path) -> (Option<i32>, serde_json::Value) {
+    let out = assert_cmd::Command::cargo_bin("promptls")
+        .unwrap()
+        .current_dir(dir)
+        .args(["check", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code(), v)
+}
+
+const PY_BAD_CONFIG: &str =
+    "from promptic import VersioningConfig\ncfg = VersioningConfig(delimiter=\"x\")\n";
+
+/// One conversion of config errors to diagnostics: a `VersioningConfig(...)` literal in
+/// Python obeys `[diagnostics]` like a config file does (it used the default severity).
+#[test]
+fn python_versioning_config_obeys_diagnostics_severities() {
+    let t = tree(&[("task_v1.md", "x"), ("app.py", PY_BAD_CONFIG)]);
+    let (code, diags) = check_json(&t.root);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        diags,
+        serde_json::json!([{
+            "path": "app.py",
+            "range": {"start": {"line": 1, "character": 33}, "end": {"line": 1, "character": 36}},
+            "severity": "error",
+            "code": "invalid-config",
+            "message": "`delimiter` must be one of \"_\", \".\", \"-\" (got \"x\")"
+        }])
+    );
+
+    let off = "[diagnostics]\ninvalid-config = \"off\"\n";
+    std::fs::write(t.root.join("promptic.toml"), off).unwrap();
+    let (code, diags) = check_json(&t.root);
+    assert_eq!((code, diags), (Some(0), serde_json::json!([])));
+
+    let hint = "[diagnostics]\ninvalid-config = \"hint\"\n";
+    std::fs::write(t.root.join("promptic.toml"), hint).unwrap();
+    let (code, diags) = check_json(&t.root);
+    assert_eq!(code, Some(0));
+    assert_eq!(diags[0]["severity"], "hint", "{diags:#}");
+    assert_eq!(diags.as_array().unwrap().len(), 1, "{diags:#}");
+}
+
+/// The same conversion for the config file's own errors: off silences them, a level
+/// re-levels them, and the range is the offending value's.
+#[test]
+fn config_file_errors_obey_diagnostics_severities() {
+    let bad = "[versioning]\ndelimiter = \"x\"\n[diagnostics]\ninvalid-config = \"warning\"\n";
+    let t = tree(&[("task_v1.md", "x"), ("promptic.toml", bad)]);
+    let (code, diags) = check_json(&t.root);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        diags,
+        serde_json::json!([{
+            "path": "promptic.toml",
+            "range": {"start": {"line": 1, "character": 12}, "end": {"line": 1, "character": 15}},
+            "severity": "warning",
+            "code": "invalid-config",
+            "message": "`delimiter` must be one of \"_\", \".\", \"-\" (got \"x\")"
+        }])
+    );
+    std::fs::write(
+        t.root.join("promptic.toml"),
+        bad.replace("\"warning\"", "\"off\""),
+    )
+    .unwrap();
+    assert_eq!(check_json(&t.root), (Some(0), serde_json::json!([])));
+}
+
+// ----- an explicit --config that is broken ---------------------------------------------------------
+
+/// `promptls ARGS` in `dir`: (exit code, stdout, stderr).
+fn promptls(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = assert_cmd::Command::cargo_bin("promptls")
+        .unwrap()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Broken config files and the one line each must produce: (file, text or `None` for a
+/// file that does not exist, the located message after `promptls: `).
+const BROKEN_CONFIGS: &[(&str, Option<&str>, &str)] = &[
+    (
+        "bad.toml",
+        Some("[versioning]\nversion_pattern = \"_rev(\\\\d+)\"\n"),
+        "bad.toml:2:19: InvalidVersionPatternError: `version_pattern` \"_rev(\\\\d+)\": has an unnamed capturing group; use (?:…) or name it major, minor, patch or prerelease",
+    ),
+    (
+        "bad.yaml",
+        Some("not: [toml\n"),
+        "bad.yaml:1:4: InvalidConfigError: invalid TOML: expected `.`, `=`",
+    ),
+    (
+        "bad.json",
+        Some("{\"delimiter\": \"x\"}"),
+        "bad.json: InvalidConfigError: `delimiter` must be one of \"_\", \".\", \"-\" (got \"x\")",
+    ),
+    (
+        "missing.toml",
+        None,
+        "missing.toml: InvalidConfigError: cannot read the config file: No such file or directory (os error 2)",
+    ),
+];
+
+/// A folder with `task_v1.md` and every file of [`BROKEN_CONFIGS`].
+fn broken_configs_tree() -> Tree {
+    let files: Vec<(&str, &str)> = BROKEN_CONFIGS
+        .iter()
+        .filter_map(|(name, text, _)| Some((*name, (*text)?)))
+        .chain([("task_v1.md", "hello\n")])
+        .collect();
+    tree(&files)
+}
+
+/// `check --config bad.toml` used to exit 0 with the defaults (and `new-version`/`revert`
+/// had no `--config`): an explicit config that cannot be read, does not parse or holds an
+/// invalid value is exit 1 with its path and the reason, in every subcommand, and nothing
+/// is written.
+#[test]
+fn broken_explicit_config_is_exit_1_in_every_subcommand() {
+    let t = broken_configs_tree();
+    let commands: &[&[&str]] = &[
+        &["check", "."],
+        &["check", ".", "--format", "json"],
+        &["versions", "task"],
+        &["new-version", "task_v1.md", "--bump", "patch"],
+        &["new-version", "task_v1.md"],
+        &["revert", "task_v1.md", "--to", "v1"],
+    ];
+    for args in commands {
+        for (config, _, message) in BROKEN_CONFIGS {
+            let mut full = args.to_vec();
+            full.extend(["--config", config]);
+            let (code, stdout, stderr) = promptls(&t.root, &full);
+            assert_eq!(
+                (code, stdout.as_str(), stderr.as_str()),
+                (Some(1), "", format!("promptls: {message}\n").as_str()),
+                "{full:?}"
+            );
+        }
+    }
+    let mut names: Vec<String> = std::fs::read_dir(&t.root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [".git", "bad.json", "bad.toml", "bad.yaml", "task_v1.md"]
+    );
+}
+
+/// `resolve` and `versions --json` report a broken explicit config as the request's
+/// error (V-8), in their usual error shape.
+#[test]
+fn broken_explicit_config_is_the_resolution_error() {
+    let t = broken_configs_tree();
+    for (config, _, message) in BROKEN_CONFIGS {
+        let (name, rest) = message.split_once(": ").unwrap();
+        let (error, reason) = rest.split_once(": ").unwrap();
+        let expected = serde_json::json!({
+            "error": error,
+            "message": format!("{name}: {reason}"),
+            "available": [],
+        });
+        for args in [
+            &["resolve", "task", "--json"][..],
+            &["versions", "task", "--json"][..],
+        ] {
+            let mut full = args.to_vec();
+            full.extend(["--config", config]);
+            let (code, stdout, _) = promptls(&t.root, &full);
+            assert_eq!(code, Some(1), "{full:?}");
+            let got: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+            assert_eq!(got, expected, "{full:?}");
+        }
+        let (code, stdout, stderr) = promptls(&t.root, &["resolve", "task", "--config", config]);
+        assert_eq!(
+            (code, stdout.as_str(), stderr),
+            (Some(1), "", format!("{error}: {name}: {reason}\n")),
+            "resolve --config {config}"
+        );
+    }
+}
+
+/// A valid explicit config is what `new-version` and `revert` now go by.
+#[test]
+fn new_version_and_revert_use_an_explicit_config() {
+    let t = tree(&[
+        ("task.v1.md", "hello\n"),
+        ("dot.toml", "[versioning]\ndelimiter = \".\"\n"),
+    ]);
+    let (code, stdout, _) = promptls(
+        &t.root,
+        &[
+            "new-version",
+            "task.v1.md",
+            "--bump",
+            "patch",
+            "--dry-run",
+            "--config",
+            "dot.toml",
+        ],
+    );
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        stdout,
+        format!(
+            "would create {} (v1.0.1, patch bump of v1.0.0), 6 bytes\n",
+            t.root.join("task.v1.0.1.md").display()
+        )
+    );
+    let (code, stdout, _) = promptls(
+        &t.root,
+        &[
+            "revert",
+            "task.v1.md",
+            "--to",
+            "v1",
+            "--dry-run",
+            "--config",
+            "dot.toml",
+        ],
+    );
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        stdout,
+        format!(
+            "would create {} (v1.0.1, revert to v1.0.0 as v1.0.1), 6 bytes\n",
+            t.root.join("task.v1.0.1.md").display()
+        )
+    );
+}
+
+// ----- TOML shapes: completion, hover and error spans from the parser ------------------------------
+
+/// (label, replaced byte range) of each completion at the end of `text` (or at `offset`).
+fn completions(text: &str, offset: usize) -> Vec<(String, std::ops::Range<usize>)> {
+    promptls::analysis::completion::complete_config(text, offset)
+        .into_iter()
+        .map(|c| (c.label, c.replace))
+        .collect()
+}
+
+fn labelled(
+    labels: &[&str],
+    range: std::ops::Range<usize>,
+) -> Vec<(String, std::ops::Range<usize>)> {
+    labels
+        .iter()
+        .map(|l| (l.to_string(), range.clone()))
+        .collect()
+}
+
+/// Completion read the file line by line: a multi-line `values` array, dotted keys and
+/// inline tables gave nothing. It now asks the TOML parser.
+#[test]
+fn completion_understands_every_toml_shape() {
+    // A classifier's multi-line `values` (with a comment) while `default` is typed.
+    let t =
+        "[versioning.classifiers.lang]\nvalues = [\n  \"en\", # first\n  \"ru\",\n]\ndefault = \"";
+    let n = t.len();
+    assert_eq!(completions(t, n), labelled(&["en", "ru"], n..n));
+    // pyproject, an inline table, the cursor inside a complete value.
+    let t = "[tool.promptic.versioning]\nclassifiers = { lang = { values = [\"en\", \"de\"], default = \"de\" } }\n";
+    let at = t.rfind("de\"").unwrap();
+    assert_eq!(completions(t, at + 1), labelled(&["en", "de"], at..at + 2));
+    // A dotted key at the top level, half written.
+    let t = "versioning.delimiter = \"";
+    assert_eq!(
+        completions(t, t.len()),
+        labelled(&["_", ".", "-"], t.len()..t.len())
+    );
+    // A half-written `[versioning]` key.
+    let t = "[versioning]\ndelimiter = ";
+    assert_eq!(
+        completions(t, t.len()),
+        labelled(&["_", ".", "-"], t.len()..t.len())
+    );
+    // Key names in a classifier sub-table, and nothing in other tables.
+    let t = "[tool.promptic.versioning.classifiers.lang]\nvalues = [\"en\"]\nde";
+    let n = t.len();
+    assert_eq!(
+        completions(t, n),
+        labelled(&["values", "default"], n - 2..n)
+    );
+    let t = "[tool.black]\nline-length = 8\nde";
+    assert_eq!(completions(t, t.len()), []);
+    // A header `[versioning]` after a multi-line array elsewhere.
+    let t = "[diagnostics]\ninvalid-config = \"off\"\n[versioning]\nprerelease_order = [\n  \"a\",\n]\ninclude_prerelease = ";
+    let n = t.len();
+    assert_eq!(completions(t, n), labelled(&["true", "false"], n..n));
+}
+
+#[test]
+fn hover_on_dotted_and_sub_table_keys() {
+    let text = "versioning.delimiter = \"-\"\n[versioning.classifiers.lang]\nvalues = [\"en\"]\ndefault = \"en\" # the usual\n";
+    let t = tree(&[("promptic.toml", text)]);
+    let index = promptls::index::Index::scan(
+        vec![t.root.clone()],
+        std::sync::Arc::new(ConfigSource::new()),
+    );
+    let path = t.root.join("promptic.toml");
+    let hover = |offset: usize| promptls::analysis::hover::hover(&index, &path, text, offset);
+    let k = text.find("delimiter").unwrap();
+    let (md, range) = hover(k + 2).expect("hover on a dotted key");
+    assert!(
+        md.starts_with("**`delimiter`** — Delimiter between base"),
+        "{md}"
+    );
+    assert_eq!(range, k..k + "delimiter".len());
+    let d = text.find("default").unwrap();
+    let (md, range) = hover(d).expect("hover on a classifier key");
+    assert!(md.starts_with("**`default`** — "), "{md}");
+    assert_eq!(range, d..d + "default".len());
+    // In the comment: nothing.
+    assert_eq!(hover(text.find("usual").unwrap()), None);
+}
+
+/// (message prefix, byte span) of each error of a `promptic.toml` / `pyproject.toml`.
+fn spans(kind: ConfigFileKind, text: &str) -> Vec<(String, std::ops::Range<usize>)> {
+    load(kind, text)
+        .into_iter()
+        .map(|e| (e.message, e.span.expect("a TOML error has a span")))
+        .collect()
+}
+
+/// The exact range of `needle` (its `nth` occurrence) in `text`.
+fn at(text: &str, needle: &str, nth: usize) -> std::ops::Range<usize> {
+    let start = text.match_indices(needle).nth(nth).unwrap().0;
+    start..start + needle.len()
+}
+
+#[test]
+fn error_spans_in_every_toml_shape() {
+    // Multi-line array with comments: the offending element.
+    let t =
+        "[versioning]\nprerelease_order = [\n  \"alpha\", # first\n  \"r c\",\n  \"alpha\",\n]\n";
+    assert_eq!(
+        spans(ConfigFileKind::Promptic, t),
+        [
+            (
+                "prerelease label \"r c\" must be letters and digits".to_string(),
+                at(t, "\"r c\"", 0)
+            ),
+            (
+                "prerelease label \"alpha\" is listed twice".to_string(),
+                at(t, "\"alpha\"", 1)
+            ),
+        ]
+    );
+    // Trailing comment after a value.
+    let t = "[versioning]\ndelimiter = \"+\" # plus?\n";
+    assert_eq!(
+        spans(ConfigFileKind::Promptic, t),
+        [(
+            "`delimiter` must be one of \"_\", \".\", \"-\" (got \"+\")".to_string(),
+            at(t, "\"+\"", 0)
+        )]
+    );
+    // Dotted key.
+    let t = "versioning.include_prerelease = \"yes\"\n";
+    assert_eq!(
+        spans(ConfigFileKind::Promptic, t),
+        [(
+            "`include_prerelease` must be true or false, not a string".to_string(),
+            at(t, "\"yes\"", 0)
+        )]
+    );
+    // Inline tables.
+    let t =
+        "[versioning]\nclassifiers = { lang = { values = [\"en\", \"e-n\"], default = \"en\" } }\n";
+    assert_eq!(
+        spans(ConfigFileKind::Promptic, t),
+        [(
+            "classifier value \"e-n\" of `lang` must not be empty or contain a delimiter"
+                .to_string(),
+            at(t, "\"e-n\"", 0)
+        )]
+    );
+    // pyproject sub-table of a classifier.
+    let t = "[project]\nname = \"x\"\n\n[tool.promptic.versioning.classifiers.lang]\nvalues = [\n  \"en\",\n  \"ru\",\n]\ndefault = \"de\" # not listed\n";
+    assert_eq!(
+        spans(ConfigFileKind::Pyproject, t),
+        [(
+            "default \"de\" of classifier `lang` is not one of its values (en, ru)".to_string(),
+            at(t, "\"de\"", 0)
+        )]
+    );
+}
+
+proptest::proptest! {
+    /// Half-written config text never panics completion, hover's position or loading.
+    #[test]
+    fn half_written_config_text_is_safe(
+        text in "([\\[\\]{}=,.\"'#\\n ]|versioning|delimiter|tool|promptic|classifiers|lang|values|default|ü|[a-z0-9]){0,40}",
+        offset in 0usize..120,
+    ) {
+        let _ = promptls::analysis::completion::complete_config(&text, offset);
+        let _ = promptls::config::position_at(&text, offset);
+        let _ = load(ConfigFileKind::Promptic, &text);
+        let _ = load(ConfigFileKind::Pyproject, &text);
+    }
+}

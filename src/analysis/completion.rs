@@ -461,143 +461,98 @@ fn complete_path(
 }
 
 /// Completion in `promptic.toml` / `pyproject.toml` (R-3): keys of `[versioning]` and
-/// their allowed values; a classifier's `default` offers its values.
+/// their allowed values; a classifier's `default` offers its values. Where the cursor is
+/// comes from [`crate::config::position_at`] (a TOML parser, also on half-written files).
 pub fn complete_config(text: &str, offset: usize) -> Vec<Candidate> {
-    let offset = offset.min(text.len());
-    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let line = &text[line_start..offset];
-    let section = text[..line_start]
-        .lines()
-        .rev()
-        .find_map(|l| {
-            l.trim()
-                .strip_prefix('[')
-                .and_then(|l| l.strip_suffix(']'))
-                .map(|s| s.trim_matches(['[', ']']).to_string())
-        })
-        .unwrap_or_default();
-    let in_versioning =
-        section.ends_with("versioning") || section.contains("versioning.classifiers");
-    if !in_versioning {
-        return Vec::new();
-    }
-    if let Some((key, value)) = line.split_once('=') {
-        let key = key.trim();
-        let value = value.trim_start();
-        let quote = value.chars().next().filter(|c| *c == '"' || *c == '\'');
-        let content_start = offset - value.len() + quote.map_or(0, |_| 1);
-        let replace = content_start..offset;
-        let options: Vec<(String, &str)> = match key {
-            "delimiter" => vec![
-                ("_".into(), "underscore (default)"),
-                (".".into(), "dot"),
-                ("-".into(), "hyphen"),
-            ],
-            "include_prerelease" => vec![
-                ("true".into(), "latest may pick prereleases"),
-                ("false".into(), "latest picks releases (default)"),
-            ],
-            "default" if section.contains("classifiers.") => {
-                let values = section_values(text, line_start);
-                return values
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, v)| {
-                        candidate(
-                            v.clone(),
-                            Some("classifier value".into()),
-                            CandidateKind::Value,
-                            i,
-                            v,
-                            replace.clone(),
-                        )
-                    })
-                    .collect();
-            }
-            _ => return Vec::new(),
-        };
-        return options
+    use crate::config::{ConfigPosition, position_at, table_values, versioning_subpath};
+    let values = |options: Vec<(String, String)>, replace: Range<usize>| -> Vec<Candidate> {
+        options
             .into_iter()
             .enumerate()
             .map(|(i, (v, d))| {
                 candidate(
                     v.clone(),
-                    Some(d.into()),
+                    Some(d),
                     CandidateKind::Value,
                     i,
                     v,
                     replace.clone(),
                 )
             })
-            .collect();
-    }
-    let typed_start = offset - line.trim_start().len();
-    if section.contains("classifiers.") {
-        return ["values", "default"]
-            .iter()
+            .collect()
+    };
+    let keys = |keys: &[&str], detail: &dyn Fn(&str) -> String, replace: Range<usize>| {
+        keys.iter()
             .enumerate()
             .map(|(i, k)| {
                 candidate(
                     k.to_string(),
-                    Some("classifier key".into()),
+                    Some(detail(k)),
                     CandidateKind::Key,
                     i,
                     k.to_string(),
-                    typed_start..offset,
+                    replace.clone(),
                 )
             })
-            .collect();
+            .collect()
+    };
+    let (table, range) = match position_at(text, offset) {
+        Some(ConfigPosition::Value { path, range }) => {
+            let Some(sub) = versioning_subpath(&path) else {
+                return Vec::new();
+            };
+            let sub: Vec<&str> = sub.iter().map(String::as_str).collect();
+            let options: Vec<(&str, &str)> = match sub.as_slice() {
+                ["delimiter"] => vec![("_", "underscore (default)"), (".", "dot"), ("-", "hyphen")],
+                ["include_prerelease"] => vec![
+                    ("true", "latest may pick prereleases"),
+                    ("false", "latest picks releases (default)"),
+                ],
+                ["classifiers", _, "default"] => {
+                    let found = table_values(text, offset, &path[..path.len() - 1]);
+                    return values(
+                        found
+                            .into_iter()
+                            .map(|v| (v, "classifier value".to_string()))
+                            .collect(),
+                        range,
+                    );
+                }
+                _ => return Vec::new(),
+            };
+            return values(
+                options
+                    .into_iter()
+                    .map(|(v, d)| (v.to_string(), d.to_string()))
+                    .collect(),
+                range,
+            );
+        }
+        // On an existing key: the keys of its table replace what is before the cursor.
+        Some(ConfigPosition::Key { mut path, range }) => {
+            path.pop();
+            (path, range.start..offset.clamp(range.start, range.end))
+        }
+        Some(ConfigPosition::NewKey { table, range }) => (table, range),
+        None => return Vec::new(),
+    };
+    match versioning_subpath(&table) {
+        Some([]) => keys(
+            VERSIONING_KEYS,
+            &|k| {
+                super::hover::config_key_doc(k)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .into()
+            },
+            range,
+        ),
+        Some([c, _]) if c == "classifiers" => {
+            keys(&["values", "default"], &|_| "classifier key".into(), range)
+        }
+        _ => Vec::new(),
     }
-    VERSIONING_KEYS
-        .iter()
-        .enumerate()
-        .map(|(i, k)| {
-            candidate(
-                k.to_string(),
-                Some(
-                    super::hover::config_key_doc(k)
-                        .lines()
-                        .next()
-                        .unwrap_or("")
-                        .into(),
-                ),
-                CandidateKind::Key,
-                i,
-                k.to_string(),
-                typed_start..offset,
-            )
-        })
-        .collect()
-}
-
-fn section_values(text: &str, before: usize) -> Vec<String> {
-    let section_text = &text[..before];
-    // The table header above: the last line that starts with `[`.
-    let start = section_text
-        .match_indices('\n')
-        .map(|(i, _)| i + 1)
-        .chain(std::iter::once(0))
-        .filter(|&i| section_text[i..].trim_start().starts_with('['))
-        .max()
-        .unwrap_or(0);
-    let rest = &text[start..];
-    let end = rest[1..].find("\n[").map_or(rest.len(), |i| i + 1);
-    let block = &rest[..end];
-    block
-        .lines()
-        .find_map(|l| {
-            l.trim()
-                .strip_prefix("values")
-                .map(|v| v.trim_start_matches([' ', '=']).to_string())
-        })
-        .map(|list| {
-            list.trim_matches(['[', ']', ' '])
-                .split(',')
-                .map(|v| v.trim().trim_matches(['"', '\'']).to_string())
-                .filter(|v| !v.is_empty())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Whether `r` is a reference the cursor at `offset` is on (target, version or classifier).

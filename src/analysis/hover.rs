@@ -100,7 +100,7 @@ fn reference_markdown(index: &Index, rr: &ResolvedRef) -> String {
                 md.push_str(&version_table(index, &res.folder, prompt, Some(res.file)));
             }
             if let Some(text) = analysis_text(index, &res.path()) {
-                let jinja = file.parsed.ext.to_ascii_lowercase().starts_with('j');
+                let jinja = variables::is_jinja(&file.name);
                 let vars = variables(&text, jinja);
                 if !vars.is_empty() {
                     md.push_str(&format!(
@@ -238,15 +238,16 @@ pub fn config_key_doc(key: &str) -> &'static str {
 }
 
 fn hover_config(text: &str, offset: usize) -> Option<(String, Range<usize>)> {
-    let offset = offset.min(text.len());
-    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
-    let line = &text[line_start..line_end];
-    let key = line.split('=').next()?.trim();
+    let (path, range) = match crate::config::position_at(text, offset)? {
+        crate::config::ConfigPosition::Key { path, range }
+        | crate::config::ConfigPosition::Value { path, range } => (path, range),
+        crate::config::ConfigPosition::NewKey { .. } => return None,
+    };
+    crate::config::versioning_subpath(&path)?;
+    let key = path.last()?;
     let doc = config_key_doc(key);
     if doc.is_empty() {
         return None;
     }
-    let start = line_start + line.find(key)?;
-    Some((format!("**`{key}`** — {doc}"), start..start + key.len()))
+    Some((format!("**`{key}`** — {doc}"), range))
 }

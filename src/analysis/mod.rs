@@ -13,7 +13,7 @@ pub use refs::{
     ResolvedRef, file_references, project_root, reference_diagnostics, resolve_scan,
     tree_reference_diagnostics,
 };
-pub use variables::{VariableChange, compare_variables, variables};
+pub use variables::{VariableChange, compare_variables, is_jinja, variables};
 
 use crate::index::{Folder, Index, Prompt, PromptFile};
 

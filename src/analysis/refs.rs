@@ -260,17 +260,14 @@ pub fn reference_diagnostics(
             }
         }
     }
-    for e in &scan.config_errors {
-        let settings_sev = e.code().default_severity();
-        out.push(Diagnostic {
-            path: file.to_path_buf(),
-            range: e.span.clone().unwrap_or(0..0),
-            severity: settings_sev,
-            code: e.code(),
-            message: e.message.clone(),
-            fix: None,
-        });
-    }
+    let file_settings = index
+        .config()
+        .settings(file.parent().unwrap_or(Path::new("/")));
+    out.extend(crate::config::error_diagnostics(
+        file,
+        &scan.config_errors,
+        &file_settings,
+    ));
     out
 }
 

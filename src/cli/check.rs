@@ -33,7 +33,7 @@ pub(super) fn run(paths: Vec<PathBuf>, format: Format, config: Option<PathBuf>) 
     }
     let source = match config_source(config.as_deref(), false) {
         Ok(s) => Arc::new(s),
-        Err(e) => return usage_error(&e),
+        Err(e) => return e.report(),
     };
     let spinner = std::io::stderr().is_terminal().then(|| {
         let pb = indicatif::ProgressBar::new_spinner();

@@ -13,7 +13,10 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::analysis::{PromptVersion, list_versions};
-use crate::config::{ConfigFile, ConfigFileKind, ConfigSource, env_layer, load_config_file};
+use crate::config::{
+    ConfigError, ConfigErrorKind, ConfigFile, ConfigFileKind, ConfigSource, env_layer,
+    load_config_file,
+};
 use crate::index::{Index, TargetKind, normalize};
 use crate::versioning::{ErrorKind, RequestOptions, ResolveError, VersionSpec};
 
@@ -104,6 +107,9 @@ pub enum Command {
         /// Prerelease label (with `--bump prerelease`).
         #[arg(long)]
         label: Option<String>,
+        /// Use this config file (promptic.toml, pyproject.toml or promptic JSON).
+        #[arg(long)]
+        config: Option<PathBuf>,
         /// Set the front matter title.
         #[arg(long)]
         title: Option<String>,
@@ -122,6 +128,9 @@ pub enum Command {
         /// The version whose content comes back.
         #[arg(long = "to", value_name = "VERSION")]
         to: String,
+        /// Use this config file (promptic.toml, pyproject.toml or promptic JSON).
+        #[arg(long)]
+        config: Option<PathBuf>,
         /// Print the plan, write nothing.
         #[arg(long)]
         dry_run: bool,
@@ -216,16 +225,22 @@ pub fn run(cli: Cli) -> ExitCode {
             file,
             bump,
             label,
+            config,
             title,
             description,
             dry_run,
-        }) => new_version(file, bump, label, title, description, dry_run),
+        }) => new_version(file, bump, label, config, title, description, dry_run),
         Some(Command::Revert {
             target,
             to,
+            config,
             dry_run,
         }) => {
-            let index = Index::scan_shallow(target_folder(&target), Arc::new(ConfigSource::new()));
+            let source = match config_source(config.as_deref(), false) {
+                Ok(s) => Arc::new(s),
+                Err(e) => return e.report(),
+            };
+            let index = Index::scan_shallow(target_folder(&target), source);
             finish_plan(
                 crate::ops::plan_revert(&index, &normalize(&target), &to),
                 dry_run,
@@ -235,10 +250,19 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 /// Loads `--config FILE` by its name: `pyproject.toml`, `*.json` (promptic's
-/// `VersioningConfig` JSON), or any other TOML read as `promptic.toml`.
-fn explicit_config(path: &Path) -> Result<ConfigFile, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
+/// `VersioningConfig` JSON), or any other TOML read as `promptic.toml`. A file named
+/// explicitly must be right: one that cannot be read, does not parse or has an invalid
+/// value is an error (every problem, located), never a silent fall back to the defaults.
+fn explicit_config(path: &Path) -> Result<ConfigFile, Vec<ConfigError>> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        let mut err = ConfigError::new(
+            ConfigErrorKind::InvalidConfig,
+            format!("cannot read the config file: {e}"),
+            None,
+        );
+        err.path = Some(path.to_path_buf());
+        vec![err]
+    })?;
     let kind = match ConfigFileKind::of(path) {
         Some(k) => k,
         None if path
@@ -249,22 +273,62 @@ fn explicit_config(path: &Path) -> Result<ConfigFile, String> {
         }
         None => ConfigFileKind::Promptic,
     };
-    Ok(load_config_file(path, kind, &text))
+    let file = load_config_file(path, kind, &text);
+    if file.errors.is_empty() {
+        Ok(file)
+    } else {
+        Err(file.errors)
+    }
 }
 
-fn config_source(config: Option<&Path>, env: bool) -> Result<ConfigSource, String> {
+/// Why a command's config could not be set up.
+#[derive(Debug)]
+enum ConfigSetupError {
+    /// The `--config` file cannot be read or is invalid (exit 1).
+    File(Vec<ConfigError>),
+    /// A `PROMPTIC_*` variable is invalid (a usage error, exit 2).
+    Env(String),
+}
+
+impl ConfigSetupError {
+    /// Prints the problem on stderr and returns the exit code.
+    fn report(&self) -> ExitCode {
+        match self {
+            ConfigSetupError::File(errors) => {
+                for e in errors {
+                    eprintln!("promptls: {e}");
+                }
+                ExitCode::from(1)
+            }
+            ConfigSetupError::Env(msg) => usage_error(msg),
+        }
+    }
+}
+
+fn config_source(config: Option<&Path>, env: bool) -> Result<ConfigSource, ConfigSetupError> {
     let mut source = ConfigSource::new();
     if let Some(path) = config {
-        source.explicit = Some(Arc::new(explicit_config(path)?));
+        source.explicit = Some(Arc::new(
+            explicit_config(path).map_err(ConfigSetupError::File)?,
+        ));
     }
     if env {
         let (layer, errors) = env_layer(|k| std::env::var(k).ok());
         if let Some(e) = errors.first() {
-            return Err(e.to_string());
+            return Err(ConfigSetupError::Env(e.to_string()));
         }
         source.env = Some(layer);
     }
     Ok(source)
+}
+
+/// A config error as the error of a resolution request (V-8): its kind and its located text.
+fn config_resolve_error(e: &ConfigError, label: &str) -> ResolveError {
+    let kind = match e.kind {
+        ConfigErrorKind::InvalidVersionPattern => ErrorKind::InvalidVersionPattern,
+        ConfigErrorKind::InvalidConfig => ErrorKind::InvalidConfig,
+    };
+    ResolveError::new(kind, label, e.located_message(), Vec::new())
 }
 
 /// The folder to index for a single-target command: the target if it is a folder, else
@@ -292,10 +356,7 @@ fn resolve(
     env: bool,
     json: bool,
 ) -> ExitCode {
-    let source = match config_source(config.as_deref(), env) {
-        Ok(s) => Arc::new(s),
-        Err(e) => return usage_error(&e),
-    };
+    let source = config_source(config.as_deref(), env);
     let folder = target_folder(&target);
     let label = target.to_string_lossy().to_string();
     let fail = |e: ResolveError| {
@@ -311,15 +372,16 @@ fn resolve(
         }
         ExitCode::from(1)
     };
+    let source = match source {
+        Ok(s) => Arc::new(s),
+        Err(ConfigSetupError::File(errors)) => {
+            return fail(config_resolve_error(&errors[0], &label));
+        }
+        Err(e) => return e.report(),
+    };
     // A broken config is the request's error (V-8), never silently ignored.
     if let Some(e) = source.chain_errors(&folder).into_iter().next() {
-        let kind = match e.kind {
-            crate::config::ConfigErrorKind::InvalidVersionPattern => {
-                ErrorKind::InvalidVersionPattern
-            }
-            crate::config::ConfigErrorKind::InvalidConfig => ErrorKind::InvalidConfig,
-        };
-        return fail(ResolveError::new(kind, &label, e.to_string(), Vec::new()));
+        return fail(config_resolve_error(&e, &label));
     }
     let index = Index::scan_shallow(folder, source);
     let map: BTreeMap<String, String> = classifier.into_iter().collect();
@@ -362,13 +424,20 @@ fn versions(
     config: Option<PathBuf>,
     json: bool,
 ) -> ExitCode {
+    let label = target.to_string_lossy().to_string();
     let source = match config_source(config.as_deref(), false) {
         Ok(s) => Arc::new(s),
-        Err(e) => return usage_error(&e),
+        Err(ConfigSetupError::File(errors)) if json => {
+            let e = config_resolve_error(&errors[0], &label);
+            output::print_json(
+                &serde_json::json!({"error": e.kind.name(), "message": e.message, "available": []}),
+            );
+            return ExitCode::from(1);
+        }
+        Err(e) => return e.report(),
     };
     let folder_path = target_folder(&target);
     let index = Index::scan_shallow(folder_path.clone(), source);
-    let label = target.to_string_lossy().to_string();
     let map: BTreeMap<String, String> = classifier.into_iter().collect();
     let filter = if map.is_empty() { None } else { Some(&map) };
     let abs = normalize(&target);
@@ -416,11 +485,16 @@ fn new_version(
     file: PathBuf,
     bump: Option<String>,
     label: Option<String>,
+    config: Option<PathBuf>,
     title: Option<String>,
     description: Option<String>,
     dry_run: bool,
 ) -> ExitCode {
-    let index = Index::scan_shallow(target_folder(&file), Arc::new(ConfigSource::new()));
+    let source = match config_source(config.as_deref(), false) {
+        Ok(s) => Arc::new(s),
+        Err(e) => return e.report(),
+    };
+    let index = Index::scan_shallow(target_folder(&file), source);
     let abs = normalize(&file);
     let bump = match bump.as_deref() {
         None => match index.file(&abs) {

@@ -7,6 +7,7 @@
 //! [`ConfigLayer`] (only the keys it sets); [`Settings::from_layers`] merges them key by key.
 
 mod discover;
+mod position;
 mod raw;
 mod validate;
 
@@ -17,12 +18,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use discover::{CONFIG_FILE_NAMES, ConfigFile, ConfigFileKind, ConfigSource, load_config_file};
+pub use position::{ConfigPosition, position_at, table_values, versioning_subpath};
 pub use raw::{Raw, RawEntry, RawValue};
 pub use validate::{
     diagnostics_from_raw, env_layer, json_layer, layer_from_raw, python_kwargs_layer,
 };
 
-use crate::diagnostics::{Code, Severity};
+use crate::diagnostics::{Code, Diagnostic, Severity};
 
 /// The default prompt file extensions (V-1), lower-case, without the dot.
 pub const DEFAULT_EXTENSIONS: &[&str] = &[
@@ -229,6 +231,16 @@ impl ConfigError {
         self
     }
 
+    /// The message after its location (`promptic.toml:3:13: …`, or `path: …` without a
+    /// span), without the error name: for reports that show the name on their own.
+    pub fn located_message(&self) -> String {
+        match (&self.path, self.line_col) {
+            (Some(p), Some((l, c))) => format!("{}:{l}:{c}: {}", p.display(), self.message),
+            (Some(p), None) => format!("{}: {}", p.display(), self.message),
+            (None, _) => self.message.clone(),
+        }
+    }
+
     /// The V-8 error name (`InvalidVersionPatternError` or `InvalidConfigError`).
     pub fn error_name(&self) -> &'static str {
         match self.kind {
@@ -244,6 +256,35 @@ impl ConfigError {
             ConfigErrorKind::InvalidConfig => Code::InvalidConfig,
         }
     }
+}
+
+/// Config errors as diagnostics of `path` — the one conversion used for config files,
+/// promptic JSON and Python `VersioningConfig(...)` literals alike (I-4).
+///
+/// `path` is the file the errors were found in (the config file, or the Python file that
+/// holds the literal); `settings` is the config that applies there, whose `[diagnostics]`
+/// table re-levels each error's code or turns it off (`invalid-config = "off"`): errors of
+/// a code turned off are left out. Each diagnostic's range is the error's byte span in that
+/// file, `0..0` when the error has none.
+pub fn error_diagnostics(
+    path: &Path,
+    errors: &[ConfigError],
+    settings: &Settings,
+) -> Vec<Diagnostic> {
+    errors
+        .iter()
+        .filter_map(|e| {
+            let severity = settings.severity(e.code())?;
+            Some(Diagnostic {
+                path: path.to_path_buf(),
+                range: e.span.clone().unwrap_or(0..0),
+                severity,
+                code: e.code(),
+                message: e.message.clone(),
+                fix: None,
+            })
+        })
+        .collect()
 }
 
 fn floor_boundary(text: &str, mut i: usize) -> usize {

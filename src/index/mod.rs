@@ -776,18 +776,11 @@ impl Index {
             let settings = self
                 .config
                 .settings(file.path.parent().unwrap_or(Path::new("/")));
-            for e in &file.errors {
-                if let Some(severity) = settings.severity(e.code()) {
-                    out.push(Diagnostic {
-                        path: file.path.clone(),
-                        range: e.span.clone().unwrap_or(0..0),
-                        severity,
-                        code: e.code(),
-                        message: e.message.clone(),
-                        fix: None,
-                    });
-                }
-            }
+            out.extend(crate::config::error_diagnostics(
+                &file.path,
+                &file.errors,
+                &settings,
+            ));
         }
         out
     }

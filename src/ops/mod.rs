@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::analysis::{VariableChange, compare_variables, front_matter, variables};
+use crate::analysis::{VariableChange, compare_variables, front_matter, is_jinja, variables};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::index::{Folder, Index, PromptFile};
 use crate::versioning::{Prerelease, Version};
@@ -107,11 +107,6 @@ pub struct Recommendation {
     pub reason: String,
     /// The variable changes behind it.
     pub change: VariableChange,
-}
-
-fn is_jinja(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    lower.ends_with(".jinja") || lower.ends_with(".jinja2") || lower.ends_with(".j2")
 }
 
 /// The versioned file that `file` follows in its variant (the next older version).

@@ -68,18 +68,11 @@ pub fn file_diagnostics(state: &State, index: &Index, path: &Path) -> Vec<Diagno
             .config()
             .settings(path.parent().unwrap_or(Path::new("/")));
         let file = crate::config::load_config_file(path, kind, &text);
-        for e in &file.errors {
-            if let Some(severity) = settings.severity(e.code()) {
-                out.push(Diagnostic {
-                    path: path.to_path_buf(),
-                    range: e.span.clone().unwrap_or(0..0),
-                    severity,
-                    code: e.code(),
-                    message: e.message.clone(),
-                    fix: None,
-                });
-            }
-        }
+        out.extend(crate::config::error_diagnostics(
+            path,
+            &file.errors,
+            &settings,
+        ));
     }
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let is_source = index.file(path).is_some() || name.ends_with(".py");
