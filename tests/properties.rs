@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 
 use promptls::config::{ClassifierConfig, VersioningConfig};
 use promptls::versioning::{
-    Candidate, ErrorKind, NamingScheme, ParsedName, RequestOptions, Version, VersionSpec, select,
+    CandidateFile, ErrorKind, NamingScheme, ParsedName, RequestOptions, Version, VersionSpec, select,
 };
 use proptest::prelude::*;
 
@@ -335,7 +335,7 @@ proptest! {
         names.sort();
         names.dedup();
         let parsed: Vec<ParsedName> = names.iter().map(|n| s.parse(n).unwrap()).collect();
-        let candidates: Vec<Candidate<'_>> = names.iter().zip(&parsed).map(|(n, p)| Candidate { name: n, parsed: p }).collect();
+        let candidates: Vec<CandidateFile<'_>> = names.iter().zip(&parsed).map(|(n, p)| CandidateFile { name: n, parsed: p }).collect();
         let include = request_include.unwrap_or(config_include);
         let versions: Vec<&Version> = parsed.iter().map(|p| p.version.as_ref().expect("versioned")).collect();
         let pool: Vec<&Version> = versions.iter().copied().filter(|v| include || !v.is_prerelease()).collect();

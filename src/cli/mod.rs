@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::analysis::{PromptVersion, list_versions};
 use crate::config::{ConfigFile, ConfigFileKind, ConfigSource, env_layer, load_config_file};
-use crate::index::{Index, TargetKind, normalize};
+use crate::index::{Index, Prompt, TargetKind, normalize};
 use crate::versioning::{ErrorKind, RequestOptions, ResolveError, VersionSpec};
 
 /// promptls: versioned prompt files, checked, resolved and served to editors.
@@ -283,6 +283,22 @@ fn usage_error(msg: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// Prints a resolution error (`{error, message, available}` with `--json`, else the named
+/// message and what is available on stderr); exit 1.
+fn resolve_error(e: &ResolveError, json: bool) -> ExitCode {
+    if json {
+        output::print_json(
+            &serde_json::json!({"error": e.kind.name(), "message": e.message, "available": e.available}),
+        );
+    } else {
+        eprintln!("{e}");
+        if !e.available.is_empty() {
+            eprintln!("available: {}", e.available.join(", "));
+        }
+    }
+    ExitCode::from(1)
+}
+
 fn resolve(
     target: PathBuf,
     spec: String,
@@ -298,19 +314,7 @@ fn resolve(
     };
     let folder = target_folder(&target);
     let label = target.to_string_lossy().to_string();
-    let fail = |e: ResolveError| {
-        if json {
-            output::print_json(
-                &serde_json::json!({"error": e.kind.name(), "message": e.message, "available": e.available}),
-            );
-        } else {
-            eprintln!("{e}");
-            if !e.available.is_empty() {
-                eprintln!("available: {}", e.available.join(", "));
-            }
-        }
-        ExitCode::from(1)
-    };
+    let fail = |e: ResolveError| resolve_error(&e, json);
     // A broken config is the request's error (V-8), never silently ignored.
     if let Some(e) = source.chain_errors(&folder).into_iter().next() {
         let kind = match e.kind {
@@ -319,7 +323,13 @@ fn resolve(
             }
             crate::config::ConfigErrorKind::InvalidConfig => ErrorKind::InvalidConfig,
         };
-        return fail(ResolveError::new(kind, &label, e.to_string(), Vec::new()));
+        return fail(ResolveError::new(
+            kind,
+            &label,
+            &VersionSpec::parse(&spec),
+            e.to_string(),
+            Vec::new(),
+        ));
     }
     let index = Index::scan_shallow(folder, source);
     let map: BTreeMap<String, String> = classifier.into_iter().collect();
@@ -372,13 +382,10 @@ fn versions(
     let map: BTreeMap<String, String> = classifier.into_iter().collect();
     let filter = if map.is_empty() { None } else { Some(&map) };
     let abs = normalize(&target);
-    let list: Vec<PromptVersion> = match index.folder(&folder_path) {
+    let folder = index.folder(&folder_path);
+    let prompts: Vec<&Prompt> = match folder {
         None => Vec::new(),
-        Some(folder) if abs.is_dir() => folder
-            .prompts
-            .iter()
-            .flat_map(|p| list_versions(&index, folder, p, filter))
-            .collect(),
+        Some(folder) if abs.is_dir() => folder.prompts.iter().collect(),
         Some(folder) => {
             let name = abs.file_name().and_then(|n| n.to_str()).unwrap_or("");
             let base = match folder.file(name) {
@@ -388,11 +395,18 @@ fn versions(
                     None => folder.scheme.split_classifiers(name).0.to_string(),
                 },
             };
-            folder
-                .prompt(&base)
-                .map(|p| list_versions(&index, folder, p, filter))
-                .unwrap_or_default()
+            folder.prompt(&base).into_iter().collect()
         }
+    };
+    let listed = match folder {
+        Some(folder) if !prompts.is_empty() => {
+            list_versions(&index, folder, &prompts, &label, filter)
+        }
+        _ => Ok(Vec::new()),
+    };
+    let list: Vec<PromptVersion> = match listed {
+        Ok(list) => list,
+        Err(e) => return resolve_error(&e, json),
     };
     if list.is_empty() {
         if json {

@@ -9,7 +9,7 @@ mod version;
 pub use name::{NameIssue, NamingScheme, ParsedName, SharedScheme, Variant};
 pub use pattern::{VersionMatch, VersionPattern};
 pub use resolve::{
-    Candidate, ErrorKind, HierarchicalSpec, RequestOptions, ResolveError, Selection, VersionSpec,
-    existing_values, select,
+    CandidateFile, ClassifierProblem, ErrorKind, HierarchicalSpec, RequestOptions, ResolveError,
+    Selection, VersionSpec, existing_values, requested_variant, select,
 };
-pub use version::{Prerelease, Version};
+pub use version::{Prerelease, Version, VersionError, parse_number};
