@@ -472,6 +472,29 @@ mod tests {
     }
 
     #[test]
+    fn v9_numbers_that_do_not_fit() {
+        let s = scheme(&['_']);
+        let p = s.parse("c_ru_v999999999999999999999.0.0.md").unwrap();
+        assert_eq!(&*p.base, "c");
+        assert_eq!(s.variant_label(&p.variant), "lang=ru");
+        assert_eq!(p.version, None);
+        assert_eq!(p.version_range, None);
+        assert!(p.version_unreadable());
+        assert_eq!(
+            p.issues,
+            vec![NameIssue::VersionTooLarge {
+                number: "999999999999999999999".into()
+            }]
+        );
+        assert_eq!(
+            s.try_parse_version_spec("2.18446744073709551616"),
+            Err(VersionError::NumberTooLarge {
+                number: "18446744073709551616".into()
+            })
+        );
+    }
+
+    #[test]
     fn v9_almost_matches() {
         let s = scheme(&['_']);
         let issue = |n: &str| s.parse(n).unwrap().issues;

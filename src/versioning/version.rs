@@ -324,6 +324,52 @@ mod tests {
     }
 
     #[test]
+    fn numbers_that_do_not_fit_are_errors() {
+        let o = order();
+        assert_eq!(
+            Version::try_parse_spec("v1.18446744073709551616", &o),
+            Err(VersionError::NumberTooLarge {
+                number: "18446744073709551616".into()
+            })
+        );
+        assert_eq!(
+            Version::try_parse_spec("v18446744073709551615", &o),
+            Ok(Version::new(u64::MAX, 0, 0))
+        );
+        assert_eq!(
+            Version::try_parse_spec("v00000000000000000000000001", &o),
+            Ok(Version::new(1, 0, 0))
+        );
+        assert_eq!(
+            Version::try_parse_spec("v1.x", &o),
+            Err(VersionError::NotAVersion)
+        );
+        assert_eq!(
+            VersionError::NumberTooLarge {
+                number: "99999999999999999999".into()
+            }
+            .to_string(),
+            "the version number `99999999999999999999` is too large (the largest is 18446744073709551615)"
+        );
+    }
+
+    #[test]
+    fn bumps_never_wrap() {
+        let o = order();
+        let v = Version::parse_spec("v1.2.3-rc.1", &o).unwrap();
+        assert_eq!(v.bump_major(), Some(Version::new(2, 0, 0)));
+        assert_eq!(v.bump_minor(), Some(Version::new(1, 3, 0)));
+        assert_eq!(v.bump_patch(), Some(Version::new(1, 2, 4)));
+        assert_eq!(Version::new(1, 0, u64::MAX).bump_patch(), None);
+        assert_eq!(
+            Version::new(1, 0, u64::MAX).bump_minor(),
+            Some(Version::new(1, 1, 0))
+        );
+        assert_eq!(Version::new(1, u64::MAX, 0).bump_minor(), None);
+        assert_eq!(Version::new(u64::MAX, 0, 0).bump_major(), None);
+    }
+
+    #[test]
     fn split_labels() {
         assert_eq!(split_label("rc.1"), ("rc", Some(1)));
         assert_eq!(split_label("rc1"), ("rc", Some(1)));
