@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
+use super::model::VersioningConfig;
 use super::pattern::{VersionMatch, VersionPattern};
 use super::version::{Prerelease, Version, VersionError, parse_number};
-use crate::config::VersioningConfig;
 
 /// The values of a file's declared classifiers, one per classifier in the config's
 /// (sorted) order, as indices into that classifier's `values`. Files without a segment for
@@ -412,7 +412,7 @@ impl NamingScheme {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ClassifierConfig;
+    use crate::versioning::ClassifierConfig;
 
     fn scheme(delims: &[char]) -> NamingScheme {
         let mut c = VersioningConfig {
