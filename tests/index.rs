@@ -714,11 +714,11 @@ fn resolve_errors_carry_the_request() {
         spec: v3.clone(),
         available: vec!["ru".into(), "de".into()],
         prerelease_only: false,
-        classifier: Some(ClassifierProblem::MissingValue {
+        classifier: Some(Box::new(ClassifierProblem::MissingValue {
             name: "lang".into(),
             value: "en".into(),
             requested,
-        }),
+        })),
         range: None,
     };
     assert_eq!(implicit, expected(false));
@@ -732,9 +732,9 @@ fn resolve_errors_carry_the_request() {
             spec: VersionSpec::Latest,
             available: vec!["lang".into()],
             prerelease_only: false,
-            classifier: Some(ClassifierProblem::Undeclared {
+            classifier: Some(Box::new(ClassifierProblem::Undeclared {
                 name: "tone".into()
-            }),
+            })),
             range: None,
         }
     );

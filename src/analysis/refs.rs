@@ -130,7 +130,7 @@ pub fn resolve_scan(index: &Index, file: &Path, scan: &Scan) -> Vec<ResolvedRef>
         let result = index
             .resolve_under(&target, &r.target.value, &spec, &opts, Some(&settings))
             .map_err(|mut e| {
-                e.range = Some(error_range(r, &e));
+                e.range = Some(Box::new(error_range(r, &e)));
                 e
             });
         if matches!(r.kind, RefKind::PythonCall { .. }) {
@@ -151,7 +151,7 @@ pub fn resolve_scan(index: &Index, file: &Path, scan: &Scan) -> Vec<ResolvedRef>
 /// version, the classifier key (undeclared) or value (absent) it names, else the target.
 fn error_range(r: &Reference, e: &ResolveError) -> Range<usize> {
     let target = r.target.range.clone();
-    match (&e.kind, &e.classifier) {
+    match (&e.kind, e.classifier.as_deref()) {
         (ErrorKind::VersionNotFound, _) if e.prerelease_only => target,
         (ErrorKind::VersionNotFound, _) => r.version.as_ref().map_or(target, |v| v.range.clone()),
         (ErrorKind::ClassifierNotFound, Some(problem)) => {
@@ -237,7 +237,11 @@ pub fn reference_diagnostics(
                     ErrorKind::InvalidConfig => Code::InvalidConfig,
                     ErrorKind::InvalidVersionPattern => Code::InvalidVersionPattern,
                 };
-                let range = e.range.clone().unwrap_or_else(|| r.target.range.clone());
+                let range = e
+                    .range
+                    .as_deref()
+                    .cloned()
+                    .unwrap_or_else(|| r.target.range.clone());
                 let fix = match code {
                     // A pinned file name (no version literal): the prompt's files, nearest
                     // version first, then the unpinned name (I-3 quick fixes).

@@ -136,12 +136,13 @@ pub struct ResolveError {
     pub available: Vec<String>,
     /// `latest` failed only because every candidate is a prerelease (`prerelease-only`).
     pub prerelease_only: bool,
-    /// The classifier that failed, for [`ErrorKind::ClassifierNotFound`].
-    pub classifier: Option<ClassifierProblem>,
+    /// The classifier that failed, for [`ErrorKind::ClassifierNotFound`] (boxed, like
+    /// `range`, to keep `Result<_, ResolveError>` small).
+    pub classifier: Option<Box<ClassifierProblem>>,
     /// Byte range in the referring file that the error is about (the version literal, the
     /// classifier key or value, or the target), when the request came from a reference;
     /// `None` for requests without a source (CLI, commands).
-    pub range: Option<std::ops::Range<usize>>,
+    pub range: Option<Box<std::ops::Range<usize>>>,
 }
 
 impl ResolveError {
@@ -166,7 +167,7 @@ impl ResolveError {
     }
 
     fn with_classifier(mut self, problem: ClassifierProblem) -> Self {
-        self.classifier = Some(problem);
+        self.classifier = Some(Box::new(problem));
         self
     }
 }
