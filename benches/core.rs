@@ -10,7 +10,7 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use promptls::config::{ClassifierConfig, VersioningConfig};
 use promptls::references::scan_file;
 use promptls::versioning::{
-    Candidate, NamingScheme, ParsedName, RequestOptions, Version, VersionSpec, select,
+    CandidateFile, NamingScheme, ParsedName, RequestOptions, Version, VersionSpec, select,
 };
 
 /// splitmix64, as in `gen-workspace`: deterministic inputs.
@@ -193,9 +193,9 @@ fn bench_resolve(c: &mut Criterion) {
             .iter()
             .map(|n| (n.clone(), scheme.parse(n).expect("prompt file")))
             .collect();
-        let candidates: Vec<Candidate<'_>> = parsed
+        let candidates: Vec<CandidateFile<'_>> = parsed
             .iter()
-            .map(|(n, p)| Candidate { name: n, parsed: p })
+            .map(|(n, p)| CandidateFile { name: n, parsed: p })
             .collect();
         c.bench_function(&format!("resolve/latest_{label}"), |b| {
             b.iter(|| {

@@ -43,7 +43,20 @@ fn own_cases() -> Vec<Value> {
         {"id": "P-V6-undeclared-no-classifiers", "files": ["task_v1.md"], "config": null, "target": ".", "version": "latest", "classifier": {"lang": "en"}, "expect": {"error": "ClassifierNotFoundError"}},
         {"id": "P-V7-bad-delimiter", "files": ["task_v1.md"], "config": {"delimiter": "+"}, "target": ".", "version": "latest", "classifier": null, "expect": {"error": "InvalidConfigError"}},
         {"id": "P-V7-bad-default", "files": ["task_v1.md"], "config": {"classifiers": {"lang": {"values": ["en"], "default": "ru"}}}, "target": ".", "version": "latest", "classifier": null, "expect": {"error": "InvalidConfigError"}},
-        {"id": "P-V8-no-prompt", "files": [], "config": null, "target": ".", "version": "latest", "classifier": null, "expect": {"error": "PromptNotFoundError"}}
+        {"id": "P-V8-no-prompt", "files": [], "config": null, "target": "task", "version": "latest", "classifier": null, "expect": {"error": "PromptNotFoundError"}},
+        {"id": "P-V5-empty-dir-explicit", "files": [], "config": null, "target": ".", "version": "v1", "classifier": null, "expect": {"error": "VersionNotFoundError"}},
+        {"id": "P-V5-dir-only-other-files", "files": ["notes.rs"], "config": null, "target": ".", "version": "latest", "classifier": null, "expect": {"error": "VersionNotFoundError"}},
+        {"id": "P-V6-default-missing-dir-pinned-spec", "files": ["x_de_v3.md", "x_ru_v3.md"], "config": {"classifiers": {"lang": {"values": ["en", "ru", "de"], "default": "en"}}}, "target": ".", "version": "v3", "classifier": null, "expect": {"error": "ClassifierNotFoundError"}},
+        {"id": "P-V6-default-missing-hint", "files": ["x_de_v3.md", "x_ru_v3.md"], "config": {"classifiers": {"lang": {"values": ["en", "ru", "de"], "default": "en"}}}, "target": "x", "version": "latest", "classifier": null, "expect": {"error": "ClassifierNotFoundError"}},
+        {"id": "P-V6-default-missing-explicit-equal", "files": ["x_de_v3.md", "x_ru_v3.md"], "config": {"classifiers": {"lang": {"values": ["en", "ru", "de"], "default": "en"}}}, "target": "x", "version": "latest", "classifier": {"lang": "en"}, "expect": {"error": "ClassifierNotFoundError"}},
+        {"id": "P-V6-two-classifiers-default-missing", "files": ["x_formal_v1.md", "x_ru_formal_v2.md"], "config": {"classifiers": {"lang": {"values": ["en", "ru"], "default": "en"}, "tone": {"values": ["casual", "formal"], "default": "casual"}}}, "target": "x", "version": "latest", "classifier": {"lang": "ru"}, "expect": {"error": "ClassifierNotFoundError"}},
+        {"id": "P-V6-two-classifiers-both-given", "files": ["x_formal_v1.md", "x_ru_formal_v2.md"], "config": {"classifiers": {"lang": {"values": ["en", "ru"], "default": "en"}, "tone": {"values": ["casual", "formal"], "default": "casual"}}}, "target": "x", "version": "latest", "classifier": {"lang": "ru", "tone": "formal"}, "expect": {"file": "x_ru_formal_v2.md"}},
+        {"id": "P-V1-number-too-large-unpinned", "files": ["c_v999999999999999999999.0.0.md", "c.md"], "config": null, "target": "c", "version": "latest", "classifier": null, "expect": {"file": "c.md"}},
+        {"id": "P-V1-number-too-large-alone", "files": ["c_v999999999999999999999.0.0.md"], "config": null, "target": "c", "version": "latest", "classifier": null, "expect": {"error": "VersionNotFoundError"}},
+        {"id": "P-V1-number-too-large-pinned", "files": ["c_v999999999999999999999.0.0.md", "c_v1.md"], "config": null, "target": "c_v999999999999999999999.0.0.md", "version": "latest", "classifier": null, "expect": {"error": "VersionNotFoundError"}},
+        {"id": "P-V1-number-too-large-beside-versions", "files": ["c_v1.0.18446744073709551616.md", "c_v1.0.3.md"], "config": null, "target": ".", "version": "latest", "classifier": null, "expect": {"file": "c_v1.0.3.md"}},
+        {"id": "P-V5-spec-too-large", "files": ["c_v1.md"], "config": null, "target": "c", "version": "v99999999999999999999999", "classifier": null, "expect": {"error": "VersionNotFoundError"}},
+        {"id": "P-V5-spec-max", "files": ["c_v18446744073709551615.md", "c_v1.md"], "config": null, "target": "c", "version": "v18446744073709551615", "classifier": null, "expect": {"file": "c_v18446744073709551615.md"}}
     ]))
     .unwrap()
 }

@@ -8,7 +8,10 @@ use std::sync::Arc;
 use promptls::config::{ClassifierConfig, ConfigSource, VersioningConfig};
 use promptls::diagnostics::{Code, Diagnostic, Fix, Severity};
 use promptls::index::Index;
-use promptls::versioning::{NamingScheme, ParsedName};
+use promptls::versioning::{
+    ClassifierProblem, ErrorKind, NamingScheme, ParsedName, RequestOptions, ResolveError,
+    VersionSpec,
+};
 
 /// A small deterministic generator (xorshift64*), so the trees are the same on every run.
 struct Rng(u64);
@@ -634,5 +637,115 @@ fn config_errors_are_file_diagnostics() {
         &text[list[0].range.clone()],
         "\"+\"",
         "the range covers the value"
+    );
+}
+
+#[test]
+fn version_numbers_that_do_not_fit_are_malformed() {
+    let big = "c_v999999999999999999999.0.0.md";
+    let patch = "c_en_v1.0.18446744073709551616.md";
+    let (_t, root, d) = diags_for(&[big, patch, "c_v18446744073709551615.md"], LANG);
+    let diag = |file: &str, number: &str| Diagnostic {
+        path: root.join(file),
+        range: 0..0,
+        severity: Severity::Warning,
+        code: Code::MalformedVersion,
+        message: format!(
+            "`{file}` is left out of resolution: its version number `{number}` is too large (the largest is 18446744073709551615)"
+        ),
+        fix: None,
+    };
+    assert_eq!(
+        d,
+        vec![
+            diag(patch, "18446744073709551616"),
+            diag(big, "999999999999999999999"),
+        ]
+    );
+    // Neither file is a version of `c` nor its unversioned file: `latest` is the largest
+    // version that fits.
+    let index = scan(&root);
+    let r = index
+        .resolve(
+            &root.join("c"),
+            "c",
+            &VersionSpec::Latest,
+            &RequestOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(&*r.prompt_file().name, "c_v18446744073709551615.md");
+    let folder = index.folder(&root).unwrap();
+    let (_, f) = folder.file(big).unwrap();
+    assert_eq!((&*f.parsed.base, f.parsed.version.as_ref()), ("c", None));
+    assert!(f.parsed.version_unreadable());
+}
+
+#[test]
+fn resolve_errors_carry_the_request() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().canonicalize().unwrap();
+    std::fs::create_dir(root.join(".git")).unwrap();
+    write(&root.join("promptic.toml"), LANG);
+    for f in ["x_de_v3.md", "x_ru_v3.md"] {
+        write(&root.join(f), "");
+    }
+    let index = scan(&root);
+    let resolve = |classifier: Option<(&str, &str)>, spec: &VersionSpec| {
+        let map: BTreeMap<String, String> = classifier
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .into_iter()
+            .collect();
+        let opts = RequestOptions {
+            classifier: classifier.map(|_| &map),
+            include_prerelease: None,
+        };
+        index
+            .resolve(&root.join("x"), "x", spec, &opts)
+            .unwrap_err()
+    };
+    let v3 = VersionSpec::Explicit("v3".into());
+    // The implicit default: the same error as asking for it, only `requested` differs.
+    let implicit = resolve(None, &v3);
+    let explicit = resolve(Some(("lang", "en")), &v3);
+    let expected = |requested: bool| ResolveError {
+        kind: ErrorKind::ClassifierNotFound,
+        message: "no file of `x` has lang=en; available: ru, de".into(),
+        target: "x".into(),
+        spec: v3.clone(),
+        available: vec!["ru".into(), "de".into()],
+        prerelease_only: false,
+        classifier: Some(Box::new(ClassifierProblem::MissingValue {
+            name: "lang".into(),
+            value: "en".into(),
+            requested,
+        })),
+        range: None,
+    };
+    assert_eq!(implicit, expected(false));
+    assert_eq!(explicit, expected(true));
+    assert_eq!(
+        resolve(Some(("tone", "dry")), &VersionSpec::Latest),
+        ResolveError {
+            kind: ErrorKind::ClassifierNotFound,
+            message: "classifier `tone` is not declared; declared: lang".into(),
+            target: "x".into(),
+            spec: VersionSpec::Latest,
+            available: vec!["lang".into()],
+            prerelease_only: false,
+            classifier: Some(Box::new(ClassifierProblem::Undeclared {
+                name: "tone".into()
+            })),
+            range: None,
+        }
+    );
+    let e = resolve(Some(("lang", "ru")), &VersionSpec::Explicit("v9".into()));
+    assert_eq!(
+        (e.kind, e.spec, e.classifier, e.message.as_str()),
+        (
+            ErrorKind::VersionNotFound,
+            VersionSpec::Explicit("v9".into()),
+            None,
+            "`x` has no version v9.0.0 for lang=ru; available: v3.0.0"
+        )
     );
 }

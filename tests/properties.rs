@@ -5,7 +5,8 @@ use std::cmp::Ordering;
 
 use promptls::config::{ClassifierConfig, VersioningConfig};
 use promptls::versioning::{
-    Candidate, ErrorKind, NamingScheme, ParsedName, RequestOptions, Version, VersionSpec, select,
+    CandidateFile, ErrorKind, NameIssue, NamingScheme, ParsedName, RequestOptions, Version,
+    VersionError, VersionSpec, select,
 };
 use proptest::prelude::*;
 
@@ -335,7 +336,7 @@ proptest! {
         names.sort();
         names.dedup();
         let parsed: Vec<ParsedName> = names.iter().map(|n| s.parse(n).unwrap()).collect();
-        let candidates: Vec<Candidate<'_>> = names.iter().zip(&parsed).map(|(n, p)| Candidate { name: n, parsed: p }).collect();
+        let candidates: Vec<CandidateFile<'_>> = names.iter().zip(&parsed).map(|(n, p)| CandidateFile { name: n, parsed: p }).collect();
         let include = request_include.unwrap_or(config_include);
         let versions: Vec<&Version> = parsed.iter().map(|p| p.version.as_ref().expect("versioned")).collect();
         let pool: Vec<&Version> = versions.iter().copied().filter(|v| include || !v.is_prerelease()).collect();
@@ -369,5 +370,134 @@ proptest! {
             }
             Some(_) => prop_assert_eq!(got.unwrap_err().kind, ErrorKind::DuplicateVersion),
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Numbers that do not fit (V-1, V-4): never wrapped, truncated or silently unversioned.
+
+/// The value of an ASCII digit string when it fits in a `u64`, worked out without
+/// `str::parse`: leading zeros dropped, then compared with `u64::MAX`'s own spelling.
+fn fits(digits: &str) -> Option<u64> {
+    let t = digits.trim_start_matches('0');
+    let max = u64::MAX.to_string();
+    if t.len() > max.len() || (t.len() == max.len() && t > max.as_str()) {
+        return None;
+    }
+    Some(t.bytes().fold(0u64, |n, b| n * 10 + u64::from(b - b'0')))
+}
+
+/// Digit strings around the `u64` limit: any length, leading zeros, exactly `u64::MAX`
+/// and its neighbours, any `u64`.
+fn digits() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[0-9]{1,45}",
+        "0{0,25}[0-9]{1,3}",
+        "0{0,3}1844674407370955161[0-9]",
+        "0{0,3}1844674407370955162[0-9]",
+        "[1-9][0-9]{19,21}",
+        any::<u64>().prop_map(|n| n.to_string()),
+        Just(u64::MAX.to_string()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    /// Any digits in any version position of a file name or a request: no panic, and either
+    /// exactly that number or a `malformed-version` naming issue / a clear request error.
+    #[test]
+    fn version_numbers_parse_exactly_or_are_reported(
+        n in digits(),
+        position in 0usize..3,
+        parts in 1usize..4,
+        d in 0usize..5,
+        prerelease in proptest::option::of(Just("-rc.1")),
+    ) {
+        let parts = parts.max(position + 1);
+        let mut numbers: Vec<String> = vec!["2".into(); parts];
+        numbers[position] = n.clone();
+        let text = format!("{}{}", numbers.join("."), prerelease.unwrap_or(""));
+        let delims = DELIMITER_SETS[d];
+        let s = scheme(delims, None, default_order(), false);
+        let name = format!("task{}v{text}.md", delims[0]);
+        let p = s.parse(&name).expect("a prompt file");
+        prop_assert_eq!(&*p.base, "task", "{}", name);
+        let part = |v: &Version| [v.major, v.minor, v.patch][position];
+        match fits(&n) {
+            Some(value) => {
+                let v = p.version.as_ref().unwrap_or_else(|| panic!("{name} is versioned"));
+                prop_assert_eq!(part(v), value, "{}", name);
+                prop_assert!(!p.version_unreadable());
+                let too_large = p.issues.iter().any(|i| matches!(i, NameIssue::VersionTooLarge { .. }));
+                prop_assert!(!too_large, "{}", name);
+            }
+            None => {
+                prop_assert_eq!(p.version.as_ref(), None, "{}", name);
+                prop_assert!(p.version_unreadable(), "{}", name);
+                prop_assert_eq!(&p.issues, &vec![NameIssue::VersionTooLarge { number: n.clone() }], "{}", name);
+                // Never the unversioned file of `task` either.
+                let c = [CandidateFile { name: &name, parsed: &p }];
+                let got = select(&s, "task", &c, &VersionSpec::Latest, &RequestOptions::default());
+                prop_assert_eq!(got.unwrap_err().kind, ErrorKind::VersionNotFound);
+            }
+        }
+        // The same text as a request.
+        let spec = format!("v{text}");
+        for got in [
+            Version::try_parse_spec(&spec, &default_order()),
+            s.try_parse_version_spec(&spec),
+        ] {
+            match (fits(&n), got) {
+                (Some(value), Ok(v)) => prop_assert_eq!(part(&v), value, "{}", spec),
+                (None, Err(VersionError::NumberTooLarge { number })) => prop_assert_eq!(&number, &n),
+                (expected, got) => prop_assert!(false, "{}: expected {:?}, got {:?}", spec, expected, got),
+            }
+        }
+        let two = format!("task{}v2.md", delims[0]);
+        let one = s.parse(&two).unwrap();
+        let c = [CandidateFile { name: &two, parsed: &one }];
+        let got = select(&s, "task", &c, &VersionSpec::Explicit(spec.clone()), &RequestOptions::default());
+        match (fits(&n), got) {
+            (_, Ok(_)) => prop_assert_eq!(Version::parse_spec(&spec, &default_order()).map(|v| v.release()), Some(Version::new(2, 0, 0))),
+            (None, Err(e)) => {
+                prop_assert_eq!(e.kind, ErrorKind::VersionNotFound);
+                prop_assert!(e.message.contains(&format!("the version number `{n}` is too large")), "{}", e.message);
+                prop_assert_eq!(e.spec, VersionSpec::Explicit(spec.clone()));
+            }
+            (Some(_), Err(e)) => prop_assert_eq!(e.kind, ErrorKind::VersionNotFound),
+        }
+    }
+
+    /// A custom pattern's numbers follow the same rule.
+    #[test]
+    fn custom_pattern_numbers_parse_exactly_or_are_reported(n in digits(), minor in any::<bool>()) {
+        let s = scheme(&['_'], Some(CUSTOM_PATTERNS[0]), default_order(), false);
+        let name = if minor { format!("notes_rev1.{n}.md") } else { format!("notes_rev{n}.md") };
+        let p = s.parse(&name).unwrap();
+        prop_assert_eq!(&*p.base, "notes");
+        match fits(&n) {
+            Some(value) => {
+                let v = p.version.clone().unwrap();
+                prop_assert_eq!(if minor { v.minor } else { v.major }, value);
+            }
+            None => prop_assert_eq!(&p.issues, &vec![NameIssue::VersionTooLarge { number: n.clone() }]),
+        }
+    }
+
+    /// Checked bumps: `None` exactly when the bumped part is `u64::MAX`, never a wrap.
+    #[test]
+    fn bumps_are_checked(
+        major in prop_oneof![Just(u64::MAX), Just(u64::MAX - 1), any::<u64>()],
+        minor in prop_oneof![Just(u64::MAX), any::<u64>()],
+        patch in prop_oneof![Just(u64::MAX), any::<u64>()],
+    ) {
+        let v = Version::new(major, minor, patch);
+        prop_assert_eq!(v.bump_major(), (major < u64::MAX).then(|| Version::new(major + 1, 0, 0)));
+        prop_assert_eq!(v.bump_minor(), (minor < u64::MAX).then(|| Version::new(major, minor + 1, 0)));
+        prop_assert_eq!(v.bump_patch(), (patch < u64::MAX).then(|| Version::new(major, minor, patch + 1)));
+        if let Some(next) = v.bump_patch() { prop_assert!(next > v); }
+        if let Some(next) = v.bump_minor() { prop_assert!(next > v); }
+        if let Some(next) = v.bump_major() { prop_assert!(next > v); }
     }
 }

@@ -16,6 +16,7 @@ pub use refs::{
 pub use variables::{VariableChange, compare_variables, is_jinja, variables};
 
 use crate::index::{Folder, Index, Prompt, PromptFile};
+use crate::versioning::{CandidateFile, ResolveError, VersionSpec, requested_variant};
 
 /// Most bytes read from a prompt file for hover, titles and variables (Q-2: a 100 MB file
 /// costs no more than this).
@@ -122,26 +123,52 @@ pub struct PromptVersion {
     pub latest: bool,
 }
 
-/// Every version of `prompt` in `folder`, newest first (I-2 `listVersions`), optionally
-/// only one variant's (`classifier` filter, values compared case-insensitively).
+/// Every version of `prompts` (one prompt, or every prompt of a folder) in `folder`,
+/// each prompt's newest first (I-2 `listVersions`, `promptls versions`), optionally only
+/// one variant's (`classifier`, values compared case-insensitively). `target` names the
+/// request in errors.
+///
+/// The classifier map is checked like a resolution's (V-6): an undeclared name, or a value
+/// that none of the files has, is a [`ErrorKind::ClassifierNotFound`] error (available: the
+/// declared names, or the values that exist) — never an empty list.
+///
+/// [`ErrorKind::ClassifierNotFound`]: crate::versioning::ErrorKind::ClassifierNotFound
 pub fn list_versions(
     index: &Index,
     folder: &Folder,
-    prompt: &Prompt,
+    prompts: &[&Prompt],
+    target: &str,
     classifier: Option<&BTreeMap<String, String>>,
-) -> Vec<PromptVersion> {
-    let files: Vec<&PromptFile> = folder.prompt_files(prompt).collect();
-    files
+) -> Result<Vec<PromptVersion>, ResolveError> {
+    let candidates: Vec<CandidateFile<'_>> = prompts
         .iter()
-        .filter(|f| {
-            classifier.is_none_or(|want| {
-                let map = folder.scheme.variant_map(&f.parsed.variant);
-                want.iter()
-                    .all(|(k, v)| map.get(k).is_some_and(|x| x.eq_ignore_ascii_case(v)))
-            })
+        .flat_map(|p| folder.prompt_files(p))
+        .map(|f| CandidateFile {
+            name: &f.name,
+            parsed: &f.parsed,
         })
-        .map(|f| prompt_version(index, folder, prompt, f, false))
-        .collect()
+        .collect();
+    let wanted = requested_variant(
+        &folder.scheme,
+        target,
+        &VersionSpec::Latest,
+        &candidates,
+        classifier,
+    )?;
+    Ok(prompts
+        .iter()
+        .flat_map(|p| {
+            folder
+                .prompt_files(p)
+                .filter(|f| {
+                    wanted
+                        .iter()
+                        .zip(f.parsed.variant.iter())
+                        .all(|(w, v)| w.is_none_or(|w| w == *v))
+                })
+                .map(|f| prompt_version(index, folder, p, f, false))
+        })
+        .collect())
 }
 
 /// The [`PromptVersion`] of one file (with its content when `with_content`).

@@ -11,7 +11,8 @@ use crate::diagnostics::{Code, Diagnostic, Fix};
 use crate::index::{Index, Resolved, TargetKind, normalize};
 use crate::references::{RefBase, RefKind, Reference, Scan};
 use crate::versioning::{
-    ErrorKind, HierarchicalSpec, RequestOptions, ResolveError, Version, VersionSpec,
+    ClassifierProblem, ErrorKind, HierarchicalSpec, RequestOptions, ResolveError, Version,
+    VersionSpec,
 };
 
 /// A reference with its target made absolute and its resolution.
@@ -126,7 +127,12 @@ pub fn resolve_scan(index: &Index, file: &Path, scan: &Scan) -> Vec<ResolvedRef>
             classifier: map.as_ref(),
             include_prerelease: None,
         };
-        let result = index.resolve_under(&target, &r.target.value, &spec, &opts, Some(&settings));
+        let result = index
+            .resolve_under(&target, &r.target.value, &spec, &opts, Some(&settings))
+            .map_err(|mut e| {
+                e.range = Some(Box::new(error_range(r, &e)));
+                e
+            });
         if matches!(r.kind, RefKind::PythonCall { .. }) {
             last_call_target = Some((r.range.clone(), target.clone()));
         }
@@ -139,6 +145,36 @@ pub fn resolve_scan(index: &Index, file: &Path, scan: &Scan) -> Vec<ResolvedRef>
         });
     }
     out
+}
+
+/// The part of a reference a resolution error is about: the version literal for a missing
+/// version, the classifier key (undeclared) or value (absent) it names, else the target.
+fn error_range(r: &Reference, e: &ResolveError) -> Range<usize> {
+    let target = r.target.range.clone();
+    match (&e.kind, e.classifier.as_deref()) {
+        (ErrorKind::VersionNotFound, _) if e.prerelease_only => target,
+        (ErrorKind::VersionNotFound, _) => r.version.as_ref().map_or(target, |v| v.range.clone()),
+        (ErrorKind::ClassifierNotFound, Some(problem)) => {
+            let entries = r.classifier.as_deref().unwrap_or_default();
+            let found = match problem {
+                ClassifierProblem::Undeclared { name } => entries
+                    .iter()
+                    .find(|(k, _)| k.value == *name)
+                    .map(|(k, _)| k.range.clone()),
+                ClassifierProblem::MissingValue {
+                    name,
+                    value,
+                    requested: true,
+                } => entries
+                    .iter()
+                    .find(|(k, v)| k.value == *name && v.value == *value)
+                    .map(|(_, v)| v.range.clone()),
+                ClassifierProblem::MissingValue { .. } => None,
+            };
+            found.unwrap_or(target)
+        }
+        _ => target,
+    }
 }
 
 /// Reads and scans a file, then resolves its references. `text` overrides the disk
@@ -192,44 +228,20 @@ pub fn reference_diagnostics(
                 }
             }
             Err(e) => {
-                let (code, range) = match e.kind {
-                    ErrorKind::VersionNotFound if e.prerelease_only => {
-                        (Code::PrereleaseOnly, r.target.range.clone())
-                    }
-                    ErrorKind::VersionNotFound => (
-                        Code::VersionNotFound,
-                        r.version
-                            .as_ref()
-                            .map_or(r.target.range.clone(), |v| v.range.clone()),
-                    ),
-                    ErrorKind::ClassifierNotFound => {
-                        let range = r
-                            .classifier
-                            .as_ref()
-                            .and_then(|c| {
-                                c.iter()
-                                    .find(|(k, v)| {
-                                        e.message.contains(&format!("{}={}", k.value, v.value))
-                                    })
-                                    .map(|(_, v)| v.range.clone())
-                                    .or_else(|| {
-                                        c.iter()
-                                            .find(|(k, _)| {
-                                                e.message.contains(&format!("`{}`", k.value))
-                                            })
-                                            .map(|(k, _)| k.range.clone())
-                                    })
-                            })
-                            .unwrap_or(r.target.range.clone());
-                        (Code::ClassifierNotFound, range)
-                    }
-                    ErrorKind::PromptNotFound => (Code::PromptNotFound, r.target.range.clone()),
-                    ErrorKind::DuplicateVersion => (Code::DuplicateVersion, r.target.range.clone()),
-                    ErrorKind::InvalidConfig => (Code::InvalidConfig, r.target.range.clone()),
-                    ErrorKind::InvalidVersionPattern => {
-                        (Code::InvalidVersionPattern, r.target.range.clone())
-                    }
+                let code = match e.kind {
+                    ErrorKind::VersionNotFound if e.prerelease_only => Code::PrereleaseOnly,
+                    ErrorKind::VersionNotFound => Code::VersionNotFound,
+                    ErrorKind::ClassifierNotFound => Code::ClassifierNotFound,
+                    ErrorKind::PromptNotFound => Code::PromptNotFound,
+                    ErrorKind::DuplicateVersion => Code::DuplicateVersion,
+                    ErrorKind::InvalidConfig => Code::InvalidConfig,
+                    ErrorKind::InvalidVersionPattern => Code::InvalidVersionPattern,
                 };
+                let range = e
+                    .range
+                    .as_deref()
+                    .cloned()
+                    .unwrap_or_else(|| r.target.range.clone());
                 let fix = match code {
                     // A pinned file name (no version literal): the prompt's files, nearest
                     // version first, then the unpinned name (I-3 quick fixes).

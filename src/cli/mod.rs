@@ -17,7 +17,7 @@ use crate::config::{
     ConfigError, ConfigErrorKind, ConfigFile, ConfigFileKind, ConfigSource, env_layer,
     load_config_file,
 };
-use crate::index::{Index, TargetKind, normalize};
+use crate::index::{Index, Prompt, TargetKind, normalize};
 use crate::versioning::{ErrorKind, RequestOptions, ResolveError, VersionSpec};
 
 /// promptls: versioned prompt files, checked, resolved and served to editors.
@@ -323,12 +323,12 @@ fn config_source(config: Option<&Path>, env: bool) -> Result<ConfigSource, Confi
 }
 
 /// A config error as the error of a resolution request (V-8): its kind and its located text.
-fn config_resolve_error(e: &ConfigError, label: &str) -> ResolveError {
+fn config_resolve_error(e: &ConfigError, label: &str, spec: &VersionSpec) -> ResolveError {
     let kind = match e.kind {
         ConfigErrorKind::InvalidVersionPattern => ErrorKind::InvalidVersionPattern,
         ConfigErrorKind::InvalidConfig => ErrorKind::InvalidConfig,
     };
-    ResolveError::new(kind, label, e.located_message(), Vec::new())
+    ResolveError::new(kind, label, spec, e.located_message(), Vec::new())
 }
 
 /// The folder to index for a single-target command: the target if it is a folder, else
@@ -347,6 +347,22 @@ fn usage_error(msg: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// Prints a resolution error (`{error, message, available}` with `--json`, else the named
+/// message and what is available on stderr); exit 1.
+fn resolve_error(e: &ResolveError, json: bool) -> ExitCode {
+    if json {
+        output::print_json(
+            &serde_json::json!({"error": e.kind.name(), "message": e.message, "available": e.available}),
+        );
+    } else {
+        eprintln!("{e}");
+        if !e.available.is_empty() {
+            eprintln!("available: {}", e.available.join(", "));
+        }
+    }
+    ExitCode::from(1)
+}
+
 fn resolve(
     target: PathBuf,
     spec: String,
@@ -359,29 +375,18 @@ fn resolve(
     let source = config_source(config.as_deref(), env);
     let folder = target_folder(&target);
     let label = target.to_string_lossy().to_string();
-    let fail = |e: ResolveError| {
-        if json {
-            output::print_json(
-                &serde_json::json!({"error": e.kind.name(), "message": e.message, "available": e.available}),
-            );
-        } else {
-            eprintln!("{e}");
-            if !e.available.is_empty() {
-                eprintln!("available: {}", e.available.join(", "));
-            }
-        }
-        ExitCode::from(1)
-    };
+    let fail = |e: ResolveError| resolve_error(&e, json);
+    let spec_parsed = VersionSpec::parse(&spec);
     let source = match source {
         Ok(s) => Arc::new(s),
         Err(ConfigSetupError::File(errors)) => {
-            return fail(config_resolve_error(&errors[0], &label));
+            return fail(config_resolve_error(&errors[0], &label, &spec_parsed));
         }
         Err(e) => return e.report(),
     };
     // A broken config is the request's error (V-8), never silently ignored.
     if let Some(e) = source.chain_errors(&folder).into_iter().next() {
-        return fail(config_resolve_error(&e, &label));
+        return fail(config_resolve_error(&e, &label, &spec_parsed));
     }
     let index = Index::scan_shallow(folder, source);
     let map: BTreeMap<String, String> = classifier.into_iter().collect();
@@ -428,7 +433,7 @@ fn versions(
     let source = match config_source(config.as_deref(), false) {
         Ok(s) => Arc::new(s),
         Err(ConfigSetupError::File(errors)) if json => {
-            let e = config_resolve_error(&errors[0], &label);
+            let e = config_resolve_error(&errors[0], &label, &VersionSpec::Latest);
             output::print_json(
                 &serde_json::json!({"error": e.kind.name(), "message": e.message, "available": []}),
             );
@@ -441,13 +446,10 @@ fn versions(
     let map: BTreeMap<String, String> = classifier.into_iter().collect();
     let filter = if map.is_empty() { None } else { Some(&map) };
     let abs = normalize(&target);
-    let list: Vec<PromptVersion> = match index.folder(&folder_path) {
+    let folder = index.folder(&folder_path);
+    let prompts: Vec<&Prompt> = match folder {
         None => Vec::new(),
-        Some(folder) if abs.is_dir() => folder
-            .prompts
-            .iter()
-            .flat_map(|p| list_versions(&index, folder, p, filter))
-            .collect(),
+        Some(folder) if abs.is_dir() => folder.prompts.iter().collect(),
         Some(folder) => {
             let name = abs.file_name().and_then(|n| n.to_str()).unwrap_or("");
             let base = match folder.file(name) {
@@ -457,11 +459,18 @@ fn versions(
                     None => folder.scheme.split_classifiers(name).0.to_string(),
                 },
             };
-            folder
-                .prompt(&base)
-                .map(|p| list_versions(&index, folder, p, filter))
-                .unwrap_or_default()
+            folder.prompt(&base).into_iter().collect()
         }
+    };
+    let listed = match folder {
+        Some(folder) if !prompts.is_empty() => {
+            list_versions(&index, folder, &prompts, &label, filter)
+        }
+        _ => Ok(Vec::new()),
+    };
+    let list: Vec<PromptVersion> = match listed {
+        Ok(list) => list,
+        Err(e) => return resolve_error(&e, json),
     };
     if list.is_empty() {
         if json {

@@ -19,7 +19,7 @@ pub use walk::{Listing, SKIPPED_DIRS, walk};
 use crate::config::{CONFIG_FILE_NAMES, ConfigFileKind, ConfigSource, Settings, load_config_file};
 use crate::diagnostics::{Code, Diagnostic, Fix, Severity};
 use crate::versioning::{
-    Candidate, ErrorKind, NameIssue, NamingScheme, ParsedName, RequestOptions, ResolveError,
+    CandidateFile, ErrorKind, NameIssue, NamingScheme, ParsedName, RequestOptions, ResolveError,
     SharedScheme, Version, VersionSpec, select,
 };
 use crate::vfs::{DiskFiles, FileSource};
@@ -554,19 +554,24 @@ impl Index {
         };
         let as_dir = (self.has_dir(&target) || target.is_dir()).then(|| pick(&target));
         if let Some(folder) = as_dir {
-            let candidates: Vec<Candidate<'_>> = folder
+            let candidates: Vec<CandidateFile<'_>> = folder
                 .files
                 .iter()
-                .map(|f| Candidate {
+                .map(|f| CandidateFile {
                     name: &f.name,
                     parsed: &f.parsed,
                 })
                 .collect();
+            // Directory mode with no prompt file at all: no version exists (V-5, as
+            // promptic says).
             if candidates.is_empty() {
                 return Err(ResolveError::new(
-                    ErrorKind::PromptNotFound,
+                    ErrorKind::VersionNotFound,
                     label,
-                    format!("the folder `{label}` holds no prompt files"),
+                    spec,
+                    format!(
+                        "the folder `{label}` holds no prompt files, so it has no version `{spec}`"
+                    ),
                     Vec::new(),
                 ));
             }
@@ -585,6 +590,7 @@ impl Index {
             return Err(ResolveError::new(
                 ErrorKind::PromptNotFound,
                 label,
+                spec,
                 format!("`{label}` is not a prompt path"),
                 Vec::new(),
             ));
@@ -618,6 +624,24 @@ impl Index {
                 }
             }
         };
+        // A pinned name whose version number does not fit: never resolve it as another
+        // version or as the unversioned prompt.
+        if let Some(NameIssue::VersionTooLarge { number }) = hint
+            .issues
+            .iter()
+            .find(|i| matches!(i, NameIssue::VersionTooLarge { .. }))
+        {
+            let too_large = crate::versioning::VersionError::NumberTooLarge {
+                number: number.clone(),
+            };
+            return Err(ResolveError::new(
+                ErrorKind::VersionNotFound,
+                label,
+                spec,
+                format!("`{name}` does not name a version: {too_large}"),
+                Vec::new(),
+            ));
+        }
         let Some(prompt) = folder.prompt(&hint.base) else {
             let mut available: Vec<String> =
                 folder.prompts.iter().map(|p| p.base.to_string()).collect();
@@ -625,6 +649,7 @@ impl Index {
             return Err(ResolveError::new(
                 ErrorKind::PromptNotFound,
                 label,
+                spec,
                 if available.is_empty() {
                     format!("no prompt `{}` in `{}`", hint.base, dir.display())
                 } else {
@@ -651,6 +676,7 @@ impl Index {
             return Err(ResolveError::new(
                 ErrorKind::PromptNotFound,
                 label,
+                spec,
                 format!(
                     "prompt `{}` has no `.{}` file; its files: {}",
                     hint.base,
@@ -686,9 +712,9 @@ impl Index {
             Some(v) => (VersionSpec::Explicit(v.to_string()), TargetKind::Pinned),
             None => (spec.clone(), TargetKind::Prompt),
         };
-        let candidates: Vec<Candidate<'_>> = files
+        let candidates: Vec<CandidateFile<'_>> = files
             .iter()
-            .map(|(_, f)| Candidate {
+            .map(|(_, f)| CandidateFile {
                 name: &f.name,
                 parsed: &f.parsed,
             })
@@ -911,6 +937,16 @@ pub fn file_naming_diagnostics(folder: &Folder, index: usize) -> Vec<Diagnostic>
                     "`{}`: prerelease label `{label}` is not in prerelease_order ({}); it sorts after all of them",
                     file.name,
                     folder.scheme.config.prerelease_order.join(", ")
+                ),
+                None,
+            ),
+            NameIssue::VersionTooLarge { number } => push(
+                file,
+                Code::MalformedVersion,
+                format!(
+                    "`{}` is left out of resolution: its version number `{number}` is too large (the largest is {})",
+                    file.name,
+                    u64::MAX
                 ),
                 None,
             ),

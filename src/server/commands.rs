@@ -84,7 +84,15 @@ pub(super) async fn execute(
     match params.command.as_str() {
         "promptls.listVersions" => guard("listVersions", || {
             let (folder, prompt, _) = prompt_of(&index, &a)?;
-            let list = list_versions(&index, folder, prompt, classifier_arg(&a).as_ref());
+            let target = index.prompt_id(folder, &prompt.base);
+            let list = list_versions(
+                &index,
+                folder,
+                &[prompt],
+                &target,
+                classifier_arg(&a).as_ref(),
+            )
+            .map_err(|e| invalid(e.to_string()))?;
             Ok(Some(serde_json::to_value(list).unwrap_or(Value::Null)))
         })?,
         "promptls.getVersion" => guard("getVersion", || {

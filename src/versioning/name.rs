@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
+use super::model::VersioningConfig;
 use super::pattern::{VersionMatch, VersionPattern};
-use super::version::{Prerelease, Version};
-use crate::config::VersioningConfig;
+use super::version::{Prerelease, Version, VersionError, parse_number};
 
 /// The values of a file's declared classifiers, one per classifier in the config's
 /// (sorted) order, as indices into that classifier's `values`. Files without a segment for
@@ -26,6 +26,13 @@ pub enum NameIssue {
     UnknownPrereleaseLabel {
         /// The label as written.
         label: String,
+    },
+    /// A name that matches the pattern but whose version part (major, minor or patch) is
+    /// larger than `u64::MAX`: the file has no version anyone could ask for, so it is left
+    /// out of resolution (neither versioned nor unversioned).
+    VersionTooLarge {
+        /// The digits as written.
+        number: String,
     },
     /// A name that almost matches the pattern.
     MalformedVersion {
@@ -53,6 +60,17 @@ pub struct ParsedName {
     pub version_range: Option<std::ops::Range<usize>>,
     /// Naming problems.
     pub issues: Vec<NameIssue>,
+}
+
+impl ParsedName {
+    /// Whether the name matches the version pattern but its version cannot be read (a
+    /// number larger than `u64::MAX`, [`NameIssue::VersionTooLarge`]): resolution skips
+    /// such a file rather than treating it as unversioned.
+    pub fn version_unreadable(&self) -> bool {
+        self.issues
+            .iter()
+            .any(|i| matches!(i, NameIssue::VersionTooLarge { .. }))
+    }
 }
 
 /// A config compiled for reading names: the pattern, the classifier lookup, the
@@ -162,34 +180,47 @@ impl NamingScheme {
 
     /// Parses a version spec as the user wrote it in a request: the standard syntax
     /// (`v2`, `1.0.0`, `v1-rc.1`) or, with a custom pattern, the pattern's own spelling
-    /// (`rev2` for `_rev(?P<major>\d+)`).
+    /// (`rev2` for `_rev(?P<major>\d+)`). `None` for anything else, including numbers
+    /// larger than `u64::MAX` ([`NamingScheme::try_parse_version_spec`] says which).
     pub fn parse_version_spec(&self, spec: &str) -> Option<Version> {
-        if let Some(v) = Version::parse_spec(spec, &self.config.prerelease_order) {
-            return Some(v);
+        self.try_parse_version_spec(spec).ok()
+    }
+
+    /// [`NamingScheme::parse_version_spec`] with the reason of a failure: a number that
+    /// does not fit is [`VersionError::NumberTooLarge`], never a different version.
+    pub fn try_parse_version_spec(&self, spec: &str) -> Result<Version, VersionError> {
+        let standard = Version::try_parse_spec(spec, &self.config.prerelease_order);
+        if standard.is_ok() || !self.pattern.is_custom() {
+            return standard;
         }
-        if self.pattern.is_custom() {
-            for prefix in ["", "_", "-", "."] {
-                let text = format!("{prefix}{spec}");
-                if let Some(m) = self.pattern.last_match(&text)
-                    && m.range == (0..text.len())
-                    && let Some(v) = self.version_of(&text, &m)
-                {
-                    return Some(v);
+        let mut error = standard.unwrap_err();
+        for prefix in ["", "_", "-", "."] {
+            let text = format!("{prefix}{spec}");
+            if let Some(m) = self.pattern.last_match(&text)
+                && m.range == (0..text.len())
+            {
+                match self.version_of(&text, &m) {
+                    Ok(v) => return Ok(v),
+                    Err(e @ VersionError::NumberTooLarge { .. }) => error = e,
+                    Err(VersionError::NotAVersion) => {}
                 }
             }
         }
-        None
+        Err(error)
     }
 
-    fn version_of(&self, text: &str, m: &VersionMatch) -> Option<Version> {
-        let num = |r: &Option<std::ops::Range<usize>>| -> Option<u64> {
+    /// The version a pattern match spells. A part that does not fit in a `u64` is
+    /// [`VersionError::NumberTooLarge`]; a part that is not ASCII digits (a custom pattern
+    /// can capture anything) is [`VersionError::NotAVersion`].
+    fn version_of(&self, text: &str, m: &VersionMatch) -> Result<Version, VersionError> {
+        let num = |r: &Option<std::ops::Range<usize>>| -> Result<u64, VersionError> {
             match r {
-                Some(r) => text[r.clone()].parse().ok(),
-                None => Some(0),
+                Some(r) => parse_number(&text[r.clone()]),
+                None => Ok(0),
             }
         };
-        Some(Version {
-            major: text[m.major.clone()].parse().ok()?,
+        Ok(Version {
+            major: parse_number(&text[m.major.clone()])?,
             minor: num(&m.minor)?,
             patch: num(&m.patch)?,
             prerelease: m
@@ -214,13 +245,23 @@ impl NamingScheme {
         }
         let mut issues = Vec::new();
         let m = self.pattern.last_match(stem);
-        let version = m.as_ref().and_then(|m| self.version_of(stem, m));
-        let (prefix, after) = match (&m, &version) {
-            (Some(m), Some(_)) => (&stem[..m.range.start], &stem[m.range.end..]),
+        let read = m.as_ref().map(|m| self.version_of(stem, m));
+        let too_large = match &read {
+            Some(Err(VersionError::NumberTooLarge { number })) => Some(number.clone()),
+            _ => None,
+        };
+        let version = read.and_then(Result::ok);
+        let (prefix, after) = match &m {
+            Some(m) if version.is_some() || too_large.is_some() => {
+                (&stem[..m.range.start], &stem[m.range.end..])
+            }
             _ => (stem, ""),
         };
         let (base, variant, explicit) = self.split_classifiers(prefix);
-        if let Some(v) = &version {
+        if let Some(number) = too_large {
+            tracing::debug!(name, %number, "version number too large: file left out of resolution");
+            issues.push(NameIssue::VersionTooLarge { number });
+        } else if let Some(v) = &version {
             self.check_after_version(
                 name,
                 stem,
@@ -371,7 +412,7 @@ impl NamingScheme {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ClassifierConfig;
+    use crate::versioning::ClassifierConfig;
 
     fn scheme(delims: &[char]) -> NamingScheme {
         let mut c = VersioningConfig {
@@ -427,6 +468,29 @@ mod tests {
                 value: "ru".into(),
                 fix: Some("task-ru-v1.md".into())
             }]
+        );
+    }
+
+    #[test]
+    fn v9_numbers_that_do_not_fit() {
+        let s = scheme(&['_']);
+        let p = s.parse("c_ru_v999999999999999999999.0.0.md").unwrap();
+        assert_eq!(&*p.base, "c");
+        assert_eq!(s.variant_label(&p.variant), "lang=ru");
+        assert_eq!(p.version, None);
+        assert_eq!(p.version_range, None);
+        assert!(p.version_unreadable());
+        assert_eq!(
+            p.issues,
+            vec![NameIssue::VersionTooLarge {
+                number: "999999999999999999999".into()
+            }]
+        );
+        assert_eq!(
+            s.try_parse_version_spec("2.18446744073709551616"),
+            Err(VersionError::NumberTooLarge {
+                number: "18446744073709551616".into()
+            })
         );
     }
 

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use super::name::{NamingScheme, ParsedName, Variant};
-use super::version::Version;
+use super::version::{Version, VersionError};
 
 /// A version spec (V-5).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,31 +97,78 @@ impl ErrorKind {
     }
 }
 
-/// A resolution error (V-8): name, one-line message, target and what is available.
+/// Which classifier of a request failed (V-6), for faces that point at it (the key or the
+/// value of a reference's classifier map).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClassifierProblem {
+    /// The classifier name is not declared in the config.
+    Undeclared {
+        /// The name as requested.
+        name: String,
+    },
+    /// The classifier is declared but no candidate file has the value (an implicit
+    /// default included: then `value` is the default).
+    MissingValue {
+        /// The classifier name.
+        name: String,
+        /// The value as requested (or the default).
+        value: String,
+        /// Whether the value came from the request (`false`: the classifier's default,
+        /// because the request did not name this classifier).
+        requested: bool,
+    },
+}
+
+/// A resolution error (V-8): name, one-line message, and structured facts about the
+/// request (target, version spec, failed classifier, source range) for faces to use —
+/// nothing needs to be read back out of `message`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolveError {
     /// Which error.
     pub kind: ErrorKind,
-    /// One line.
+    /// One line (no error name; [`fmt::Display`] prefixes it).
     pub message: String,
     /// The target as requested.
     pub target: String,
+    /// The version spec of the request.
+    pub spec: VersionSpec,
     /// What exists instead: versions (newest first), classifier values or names, files.
     pub available: Vec<String>,
     /// `latest` failed only because every candidate is a prerelease (`prerelease-only`).
     pub prerelease_only: bool,
+    /// The classifier that failed, for [`ErrorKind::ClassifierNotFound`] (boxed, like
+    /// `range`, to keep `Result<_, ResolveError>` small).
+    pub classifier: Option<Box<ClassifierProblem>>,
+    /// Byte range in the referring file that the error is about (the version literal, the
+    /// classifier key or value, or the target), when the request came from a reference;
+    /// `None` for requests without a source (CLI, commands).
+    pub range: Option<Box<std::ops::Range<usize>>>,
 }
 
 impl ResolveError {
-    /// A new error.
-    pub fn new(kind: ErrorKind, target: &str, message: String, available: Vec<String>) -> Self {
+    /// A new error for a request of `target` with `spec`; no classifier problem, no range.
+    pub fn new(
+        kind: ErrorKind,
+        target: &str,
+        spec: &VersionSpec,
+        message: String,
+        available: Vec<String>,
+    ) -> Self {
         ResolveError {
             kind,
             message,
             target: target.to_string(),
+            spec: spec.clone(),
             available,
             prerelease_only: false,
+            classifier: None,
+            range: None,
         }
+    }
+
+    fn with_classifier(mut self, problem: ClassifierProblem) -> Self {
+        self.classifier = Some(Box::new(problem));
+        self
     }
 }
 
@@ -135,7 +182,7 @@ impl std::error::Error for ResolveError {}
 
 /// A file that resolution may pick: its name and what the name says.
 #[derive(Debug, Clone, Copy)]
-pub struct Candidate<'a> {
+pub struct CandidateFile<'a> {
     /// The file name.
     pub name: &'a str,
     /// The parsed name.
@@ -160,90 +207,142 @@ pub struct RequestOptions<'a> {
     pub include_prerelease: Option<bool>,
 }
 
+/// Checks a request's classifier map against `candidates` (V-6) and returns, per declared
+/// classifier (in [`Variant`] order), the requested value index, or `None` where the map
+/// does not name that classifier.
+///
+/// Errors (all [`ErrorKind::ClassifierNotFound`]): a name that is not declared (available:
+/// the declared names), or a value that no candidate has (available: the values the
+/// candidates do have, in declaration order). Candidates whose version cannot be read
+/// ([`ParsedName::version_unreadable`]) do not count. Used by [`select`] and by version
+/// listings, so both answer the same.
+pub fn requested_variant(
+    scheme: &NamingScheme,
+    target: &str,
+    spec: &VersionSpec,
+    candidates: &[CandidateFile<'_>],
+    classifier: Option<&BTreeMap<String, String>>,
+) -> Result<Vec<Option<u16>>, ResolveError> {
+    let names = scheme.classifier_names();
+    let mut requested: Vec<Option<u16>> = vec![None; names.len()];
+    for (key, value) in classifier.into_iter().flatten() {
+        let Some(ci) = names.iter().position(|n| n == key) else {
+            return Err(ResolveError::new(
+                ErrorKind::ClassifierNotFound,
+                target,
+                spec,
+                if names.is_empty() {
+                    format!(
+                        "classifier `{key}` is not declared (no classifiers are declared in the config)"
+                    )
+                } else {
+                    format!(
+                        "classifier `{key}` is not declared; declared: {}",
+                        names.join(", ")
+                    )
+                },
+                names.to_vec(),
+            )
+            .with_classifier(ClassifierProblem::Undeclared { name: key.clone() }));
+        };
+        match scheme.lookup_value(value) {
+            Some((c, vi)) if c as usize == ci && has_value(candidates, ci, vi) => {
+                requested[ci] = Some(vi);
+            }
+            _ => {
+                return Err(missing_value(
+                    scheme, target, spec, candidates, ci, value, true,
+                ));
+            }
+        }
+    }
+    Ok(requested)
+}
+
+fn usable<'c, 'a>(
+    candidates: &'c [CandidateFile<'a>],
+) -> impl Iterator<Item = &'c CandidateFile<'a>> {
+    candidates.iter().filter(|c| !c.parsed.version_unreadable())
+}
+
+fn has_value(candidates: &[CandidateFile<'_>], ci: usize, vi: u16) -> bool {
+    usable(candidates).any(|c| c.parsed.variant[ci] == vi)
+}
+
+/// `ClassifierNotFoundError` for classifier `ci` and `value` (requested or the default):
+/// the same answer either way (V-6).
+fn missing_value(
+    scheme: &NamingScheme,
+    target: &str,
+    spec: &VersionSpec,
+    candidates: &[CandidateFile<'_>],
+    ci: usize,
+    value: &str,
+    requested: bool,
+) -> ResolveError {
+    let key = &scheme.classifier_names()[ci];
+    let existing = existing_values(scheme, candidates, ci);
+    ResolveError::new(
+        ErrorKind::ClassifierNotFound,
+        target,
+        spec,
+        format!(
+            "no file of `{target}` has {key}={value}; available: {}",
+            existing.join(", ")
+        ),
+        existing,
+    )
+    .with_classifier(ClassifierProblem::MissingValue {
+        name: key.clone(),
+        value: value.to_string(),
+        requested,
+    })
+}
+
 /// Picks one of `candidates` (the files of one prompt, or of one folder in directory mode)
 /// for `spec` (V-5) under classifier filtering (V-6). `target` names the request in
 /// messages.
+///
+/// Every declared classifier filters: by the requested value, else by its default. A
+/// default that no candidate has is the same error as asking for it explicitly
+/// (`ClassifierNotFoundError` listing the values that exist); resolution never picks across
+/// variants.
 pub fn select(
     scheme: &NamingScheme,
     target: &str,
-    candidates: &[Candidate<'_>],
+    candidates: &[CandidateFile<'_>],
     spec: &VersionSpec,
     opts: &RequestOptions<'_>,
 ) -> Result<Selection, ResolveError> {
     let names = scheme.classifier_names();
-    // V-6: requested classifiers must be declared and must exist among the candidates.
-    let mut filter: Vec<Option<u16>> = scheme.default_variant().iter().map(|&d| Some(d)).collect();
-    let mut requested = vec![false; names.len()];
-    if let Some(map) = opts.classifier {
-        for (key, value) in map {
-            let Some(ci) = names.iter().position(|n| n == key) else {
-                return Err(ResolveError::new(
-                    ErrorKind::ClassifierNotFound,
-                    target,
-                    if names.is_empty() {
-                        format!(
-                            "classifier `{key}` is not declared (no classifiers are declared in the config)"
-                        )
-                    } else {
-                        format!(
-                            "classifier `{key}` is not declared; declared: {}",
-                            names.join(", ")
-                        )
-                    },
-                    names.to_vec(),
-                ));
-            };
-            let existing = existing_values(scheme, candidates, ci);
-            match scheme.lookup_value(value) {
-                Some((c, vi))
-                    if c as usize == ci
-                        && existing
-                            .iter()
-                            .any(|e| e.eq_ignore_ascii_case(scheme.value_name(ci, vi))) =>
-                {
-                    filter[ci] = Some(vi);
-                    requested[ci] = true;
-                }
-                _ => {
-                    return Err(ResolveError::new(
-                        ErrorKind::ClassifierNotFound,
-                        target,
-                        format!(
-                            "no file of `{target}` has {key}={value}; available: {}",
-                            existing.join(", ")
-                        ),
-                        existing,
-                    ));
-                }
-            }
-        }
-    }
-    // Fallback: a classifier the request did not name, whose default no candidate has,
-    // does not filter (the prompt simply has no default variant).
-    for ci in 0..names.len() {
-        if !requested[ci]
-            && !candidates
-                .iter()
-                .any(|c| c.parsed.variant[ci] == filter[ci].unwrap())
+    let requested = requested_variant(scheme, target, spec, candidates, opts.classifier)?;
+    let defaults = scheme.default_variant();
+    let mut filter: Vec<u16> = Vec::with_capacity(names.len());
+    for (ci, wanted) in requested.iter().enumerate() {
+        let vi = wanted.unwrap_or(defaults[ci]);
+        // An implicit default is checked exactly like a requested value (V-6). With no
+        // usable candidate at all there is nothing to list: the version errors below say so.
+        if wanted.is_none() && usable(candidates).next().is_some() && !has_value(candidates, ci, vi)
         {
-            filter[ci] = None;
+            let value = scheme.value_name(ci, vi).to_string();
+            return Err(missing_value(
+                scheme, target, spec, candidates, ci, &value, false,
+            ));
         }
+        filter.push(vi);
     }
-    let matches_variant = |v: &Variant| {
-        v.iter()
-            .zip(&filter)
-            .all(|(x, f)| f.is_none_or(|f| *x == f))
-    };
+    let matches_variant = |v: &Variant| **v == *filter;
     let in_variant: Vec<usize> = (0..candidates.len())
-        .filter(|&i| matches_variant(&candidates[i].parsed.variant))
+        .filter(|&i| {
+            !candidates[i].parsed.version_unreadable()
+                && matches_variant(&candidates[i].parsed.variant)
+        })
         .collect();
     let variant_text = {
         let parts: Vec<String> = filter
             .iter()
             .enumerate()
-            .filter_map(|(ci, f)| {
-                f.map(|vi| format!("{}={}", names[ci], scheme.value_name(ci, vi)))
-            })
+            .map(|(ci, &vi)| format!("{}={}", names[ci], scheme.value_name(ci, vi)))
             .collect();
         parts.join(",")
     };
@@ -296,6 +395,7 @@ pub fn select(
                 Err(ResolveError::new(
                     ErrorKind::VersionNotFound,
                     target,
+                    spec,
                     msg,
                     avail,
                 ))
@@ -330,6 +430,7 @@ pub fn select(
                 let mut e = ResolveError::new(
                     ErrorKind::VersionNotFound,
                     target,
+                    spec,
                     format!(
                         "`{target}` has only prereleases{for_variant} ({}); set include_prerelease = true or ask for latest-prerelease",
                         available(&versioned).join(", ")
@@ -363,6 +464,7 @@ pub fn select(
                 return Err(ResolveError::new(
                     ErrorKind::VersionNotFound,
                     target,
+                    spec,
                     format!(
                         "`{target}` has no prerelease{for_variant}; available: {}",
                         available(&versioned).join(", ")
@@ -380,16 +482,24 @@ pub fn select(
             )
         }
         VersionSpec::Explicit(text) => {
-            let Some(wanted) = scheme.parse_version_spec(text) else {
-                return Err(ResolveError::new(
-                    ErrorKind::VersionNotFound,
-                    target,
-                    format!(
-                        "{text:?} is not a version (write v2, v1.1, 2.0.0, v1.0.1-alpha, latest or latest-prerelease); available: {}",
-                        available(&versioned).join(", ")
-                    ),
-                    available(&versioned),
-                ));
+            let wanted = match scheme.try_parse_version_spec(text) {
+                Ok(v) => v,
+                Err(e) => {
+                    let why = match e {
+                        VersionError::NotAVersion => "is not a version (write v2, v1.1, 2.0.0, v1.0.1-alpha, latest or latest-prerelease)".to_string(),
+                        too_large => format!("is not a version: {too_large}"),
+                    };
+                    return Err(ResolveError::new(
+                        ErrorKind::VersionNotFound,
+                        target,
+                        spec,
+                        format!(
+                            "{text:?} {why}; available: {}",
+                            available(&versioned).join(", ")
+                        ),
+                        available(&versioned),
+                    ));
+                }
             };
             let hits: Vec<(usize, &Version)> = versioned
                 .iter()
@@ -414,6 +524,7 @@ pub fn select(
                 return Err(ResolveError::new(
                     ErrorKind::VersionNotFound,
                     target,
+                    spec,
                     msg,
                     available(&versioned),
                 ));
@@ -429,6 +540,7 @@ pub fn select(
         return Err(ResolveError::new(
             ErrorKind::DuplicateVersion,
             target,
+            spec,
             format!(
                 "{} of `{target}` is spelled by {} files: {}; rename or remove all but one",
                 pool[0].1,
@@ -455,13 +567,14 @@ fn count(list: &[(usize, &Version)]) -> usize {
     vs.len()
 }
 
-/// The values of classifier `ci` that the candidates have, in declaration order.
+/// The values of classifier `ci` that the candidates have, in declaration order (files
+/// whose version cannot be read do not count).
 pub fn existing_values(
     scheme: &NamingScheme,
-    candidates: &[Candidate<'_>],
+    candidates: &[CandidateFile<'_>],
     ci: usize,
 ) -> Vec<String> {
-    let mut seen: Vec<u16> = candidates.iter().map(|c| c.parsed.variant[ci]).collect();
+    let mut seen: Vec<u16> = usable(candidates).map(|c| c.parsed.variant[ci]).collect();
     seen.sort();
     seen.dedup();
     seen.iter()

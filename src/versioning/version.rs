@@ -134,30 +134,29 @@ impl Version {
     }
 
     /// Parses a version spec as users write it in requests: `v2`, `V1.1`, `2.0.0`,
-    /// `v1.0.1-alpha` (V-4, V-5). Returns `None` for anything else (`v1.x`, `latest`).
+    /// `v1.0.1-alpha` (V-4, V-5). Returns `None` for anything else (`v1.x`, `latest`, and a
+    /// number larger than `u64::MAX`); [`Version::try_parse_spec`] says which.
     pub fn parse_spec(spec: &str, order: &[String]) -> Option<Version> {
+        Version::try_parse_spec(spec, order).ok()
+    }
+
+    /// [`Version::parse_spec`] with the reason of a failure: [`VersionError::NumberTooLarge`]
+    /// when a part is written in digits but does not fit in a `u64`,
+    /// [`VersionError::NotAVersion`] for any other text.
+    pub fn try_parse_spec(spec: &str, order: &[String]) -> Result<Version, VersionError> {
         let s = spec.trim();
         let s = s.strip_prefix(['v', 'V']).unwrap_or(s);
         let (nums, pre) = match s.split_once('-') {
             Some((n, p)) => (n, Some(p)),
             None => (s, None),
         };
-        let mut parts = nums.split('.');
-        let mut next = |required: bool| -> Option<Option<u64>> {
-            match parts.next() {
-                None if !required => Some(None),
-                None => None,
-                Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => {
-                    p.parse().ok().map(Some)
-                }
-                Some(_) => None,
-            }
-        };
-        let major = next(true)??;
-        let minor = next(false)?.unwrap_or(0);
-        let patch = next(false)?.unwrap_or(0);
-        if parts.next().is_some() {
-            return None;
+        let parts: Vec<&str> = nums.split('.').collect();
+        if parts.len() > 3 {
+            return Err(VersionError::NotAVersion);
+        }
+        let mut numbers = [0u64; 3];
+        for (slot, part) in numbers.iter_mut().zip(&parts) {
+            *slot = parse_number(part)?;
         }
         let prerelease = match pre {
             None => None,
@@ -168,15 +167,81 @@ impl Version {
             {
                 Some(Prerelease::new(p, order))
             }
-            Some(_) => return None,
+            Some(_) => return Err(VersionError::NotAVersion),
         };
-        Some(Version {
+        let [major, minor, patch] = numbers;
+        Ok(Version {
             major,
             minor,
             patch,
             prerelease,
         })
     }
+
+    /// The next major release: `(major + 1).0.0`, no prerelease. `None` when the major
+    /// part is already `u64::MAX` (there is no next one; never wraps to `v0`).
+    pub fn bump_major(&self) -> Option<Version> {
+        Some(Version::new(self.major.checked_add(1)?, 0, 0))
+    }
+
+    /// The next minor release: `major.(minor + 1).0`, no prerelease. `None` when the minor
+    /// part is already `u64::MAX`.
+    pub fn bump_minor(&self) -> Option<Version> {
+        Some(Version::new(self.major, self.minor.checked_add(1)?, 0))
+    }
+
+    /// The next patch release: `major.minor.(patch + 1)`, no prerelease. `None` when the
+    /// patch part is already `u64::MAX` (never wraps to `.0`).
+    pub fn bump_patch(&self) -> Option<Version> {
+        Some(Version::new(
+            self.major,
+            self.minor,
+            self.patch.checked_add(1)?,
+        ))
+    }
+}
+
+/// Why a text is not a version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VersionError {
+    /// The text does not have version syntax (`v1.x`, `latest`, `v1.0.0.0`).
+    NotAVersion,
+    /// A part is written in digits but is larger than `u64::MAX`.
+    NumberTooLarge {
+        /// The digits as written.
+        number: String,
+    },
+}
+
+impl fmt::Display for VersionError {
+    /// One clause, e.g. ``the version number `99999999999999999999` is too large (the
+    /// largest is 18446744073709551615)``.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VersionError::NotAVersion => f.write_str("not a version"),
+            VersionError::NumberTooLarge { number } => write!(
+                f,
+                "the version number `{number}` is too large (the largest is {})",
+                u64::MAX
+            ),
+        }
+    }
+}
+
+impl std::error::Error for VersionError {}
+
+/// Reads one version part: one or more ASCII digits (leading zeros allowed) whose value
+/// fits in a `u64`. Anything else is [`VersionError::NotAVersion`]; digits that do not fit
+/// are [`VersionError::NumberTooLarge`] — never a wrapped or truncated number.
+pub fn parse_number(digits: &str) -> Result<u64, VersionError> {
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(VersionError::NotAVersion);
+    }
+    digits
+        .parse::<u64>()
+        .map_err(|_| VersionError::NumberTooLarge {
+            number: digits.to_string(),
+        })
 }
 
 impl Ord for Version {
@@ -256,6 +321,52 @@ mod tests {
         let o: Vec<String> = ["dev", "alpha", "beta", "rc"].map(String::from).to_vec();
         let v = |s: &str| Version::parse_spec(s, &o).unwrap();
         assert!(v("v1.0.0-dev") < v("v1.0.0-alpha"));
+    }
+
+    #[test]
+    fn numbers_that_do_not_fit_are_errors() {
+        let o = order();
+        assert_eq!(
+            Version::try_parse_spec("v1.18446744073709551616", &o),
+            Err(VersionError::NumberTooLarge {
+                number: "18446744073709551616".into()
+            })
+        );
+        assert_eq!(
+            Version::try_parse_spec("v18446744073709551615", &o),
+            Ok(Version::new(u64::MAX, 0, 0))
+        );
+        assert_eq!(
+            Version::try_parse_spec("v00000000000000000000000001", &o),
+            Ok(Version::new(1, 0, 0))
+        );
+        assert_eq!(
+            Version::try_parse_spec("v1.x", &o),
+            Err(VersionError::NotAVersion)
+        );
+        assert_eq!(
+            VersionError::NumberTooLarge {
+                number: "99999999999999999999".into()
+            }
+            .to_string(),
+            "the version number `99999999999999999999` is too large (the largest is 18446744073709551615)"
+        );
+    }
+
+    #[test]
+    fn bumps_never_wrap() {
+        let o = order();
+        let v = Version::parse_spec("v1.2.3-rc.1", &o).unwrap();
+        assert_eq!(v.bump_major(), Some(Version::new(2, 0, 0)));
+        assert_eq!(v.bump_minor(), Some(Version::new(1, 3, 0)));
+        assert_eq!(v.bump_patch(), Some(Version::new(1, 2, 4)));
+        assert_eq!(Version::new(1, 0, u64::MAX).bump_patch(), None);
+        assert_eq!(
+            Version::new(1, 0, u64::MAX).bump_minor(),
+            Some(Version::new(1, 1, 0))
+        );
+        assert_eq!(Version::new(1, u64::MAX, 0).bump_minor(), None);
+        assert_eq!(Version::new(u64::MAX, 0, 0).bump_major(), None);
     }
 
     #[test]
