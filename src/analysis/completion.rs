@@ -4,10 +4,10 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use super::refs::{ResolvedRef, file_references, project_root};
+use super::refs::{ResolvedRef, file_references, project_root, within};
 use crate::config::VERSIONING_KEYS;
 use crate::index::{Folder, Index, normalize};
-use crate::references::{RefKind, Reference};
+use crate::references::RefKind;
 use crate::versioning::Version;
 
 /// What kind of thing a completion offers (the server maps it to LSP kinds).
@@ -94,10 +94,6 @@ pub fn complete(index: &Index, file: &Path, text: &str, offset: usize) -> Vec<Ca
         }
     }
     Vec::new()
-}
-
-fn within(range: &Range<usize>, offset: usize) -> bool {
-    range.start <= offset && offset <= range.end
 }
 
 fn complete_in_refs(
@@ -598,21 +594,6 @@ fn section_values(text: &str, before: usize) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// Whether `r` is a reference the cursor at `offset` is on (target, version or classifier).
-pub fn reference_at(refs: &[ResolvedRef], offset: usize) -> Option<&ResolvedRef> {
-    refs.iter()
-        .find(|rr| {
-            let r: &Reference = &rr.reference;
-            within(&r.target.range, offset)
-                || r.version.as_ref().is_some_and(|v| within(&v.range, offset))
-                || r.classifier.as_ref().is_some_and(|c| {
-                    c.iter()
-                        .any(|(k, v)| within(&k.range, offset) || within(&v.range, offset))
-                })
-        })
-        .or_else(|| refs.iter().find(|rr| rr.reference.range.contains(&offset)))
 }
 
 fn plural(n: usize, word: &str) -> String {

@@ -5,8 +5,7 @@
 use std::ops::Range;
 use std::path::Path;
 
-use super::completion::reference_at;
-use super::refs::{ResolvedRef, file_references};
+use super::refs::{ResolvedRef, file_references, reference_at};
 use super::{front_matter, read_capped, variables};
 use crate::index::{Folder, Index, Prompt, TargetKind};
 

@@ -11,7 +11,7 @@ use std::io::Read;
 use std::path::Path;
 
 pub use refs::{
-    ResolvedRef, file_references, project_root, reference_diagnostics, resolve_scan,
+    ResolvedRef, file_references, project_root, reference_at, reference_diagnostics, resolve_scan,
     tree_reference_diagnostics,
 };
 pub use variables::{VariableChange, compare_variables, variables};

@@ -380,3 +380,26 @@ fn pinned_candidates(index: &Index, rr: &ResolvedRef) -> Option<Vec<String>> {
     out.push(format!("{prefix}{}.{}", hint.base, hint.ext));
     Some(out)
 }
+
+/// Whether `offset` lies in `range`, its end included (a cursor just after a literal's
+/// last character is still on it).
+pub(crate) fn within(range: &Range<usize>, offset: usize) -> bool {
+    range.start <= offset && offset <= range.end
+}
+
+/// The reference the cursor at byte `offset` is on: the first whose target, version or
+/// classifier literal holds it (its ends included), else the first whose whole range holds
+/// it. `None` when the cursor is on no reference.
+pub fn reference_at(refs: &[ResolvedRef], offset: usize) -> Option<&ResolvedRef> {
+    refs.iter()
+        .find(|rr| {
+            let r: &Reference = &rr.reference;
+            within(&r.target.range, offset)
+                || r.version.as_ref().is_some_and(|v| within(&v.range, offset))
+                || r.classifier.as_ref().is_some_and(|c| {
+                    c.iter()
+                        .any(|(k, v)| within(&k.range, offset) || within(&v.range, offset))
+                })
+        })
+        .or_else(|| refs.iter().find(|rr| rr.reference.range.contains(&offset)))
+}

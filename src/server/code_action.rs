@@ -7,7 +7,7 @@ use serde_json::json;
 use tower_lsp_server::ls_types::*;
 
 use super::state::{Conv, State, path_uri};
-use crate::analysis::completion::reference_at;
+use crate::analysis::reference_at;
 use crate::index::TargetKind;
 use crate::ops::{Bump, plan_create, recommend_next};
 use crate::references::RefKind;

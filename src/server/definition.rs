@@ -5,7 +5,7 @@ use std::path::Path;
 use tower_lsp_server::ls_types::*;
 
 use super::state::{Conv, State, path_uri};
-use crate::analysis::completion::reference_at;
+use crate::analysis::reference_at;
 
 pub(super) fn definition(
     state: &State,
