@@ -71,6 +71,13 @@ pub struct Reference {
     /// The config a `versioning_config=NAME` argument applies (V-7), when NAME is a
     /// `VersioningConfig(...)` literal in the same module.
     pub config: Option<ConfigLayer>,
+    /// Python calls only: the byte offset just after the call's last argument, where a
+    /// version keyword argument (`, version="v2"`, or `, version_spec="v2"` for
+    /// `export_version`) can be appended to pin it. `None` when the call already passes a
+    /// version in any form (a literal, a name, a dict, `**kwargs`, a second positional
+    /// argument of `export_version`), when it was read back from incomplete syntax, and
+    /// for every other kind of reference.
+    pub add_version_at: Option<usize>,
     /// The whole reference (the link, the comment, the call).
     pub range: Range<usize>,
 }
@@ -86,6 +93,7 @@ impl Reference {
             classifier: None,
             hierarchical: None,
             config: None,
+            add_version_at: None,
             range,
         }
     }

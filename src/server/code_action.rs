@@ -161,18 +161,26 @@ pub(super) fn actions(
             && let Some(v) = &file.parsed.version
         {
             let edit = if python {
-                match &r.version {
-                    Some(lit) => TextEdit {
+                match (&r.version, r.add_version_at) {
+                    (Some(lit), _) => Some(TextEdit {
                         range: conv.range(lit.range.clone()),
                         new_text: v.to_string(),
-                    },
-                    None => {
-                        let at = r.target.range.end + 1;
-                        TextEdit {
+                    }),
+                    // After the call's last argument (the scanner knows where that is for
+                    // every string form); no pin where the call cannot take one.
+                    (None, Some(at)) => {
+                        let key = match &r.kind {
+                            RefKind::PythonCall { function } if function == "export_version" => {
+                                "version_spec"
+                            }
+                            _ => "version",
+                        };
+                        Some(TextEdit {
                             range: conv.range(at..at),
-                            new_text: format!(", version=\"{v}\""),
-                        }
+                            new_text: format!(", {key}=\"{v}\""),
+                        })
                     }
+                    (None, None) => None,
                 }
             } else {
                 let dir = r
@@ -181,19 +189,21 @@ pub(super) fn actions(
                     .rsplit_once('/')
                     .map(|(d, _)| format!("{d}/"))
                     .unwrap_or_default();
-                TextEdit {
+                Some(TextEdit {
                     range: conv.range(r.target.range.clone()),
                     new_text: format!("{dir}{}", file.name),
-                }
+                })
             };
-            out.push(edit_action(
-                format!("Pin to {v}"),
-                CodeActionKind::REFACTOR_REWRITE,
-                uri,
-                vec![edit],
-                None,
-                false,
-            ));
+            if let Some(edit) = edit {
+                out.push(edit_action(
+                    format!("Pin to {v}"),
+                    CodeActionKind::REFACTOR_REWRITE,
+                    uri,
+                    vec![edit],
+                    None,
+                    false,
+                ));
+            }
         } else if !rr.is_unpinned() && !matches!(res.kind, TargetKind::Directory { .. }) {
             let edit = if python {
                 r.version.as_ref().map(|lit| TextEdit {

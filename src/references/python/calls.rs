@@ -10,6 +10,8 @@ use super::{Api, Scanner};
 use crate::references::{Literal, RefBase, RefKind, Reference};
 
 impl<'t> Scanner<'t> {
+    /// A complete `call` node of a promptic function as references (the call's, plus one
+    /// per key of a hierarchical version dict).
     pub(super) fn reference(
         &self,
         call: Node<'t>,
@@ -25,9 +27,15 @@ impl<'t> Scanner<'t> {
         }
         let mut positional: Vec<Arg<'t>> = Vec::new();
         let mut splat = false;
+        let mut kw_splat = false;
+        let has_error = args.has_error();
+        let mut last_arg_end = None;
         let mut keywords: HashMap<&'t str, Arg<'t>> = HashMap::new();
         let mut cursor = args.walk();
         for arg in args.named_children(&mut cursor) {
+            if arg.kind() != "comment" {
+                last_arg_end = Some(arg.end_byte());
+            }
             match arg.kind() {
                 "comment" => {}
                 "keyword_argument" => {
@@ -40,17 +48,33 @@ impl<'t> Scanner<'t> {
                 }
                 // After `*args` positions are unknown.
                 "list_splat" => splat = true,
-                "dictionary_splat" => {}
+                "dictionary_splat" => kw_splat = true,
                 _ if arg.is_error() => {}
                 _ if !splat => positional.push(Arg::Node(arg)),
                 _ => {}
             }
         }
-        self.build(api, scope, call.byte_range(), positional, keywords, out);
+        // Where `, version="…"` can go: after the last argument (never between positional
+        // ones), and only when no argument could already carry a version.
+        let version_given = match api {
+            Api::ExportVersion => {
+                splat || positional.len() > 1 || keywords.contains_key("version_spec")
+            }
+            _ => keywords.contains_key("version"),
+        };
+        let add_version_at = last_arg_end.filter(|_| !version_given && !kw_splat && !has_error);
+        self.build(
+            api,
+            scope,
+            call.byte_range(),
+            positional,
+            keywords,
+            add_version_at,
+            out,
+        );
     }
 
-    /// Calls the parser could not finish (an unterminated string or a missing `)` while
-
+    /// The literal an argument holds, if it is one.
     pub(super) fn arg_literal(&self, arg: &Arg<'t>) -> Option<Literal> {
         match arg {
             Arg::Node(n) => self.literal(*n),
@@ -65,6 +89,7 @@ impl<'t> Scanner<'t> {
         range: Range<usize>,
         positional: Vec<Arg<'t>>,
         keywords: HashMap<&'t str, Arg<'t>>,
+        add_version_at: Option<usize>,
         out: &mut Vec<Reference>,
     ) {
         let node_of = |a: Option<&Arg<'t>>| match a {
@@ -112,6 +137,7 @@ impl<'t> Scanner<'t> {
                     classifier: classifier.clone(),
                     hierarchical: None,
                     config: config.clone(),
+                    add_version_at: None,
                     range: pair_range.clone(),
                 });
             }
@@ -127,6 +153,7 @@ impl<'t> Scanner<'t> {
             hierarchical: hierarchical
                 .map(|pairs| pairs.into_iter().map(|(k, v, _)| (k, v)).collect()),
             config,
+            add_version_at,
             range,
         });
     }

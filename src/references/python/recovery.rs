@@ -74,6 +74,7 @@ impl<'t> Scanner<'t> {
                 f.start_byte()..end.max(f.end_byte()),
                 positional,
                 keywords,
+                None,
                 out,
             );
             i = j.max(i + 1);

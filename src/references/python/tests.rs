@@ -419,3 +419,96 @@ fn unescape_and_numbers() {
     assert_eq!(number("1.5e1"), Some(15.0));
     assert_eq!(number("2j"), None);
 }
+
+/// Every call form a user can pin: the scan says where `, version="…"` goes, and the
+/// edited source scans back to the same target with that version and parses cleanly.
+mod pin {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn pinned(text: &str, at: usize, key: &str) -> String {
+        format!("{}, {key}=\"v2.0.0\"{}", &text[..at], &text[at..])
+    }
+
+    fn clean(text: &str) -> bool {
+        let tree = parse_python(text, None).unwrap();
+        !tree.root_node().has_error()
+    }
+
+    #[test]
+    fn triple_quoted_target() {
+        let text = format!("{IMPORT}load_prompt(\"\"\"prompts/task\"\"\")\n");
+        let r = calls(&text);
+        let at = r[0].add_version_at.unwrap();
+        assert_eq!(
+            pinned(&text, at, "version"),
+            format!("{IMPORT}load_prompt(\"\"\"prompts/task\"\"\", version=\"v2.0.0\")\n")
+        );
+    }
+
+    #[test]
+    fn no_place_when_a_version_is_given_or_the_call_is_unfinished() {
+        for call in [
+            "load_prompt('a', version='v1')",
+            "load_prompt('a', version=V)",
+            "load_prompt('a', version={'root': 'v1'})",
+            "load_prompt('a', **opts)",
+            "export_version('a', 'v1', 'out')",
+            "export_version('a', *rest)",
+            "load_prompt('a'",
+            "load_prompt('a', ",
+            "load_prompt(\"a",
+        ] {
+            let text = format!("{IMPORT}{call}\n");
+            for r in refs(&text) {
+                assert_eq!(r.add_version_at, None, "{call}");
+            }
+        }
+        // f-strings are never references, so never pinned.
+        assert!(refs(&format!("{IMPORT}load_prompt(f\"{{name}}/task\")\n")).is_empty());
+    }
+
+    fn quote() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec!["'", "\"", "'''", "\"\"\""])
+    }
+
+    fn prefix() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec!["", "r", "R", "u", "U"])
+    }
+
+    proptest! {
+        #[test]
+        fn pin_lands_after_the_last_argument(
+            q in quote(),
+            p in prefix(),
+            parens in 0usize..3,
+            func in prop::sample::select(vec!["load_prompt", "render", "export_version"]),
+            extra in prop::sample::select(vec![
+                "",
+                ", classifier={'lang': 'en'}",
+                ", {'x': 1}",
+                ",",
+                "  # note\n",
+                ",\n    classifier={\"lang\": \"ru\"},\n",
+            ]),
+            target in "[a-z]{1,6}(/[a-z]{1,6}){0,2}",
+        ) {
+            // export_version's second positional argument is its version: keep it keyword-free.
+            let extra = if func == "export_version" && extra.contains("'x'") { "" } else { extra };
+            let lit = format!("{}{p}{q}{target}{q}{}", "(".repeat(parens), ")".repeat(parens));
+            let text = format!("{IMPORT}x = {func}(\n    {lit}{extra})\n");
+            let r = calls(&text);
+            prop_assert_eq!(r.len(), 1, "{}", text);
+            let at = r[0].add_version_at.expect("a place to pin");
+            let key = if func == "export_version" { "version_spec" } else { "version" };
+            let edited = pinned(&text, at, key);
+            prop_assert!(clean(&edited), "{}", edited);
+            let back = calls(&edited);
+            prop_assert_eq!(back.len(), 1, "{}", edited);
+            prop_assert_eq!(&back[0].target.value, &target);
+            prop_assert_eq!(back[0].version.as_ref().map(|v| v.value.as_str()), Some("v2.0.0"), "{}", edited);
+            prop_assert_eq!(back[0].add_version_at, None);
+        }
+    }
+}

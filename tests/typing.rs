@@ -1,0 +1,84 @@
+//! End-to-end over stdio with the real binary: references as users type them (R-4 on
+//! incomplete syntax), Markdown link destinations as CommonMark writes them (R-1), and
+//! pinning a Python call whatever its string form (I-3).
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+use support::{Client, after, uri};
+
+/// A small workspace: `prompts/task` in v1 and v2.0.0 (and a `de` variant), a prompt
+/// whose name has a space, a Python project root and a `promptic.toml` with `lang`.
+fn workspace() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    std::fs::create_dir_all(ws.join(".git")).unwrap();
+    std::fs::create_dir_all(ws.join("prompts")).unwrap();
+    std::fs::write(
+        ws.join("promptic.toml"),
+        "[versioning.classifiers.lang]\nvalues = [\"en\", \"de\"]\ndefault = \"en\"\n",
+    )
+    .unwrap();
+    for f in [
+        "prompts/task_v1.md",
+        "prompts/task_v2.0.0.md",
+        "prompts/task_de_v2.md",
+        "prompts/my task_v1.md",
+    ] {
+        std::fs::write(ws.join(f), "Hello\n").unwrap();
+    }
+    let ws = ws.canonicalize().unwrap();
+    (dir, ws)
+}
+
+fn start(ws: &Path) -> Client {
+    let mut c = Client::start(ws, false, false);
+    c.wait_indexed();
+    c
+}
+
+/// Writes `text` to `name` in the workspace and opens it; returns its path.
+fn open(c: &mut Client, ws: &Path, name: &str, text: &str) -> PathBuf {
+    let path = ws.join(name);
+    std::fs::write(&path, text).unwrap();
+    c.open(&path);
+    path
+}
+
+fn at(pos: (u32, u32)) -> Value {
+    json!({"line": pos.0, "character": pos.1})
+}
+
+#[test]
+fn pin_on_a_triple_quoted_target_inserts_after_the_closing_quotes() {
+    let (_tmp, ws) = workspace();
+    let mut c = start(&ws);
+    let text = "from promptic import load_prompt\nx = load_prompt(\"\"\"prompts/task\"\"\")\n";
+    let app = open(&mut c, &ws, "app.py", text);
+    let pos = after(text, "load_prompt(\"\"\"prompts/ta");
+    let resp = c.code_actions(&app, json!({"start": at(pos), "end": at(pos)}), json!([]));
+    let pins: Vec<&Value> = resp["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["title"].as_str().unwrap().starts_with("Pin"))
+        .collect();
+    assert_eq!(
+        pins,
+        [&json!({
+            "title": "Pin to v2.0.0",
+            "kind": "refactor.rewrite",
+            "edit": {"changes": {uri(&app): [{
+                "range": {"start": {"line": 1, "character": 34}, "end": {"line": 1, "character": 34}},
+                "newText": ", version=\"v2.0.0\""
+            }]}}
+        })]
+    );
+    assert_eq!(
+        &text.lines().nth(1).unwrap()[..34],
+        "x = load_prompt(\"\"\"prompts/task\"\"\""
+    );
+    c.shutdown();
+}
