@@ -82,3 +82,37 @@ fn pin_on_a_triple_quoted_target_inserts_after_the_closing_quotes() {
     );
     c.shutdown();
 }
+
+#[test]
+fn markdown_destinations_are_percent_decoded_and_may_be_angle_bracketed() {
+    let (_tmp, ws) = workspace();
+    let mut c = start(&ws);
+    let text = "[a](my%20task.md) [b](<my task.md>) [c](task.md \"title\") [d](task.md#part) [e](task.md?x=1)\n[gone](missing%20one.md)\n";
+    let notes = open(&mut c, &ws, "prompts/notes.md", text);
+    let diags = c.diagnostics_where(&notes, |d| !d.is_empty());
+    let messages: Vec<(&Value, &Value, &Value)> = diags
+        .iter()
+        .map(|d| (&d["code"], &d["range"], &d["message"]))
+        .collect();
+    assert_eq!(messages.len(), 1, "{diags:#?}");
+    assert_eq!(messages[0].0, "prompt-not-found");
+    assert_eq!(
+        messages[0].1,
+        &json!({"start": {"line": 1, "character": 7}, "end": {"line": 1, "character": 23}})
+    );
+    // Definition on the escaped destination: the file with a space in its name.
+    let d = c.request(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": uri(&notes)}, "position": at(after(text, "[a](my%2"))}),
+    );
+    assert_eq!(
+        d["result"],
+        json!([{
+            "originSelectionRange": {"start": {"line": 0, "character": 4}, "end": {"line": 0, "character": 16}},
+            "targetUri": uri(&ws.join("prompts/my task_v1.md")),
+            "targetRange": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+            "targetSelectionRange": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}
+        }])
+    );
+    c.shutdown();
+}

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use super::refs::{ResolvedRef, file_references, project_root, within};
 use crate::config::VERSIONING_KEYS;
 use crate::index::{Folder, Index, normalize};
-use crate::references::RefKind;
+use crate::references::{RefKind, encode_destination};
 use crate::versioning::Version;
 
 /// What kind of thing a completion offers (the server maps it to LSP kinds).
@@ -73,7 +73,7 @@ pub fn complete(index: &Index, file: &Path, text: &str, offset: usize) -> Vec<Ca
     }
     let offset = offset.min(text.len());
     let (_, refs) = file_references(index, file, text);
-    if let Some(c) = complete_in_refs(index, file, &refs, offset) {
+    if let Some(c) = complete_in_refs(index, file, text, &refs, offset) {
         return c;
     }
     // A literal still being typed (`version="` with no closing quote): close it for the
@@ -85,7 +85,7 @@ pub fn complete(index: &Index, file: &Path, text: &str, offset: usize) -> Vec<Ca
             patched.push_str(fix);
             patched.push_str(&text[offset..]);
             let (_, refs) = file_references(index, file, &patched);
-            if let Some(mut c) = complete_in_refs(index, file, &refs, offset) {
+            if let Some(mut c) = complete_in_refs(index, file, text, &refs, offset) {
                 for item in &mut c {
                     item.replace.end = item.replace.end.min(offset);
                 }
@@ -99,6 +99,7 @@ pub fn complete(index: &Index, file: &Path, text: &str, offset: usize) -> Vec<Ca
 fn complete_in_refs(
     index: &Index,
     file: &Path,
+    text: &str,
     refs: &[ResolvedRef],
     offset: usize,
 ) -> Option<Vec<Candidate>> {
@@ -129,18 +130,20 @@ fn complete_in_refs(
             } else {
                 base
             };
-            let typed =
-                &r.target.value[..(offset - r.target.range.start).min(r.target.value.len())];
-            let python = matches!(
-                r.kind,
-                RefKind::PythonCall { .. } | RefKind::HierarchicalKey
-            );
+            // What is typed, as written: a Markdown destination's escapes are decoded to
+            // find the folder, and candidates are written back escaped.
+            let typed = text.get(r.target.range.start..offset).unwrap_or_default();
+            let style = match r.kind {
+                RefKind::PythonCall { .. } | RefKind::HierarchicalKey => PathStyle::Python,
+                RefKind::MarkdownLink => PathStyle::Link,
+                _ => PathStyle::Plain,
+            };
             return Some(complete_path(
                 index,
                 &base,
                 typed,
                 r.target.range.clone(),
-                python,
+                style,
             ));
         }
         if let Some(v) = &r.version
@@ -369,20 +372,41 @@ fn complete_classifier_values(
     out
 }
 
+/// How a path is written where it is completed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PathStyle {
+    /// A Python string: prompts without extension.
+    Python,
+    /// A Markdown link destination: percent-encoded.
+    Link,
+    /// `{# ref #}`, `$ref`: as is.
+    Plain,
+}
+
 /// Path completion relative to `base`: folders, prompts (unpinned), pinned files; prompts
-/// first, each with its latest version as detail (R-4).
+/// first, each with its latest version as detail (R-4). `typed` is the text as written
+/// from the start of the literal to the cursor.
 fn complete_path(
     index: &Index,
     base: &Path,
     typed: &str,
     replace: Range<usize>,
-    python: bool,
+    style: PathStyle,
 ) -> Vec<Candidate> {
-    let (dir_part, _) = match typed.rfind('/') {
-        Some(i) => (&typed[..=i], &typed[i + 1..]),
-        None => ("", typed),
+    let dir_part = match typed.rfind('/') {
+        Some(i) => &typed[..=i],
+        None => "",
     };
-    let dir: PathBuf = normalize(&base.join(dir_part));
+    let dir_path = match style {
+        PathStyle::Link => crate::references::decode_destination(dir_part),
+        _ => dir_part.to_string(),
+    };
+    let python = style == PathStyle::Python;
+    let spell = |label: &str| match style {
+        PathStyle::Link => format!("{dir_part}{}", encode_destination(label)),
+        _ => format!("{dir_part}{label}"),
+    };
+    let dir: PathBuf = normalize(&base.join(dir_path));
     let mut out = Vec::new();
     let mut n = 0;
     if let Some(folder) = index.folder(&dir) {
@@ -412,7 +436,7 @@ fn complete_path(
                 Some(detail),
                 CandidateKind::Prompt,
                 n,
-                format!("{dir_part}{label}"),
+                spell(&label),
                 replace.clone(),
             ));
             n += 1;
@@ -432,7 +456,7 @@ fn complete_path(
                 Some(detail.join(" · ")),
                 CandidateKind::File,
                 1000 + n,
-                format!("{dir_part}{label}"),
+                spell(&label),
                 replace.clone(),
             ));
             n += 1;
@@ -448,7 +472,7 @@ fn complete_path(
             Some("folder".into()),
             CandidateKind::Folder,
             2000 + n,
-            format!("{dir_part}{label}"),
+            spell(&label),
             replace.clone(),
         ));
         n += 1;

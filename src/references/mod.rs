@@ -7,7 +7,9 @@ mod python;
 
 use std::ops::Range;
 
-pub use markup::{scan_jinja, scan_json, scan_markdown, scan_yaml};
+pub use markup::{
+    decode_destination, encode_destination, scan_jinja, scan_json, scan_markdown, scan_yaml,
+};
 pub use python::scan_python;
 
 use crate::config::{ConfigError, ConfigLayer};
@@ -16,9 +18,11 @@ use crate::config::{ConfigError, ConfigLayer};
 /// a completion's text edit replaces exactly the content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Literal {
-    /// The string's value (escapes not interpreted beyond the quotes).
+    /// The string's value (escapes not interpreted beyond the quotes). For a Markdown link
+    /// destination it is percent-decoded (`my%20task.md` -> `my task.md`), so it may differ
+    /// from the text at `range`.
     pub value: String,
-    /// Byte range of the content in the file.
+    /// Byte range of the content in the file (as written, before any decoding).
     pub range: Range<usize>,
 }
 

@@ -58,6 +58,23 @@ fn edit_action(
     })
 }
 
+/// The folder part of a reference's target as written (`prompts/` of `prompts/task.md`).
+fn link_dir(text: &str, r: &crate::references::Reference) -> String {
+    text.get(r.target.range.clone())
+        .unwrap_or_default()
+        .rsplit_once('/')
+        .map(|(d, _)| format!("{d}/"))
+        .unwrap_or_default()
+}
+
+/// A file name as the reference writes it (percent-encoded in a Markdown link).
+fn link_name(r: &crate::references::Reference, name: &str) -> String {
+    match r.kind {
+        RefKind::MarkdownLink => crate::references::encode_destination(name),
+        _ => name.to_string(),
+    }
+}
+
 pub(super) fn actions(
     state: &State,
     path: &Path,
@@ -183,15 +200,10 @@ pub(super) fn actions(
                     (None, None) => None,
                 }
             } else {
-                let dir = r
-                    .target
-                    .value
-                    .rsplit_once('/')
-                    .map(|(d, _)| format!("{d}/"))
-                    .unwrap_or_default();
+                let dir = link_dir(text, r);
                 Some(TextEdit {
                     range: conv.range(r.target.range.clone()),
-                    new_text: format!("{dir}{}", file.name),
+                    new_text: format!("{dir}{}", link_name(r, &file.name)),
                 })
             };
             if let Some(edit) = edit {
@@ -211,15 +223,13 @@ pub(super) fn actions(
                     new_text: "latest".into(),
                 })
             } else {
-                let dir = r
-                    .target
-                    .value
-                    .rsplit_once('/')
-                    .map(|(d, _)| format!("{d}/"))
-                    .unwrap_or_default();
+                let dir = link_dir(text, r);
                 Some(TextEdit {
                     range: conv.range(r.target.range.clone()),
-                    new_text: format!("{dir}{}.{}", file.parsed.base, file.parsed.ext),
+                    new_text: format!(
+                        "{dir}{}",
+                        link_name(r, &format!("{}.{}", file.parsed.base, file.parsed.ext))
+                    ),
                 })
             };
             if let Some(edit) = edit {
