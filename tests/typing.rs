@@ -116,3 +116,82 @@ fn markdown_destinations_are_percent_decoded_and_may_be_angle_bracketed() {
     );
     c.shutdown();
 }
+
+/// `|` marks the cursor: writes and opens the document, completes there.
+fn complete_at(c: &mut Client, ws: &Path, name: &str, marked: &str) -> Value {
+    let (line, col) = after(marked, "|");
+    let text = marked.replacen('|', "", 1);
+    let path = open(c, ws, name, &text);
+    let resp = c.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri(&path)}, "position": {"line": line, "character": col - 1}}),
+    );
+    assert!(resp.get("error").is_none(), "{resp}");
+    resp["result"].clone()
+}
+
+#[test]
+fn completion_while_typing() {
+    let (_tmp, ws) = workspace();
+    std::fs::create_dir_all(ws.join("cfg")).unwrap();
+    let mut c = start(&ws);
+    let states = [
+        ("link.md", "See [x](prompts/task_v|"),
+        ("ref.md", "Intro\n{# ref: prompts/task@|"),
+        ("faq.yaml", "system:\n  $ref: \"prompts/ta|\n"),
+        ("faq.json", "{\"system\": {\"$ref\": \"prompts/ta|"),
+        (
+            "string.py",
+            "from promptic import load_prompt\nx = load_prompt(\"prompts/ta|",
+        ),
+        (
+            "version.py",
+            "from promptic import load_prompt\nx = load_prompt(\"prompts/task\", version=|)\n",
+        ),
+        (
+            "classifier.py",
+            "from promptic import load_prompt\nx = load_prompt(\"prompts/task\", classifier={\"lang\": |\n",
+        ),
+        ("cfg/promptic.toml", "[versioning]\ndelimiter = |"),
+    ];
+    let mut all = serde_json::Map::new();
+    for (name, marked) in states {
+        all.insert(
+            format!("{name}: {marked}"),
+            complete_at(&mut c, &ws, name, marked),
+        );
+    }
+    insta::assert_json_snapshot!("completion_while_typing", all);
+
+    // Hover and definition on a link with no `)` yet.
+    let text = "See [x](prompts/task_v2.0.0.md";
+    let link = open(&mut c, &ws, "partial.md", text);
+    let pos = at(after(text, "task_v2"));
+    let d = c.request(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": uri(&link)}, "position": pos}),
+    );
+    assert_eq!(
+        d["result"],
+        json!([{
+            "originSelectionRange": {"start": {"line": 0, "character": 8}, "end": {"line": 0, "character": 30}},
+            "targetUri": uri(&ws.join("prompts/task_v2.0.0.md")),
+            "targetRange": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+            "targetSelectionRange": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}
+        }])
+    );
+    let h = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri(&link)}, "position": pos}),
+    );
+    let md = h["result"]["contents"]["value"].as_str().unwrap();
+    assert!(
+        md.starts_with("### `prompts/task` → `task_v2.0.0.md` (v2.0.0)\n\n**Why:** pinned file"),
+        "{md}"
+    );
+    assert_eq!(
+        h["result"]["range"],
+        json!({"start": {"line": 0, "character": 4}, "end": {"line": 0, "character": 30}})
+    );
+    c.shutdown();
+}

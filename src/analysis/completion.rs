@@ -4,7 +4,7 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use super::refs::{ResolvedRef, file_references, project_root, within};
+use super::refs::{ResolvedRef, file_references, project_root, typed_reference, within};
 use crate::config::VERSIONING_KEYS;
 use crate::index::{Folder, Index, normalize};
 use crate::references::{RefKind, encode_destination};
@@ -76,9 +76,18 @@ pub fn complete(index: &Index, file: &Path, text: &str, offset: usize) -> Vec<Ca
     if let Some(c) = complete_in_refs(index, file, text, &refs, offset) {
         return c;
     }
+    // A reference still being typed in a prompt file (no closing `)`, `#}` or quote yet).
+    if let Some(rr) = typed_reference(index, file, text, offset)
+        && let Some(c) = complete_in_refs(index, file, text, std::slice::from_ref(&rr), offset)
+    {
+        return c;
+    }
     // A literal still being typed (`version="` with no closing quote): close it for the
     // parser and try again. The insertion is after the cursor, so ranges before it hold.
     if name.ends_with(".py") {
+        if let Some(c) = complete_unquoted(index, file, text, offset) {
+            return c;
+        }
         for fix in ["\"", "'", "\")", "')", "\"})", "'})", "\"}", "'}"] {
             let mut patched = String::with_capacity(text.len() + fix.len());
             patched.push_str(&text[..offset]);
@@ -94,6 +103,37 @@ pub fn complete(index: &Index, file: &Path, text: &str, offset: usize) -> Vec<Ca
         }
     }
     Vec::new()
+}
+
+/// Python with no quote typed yet where a literal goes (`version=`, `classifier={"lang": `,
+/// `load_prompt(`): complete as if `""` stood at the cursor, and offer the values quoted,
+/// inserted at the cursor.
+fn complete_unquoted(
+    index: &Index,
+    file: &Path,
+    text: &str,
+    offset: usize,
+) -> Option<Vec<Candidate>> {
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let last = text[line_start..offset].trim_end().chars().last()?;
+    if !matches!(last, '=' | ':' | '{' | '(' | ',') {
+        return None;
+    }
+    for fix in ["\"\"", "\"\")", "\"\"})", "\"\"}"] {
+        let mut patched = String::with_capacity(text.len() + fix.len());
+        patched.push_str(&text[..offset]);
+        patched.push_str(fix);
+        patched.push_str(&text[offset..]);
+        let (_, refs) = file_references(index, file, &patched);
+        if let Some(mut c) = complete_in_refs(index, file, &patched, &refs, offset + 1) {
+            for item in &mut c {
+                item.new_text = format!("\"{}\"", item.new_text);
+                item.replace = offset..offset;
+            }
+            return Some(c);
+        }
+    }
+    None
 }
 
 fn complete_in_refs(
@@ -507,6 +547,11 @@ pub fn complete_config(text: &str, offset: usize) -> Vec<Candidate> {
         let quote = value.chars().next().filter(|c| *c == '"' || *c == '\'');
         let content_start = offset - value.len() + quote.map_or(0, |_| 1);
         let replace = content_start..offset;
+        // A string value with no quote typed yet is offered quoted, so the line is TOML.
+        let string = |v: String| match quote {
+            Some(_) => v,
+            None => format!("\"{v}\""),
+        };
         let options: Vec<(String, &str)> = match key {
             "delimiter" => vec![
                 ("_".into(), "underscore (default)"),
@@ -528,7 +573,7 @@ pub fn complete_config(text: &str, offset: usize) -> Vec<Candidate> {
                             Some("classifier value".into()),
                             CandidateKind::Value,
                             i,
-                            v,
+                            string(v),
                             replace.clone(),
                         )
                     })
@@ -540,12 +585,17 @@ pub fn complete_config(text: &str, offset: usize) -> Vec<Candidate> {
             .into_iter()
             .enumerate()
             .map(|(i, (v, d))| {
+                let text = if key == "delimiter" {
+                    string(v.clone())
+                } else {
+                    v.clone()
+                };
                 candidate(
-                    v.clone(),
+                    v,
                     Some(d.into()),
                     CandidateKind::Value,
                     i,
-                    v,
+                    text,
                     replace.clone(),
                 )
             })

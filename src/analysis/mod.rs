@@ -11,8 +11,8 @@ use std::io::Read;
 use std::path::Path;
 
 pub use refs::{
-    ResolvedRef, file_references, project_root, reference_at, reference_diagnostics, resolve_scan,
-    tree_reference_diagnostics,
+    ResolvedRef, file_references, project_root, reference_at, reference_diagnostics,
+    reference_under_cursor, resolve_scan, tree_reference_diagnostics, typed_reference,
 };
 pub use variables::{VariableChange, compare_variables, variables};
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::config::Settings;
 use crate::diagnostics::{Code, Diagnostic, Fix};
 use crate::index::{Index, Resolved, TargetKind, normalize};
-use crate::references::{RefBase, RefKind, Reference, Scan};
+use crate::references::{RefBase, RefKind, Reference, Scan, reference_being_typed};
 use crate::versioning::{
     ErrorKind, HierarchicalSpec, RequestOptions, ResolveError, Version, VersionSpec,
 };
@@ -402,4 +402,38 @@ pub fn reference_at(refs: &[ResolvedRef], offset: usize) -> Option<&ResolvedRef>
                 })
         })
         .or_else(|| refs.iter().find(|rr| rr.reference.range.contains(&offset)))
+}
+
+/// The reference still being typed at byte `offset` of a prompt file (a link with no `)`
+/// yet, an unclosed `{# ref:` or `$ref` quote), resolved. Reads only the cursor's line;
+/// `None` when the cursor is in no such construct (see [`reference_being_typed`]).
+pub fn typed_reference(
+    index: &Index,
+    file: &Path,
+    text: &str,
+    offset: usize,
+) -> Option<ResolvedRef> {
+    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let r = reference_being_typed(name, text, offset)?;
+    let scan = Scan {
+        references: vec![r],
+        ..Default::default()
+    };
+    resolve_scan(index, file, &scan).pop()
+}
+
+/// The reference under the cursor at byte `offset` of `file` (buffer `text`), resolved: a
+/// finished one from the file's scan ([`reference_at`]), else one still being typed
+/// ([`typed_reference`]). `None` when the cursor is on no reference.
+pub fn reference_under_cursor(
+    index: &Index,
+    file: &Path,
+    text: &str,
+    offset: usize,
+) -> Option<ResolvedRef> {
+    let (_, refs) = file_references(index, file, text);
+    match reference_at(&refs, offset) {
+        Some(rr) => Some(rr.clone()),
+        None => typed_reference(index, file, text, offset),
+    }
 }

@@ -159,7 +159,8 @@ pub fn scan_markdown(text: &str) -> Vec<Reference> {
     out
 }
 
-/// `{# ref: target #}` comments (case-insensitive `ref:`, spaces optional).
+/// `{# ref: target #}` comments (case-insensitive `ref:`, spaces optional); the target may
+/// carry a version after `@` (`{# ref: steps.md@v2 #}`).
 pub fn scan_jinja(text: &str) -> Vec<Reference> {
     JINJA
         .captures_iter(text)
@@ -168,19 +169,35 @@ pub fn scan_jinja(text: &str) -> Vec<Reference> {
             let raw = t.as_str().trim_matches(|c| c == '"' || c == '\'');
             let offset = t.as_str().find(raw).unwrap_or(0);
             let kept = &raw[..strip_suffixes(raw)];
-            (!kept.is_empty()).then(|| {
-                let start = t.start() + offset;
-                Reference::plain(
-                    RefKind::JinjaRef,
-                    Literal {
-                        value: kept.to_string(),
-                        range: start..start + kept.len(),
-                    },
-                    caps.get(0).unwrap().range(),
-                )
-            })
+            (!kept.is_empty())
+                .then(|| jinja_reference(kept, t.start() + offset, caps.get(0).unwrap().range()))
         })
         .collect()
+}
+
+/// A `{# ref #}` target written at byte `start`: `path`, or `path@version` (the version
+/// spec after the last `@`, e.g. `prompts/task@v2`).
+pub(super) fn jinja_reference(kept: &str, start: usize, range: Range<usize>) -> Reference {
+    let (path, version) = match kept.rsplit_once('@') {
+        Some((p, v)) if !p.is_empty() => (p, Some(v)),
+        _ => (kept, None),
+    };
+    let mut r = Reference::plain(
+        RefKind::JinjaRef,
+        Literal {
+            value: path.to_string(),
+            range: start..start + path.len(),
+        },
+        range,
+    );
+    r.version = version.map(|v| {
+        let at = start + path.len() + 1;
+        Literal {
+            value: v.to_string(),
+            range: at..at + v.len(),
+        }
+    });
+    r
 }
 
 /// `$ref: target` entries in YAML (quoted or not).
@@ -295,8 +312,11 @@ mod tests {
 
     #[test]
     fn r1_jinja_and_structured() {
-        let refs = scan_jinja("{# ref: steps.md #} {#REF:other#}");
-        assert_eq!(targets(&refs), vec!["steps.md", "other"]);
+        let text = "{# ref: steps.md #} {#REF:other#} {# ref: task@v2.1 #}";
+        let refs = scan_jinja(text);
+        assert_eq!(targets(&refs), vec!["steps.md", "other", "task"]);
+        let v = refs[2].version.as_ref().unwrap();
+        assert_eq!((v.value.as_str(), &text[v.range.clone()]), ("v2.1", "v2.1"));
         let yaml = "system:\n  $ref: ../task.md\nexamples:\n  - $ref: \"greeting_v1.1.md\"\n  - '$ref': 'x.md' # note\n";
         let refs = scan_yaml(yaml);
         assert_eq!(

@@ -4,13 +4,15 @@
 
 mod markup;
 mod python;
+mod typing;
 
 use std::ops::Range;
 
 pub use markup::{
     decode_destination, encode_destination, scan_jinja, scan_json, scan_markdown, scan_yaml,
 };
-pub use python::scan_python;
+pub use python::{parse_python, scan_python, scan_python_tree};
+pub use typing::reference_being_typed;
 
 use crate::config::{ConfigError, ConfigLayer};
 
