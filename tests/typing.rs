@@ -195,3 +195,92 @@ fn completion_while_typing() {
     );
     c.shutdown();
 }
+
+mod prefixes {
+    //! Every prefix of a valid document is a state a user passes through while typing it.
+
+    use std::sync::Arc;
+
+    use promptls::analysis::completion::complete;
+    use promptls::analysis::hover::hover;
+    use promptls::analysis::typed_reference;
+    use promptls::config::ConfigSource;
+    use promptls::index::Index;
+    use promptls::references::scan_file;
+    use proptest::prelude::*;
+
+    fn piece(name: &'static str) -> impl Strategy<Value = String> {
+        let python = prop::sample::select(vec![
+            "x = load_prompt(\"prompts/task\", version=\"v2\", classifier={\"lang\": \"de\"})\n",
+            "y = render('''prompts/task''', {'a': 1}, version={'root': 'v1', 'sub/x': 'v2'})\n",
+            "z = pc.export_version(r\"prompts/my task\", \"latest\", \"out\")\n",
+            "CFG = VersioningConfig(delimiter='-', classifiers={'lang': ClassifierConfig(values=['en'], default='en')})\n",
+            "w = load_prompt(f\"{name}/x\", versioning_config=CFG)  # ё 🦔\n",
+        ]);
+        let markup = prop::sample::select(vec![
+            "See [x](prompts/task_v2.0.0.md \"t\") and [y](<prompts/my task.md#a>).\n",
+            "{# ref: prompts/task@v1 #} {#- REF: 'prompts/task.md' -#}\n",
+            "[z](prompts/my%20task.md?q) ![img](p.png) ÿ 🌍\n",
+            "system:\n  $ref: \"prompts/task.md\"\n  - $ref: prompts/task_v1.md # c\n",
+            "{\"a\": {\"$ref\": \"prompts/task.md\"}}\n",
+        ]);
+        let toml = prop::sample::select(vec![
+            "[versioning]\ndelimiter = \"_\"\ninclude_prerelease = true\n",
+            "[versioning.classifiers.lang]\nvalues = [\"en\", \"de\"]\ndefault = \"en\"\n",
+        ]);
+        let pick = match name {
+            "app.py" => python.boxed(),
+            "promptic.toml" => toml.boxed(),
+            _ => markup.boxed(),
+        };
+        pick.prop_map(str::to_string)
+    }
+
+    fn document() -> impl Strategy<Value = (&'static str, String)> {
+        prop::sample::select(vec!["app.py", "doc.md", "doc.yaml", "doc.json", "promptic.toml"])
+            .prop_flat_map(|name| {
+                let head = if name == "app.py" {
+                    "from promptic import load_prompt, render, VersioningConfig, ClassifierConfig\nimport promptic as pc\n"
+                } else {
+                    ""
+                };
+                prop::collection::vec(piece(name), 1..4)
+                    .prop_map(move |p| (name, format!("{head}{}", p.concat())))
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+        #[test]
+        fn every_prefix_scans_and_completes_inside_the_text((name, doc) in document()) {
+            let (_tmp, ws) = super::workspace();
+            let index = Index::scan(vec![ws.clone()], Arc::new(ConfigSource::new()));
+            let path = ws.join(name);
+            for cut in (0..=doc.len()).filter(|&i| doc.is_char_boundary(i)) {
+                let text = &doc[..cut];
+                let scan = scan_file(name, text);
+                for r in &scan.references {
+                    prop_assert!(r.range.end <= text.len() && r.range.start <= r.range.end);
+                    prop_assert!(r.target.range.end <= text.len() && text.is_char_boundary(r.target.range.start) && text.is_char_boundary(r.target.range.end), "{:?} in {:?}", r, text);
+                    for lit in r.version.iter().chain(r.classifier.iter().flatten().flat_map(|(k, v)| [k, v])) {
+                        prop_assert!(lit.range.end <= text.len() && text.is_char_boundary(lit.range.start) && text.is_char_boundary(lit.range.end));
+                    }
+                    if let Some(at) = r.add_version_at {
+                        prop_assert!(at <= text.len() && text.is_char_boundary(at));
+                    }
+                }
+                for c in complete(&index, &path, text, cut) {
+                    prop_assert!(c.replace.start <= c.replace.end && c.replace.end <= text.len(), "{:?} in {:?}", c, text);
+                    prop_assert!(text.is_char_boundary(c.replace.start) && text.is_char_boundary(c.replace.end));
+                }
+                if let Some(rr) = typed_reference(&index, &path, text, cut) {
+                    prop_assert!(rr.reference.target.range.end <= text.len());
+                }
+                if let Some((_, range)) = hover(&index, &path, text, cut) {
+                    prop_assert!(range.end <= text.len());
+                }
+            }
+        }
+    }
+}

@@ -67,9 +67,11 @@ impl<'t> Scanner<'t> {
             api,
             scope,
             call.byte_range(),
-            positional,
-            keywords,
-            add_version_at,
+            CallArgs {
+                positional,
+                keywords,
+                add_version_at,
+            },
             out,
         );
     }
@@ -82,16 +84,20 @@ impl<'t> Scanner<'t> {
         }
     }
 
+    /// The references of one call of `api` spanning `range`, from its arguments.
     pub(super) fn build(
         &self,
         api: Api,
         scope: usize,
         range: Range<usize>,
-        positional: Vec<Arg<'t>>,
-        keywords: HashMap<&'t str, Arg<'t>>,
-        add_version_at: Option<usize>,
+        args: CallArgs<'t>,
         out: &mut Vec<Reference>,
     ) {
+        let CallArgs {
+            positional,
+            keywords,
+            add_version_at,
+        } = args;
         let node_of = |a: Option<&Arg<'t>>| match a {
             Some(Arg::Node(n)) => Some(*n),
             _ => None,
@@ -157,6 +163,16 @@ impl<'t> Scanner<'t> {
             range,
         });
     }
+}
+
+/// A call's arguments as the scanner read them.
+pub(super) struct CallArgs<'t> {
+    /// Positional arguments up to the first `*args`.
+    pub(super) positional: Vec<Arg<'t>>,
+    /// Keyword arguments by name.
+    pub(super) keywords: HashMap<&'t str, Arg<'t>>,
+    /// See [`Reference::add_version_at`].
+    pub(super) add_version_at: Option<usize>,
 }
 
 /// An argument of a call: an expression, or an unterminated string inside an ERROR node.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use tree_sitter::Node;
 
-use super::calls::Arg;
+use super::calls::{Arg, CallArgs};
 use super::{Api, Scanner};
 use crate::references::{Literal, Reference};
 
@@ -72,9 +72,11 @@ impl<'t> Scanner<'t> {
                 api,
                 scope,
                 f.start_byte()..end.max(f.end_byte()),
-                positional,
-                keywords,
-                None,
+                CallArgs {
+                    positional,
+                    keywords,
+                    add_version_at: None,
+                },
                 out,
             );
             i = j.max(i + 1);
