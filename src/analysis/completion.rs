@@ -72,6 +72,10 @@ pub fn complete(index: &Index, file: &Path, text: &str, offset: usize) -> Vec<Ca
         return complete_config(text, offset);
     }
     let offset = offset.min(text.len());
+    if !text.is_char_boundary(offset) {
+        tracing::debug!("completion offset {offset} is inside a character; nothing offered");
+        return Vec::new();
+    }
     let (_, refs) = file_references(index, file, text);
     if let Some(c) = complete_in_refs(index, file, text, &refs, offset) {
         return c;
@@ -85,8 +89,10 @@ pub fn complete(index: &Index, file: &Path, text: &str, offset: usize) -> Vec<Ca
     // A literal still being typed (`version="` with no closing quote): close it for the
     // parser and try again. The insertion is after the cursor, so ranges before it hold.
     if name.ends_with(".py") {
-        if let Some(c) = complete_unquoted(index, file, text, offset) {
-            return c;
+        // Right after `=`, `:`, `{`, `(` or `,` no literal is open: quote one, else close
+        // the one being typed (each attempt is one parse; never both kinds).
+        if opens_literal(text, offset) {
+            return complete_unquoted(index, file, text, offset).unwrap_or_default();
         }
         for fix in ["\"", "'", "\")", "')", "\"})", "'})", "\"}", "'}"] {
             let mut patched = String::with_capacity(text.len() + fix.len());
@@ -105,6 +111,15 @@ pub fn complete(index: &Index, file: &Path, text: &str, offset: usize) -> Vec<Ca
     Vec::new()
 }
 
+/// Whether the cursor's line, before the cursor, ends (spaces aside) in `=`, `:`, `{`, `(`
+/// or `,`: where a Python literal would start.
+fn opens_literal(text: &str, offset: usize) -> bool {
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    text[line_start..offset]
+        .trim_end()
+        .ends_with(['=', ':', '{', '(', ','])
+}
+
 /// Python with no quote typed yet where a literal goes (`version=`, `classifier={"lang": `,
 /// `load_prompt(`): complete as if `""` stood at the cursor, and offer the values quoted,
 /// inserted at the cursor.
@@ -114,11 +129,6 @@ fn complete_unquoted(
     text: &str,
     offset: usize,
 ) -> Option<Vec<Candidate>> {
-    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let last = text[line_start..offset].trim_end().chars().last()?;
-    if !matches!(last, '=' | ':' | '{' | '(' | ',') {
-        return None;
-    }
     for fix in ["\"\"", "\"\")", "\"\"})", "\"\"}"] {
         let mut patched = String::with_capacity(text.len() + fix.len());
         patched.push_str(&text[..offset]);
