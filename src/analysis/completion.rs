@@ -4,10 +4,10 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use super::refs::{ResolvedRef, file_references, project_root};
+use super::refs::{ResolvedRef, file_references, project_root, typed_reference, within};
 use crate::config::VERSIONING_KEYS;
 use crate::index::{Folder, Index, normalize};
-use crate::references::{RefKind, Reference};
+use crate::references::{RefKind, encode_destination};
 use crate::versioning::Version;
 
 /// What kind of thing a completion offers (the server maps it to LSP kinds).
@@ -72,20 +72,35 @@ pub fn complete(index: &Index, file: &Path, text: &str, offset: usize) -> Vec<Ca
         return complete_config(text, offset);
     }
     let offset = offset.min(text.len());
+    if !text.is_char_boundary(offset) {
+        tracing::debug!("completion offset {offset} is inside a character; nothing offered");
+        return Vec::new();
+    }
     let (_, refs) = file_references(index, file, text);
-    if let Some(c) = complete_in_refs(index, file, &refs, offset) {
+    if let Some(c) = complete_in_refs(index, file, text, &refs, offset) {
+        return c;
+    }
+    // A reference still being typed in a prompt file (no closing `)`, `#}` or quote yet).
+    if let Some(rr) = typed_reference(index, file, text, offset)
+        && let Some(c) = complete_in_refs(index, file, text, std::slice::from_ref(&rr), offset)
+    {
         return c;
     }
     // A literal still being typed (`version="` with no closing quote): close it for the
     // parser and try again. The insertion is after the cursor, so ranges before it hold.
     if name.ends_with(".py") {
+        // Right after `=`, `:`, `{`, `(` or `,` no literal is open: quote one, else close
+        // the one being typed (each attempt is one parse; never both kinds).
+        if opens_literal(text, offset) {
+            return complete_unquoted(index, file, text, offset).unwrap_or_default();
+        }
         for fix in ["\"", "'", "\")", "')", "\"})", "'})", "\"}", "'}"] {
             let mut patched = String::with_capacity(text.len() + fix.len());
             patched.push_str(&text[..offset]);
             patched.push_str(fix);
             patched.push_str(&text[offset..]);
             let (_, refs) = file_references(index, file, &patched);
-            if let Some(mut c) = complete_in_refs(index, file, &refs, offset) {
+            if let Some(mut c) = complete_in_refs(index, file, text, &refs, offset) {
                 for item in &mut c {
                     item.replace.end = item.replace.end.min(offset);
                 }
@@ -96,13 +111,45 @@ pub fn complete(index: &Index, file: &Path, text: &str, offset: usize) -> Vec<Ca
     Vec::new()
 }
 
-fn within(range: &Range<usize>, offset: usize) -> bool {
-    range.start <= offset && offset <= range.end
+/// Whether the cursor's line, before the cursor, ends (spaces aside) in `=`, `:`, `{`, `(`
+/// or `,`: where a Python literal would start.
+fn opens_literal(text: &str, offset: usize) -> bool {
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    text[line_start..offset]
+        .trim_end()
+        .ends_with(['=', ':', '{', '(', ','])
+}
+
+/// Python with no quote typed yet where a literal goes (`version=`, `classifier={"lang": `,
+/// `load_prompt(`): complete as if `""` stood at the cursor, and offer the values quoted,
+/// inserted at the cursor.
+fn complete_unquoted(
+    index: &Index,
+    file: &Path,
+    text: &str,
+    offset: usize,
+) -> Option<Vec<Candidate>> {
+    for fix in ["\"\"", "\"\")", "\"\"})", "\"\"}"] {
+        let mut patched = String::with_capacity(text.len() + fix.len());
+        patched.push_str(&text[..offset]);
+        patched.push_str(fix);
+        patched.push_str(&text[offset..]);
+        let (_, refs) = file_references(index, file, &patched);
+        if let Some(mut c) = complete_in_refs(index, file, &patched, &refs, offset + 1) {
+            for item in &mut c {
+                item.new_text = format!("\"{}\"", item.new_text);
+                item.replace = offset..offset;
+            }
+            return Some(c);
+        }
+    }
+    None
 }
 
 fn complete_in_refs(
     index: &Index,
     file: &Path,
+    text: &str,
     refs: &[ResolvedRef],
     offset: usize,
 ) -> Option<Vec<Candidate>> {
@@ -133,18 +180,20 @@ fn complete_in_refs(
             } else {
                 base
             };
-            let typed =
-                &r.target.value[..(offset - r.target.range.start).min(r.target.value.len())];
-            let python = matches!(
-                r.kind,
-                RefKind::PythonCall { .. } | RefKind::HierarchicalKey
-            );
+            // What is typed, as written: a Markdown destination's escapes are decoded to
+            // find the folder, and candidates are written back escaped.
+            let typed = text.get(r.target.range.start..offset).unwrap_or_default();
+            let style = match r.kind {
+                RefKind::PythonCall { .. } | RefKind::HierarchicalKey => PathStyle::Python,
+                RefKind::MarkdownLink => PathStyle::Link,
+                _ => PathStyle::Plain,
+            };
             return Some(complete_path(
                 index,
                 &base,
                 typed,
                 r.target.range.clone(),
-                python,
+                style,
             ));
         }
         if let Some(v) = &r.version
@@ -373,20 +422,41 @@ fn complete_classifier_values(
     out
 }
 
+/// How a path is written where it is completed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PathStyle {
+    /// A Python string: prompts without extension.
+    Python,
+    /// A Markdown link destination: percent-encoded.
+    Link,
+    /// `{# ref #}`, `$ref`: as is.
+    Plain,
+}
+
 /// Path completion relative to `base`: folders, prompts (unpinned), pinned files; prompts
-/// first, each with its latest version as detail (R-4).
+/// first, each with its latest version as detail (R-4). `typed` is the text as written
+/// from the start of the literal to the cursor.
 fn complete_path(
     index: &Index,
     base: &Path,
     typed: &str,
     replace: Range<usize>,
-    python: bool,
+    style: PathStyle,
 ) -> Vec<Candidate> {
-    let (dir_part, _) = match typed.rfind('/') {
-        Some(i) => (&typed[..=i], &typed[i + 1..]),
-        None => ("", typed),
+    let dir_part = match typed.rfind('/') {
+        Some(i) => &typed[..=i],
+        None => "",
     };
-    let dir: PathBuf = normalize(&base.join(dir_part));
+    let dir_path = match style {
+        PathStyle::Link => crate::references::decode_destination(dir_part),
+        _ => dir_part.to_string(),
+    };
+    let python = style == PathStyle::Python;
+    let spell = |label: &str| match style {
+        PathStyle::Link => format!("{dir_part}{}", encode_destination(label)),
+        _ => format!("{dir_part}{label}"),
+    };
+    let dir: PathBuf = normalize(&base.join(dir_path));
     let mut out = Vec::new();
     let mut n = 0;
     if let Some(folder) = index.folder(&dir) {
@@ -416,7 +486,7 @@ fn complete_path(
                 Some(detail),
                 CandidateKind::Prompt,
                 n,
-                format!("{dir_part}{label}"),
+                spell(&label),
                 replace.clone(),
             ));
             n += 1;
@@ -436,7 +506,7 @@ fn complete_path(
                 Some(detail.join(" · ")),
                 CandidateKind::File,
                 1000 + n,
-                format!("{dir_part}{label}"),
+                spell(&label),
                 replace.clone(),
             ));
             n += 1;
@@ -452,7 +522,7 @@ fn complete_path(
             Some("folder".into()),
             CandidateKind::Folder,
             2000 + n,
-            format!("{dir_part}{label}"),
+            spell(&label),
             replace.clone(),
         ));
         n += 1;
@@ -465,19 +535,21 @@ fn complete_path(
 /// comes from [`crate::config::position_at`] (a TOML parser, also on half-written files).
 pub fn complete_config(text: &str, offset: usize) -> Vec<Candidate> {
     use crate::config::{ConfigPosition, position_at, table_values, versioning_subpath};
-    let values = |options: Vec<(String, String)>, replace: Range<usize>| -> Vec<Candidate> {
+    // A string value with no quote typed yet is offered quoted, so the line stays TOML.
+    let unquoted = |replace: &Range<usize>| {
+        !text[..replace.start.min(text.len())].ends_with(['"', '\''])
+    };
+    let values = |options: Vec<(String, String)>,
+                  replace: Range<usize>,
+                  string: bool|
+     -> Vec<Candidate> {
+        let quote = string && unquoted(&replace);
         options
             .into_iter()
             .enumerate()
             .map(|(i, (v, d))| {
-                candidate(
-                    v.clone(),
-                    Some(d),
-                    CandidateKind::Value,
-                    i,
-                    v,
-                    replace.clone(),
-                )
+                let insert = if quote { format!("\"{v}\"") } else { v.clone() };
+                candidate(v, Some(d), CandidateKind::Value, i, insert, replace.clone())
             })
             .collect()
     };
@@ -516,16 +588,19 @@ pub fn complete_config(text: &str, offset: usize) -> Vec<Candidate> {
                             .map(|v| (v, "classifier value".to_string()))
                             .collect(),
                         range,
+                        true,
                     );
                 }
                 _ => return Vec::new(),
             };
+            let string = sub.as_slice() == ["delimiter"];
             return values(
                 options
                     .into_iter()
                     .map(|(v, d)| (v.to_string(), d.to_string()))
                     .collect(),
                 range,
+                string,
             );
         }
         // On an existing key: the keys of its table replace what is before the cursor.
@@ -553,21 +628,6 @@ pub fn complete_config(text: &str, offset: usize) -> Vec<Candidate> {
         }
         _ => Vec::new(),
     }
-}
-
-/// Whether `r` is a reference the cursor at `offset` is on (target, version or classifier).
-pub fn reference_at(refs: &[ResolvedRef], offset: usize) -> Option<&ResolvedRef> {
-    refs.iter()
-        .find(|rr| {
-            let r: &Reference = &rr.reference;
-            within(&r.target.range, offset)
-                || r.version.as_ref().is_some_and(|v| within(&v.range, offset))
-                || r.classifier.as_ref().is_some_and(|c| {
-                    c.iter()
-                        .any(|(k, v)| within(&k.range, offset) || within(&v.range, offset))
-                })
-        })
-        .or_else(|| refs.iter().find(|rr| rr.reference.range.contains(&offset)))
 }
 
 fn plural(n: usize, word: &str) -> String {

@@ -5,8 +5,7 @@
 use std::ops::Range;
 use std::path::Path;
 
-use super::completion::reference_at;
-use super::refs::{ResolvedRef, file_references};
+use super::refs::{ResolvedRef, reference_under_cursor};
 use super::{analysis_text, front_matter, variables};
 use crate::index::{Folder, Index, Prompt, TargetKind};
 
@@ -24,9 +23,8 @@ pub fn hover(
     if name == "promptic.toml" || name == "pyproject.toml" {
         return hover_config(text, offset);
     }
-    let (_, refs) = file_references(index, file, text);
-    if let Some(rr) = reference_at(&refs, offset) {
-        return Some((reference_markdown(index, rr), rr.reference.range.clone()));
+    if let Some(rr) = reference_under_cursor(index, file, text, offset) {
+        return Some((reference_markdown(index, &rr), rr.reference.range.clone()));
     }
     // The first line of a versioned prompt file: its own prompt.
     let first_line_end = text.find('\n').unwrap_or(text.len());

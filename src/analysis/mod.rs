@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 pub use refs::{
-    ResolvedRef, file_references, project_root, reference_diagnostics, resolve_scan,
-    tree_reference_diagnostics,
+    ResolvedRef, file_references, project_root, reference_at, reference_diagnostics,
+    reference_under_cursor, resolve_scan, tree_reference_diagnostics, typed_reference,
 };
 pub use variables::{VariableChange, compare_variables, is_jinja, variables};
 

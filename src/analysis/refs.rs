@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::config::Settings;
 use crate::diagnostics::{Code, Diagnostic, Fix};
 use crate::index::{Index, Resolved, TargetKind, normalize};
-use crate::references::{RefBase, RefKind, Reference, Scan};
+use crate::references::{RefBase, RefKind, Reference, Scan, reference_being_typed};
 use crate::versioning::{
     ClassifierProblem, ErrorKind, HierarchicalSpec, RequestOptions, ResolveError, Version,
     VersionSpec,
@@ -388,4 +388,61 @@ fn pinned_candidates(index: &Index, rr: &ResolvedRef) -> Option<Vec<String>> {
     let mut out = nearest_first(hint.version.as_ref(), items);
     out.push(format!("{prefix}{}.{}", hint.base, hint.ext));
     Some(out)
+}
+
+/// Whether `offset` lies in `range`, its end included (a cursor just after a literal's
+/// last character is still on it).
+pub(crate) fn within(range: &Range<usize>, offset: usize) -> bool {
+    range.start <= offset && offset <= range.end
+}
+
+/// The reference the cursor at byte `offset` is on: the first whose target, version or
+/// classifier literal holds it (its ends included), else the first whose whole range holds
+/// it. `None` when the cursor is on no reference.
+pub fn reference_at(refs: &[ResolvedRef], offset: usize) -> Option<&ResolvedRef> {
+    refs.iter()
+        .find(|rr| {
+            let r: &Reference = &rr.reference;
+            within(&r.target.range, offset)
+                || r.version.as_ref().is_some_and(|v| within(&v.range, offset))
+                || r.classifier.as_ref().is_some_and(|c| {
+                    c.iter()
+                        .any(|(k, v)| within(&k.range, offset) || within(&v.range, offset))
+                })
+        })
+        .or_else(|| refs.iter().find(|rr| rr.reference.range.contains(&offset)))
+}
+
+/// The reference still being typed at byte `offset` of a prompt file (a link with no `)`
+/// yet, an unclosed `{# ref:` or `$ref` quote), resolved. Reads only the cursor's line;
+/// `None` when the cursor is in no such construct (see [`reference_being_typed`]).
+pub fn typed_reference(
+    index: &Index,
+    file: &Path,
+    text: &str,
+    offset: usize,
+) -> Option<ResolvedRef> {
+    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let r = reference_being_typed(name, text, offset)?;
+    let scan = Scan {
+        references: vec![r],
+        ..Default::default()
+    };
+    resolve_scan(index, file, &scan).pop()
+}
+
+/// The reference under the cursor at byte `offset` of `file` (buffer `text`), resolved: a
+/// finished one from the file's scan ([`reference_at`]), else one still being typed
+/// ([`typed_reference`]). `None` when the cursor is on no reference.
+pub fn reference_under_cursor(
+    index: &Index,
+    file: &Path,
+    text: &str,
+    offset: usize,
+) -> Option<ResolvedRef> {
+    let (_, refs) = file_references(index, file, text);
+    match reference_at(&refs, offset) {
+        Some(rr) => Some(rr.clone()),
+        None => typed_reference(index, file, text, offset),
+    }
 }

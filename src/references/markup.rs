@@ -55,6 +55,52 @@ fn is_version_tail(name: &str) -> bool {
         .is_some_and(|(_, e)| e.chars().all(|c| c.is_ascii_digit()))
 }
 
+/// A Markdown link destination as a path: percent-decoded (`my%20task.md` names
+/// `my task.md`). A destination whose escapes do not decode to UTF-8 is kept as written
+/// (logged), so it resolves to nothing rather than to a wrong file.
+pub fn decode_destination(raw: &str) -> String {
+    match percent_encoding::percent_decode_str(raw).decode_utf8() {
+        Ok(s) => s.into_owned(),
+        Err(e) => {
+            tracing::debug!(
+                "link destination {raw:?} is not UTF-8 once decoded ({e}); kept as written"
+            );
+            raw.to_string()
+        }
+    }
+}
+
+/// Characters a path must escape to stand in a Markdown link destination: controls,
+/// space, `%` itself, and what would end or nest the destination (`( ) < >`), plus `#` and
+/// `?` (they start a fragment or query).
+const DESTINATION: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'%')
+    .add(b'(')
+    .add(b')')
+    .add(b'<')
+    .add(b'>')
+    .add(b'#')
+    .add(b'?');
+
+/// A path written as a Markdown link destination: the inverse of the decoding the
+/// scanner applies (`my task.md` -> `my%20task.md`); `/` and non-ASCII stay as they are.
+pub fn encode_destination(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        if c.is_ascii() {
+            let mut b = [0u8; 1];
+            out.extend(percent_encoding::utf8_percent_encode(
+                c.encode_utf8(&mut b),
+                DESTINATION,
+            ));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Cuts `#fragment` and `?query` off a target (R-1); returns the kept length.
 fn strip_suffixes(target: &str) -> usize {
     target.find(['#', '?']).unwrap_or(target.len())
@@ -97,13 +143,14 @@ pub fn scan_markdown(text: &str) -> Vec<Reference> {
             raw = inner;
         }
         let kept = &raw[..strip_suffixes(raw)];
-        if kept.is_empty() || !is_prompt_target(kept) {
+        let value = decode_destination(kept);
+        if value.is_empty() || !is_prompt_target(&value) {
             continue;
         }
         out.push(Reference::plain(
             RefKind::MarkdownLink,
             Literal {
-                value: kept.to_string(),
+                value,
                 range: start..start + kept.len(),
             },
             whole.range(),
@@ -112,7 +159,8 @@ pub fn scan_markdown(text: &str) -> Vec<Reference> {
     out
 }
 
-/// `{# ref: target #}` comments (case-insensitive `ref:`, spaces optional).
+/// `{# ref: target #}` comments (case-insensitive `ref:`, spaces optional); the target may
+/// carry a version after `@` (`{# ref: steps.md@v2 #}`).
 pub fn scan_jinja(text: &str) -> Vec<Reference> {
     JINJA
         .captures_iter(text)
@@ -121,19 +169,35 @@ pub fn scan_jinja(text: &str) -> Vec<Reference> {
             let raw = t.as_str().trim_matches(|c| c == '"' || c == '\'');
             let offset = t.as_str().find(raw).unwrap_or(0);
             let kept = &raw[..strip_suffixes(raw)];
-            (!kept.is_empty()).then(|| {
-                let start = t.start() + offset;
-                Reference::plain(
-                    RefKind::JinjaRef,
-                    Literal {
-                        value: kept.to_string(),
-                        range: start..start + kept.len(),
-                    },
-                    caps.get(0).unwrap().range(),
-                )
-            })
+            (!kept.is_empty())
+                .then(|| jinja_reference(kept, t.start() + offset, caps.get(0).unwrap().range()))
         })
         .collect()
+}
+
+/// A `{# ref #}` target written at byte `start`: `path`, or `path@version` (the version
+/// spec after the last `@`, e.g. `prompts/task@v2`).
+pub(super) fn jinja_reference(kept: &str, start: usize, range: Range<usize>) -> Reference {
+    let (path, version) = match kept.rsplit_once('@') {
+        Some((p, v)) if !p.is_empty() => (p, Some(v)),
+        _ => (kept, None),
+    };
+    let mut r = Reference::plain(
+        RefKind::JinjaRef,
+        Literal {
+            value: path.to_string(),
+            range: start..start + path.len(),
+        },
+        range,
+    );
+    r.version = version.map(|v| {
+        let at = start + path.len() + 1;
+        Literal {
+            value: v.to_string(),
+            range: at..at + v.len(),
+        }
+    });
+    r
 }
 
 /// `$ref: target` entries in YAML (quoted or not).
@@ -202,9 +266,57 @@ mod tests {
     }
 
     #[test]
+    fn r1_link_destinations_as_commonmark_writes_them() {
+        let text = "[a](my%20task.md) [b](<my task.md>) [c](task.md \"title\") [d](task.md 'title')\n\
+                    [e](task.md#part) [f](task.md?x=1) [g](<my task.md#part> \"t\") [h](caf%C3%A9.md) [i](bad%FF.md)\n";
+        let refs = scan_markdown(text);
+        assert_eq!(
+            targets(&refs),
+            [
+                "my task.md",
+                "my task.md",
+                "task.md",
+                "task.md",
+                "task.md",
+                "task.md",
+                "my task.md",
+                "café.md",
+                "bad%FF.md"
+            ]
+        );
+        let raw: Vec<&str> = refs.iter().map(|r| &text[r.target.range.clone()]).collect();
+        assert_eq!(
+            raw,
+            [
+                "my%20task.md",
+                "my task.md",
+                "task.md",
+                "task.md",
+                "task.md",
+                "task.md",
+                "my task.md",
+                "caf%C3%A9.md",
+                "bad%FF.md"
+            ]
+        );
+        assert_eq!(
+            encode_destination("my dir/x (1)%#?.md"),
+            "my%20dir/x%20%281%29%25%23%3F.md"
+        );
+        assert_eq!(encode_destination("café.md"), "café.md");
+        assert_eq!(
+            decode_destination(&encode_destination("a b%c(d)é")),
+            "a b%c(d)é"
+        );
+    }
+
+    #[test]
     fn r1_jinja_and_structured() {
-        let refs = scan_jinja("{# ref: steps.md #} {#REF:other#}");
-        assert_eq!(targets(&refs), vec!["steps.md", "other"]);
+        let text = "{# ref: steps.md #} {#REF:other#} {# ref: task@v2.1 #}";
+        let refs = scan_jinja(text);
+        assert_eq!(targets(&refs), vec!["steps.md", "other", "task"]);
+        let v = refs[2].version.as_ref().unwrap();
+        assert_eq!((v.value.as_str(), &text[v.range.clone()]), ("v2.1", "v2.1"));
         let yaml = "system:\n  $ref: ../task.md\nexamples:\n  - $ref: \"greeting_v1.1.md\"\n  - '$ref': 'x.md' # note\n";
         let refs = scan_yaml(yaml);
         assert_eq!(

@@ -4,11 +4,15 @@
 
 mod markup;
 mod python;
+mod typing;
 
 use std::ops::Range;
 
-pub use markup::{scan_jinja, scan_json, scan_markdown, scan_yaml};
-pub use python::scan_python;
+pub use markup::{
+    decode_destination, encode_destination, scan_jinja, scan_json, scan_markdown, scan_yaml,
+};
+pub use python::{parse_python, scan_python, scan_python_tree};
+pub use typing::reference_being_typed;
 
 use crate::config::{ConfigError, ConfigLayer};
 
@@ -16,9 +20,11 @@ use crate::config::{ConfigError, ConfigLayer};
 /// a completion's text edit replaces exactly the content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Literal {
-    /// The string's value (escapes not interpreted beyond the quotes).
+    /// The string's value (escapes not interpreted beyond the quotes). For a Markdown link
+    /// destination it is percent-decoded (`my%20task.md` -> `my task.md`), so it may differ
+    /// from the text at `range`.
     pub value: String,
-    /// Byte range of the content in the file.
+    /// Byte range of the content in the file (as written, before any decoding).
     pub range: Range<usize>,
 }
 
@@ -71,6 +77,13 @@ pub struct Reference {
     /// The config a `versioning_config=NAME` argument applies (V-7), when NAME is a
     /// `VersioningConfig(...)` literal in the same module.
     pub config: Option<ConfigLayer>,
+    /// Python calls only: the byte offset just after the call's last argument, where a
+    /// version keyword argument (`, version="v2"`, or `, version_spec="v2"` for
+    /// `export_version`) can be appended to pin it. `None` when the call already passes a
+    /// version in any form (a literal, a name, a dict, `**kwargs`, a second positional
+    /// argument of `export_version`), when it was read back from incomplete syntax, and
+    /// for every other kind of reference.
+    pub add_version_at: Option<usize>,
     /// The whole reference (the link, the comment, the call).
     pub range: Range<usize>,
 }
@@ -86,6 +99,7 @@ impl Reference {
             classifier: None,
             hierarchical: None,
             config: None,
+            add_version_at: None,
             range,
         }
     }

@@ -7,7 +7,7 @@ use serde_json::json;
 use tower_lsp_server::ls_types::*;
 
 use super::state::{Conv, State, path_uri};
-use crate::analysis::completion::reference_at;
+use crate::analysis::reference_at;
 use crate::index::TargetKind;
 use crate::ops::{Bump, plan_create, recommend_next};
 use crate::references::RefKind;
@@ -56,6 +56,23 @@ fn edit_action(
         }),
         ..Default::default()
     })
+}
+
+/// The folder part of a reference's target as written (`prompts/` of `prompts/task.md`).
+fn link_dir(text: &str, r: &crate::references::Reference) -> String {
+    text.get(r.target.range.clone())
+        .unwrap_or_default()
+        .rsplit_once('/')
+        .map(|(d, _)| format!("{d}/"))
+        .unwrap_or_default()
+}
+
+/// A file name as the reference writes it (percent-encoded in a Markdown link).
+fn link_name(r: &crate::references::Reference, name: &str) -> String {
+    match r.kind {
+        RefKind::MarkdownLink => crate::references::encode_destination(name),
+        _ => name.to_string(),
+    }
 }
 
 pub(super) fn actions(
@@ -161,39 +178,44 @@ pub(super) fn actions(
             && let Some(v) = &file.parsed.version
         {
             let edit = if python {
-                match &r.version {
-                    Some(lit) => TextEdit {
+                match (&r.version, r.add_version_at) {
+                    (Some(lit), _) => Some(TextEdit {
                         range: conv.range(lit.range.clone()),
                         new_text: v.to_string(),
-                    },
-                    None => {
-                        let at = r.target.range.end + 1;
-                        TextEdit {
+                    }),
+                    // After the call's last argument (the scanner knows where that is for
+                    // every string form); no pin where the call cannot take one.
+                    (None, Some(at)) => {
+                        let key = match &r.kind {
+                            RefKind::PythonCall { function } if function == "export_version" => {
+                                "version_spec"
+                            }
+                            _ => "version",
+                        };
+                        Some(TextEdit {
                             range: conv.range(at..at),
-                            new_text: format!(", version=\"{v}\""),
-                        }
+                            new_text: format!(", {key}=\"{v}\""),
+                        })
                     }
+                    (None, None) => None,
                 }
             } else {
-                let dir = r
-                    .target
-                    .value
-                    .rsplit_once('/')
-                    .map(|(d, _)| format!("{d}/"))
-                    .unwrap_or_default();
-                TextEdit {
+                let dir = link_dir(text, r);
+                Some(TextEdit {
                     range: conv.range(r.target.range.clone()),
-                    new_text: format!("{dir}{}", file.name),
-                }
+                    new_text: format!("{dir}{}", link_name(r, &file.name)),
+                })
             };
-            out.push(edit_action(
-                format!("Pin to {v}"),
-                CodeActionKind::REFACTOR_REWRITE,
-                uri,
-                vec![edit],
-                None,
-                false,
-            ));
+            if let Some(edit) = edit {
+                out.push(edit_action(
+                    format!("Pin to {v}"),
+                    CodeActionKind::REFACTOR_REWRITE,
+                    uri,
+                    vec![edit],
+                    None,
+                    false,
+                ));
+            }
         } else if !rr.is_unpinned() && !matches!(res.kind, TargetKind::Directory { .. }) {
             let edit = if python {
                 r.version.as_ref().map(|lit| TextEdit {
@@ -201,15 +223,13 @@ pub(super) fn actions(
                     new_text: "latest".into(),
                 })
             } else {
-                let dir = r
-                    .target
-                    .value
-                    .rsplit_once('/')
-                    .map(|(d, _)| format!("{d}/"))
-                    .unwrap_or_default();
+                let dir = link_dir(text, r);
                 Some(TextEdit {
                     range: conv.range(r.target.range.clone()),
-                    new_text: format!("{dir}{}.{}", file.parsed.base, file.parsed.ext),
+                    new_text: format!(
+                        "{dir}{}",
+                        link_name(r, &format!("{}.{}", file.parsed.base, file.parsed.ext))
+                    ),
                 })
             };
             if let Some(edit) = edit {

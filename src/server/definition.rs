@@ -5,7 +5,7 @@ use std::path::Path;
 use tower_lsp_server::ls_types::*;
 
 use super::state::{Conv, State, path_uri};
-use crate::analysis::completion::reference_at;
+use crate::analysis::reference_under_cursor;
 
 pub(super) fn definition(
     state: &State,
@@ -15,8 +15,7 @@ pub(super) fn definition(
 ) -> Option<GotoDefinitionResponse> {
     let conv = Conv::new(text, state.enc());
     let index = state.index.load();
-    let (_, refs) = crate::analysis::file_references(&index, path, text);
-    let rr = reference_at(&refs, conv.offset(pos))?;
+    let rr = reference_under_cursor(&index, path, text, conv.offset(pos))?;
     let target = rr.result.as_ref().ok()?.path();
     let origin = conv.range(rr.reference.target.range.clone());
     let zero = Range::default();
