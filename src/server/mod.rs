@@ -37,38 +37,6 @@ pub const COMMANDS: &[&str] = &[
     "promptls.reindex",
 ];
 
-/// Where warnings go to reach the client as `window/logMessage` (set while serving).
-static CLIENT_LOG: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<(MessageType, String)>> =
-    std::sync::OnceLock::new();
-
-/// A `tracing` layer that forwards events (the caller filters them to WARN and above) to
-/// the client as `window/logMessage` (I-1). Does nothing outside the server.
-pub struct ClientLogLayer;
-
-impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for ClientLogLayer {
-    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
-        let Some(tx) = CLIENT_LOG.get() else { return };
-        struct Fields(String);
-        impl tracing::field::Visit for Fields {
-            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-                if field.name() == "message" {
-                    self.0.insert_str(0, &format!("{value:?} "));
-                } else {
-                    self.0.push_str(&format!("{}={value:?} ", field.name()));
-                }
-            }
-        }
-        let mut f = Fields(String::new());
-        event.record(&mut f);
-        let level = if *event.metadata().level() == tracing::Level::ERROR {
-            MessageType::ERROR
-        } else {
-            MessageType::WARNING
-        };
-        let _ = tx.send((level, format!("promptls: {}", f.0.trim_end())));
-    }
-}
-
 /// The server.
 pub struct Backend {
     client: Client,
@@ -239,10 +207,15 @@ impl LanguageServer for Backend {
 
     async fn initialized(&self, _: InitializedParams) {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        if CLIENT_LOG.set(tx).is_ok() {
+        if crate::logging::set_client_sink(tx) {
             let client = self.client.clone();
             tokio::spawn(async move {
                 while let Some((level, message)) = rx.recv().await {
+                    let level = if level == tracing::Level::ERROR {
+                        MessageType::ERROR
+                    } else {
+                        MessageType::WARNING
+                    };
                     client.log_message(level, message).await;
                 }
             });
