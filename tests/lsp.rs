@@ -684,3 +684,232 @@ fn quick_fixes_replace_missing_versions_with_the_nearest() {
     );
     c.shutdown();
 }
+
+/// The `textDocument/publishDiagnostics` URIs seen so far, sorted, without repeats.
+fn published_uris(c: &Client) -> Vec<String> {
+    let mut uris: Vec<String> = c
+        .seen
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics")
+        .map(|m| m["params"]["uri"].as_str().unwrap().to_string())
+        .collect();
+    uris.sort();
+    uris.dedup();
+    uris
+}
+
+/// `rootUri: null` and no workspace folders: the server serves the open files only. On
+/// aa54be8 it indexed (and watched) its working directory instead: `workspace/symbol` found
+/// the prompts there and files nobody opened got diagnostics.
+#[test]
+fn no_workspace_folder_serves_open_files_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = dir.path().canonicalize().unwrap();
+    std::fs::create_dir_all(cwd.join("prompts")).unwrap();
+    std::fs::write(cwd.join("prompts/task_v1.md"), "one\n").unwrap();
+    // Indexed, these two would be a duplicate version of `task`.
+    std::fs::write(cwd.join("prompts/task_v1.0.0.md"), "dup\n").unwrap();
+    let toml = cwd.join("promptic.toml");
+    std::fs::write(&toml, "[versioning]\nversion_pattern = \"(\"\n").unwrap();
+    let app = cwd.join("app.py");
+    std::fs::write(
+        &app,
+        "from promptic import load_prompt, VersioningConfig\n\
+         cfg = VersioningConfig(version_pattern=\"(\")\n\
+         x = load_prompt(\"prompts/task\", version=\"v1\")\n",
+    )
+    .unwrap();
+    let mut c = Client::start_without_workspace(&cwd, json!({}));
+    c.wait_indexed();
+    let symbols = c.request("workspace/symbol", json!({"query": "task"}));
+    assert_eq!(symbols, json!({"jsonrpc": "2.0", "id": 2, "result": []}));
+
+    // An open file: what its own text says (the bad pattern literal), and no claim about
+    // prompts the server has not indexed.
+    c.open(&app);
+    let diags = c.diagnostics_where(&app, |d| !d.is_empty());
+    assert_eq!(
+        diags,
+        vec![json!({
+            "range": {"start": {"line": 1, "character": 39}, "end": {"line": 1, "character": 42}},
+            "severity": 1,
+            "code": "invalid-version-pattern",
+            "source": "promptls",
+            "message": "`version_pattern` \"(\": unclosed group"
+        })]
+    );
+    let text = std::fs::read_to_string(&app).unwrap();
+    let (line, character) = after(&text, "load_prompt(\"prompts/ta");
+    let hover = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri(&app)}, "position": {"line": line, "character": character}}),
+    );
+    assert_eq!(hover, json!({"jsonrpc": "2.0", "id": 3, "result": null}));
+
+    // An open config file: its own diagnostics and key hover.
+    c.open(&toml);
+    let diags = c.diagnostics_where(&toml, |d| !d.is_empty());
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0]["code"], "invalid-version-pattern", "{diags:?}");
+    assert_eq!(
+        diags[0]["range"],
+        json!({"start": {"line": 1, "character": 18}, "end": {"line": 1, "character": 21}})
+    );
+    let hover = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri(&toml)}, "position": {"line": 1, "character": 3}}),
+    );
+    assert_eq!(
+        hover["result"]["range"],
+        json!({"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 15}}),
+        "{hover}"
+    );
+    assert_eq!(hover["result"]["contents"]["kind"], "markdown", "{hover}");
+    assert!(
+        hover["result"]["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .starts_with("**`version_pattern`**"),
+        "{hover}"
+    );
+
+    // Nothing else was published: the prompts on disk were neither indexed nor checked.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    c.request("workspace/symbol", json!({"query": ""}));
+    assert_eq!(published_uris(&c), vec![uri(&app), uri(&toml)]);
+    c.shutdown();
+}
+
+/// Sends `method` until its response satisfies `pred` (bounded); returns that response.
+fn poll(c: &mut Client, method: &str, params: Value, pred: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + support::TIMEOUT;
+    loop {
+        let resp = c.request(method, params.clone());
+        if pred(&resp) || std::time::Instant::now() > deadline {
+            return resp;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// The `workspace/symbol` entries of one prompt `id` (`prompts/task`) with one file per
+/// version: `(name@version, file name)` newest first, then the prompt itself.
+fn prompt_symbols(dir: &std::path::Path, id: &str, versions: &[(&str, &str)]) -> Value {
+    let base = id.rsplit('/').next().unwrap();
+    let loc = |file: &str| json!({"uri": uri(&dir.join(file)), "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}});
+    let mut out: Vec<Value> = versions
+        .iter()
+        .map(|(v, file)| json!({"name": format!("{base}@{v}"), "kind": 14, "location": loc(file), "containerName": id}))
+        .collect();
+    out.push(json!({"name": base, "kind": 2, "location": loc(versions[0].1), "containerName": id}));
+    Value::Array(out)
+}
+
+/// `workspace/didChangeWorkspaceFolders` indexes the added folders and drops the removed
+/// ones. On aa54be8 it asked the client for its folders (this client has none to give) and
+/// ignored `event.added`: the second folder was never indexed.
+#[test]
+fn added_workspace_folders_are_indexed_and_removed_ones_dropped() {
+    let first = tempfile::tempdir().unwrap();
+    let a = first.path().canonicalize().unwrap();
+    std::fs::create_dir_all(a.join("prompts")).unwrap();
+    std::fs::write(a.join("prompts/alpha_v1.md"), "a\n").unwrap();
+    let second = tempfile::tempdir().unwrap();
+    let b = second.path().canonicalize().unwrap();
+    std::fs::create_dir_all(b.join("prompts")).unwrap();
+    std::fs::write(b.join("prompts/beta_v1.md"), "b1\n").unwrap();
+    std::fs::write(b.join("prompts/beta_v2.md"), "b2\n").unwrap();
+    let mut c = Client::start(&a, false, false);
+    c.wait_indexed();
+    let alpha = json!({"query": "alpha"});
+    let beta = json!({"query": "beta"});
+    let alpha_symbols = prompt_symbols(
+        &a.join("prompts"),
+        "prompts/alpha",
+        &[("v1.0.0", "alpha_v1.md")],
+    );
+    let beta_symbols = prompt_symbols(
+        &b.join("prompts"),
+        "prompts/beta",
+        &[("v2.0.0", "beta_v2.md"), ("v1.0.0", "beta_v1.md")],
+    );
+    assert_eq!(
+        c.request("workspace/symbol", alpha.clone())["result"],
+        alpha_symbols
+    );
+    assert_eq!(
+        c.request("workspace/symbol", beta.clone())["result"],
+        json!([])
+    );
+
+    c.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [{"uri": uri(&b), "name": "b"}], "removed": []}}),
+    );
+    let resp = poll(&mut c, "workspace/symbol", beta.clone(), |r| {
+        r["result"] != json!([])
+    });
+    assert_eq!(resp["result"], beta_symbols);
+    assert_eq!(
+        c.request("workspace/symbol", alpha.clone())["result"],
+        alpha_symbols
+    );
+
+    c.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [], "removed": [{"uri": uri(&a), "name": "a"}]}}),
+    );
+    let resp = poll(&mut c, "workspace/symbol", alpha, |r| {
+        r["result"] == json!([])
+    });
+    assert_eq!(resp["result"], json!([]));
+    assert_eq!(c.request("workspace/symbol", beta)["result"], beta_symbols);
+    c.shutdown();
+}
+
+/// Invalid `initializationOptions` are reported once the client can hear them (a
+/// `window/showMessage` warning after `initialized` naming the field and why); the valid
+/// ones and the defaults still apply. On aa54be8 they were dropped without a word.
+#[test]
+fn invalid_initialization_options_are_reported_after_initialized() {
+    let (_tmp, ws) = example_workspace();
+    let mut c = Client::start_with(
+        &ws,
+        json!({"initializationOptions": {"versioning": {"version_pattern": "(", "include_prerelease": "yes"}}}),
+    );
+    c.wait_indexed();
+    let shown: Vec<Value> = c
+        .seen
+        .iter()
+        .filter(|m| m["method"] == "window/showMessage")
+        .cloned()
+        .collect();
+    let warning = |message: &str| json!({"jsonrpc": "2.0", "method": "window/showMessage", "params": {"type": 2, "message": message}});
+    assert_eq!(
+        shown,
+        vec![
+            warning(
+                "promptls: editor setting ignored, the default applies: InvalidConfigError: `include_prerelease` must be true or false, not a string"
+            ),
+            warning(
+                "promptls: editor setting ignored, the default applies: InvalidVersionPatternError: `version_pattern` \"(\": unclosed group"
+            ),
+        ]
+    );
+    // The rest is the defaults: the example workspace reads as usual.
+    let symbols = c.request("workspace/symbol", json!({"query": "task"}));
+    assert_eq!(
+        symbols["result"],
+        prompt_symbols(
+            &ws.join("prompts"),
+            "prompts/task",
+            &[
+                ("v2.0.0", "task_de_v2.md"),
+                ("v2.0.0", "task_v2.md"),
+                ("v1.0.0", "task_ru_v1.md"),
+                ("v1.0.0", "task_v1.md"),
+            ]
+        )
+    );
+    c.shutdown();
+}

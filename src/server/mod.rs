@@ -42,6 +42,8 @@ pub struct Backend {
     client: Client,
     state: Arc<State>,
     watcher: std::sync::Mutex<Option<notify::RecommendedWatcher>>,
+    /// Problems with `initializationOptions`, shown once the client can hear them.
+    init_warnings: std::sync::Mutex<Vec<String>>,
 }
 
 /// Runs `f`, turning a panic into an error response for this request.
@@ -69,6 +71,7 @@ pub fn run_stdio() -> bool {
             client,
             state: st,
             watcher: Default::default(),
+            init_warnings: Default::default(),
         })
         .finish();
         // The guard sits between stdio and tower-lsp-server (see `transport`).
@@ -98,6 +101,13 @@ pub fn run_stdio() -> bool {
 }
 
 impl Backend {
+    /// Shows each message as a `window/showMessage` warning.
+    async fn show_warnings(&self, warnings: Vec<String>) {
+        for w in warnings {
+            self.client.show_message(MessageType::WARNING, w).await;
+        }
+    }
+
     fn snapshot_doc(&self, uri: &Uri) -> Option<(std::path::PathBuf, String)> {
         let path = uri_path(uri)?;
         let text = self.state.text(&path)?;
@@ -128,7 +138,7 @@ impl LanguageServer for Backend {
         self.state
             .progress_supported
             .store(progress, std::sync::atomic::Ordering::SeqCst);
-        indexing::configure(&self.state, &params);
+        *self.init_warnings.lock().unwrap() = indexing::configure(&self.state, &params);
         let dynamic_watch = params
             .capabilities
             .workspace
@@ -220,6 +230,9 @@ impl LanguageServer for Backend {
                 }
             });
         }
+        // Invalid initializationOptions: the client can hear it now (not during initialize).
+        let warnings = std::mem::take(&mut *self.init_warnings.lock().unwrap());
+        self.show_warnings(warnings).await;
         indexing::initial_index(&self.client, &self.state, &self.watcher).await;
     }
 
@@ -309,18 +322,15 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
-        indexing::apply_settings(&self.state, &params.settings);
+        let warnings = indexing::apply_settings(&self.state, &params.settings);
+        self.show_warnings(warnings).await;
         indexing::reindex(&self.client, &self.state).await;
     }
 
-    async fn did_change_workspace_folders(&self, _: DidChangeWorkspaceFoldersParams) {
-        if let Ok(Some(folders)) = self.client.workspace_folders().await {
-            indexing::set_roots(
-                &self.state,
-                folders.iter().filter_map(|f| uri_path(&f.uri)).collect(),
-            );
-        }
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        let (added, removed) = indexing::change_roots(&self.state, &params.event);
         indexing::reindex(&self.client, &self.state).await;
+        indexing::watch_folders(&self.client, &self.state, &self.watcher, added, removed).await;
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
