@@ -913,3 +913,181 @@ fn invalid_initialization_options_are_reported_after_initialized() {
     );
     c.shutdown();
 }
+
+/// A workspace with `task` in two languages (`lang`, default `en`), two versions each.
+fn two_language_workspace() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().canonicalize().unwrap();
+    std::fs::create_dir(ws.join(".git")).unwrap();
+    std::fs::write(
+        ws.join("promptic.toml"),
+        "[versioning]\n[versioning.classifiers.lang]\nvalues = [\"en\", \"de\"]\ndefault = \"en\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir(ws.join("prompts")).unwrap();
+    for (name, text) in [
+        ("task_v1.md", "english one\n"),
+        ("task_v2.md", "english two\n"),
+        ("task_de_v1.md", "deutsch eins\n"),
+        ("task_de_v2.md", "deutsch zwei\n"),
+    ] {
+        std::fs::write(ws.join("prompts").join(name), text).unwrap();
+    }
+    (dir, ws)
+}
+
+fn command(c: &mut Client, name: &str, args: Value) -> Value {
+    c.request(
+        "workspace/executeCommand",
+        json!({"command": name, "arguments": [args]}),
+    )
+}
+
+/// Commands work on the variant of the file `uri` names, else on the classifier defaults
+/// (`lang=en`). On aa54be8: getVersion of task_v2.md answered task_de_v2.md, createVersion
+/// of `prompts/task` made task_de_v3.md, and revertVersion to v1 failed.
+#[test]
+fn commands_use_the_uris_variant_else_the_classifier_defaults() {
+    let (_tmp, ws) = two_language_workspace();
+    let p = ws.join("prompts");
+    let mut c = Client::start(&ws, false, false);
+    c.wait_indexed();
+
+    // `created_at` is the file's time: not part of the comparison.
+    let result = |mut r: Value| {
+        r["result"].as_object_mut().unwrap().remove("created_at");
+        r["result"].take()
+    };
+    let version = |file: &str, number: u64, version: &str, content: Option<&str>| {
+        let mut v = json!({
+            "classifiers": {"lang": "en"},
+            "description": null,
+            "id": format!("prompts/{file}"),
+            "latest": true,
+            "path": p.join(file),
+            "prerelease": null,
+            "prompt_id": "prompts/task",
+            "title": file,
+            "version": version,
+            "version_number": number,
+        });
+        if let Some(content) = content {
+            v["content"] = json!(content);
+        }
+        v
+    };
+
+    let got = command(
+        &mut c,
+        "promptls.getVersion",
+        json!({"uri": uri(&p.join("task_v2.md")), "version": "v2"}),
+    );
+    assert_eq!(
+        result(got),
+        version("task_v2.md", 2, "v2.0.0", Some("english two\n"))
+    );
+
+    let created = command(
+        &mut c,
+        "promptls.createVersion",
+        json!({"prompt": "prompts/task", "bump": "major"}),
+    );
+    assert_eq!(result(created), version("task_v3.md", 3, "v3.0.0", None));
+    assert_eq!(
+        std::fs::read(p.join("task_v3.md")).unwrap(),
+        b"english two\n"
+    );
+
+    let reverted = command(
+        &mut c,
+        "promptls.revertVersion",
+        json!({"prompt": "prompts/task", "version": "v1"}),
+    );
+    assert_eq!(
+        result(reverted),
+        version("task_v3.0.1.md", 4, "v3.0.1", None)
+    );
+    assert_eq!(
+        std::fs::read(p.join("task_v3.0.1.md")).unwrap(),
+        b"english one\n"
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&p)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "task_de_v1.md",
+            "task_de_v2.md",
+            "task_v1.md",
+            "task_v2.md",
+            "task_v3.0.1.md",
+            "task_v3.md"
+        ]
+    );
+
+    // An explicit classifier still picks the other language.
+    let got = command(
+        &mut c,
+        "promptls.getVersion",
+        json!({"prompt": "prompts/task", "version": "v1", "classifier": {"lang": "de"}}),
+    );
+    assert_eq!(result(got)["id"], "prompts/task_de_v1.md");
+    c.shutdown();
+}
+
+/// Command arguments are typed: a wrong type, an unknown or missing field, or a bad bump is
+/// InvalidParams naming the field (on aa54be8 some were taken as absent, others ignored).
+#[test]
+fn invalid_command_arguments_are_invalid_params_naming_the_field() {
+    let (_tmp, ws) = two_language_workspace();
+    let task_v2 = uri(&ws.join("prompts/task_v2.md"));
+    let mut c = Client::start(&ws, false, false);
+    c.wait_indexed();
+    let cases = [
+        (
+            "promptls.getVersion",
+            json!({"uri": task_v2, "version": 2}),
+            "promptls.getVersion: invalid argument `version`: invalid type: integer `2`, expected a string",
+        ),
+        (
+            "promptls.getVersion",
+            json!({"prompt": "prompts/task", "verison": "v1"}),
+            "promptls.getVersion: invalid argument `verison`: unknown field `verison`, expected one of `uri`, `prompt`, `classifier`, `version`",
+        ),
+        (
+            "promptls.revertVersion",
+            json!({"prompt": "prompts/task"}),
+            "promptls.revertVersion: invalid arguments: missing field `version`",
+        ),
+        (
+            "promptls.createVersion",
+            json!({"uri": task_v2, "bump": "huge"}),
+            "promptls.createVersion: invalid argument `bump`: unknown variant `huge`, expected one of `major`, `minor`, `patch`, `pre`, `prerelease`",
+        ),
+        (
+            "promptls.listVersions",
+            json!({"prompt": "prompts/task", "classifier": {"lang": 1}}),
+            "promptls.listVersions: invalid argument `classifier.lang`: invalid type: integer `1`, expected a string",
+        ),
+        (
+            "promptls.getVersion",
+            json!({"prompt": "prompts/task", "version": "v1", "classifier": {"lang": "fr"}}),
+            "ClassifierNotFoundError: lang=fr",
+        ),
+    ];
+    for (name, args, message) in cases {
+        let r = command(&mut c, name, args.clone());
+        assert_eq!(
+            r["error"],
+            json!({"code": -32602, "message": message}),
+            "{name} {args}: {r}"
+        );
+        assert!(r.get("result").is_none(), "{r}");
+    }
+    // Nothing was written.
+    assert_eq!(std::fs::read_dir(ws.join("prompts")).unwrap().count(), 4);
+    c.shutdown();
+}
