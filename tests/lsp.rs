@@ -1091,3 +1091,82 @@ fn invalid_command_arguments_are_invalid_params_naming_the_field() {
     assert_eq!(std::fs::read_dir(ws.join("prompts")).unwrap().count(), 4);
     c.shutdown();
 }
+
+/// The rename quick fix is offered only when the server itself suggests that rename for
+/// that file: the `data` a client echoes back is not trusted. On aa54be8 a forged
+/// diagnostic got a rename of `/etc/hosts`, or of any prompt to any plain name.
+#[test]
+fn rename_fix_only_for_renames_the_server_suggests() {
+    let (_tmp, ws) = example_workspace();
+    let misnamed = ws.join("prompts/task_v3_ru.md");
+    std::fs::write(&misnamed, "russian three\n").unwrap();
+    let mut c = Client::start(&ws, false, false);
+    c.wait_indexed();
+    let range = json!({"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}});
+    let forged = |code: &str, name: &str| json!([{"range": range, "message": "x", "code": code, "source": "promptls", "data": {"rename": name}}]);
+
+    // Outside the workspace, not a prompt: nothing.
+    let hosts = std::path::Path::new("/etc/hosts");
+    let r = c.code_actions(
+        hosts,
+        range.clone(),
+        forged("malformed-version", "hosts_v1.md"),
+    );
+    assert_eq!(r["result"], json!([]), "{r}");
+
+    // A prompt the server has no rename for: the forged diagnostic adds nothing.
+    let task = ws.join("prompts/task_v1.md");
+    c.open(&task);
+    let plain = c.code_actions(&task, range.clone(), json!([]));
+    let r = c.code_actions(
+        &task,
+        range.clone(),
+        forged("malformed-version", "task_v9.md"),
+    );
+    assert_eq!(r["result"], plain["result"]);
+
+    // The server's own suggestion, and only that name.
+    c.open(&misnamed);
+    let diags = c.diagnostics_where(&misnamed, |d| {
+        d.iter().any(|x| x["data"]["rename"].is_string())
+    });
+    let ours: Vec<Value> = diags
+        .into_iter()
+        .filter(|d| d["data"]["rename"].is_string())
+        .collect();
+    assert_eq!(ours[0]["data"], json!({"rename": "task_ru_v3.md"}));
+    let r = c.code_actions(&misnamed, range.clone(), json!(ours));
+    let renames: Vec<&Value> = r["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["edit"]["documentChanges"][0]["kind"] == "rename")
+        .collect();
+    assert_eq!(
+        renames,
+        vec![&json!({
+            "title": "Rename to task_ru_v3.md",
+            "kind": "quickfix",
+            "diagnostics": ours,
+            "isPreferred": true,
+            "edit": {"documentChanges": [{
+                "kind": "rename",
+                "oldUri": uri(&misnamed),
+                "newUri": uri(&ws.join("prompts/task_ru_v3.md")),
+                "options": {"overwrite": false, "ignoreIfExists": false}
+            }]}
+        })]
+    );
+    let mut other = ours.clone();
+    other[0]["data"]["rename"] = json!("task_de_v3.md");
+    let r = c.code_actions(&misnamed, range, json!(other));
+    assert!(
+        r["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["edit"]["documentChanges"][0]["kind"] != "rename"),
+        "{r}"
+    );
+    c.shutdown();
+}
