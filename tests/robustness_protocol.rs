@@ -144,7 +144,11 @@ impl Raw {
             }),
         );
         let init = raw.wait(&id);
-        assert!(init["result"]["capabilities"].is_object(), "{init}");
+        assert_eq!(
+            init["result"]["serverInfo"],
+            json!({"name": "promptls", "version": env!("CARGO_PKG_VERSION")}),
+            "{init}"
+        );
         raw.send_value(&json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
         raw
     }
@@ -942,7 +946,10 @@ fn dollar_requests_get_method_not_found() {
     let mut c = Raw::start(&ws, tmp.path().join("server.stderr"));
     let key = c.request("$/unknown", json!({}));
     let resp = c.wait(&key);
-    assert_eq!(resp["error"]["code"], json!(-32601), "{resp}");
+    assert_eq!(
+        resp,
+        json!({"jsonrpc": "2.0", "id": key.parse::<i64>().unwrap(), "error": {"code": -32601, "message": "promptls: unknown method $/unknown"}})
+    );
 }
 
 fn fuzz(malformed: bool) {
