@@ -403,7 +403,7 @@ fn rand_range(r: &mut Rng) -> Value {
 fn rand_uri(r: &mut Rng, w: &World) -> Value {
     let file = |p: &str| json!(uri(&w.ws.join(p)));
     match r.below(16) {
-        0 | 1 | 2 if !w.open.is_empty() => json!(r.pick(&w.open)),
+        0..=2 if !w.open.is_empty() => json!(r.pick(&w.open)),
         3 => file("app.py"),
         4 => file("prompts/task_v2.md"),
         5 => file("prompts/never_opened_v9.md"),
@@ -668,7 +668,7 @@ fn mutate(r: &mut Rng, mut bytes: Vec<u8>) -> Vec<u8> {
                 bytes.splice(at..at, chunk);
             }
             4 => {
-                let tok: &[u8] = *r.pick(TOKENS);
+                let tok = *r.pick::<&[u8]>(TOKENS);
                 bytes.splice(at..at, tok.iter().copied());
             }
             5 => bytes.truncate(at),
@@ -986,10 +986,9 @@ fn fuzz(malformed: bool) {
             c.send_value(&json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": big, "languageId": "markdown", "version": 1, "text": huge_text()}}}));
             // One request on it: each request re-reads the whole document, which costs
             // seconds for 5 MB in a debug build.
-            for method in ["textDocument/hover"] {
-                let key = c.request(method, json!({"textDocument": {"uri": big}, "position": {"line": 40000, "character": 9}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 100, "character": 0}}}));
-                pending.push((key, method.to_string()));
-            }
+            let method = "textDocument/hover";
+            let key = c.request(method, json!({"textDocument": {"uri": big}, "position": {"line": 40000, "character": 9}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 100, "character": 0}}}));
+            pending.push((key, method.to_string()));
             let key = c.request(
                 "workspace/symbol",
                 json!({"query": "x".repeat(5 * 1024 * 1024)}),
