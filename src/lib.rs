@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod diagnostics;
 pub mod index;
+pub mod logging;
 pub mod ops;
 pub mod references;
 pub mod server;

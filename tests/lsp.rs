@@ -425,7 +425,11 @@ fn code_actions_create_and_revert_versions_without_touching_history() {
         "workspace/executeCommand",
         json!({"command": "promptls.nope", "arguments": []}),
     );
-    assert!(e["error"].is_object());
+    assert_eq!(
+        e["error"],
+        json!({"code": -32602, "message": "unknown command promptls.nope; known: promptls.listVersions, promptls.getVersion, promptls.createVersion, promptls.revertVersion, promptls.diffVersions, promptls.reindex"}),
+        "{e}"
+    );
     c.shutdown();
 }
 
@@ -439,7 +443,17 @@ fn bad_requests_get_errors_and_the_server_goes_on() {
         "textDocument/completion",
         json!({"textDocument": {"uri": uri(&app)}, "position": {"line": 9999, "character": -1}}),
     );
-    assert!(r.get("result").is_some() || r.get("error").is_some());
+    assert_eq!(
+        r,
+        json!({"jsonrpc": "2.0", "id": 2, "error": {"code": -32602, "message": "invalid value: integer `-1`, expected u32"}})
+    );
+    // A position past the end of the buffer is clamped to it: no completion there.
+    let r = c.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri(&app)}, "position": {"line": 9999, "character": 0}}),
+    );
+    assert_eq!(r["error"], Value::Null, "{r}");
+    assert!(labels(&r).is_empty(), "{r}");
     let r = c.request("textDocument/hover", json!({"textDocument": {"uri": "file:///nowhere/x.md"}, "position": {"line": 0, "character": 0}}));
     assert_eq!(r["result"], Value::Null);
     let r = c.request("no/such/method", json!({}));
@@ -550,10 +564,17 @@ fn variant_action_config_files_and_cancellation() {
     let answered = c.wait_for("the cancelled request's response", |m| {
         m["id"] == json!(id) && m.get("method").is_none()
     });
-    assert!(
-        answered.get("result").is_some() || answered["error"]["code"] == json!(-32800),
-        "{answered}"
-    );
+    let reference = |file: &str, line: u32, start: u32, end: u32| json!({"uri": uri(&ws.join(file)), "range": {"start": {"line": line, "character": start}, "end": {"line": line, "character": end}}});
+    let done = json!({"jsonrpc": "2.0", "id": id, "result": [
+        reference("app.py", 8, 21, 33),
+        reference("app.py", 17, 15, 27),
+        reference("prompts/support/faq.md", 2, 15, 25),
+        reference("prompts/support/faq.yaml", 3, 8, 18),
+    ]});
+    let cancelled =
+        json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32800, "message": "Canceled"}});
+    // Which one depends on timing; each is exact.
+    assert!(answered == done || answered == cancelled, "{answered}");
     let r = c.request(
         "textDocument/hover",
         json!({"textDocument": {"uri": uri(&app)}, "position": {"line": 0, "character": 0}}),
@@ -683,4 +704,522 @@ fn quick_fixes_replace_missing_versions_with_the_nearest() {
         "{titles:?}"
     );
     c.shutdown();
+}
+
+/// The `textDocument/publishDiagnostics` URIs seen so far, sorted, without repeats.
+fn published_uris(c: &Client) -> Vec<String> {
+    let mut uris: Vec<String> = c
+        .seen
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics")
+        .map(|m| m["params"]["uri"].as_str().unwrap().to_string())
+        .collect();
+    uris.sort();
+    uris.dedup();
+    uris
+}
+
+/// `rootUri: null` and no workspace folders: the server serves the open files only. On
+/// aa54be8 it indexed (and watched) its working directory instead: `workspace/symbol` found
+/// the prompts there and files nobody opened got diagnostics.
+#[test]
+fn no_workspace_folder_serves_open_files_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = dir.path().canonicalize().unwrap();
+    std::fs::create_dir_all(cwd.join("prompts")).unwrap();
+    std::fs::write(cwd.join("prompts/task_v1.md"), "one\n").unwrap();
+    // Indexed, these two would be a duplicate version of `task`.
+    std::fs::write(cwd.join("prompts/task_v1.0.0.md"), "dup\n").unwrap();
+    let toml = cwd.join("promptic.toml");
+    std::fs::write(&toml, "[versioning]\nversion_pattern = \"(\"\n").unwrap();
+    let app = cwd.join("app.py");
+    std::fs::write(
+        &app,
+        "from promptic import load_prompt, VersioningConfig\n\
+         cfg = VersioningConfig(version_pattern=\"(\")\n\
+         x = load_prompt(\"prompts/task\", version=\"v1\")\n",
+    )
+    .unwrap();
+    let mut c = Client::start_without_workspace(&cwd, json!({}));
+    c.wait_indexed();
+    let symbols = c.request("workspace/symbol", json!({"query": "task"}));
+    assert_eq!(symbols, json!({"jsonrpc": "2.0", "id": 2, "result": []}));
+
+    // An open file: what its own text says (the bad pattern literal), and no claim about
+    // prompts the server has not indexed.
+    c.open(&app);
+    let diags = c.diagnostics_where(&app, |d| !d.is_empty());
+    assert_eq!(
+        diags,
+        vec![json!({
+            "range": {"start": {"line": 1, "character": 39}, "end": {"line": 1, "character": 42}},
+            "severity": 1,
+            "code": "invalid-version-pattern",
+            "source": "promptls",
+            "message": "`version_pattern` \"(\": unclosed group"
+        })]
+    );
+    let text = std::fs::read_to_string(&app).unwrap();
+    let (line, character) = after(&text, "load_prompt(\"prompts/ta");
+    let hover = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri(&app)}, "position": {"line": line, "character": character}}),
+    );
+    assert_eq!(hover, json!({"jsonrpc": "2.0", "id": 3, "result": null}));
+
+    // An open config file: its own diagnostics and key hover.
+    c.open(&toml);
+    let diags = c.diagnostics_where(&toml, |d| !d.is_empty());
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0]["code"], "invalid-version-pattern", "{diags:?}");
+    assert_eq!(
+        diags[0]["range"],
+        json!({"start": {"line": 1, "character": 18}, "end": {"line": 1, "character": 21}})
+    );
+    let hover = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri(&toml)}, "position": {"line": 1, "character": 3}}),
+    );
+    assert_eq!(
+        hover["result"]["range"],
+        json!({"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 15}}),
+        "{hover}"
+    );
+    assert_eq!(hover["result"]["contents"]["kind"], "markdown", "{hover}");
+    assert!(
+        hover["result"]["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .starts_with("**`version_pattern`**"),
+        "{hover}"
+    );
+
+    // Nothing else was published: the prompts on disk were neither indexed nor checked.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    c.request("workspace/symbol", json!({"query": ""}));
+    assert_eq!(published_uris(&c), vec![uri(&app), uri(&toml)]);
+    c.shutdown();
+}
+
+/// Sends `method` until its response satisfies `pred` (bounded); returns that response.
+fn poll(c: &mut Client, method: &str, params: Value, pred: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + support::TIMEOUT;
+    loop {
+        let resp = c.request(method, params.clone());
+        if pred(&resp) || std::time::Instant::now() > deadline {
+            return resp;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// The `workspace/symbol` entries of one prompt `id` (`prompts/task`) with one file per
+/// version: `(name@version, file name)` newest first, then the prompt itself.
+fn prompt_symbols(dir: &std::path::Path, id: &str, versions: &[(&str, &str)]) -> Value {
+    let base = id.rsplit('/').next().unwrap();
+    let loc = |file: &str| json!({"uri": uri(&dir.join(file)), "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}});
+    let mut out: Vec<Value> = versions
+        .iter()
+        .map(|(v, file)| json!({"name": format!("{base}@{v}"), "kind": 14, "location": loc(file), "containerName": id}))
+        .collect();
+    out.push(json!({"name": base, "kind": 2, "location": loc(versions[0].1), "containerName": id}));
+    Value::Array(out)
+}
+
+/// `workspace/didChangeWorkspaceFolders` indexes the added folders and drops the removed
+/// ones. On aa54be8 it asked the client for its folders (this client has none to give) and
+/// ignored `event.added`: the second folder was never indexed.
+#[test]
+fn added_workspace_folders_are_indexed_and_removed_ones_dropped() {
+    let first = tempfile::tempdir().unwrap();
+    let a = first.path().canonicalize().unwrap();
+    std::fs::create_dir_all(a.join("prompts")).unwrap();
+    std::fs::write(a.join("prompts/alpha_v1.md"), "a\n").unwrap();
+    let second = tempfile::tempdir().unwrap();
+    let b = second.path().canonicalize().unwrap();
+    std::fs::create_dir_all(b.join("prompts")).unwrap();
+    std::fs::write(b.join("prompts/beta_v1.md"), "b1\n").unwrap();
+    std::fs::write(b.join("prompts/beta_v2.md"), "b2\n").unwrap();
+    let mut c = Client::start(&a, false, false);
+    c.wait_indexed();
+    let alpha = json!({"query": "alpha"});
+    let beta = json!({"query": "beta"});
+    let alpha_symbols = prompt_symbols(
+        &a.join("prompts"),
+        "prompts/alpha",
+        &[("v1.0.0", "alpha_v1.md")],
+    );
+    let beta_symbols = prompt_symbols(
+        &b.join("prompts"),
+        "prompts/beta",
+        &[("v2.0.0", "beta_v2.md"), ("v1.0.0", "beta_v1.md")],
+    );
+    assert_eq!(
+        c.request("workspace/symbol", alpha.clone())["result"],
+        alpha_symbols
+    );
+    assert_eq!(
+        c.request("workspace/symbol", beta.clone())["result"],
+        json!([])
+    );
+
+    c.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [{"uri": uri(&b), "name": "b"}], "removed": []}}),
+    );
+    let resp = poll(&mut c, "workspace/symbol", beta.clone(), |r| {
+        r["result"] != json!([])
+    });
+    assert_eq!(resp["result"], beta_symbols);
+    assert_eq!(
+        c.request("workspace/symbol", alpha.clone())["result"],
+        alpha_symbols
+    );
+
+    c.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [], "removed": [{"uri": uri(&a), "name": "a"}]}}),
+    );
+    let resp = poll(&mut c, "workspace/symbol", alpha, |r| {
+        r["result"] == json!([])
+    });
+    assert_eq!(resp["result"], json!([]));
+    assert_eq!(c.request("workspace/symbol", beta)["result"], beta_symbols);
+    c.shutdown();
+}
+
+/// Invalid `initializationOptions` are reported once the client can hear them (a
+/// `window/showMessage` warning after `initialized` naming the field and why); the valid
+/// ones and the defaults still apply. On aa54be8 they were dropped without a word.
+#[test]
+fn invalid_initialization_options_are_reported_after_initialized() {
+    let (_tmp, ws) = example_workspace();
+    let mut c = Client::start_with(
+        &ws,
+        json!({"initializationOptions": {"versioning": {"version_pattern": "(", "include_prerelease": "yes"}}}),
+    );
+    c.wait_indexed();
+    let shown: Vec<Value> = c
+        .seen
+        .iter()
+        .filter(|m| m["method"] == "window/showMessage")
+        .cloned()
+        .collect();
+    let warning = |message: &str| json!({"jsonrpc": "2.0", "method": "window/showMessage", "params": {"type": 2, "message": message}});
+    assert_eq!(
+        shown,
+        vec![
+            warning(
+                "promptls: editor setting ignored, the default applies: InvalidConfigError: `include_prerelease` must be true or false, not a string"
+            ),
+            warning(
+                "promptls: editor setting ignored, the default applies: InvalidVersionPatternError: `version_pattern` \"(\": unclosed group"
+            ),
+        ]
+    );
+    // The rest is the defaults: the example workspace reads as usual.
+    let symbols = c.request("workspace/symbol", json!({"query": "task"}));
+    assert_eq!(
+        symbols["result"],
+        prompt_symbols(
+            &ws.join("prompts"),
+            "prompts/task",
+            &[
+                ("v2.0.0", "task_de_v2.md"),
+                ("v2.0.0", "task_v2.md"),
+                ("v1.0.0", "task_ru_v1.md"),
+                ("v1.0.0", "task_v1.md"),
+            ]
+        )
+    );
+    c.shutdown();
+}
+
+/// A workspace with `task` in two languages (`lang`, default `en`), two versions each.
+fn two_language_workspace() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().canonicalize().unwrap();
+    std::fs::create_dir(ws.join(".git")).unwrap();
+    std::fs::write(
+        ws.join("promptic.toml"),
+        "[versioning]\n[versioning.classifiers.lang]\nvalues = [\"en\", \"de\"]\ndefault = \"en\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir(ws.join("prompts")).unwrap();
+    for (name, text) in [
+        ("task_v1.md", "english one\n"),
+        ("task_v2.md", "english two\n"),
+        ("task_de_v1.md", "deutsch eins\n"),
+        ("task_de_v2.md", "deutsch zwei\n"),
+    ] {
+        std::fs::write(ws.join("prompts").join(name), text).unwrap();
+    }
+    (dir, ws)
+}
+
+fn command(c: &mut Client, name: &str, args: Value) -> Value {
+    c.request(
+        "workspace/executeCommand",
+        json!({"command": name, "arguments": [args]}),
+    )
+}
+
+/// Commands work on the variant of the file `uri` names, else on the classifier defaults
+/// (`lang=en`). On aa54be8: getVersion of task_v2.md answered task_de_v2.md, createVersion
+/// of `prompts/task` made task_de_v3.md, and revertVersion to v1 failed.
+#[test]
+fn commands_use_the_uris_variant_else_the_classifier_defaults() {
+    let (_tmp, ws) = two_language_workspace();
+    let p = ws.join("prompts");
+    let mut c = Client::start(&ws, false, false);
+    c.wait_indexed();
+
+    // `created_at` is the file's time: not part of the comparison.
+    let result = |mut r: Value| {
+        r["result"].as_object_mut().unwrap().remove("created_at");
+        r["result"].take()
+    };
+    let version = |file: &str, number: u64, version: &str, content: Option<&str>| {
+        let mut v = json!({
+            "classifiers": {"lang": "en"},
+            "description": null,
+            "id": format!("prompts/{file}"),
+            "latest": true,
+            "path": p.join(file),
+            "prerelease": null,
+            "prompt_id": "prompts/task",
+            "title": file,
+            "version": version,
+            "version_number": number,
+        });
+        if let Some(content) = content {
+            v["content"] = json!(content);
+        }
+        v
+    };
+
+    let got = command(
+        &mut c,
+        "promptls.getVersion",
+        json!({"uri": uri(&p.join("task_v2.md")), "version": "v2"}),
+    );
+    assert_eq!(
+        result(got),
+        version("task_v2.md", 2, "v2.0.0", Some("english two\n"))
+    );
+
+    let created = command(
+        &mut c,
+        "promptls.createVersion",
+        json!({"prompt": "prompts/task", "bump": "major"}),
+    );
+    assert_eq!(result(created), version("task_v3.md", 3, "v3.0.0", None));
+    assert_eq!(
+        std::fs::read(p.join("task_v3.md")).unwrap(),
+        b"english two\n"
+    );
+
+    let reverted = command(
+        &mut c,
+        "promptls.revertVersion",
+        json!({"prompt": "prompts/task", "version": "v1"}),
+    );
+    assert_eq!(
+        result(reverted),
+        version("task_v3.0.1.md", 4, "v3.0.1", None)
+    );
+    assert_eq!(
+        std::fs::read(p.join("task_v3.0.1.md")).unwrap(),
+        b"english one\n"
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&p)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "task_de_v1.md",
+            "task_de_v2.md",
+            "task_v1.md",
+            "task_v2.md",
+            "task_v3.0.1.md",
+            "task_v3.md"
+        ]
+    );
+
+    // An explicit classifier still picks the other language.
+    let got = command(
+        &mut c,
+        "promptls.getVersion",
+        json!({"prompt": "prompts/task", "version": "v1", "classifier": {"lang": "de"}}),
+    );
+    assert_eq!(result(got)["id"], "prompts/task_de_v1.md");
+    c.shutdown();
+}
+
+/// Command arguments are typed: a wrong type, an unknown or missing field, or a bad bump is
+/// InvalidParams naming the field (on aa54be8 some were taken as absent, others ignored).
+#[test]
+fn invalid_command_arguments_are_invalid_params_naming_the_field() {
+    let (_tmp, ws) = two_language_workspace();
+    let task_v2 = uri(&ws.join("prompts/task_v2.md"));
+    let mut c = Client::start(&ws, false, false);
+    c.wait_indexed();
+    let cases = [
+        (
+            "promptls.getVersion",
+            json!({"uri": task_v2, "version": 2}),
+            "promptls.getVersion: invalid argument `version`: invalid type: integer `2`, expected a string",
+        ),
+        (
+            "promptls.getVersion",
+            json!({"prompt": "prompts/task", "verison": "v1"}),
+            "promptls.getVersion: invalid argument `verison`: unknown field `verison`, expected one of `uri`, `prompt`, `classifier`, `version`",
+        ),
+        (
+            "promptls.revertVersion",
+            json!({"prompt": "prompts/task"}),
+            "promptls.revertVersion: invalid arguments: missing field `version`",
+        ),
+        (
+            "promptls.createVersion",
+            json!({"uri": task_v2, "bump": "huge"}),
+            "promptls.createVersion: invalid argument `bump`: unknown variant `huge`, expected one of `major`, `minor`, `patch`, `pre`, `prerelease`",
+        ),
+        (
+            "promptls.listVersions",
+            json!({"prompt": "prompts/task", "classifier": {"lang": 1}}),
+            "promptls.listVersions: invalid argument `classifier.lang`: invalid type: integer `1`, expected a string",
+        ),
+        (
+            "promptls.getVersion",
+            json!({"prompt": "prompts/task", "version": "v1", "classifier": {"lang": "fr"}}),
+            "ClassifierNotFoundError: lang=fr",
+        ),
+    ];
+    for (name, args, message) in cases {
+        let r = command(&mut c, name, args.clone());
+        assert_eq!(
+            r["error"],
+            json!({"code": -32602, "message": message}),
+            "{name} {args}: {r}"
+        );
+        assert!(r.get("result").is_none(), "{r}");
+    }
+    // Nothing was written.
+    assert_eq!(std::fs::read_dir(ws.join("prompts")).unwrap().count(), 4);
+    c.shutdown();
+}
+
+/// The rename quick fix is offered only when the server itself suggests that rename for
+/// that file: the `data` a client echoes back is not trusted. On aa54be8 a forged
+/// diagnostic got a rename of `/etc/hosts`, or of any prompt to any plain name.
+#[test]
+fn rename_fix_only_for_renames_the_server_suggests() {
+    let (_tmp, ws) = example_workspace();
+    let misnamed = ws.join("prompts/task_v3_ru.md");
+    std::fs::write(&misnamed, "russian three\n").unwrap();
+    let mut c = Client::start(&ws, false, false);
+    c.wait_indexed();
+    let range = json!({"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}});
+    let forged = |code: &str, name: &str| json!([{"range": range, "message": "x", "code": code, "source": "promptls", "data": {"rename": name}}]);
+
+    // Outside the workspace, not a prompt: nothing.
+    let hosts = std::path::Path::new("/etc/hosts");
+    let r = c.code_actions(
+        hosts,
+        range.clone(),
+        forged("malformed-version", "hosts_v1.md"),
+    );
+    assert_eq!(r["result"], json!([]), "{r}");
+
+    // A prompt the server has no rename for: the forged diagnostic adds nothing.
+    let task = ws.join("prompts/task_v1.md");
+    c.open(&task);
+    let plain = c.code_actions(&task, range.clone(), json!([]));
+    let r = c.code_actions(
+        &task,
+        range.clone(),
+        forged("malformed-version", "task_v9.md"),
+    );
+    assert_eq!(r["result"], plain["result"]);
+
+    // The server's own suggestion, and only that name.
+    c.open(&misnamed);
+    let diags = c.diagnostics_where(&misnamed, |d| {
+        d.iter().any(|x| x["data"]["rename"].is_string())
+    });
+    let ours: Vec<Value> = diags
+        .into_iter()
+        .filter(|d| d["data"]["rename"].is_string())
+        .collect();
+    assert_eq!(ours[0]["data"], json!({"rename": "task_ru_v3.md"}));
+    let r = c.code_actions(&misnamed, range.clone(), json!(ours));
+    let renames: Vec<&Value> = r["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["edit"]["documentChanges"][0]["kind"] == "rename")
+        .collect();
+    assert_eq!(
+        renames,
+        vec![&json!({
+            "title": "Rename to task_ru_v3.md",
+            "kind": "quickfix",
+            "diagnostics": ours,
+            "isPreferred": true,
+            "edit": {"documentChanges": [{
+                "kind": "rename",
+                "oldUri": uri(&misnamed),
+                "newUri": uri(&ws.join("prompts/task_ru_v3.md")),
+                "options": {"overwrite": false, "ignoreIfExists": false}
+            }]}
+        })]
+    );
+    let mut other = ours.clone();
+    other[0]["data"]["rename"] = json!("task_de_v3.md");
+    let r = c.code_actions(&misnamed, range, json!(other));
+    assert!(
+        r["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["edit"]["documentChanges"][0]["kind"] != "rename"),
+        "{r}"
+    );
+    c.shutdown();
+}
+
+/// The CLI does not import the server (the faces share only the core and neutral modules
+/// such as `logging`). On aa54be8 `cli` named `crate::server` for its log layer and for
+/// `serve`.
+#[test]
+fn the_cli_does_not_import_the_server() {
+    fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                sources(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    sources(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/cli"),
+        &mut files,
+    );
+    assert!(!files.is_empty());
+    let offending: Vec<String> = files
+        .iter()
+        .filter(|p| {
+            let text = std::fs::read_to_string(p).unwrap();
+            text.contains("crate::server") || text.contains("promptls::server")
+        })
+        .map(|p| p.display().to_string())
+        .collect();
+    assert_eq!(offending, Vec::<String>::new());
 }

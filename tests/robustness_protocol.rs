@@ -144,7 +144,11 @@ impl Raw {
             }),
         );
         let init = raw.wait(&id);
-        assert!(init["result"]["capabilities"].is_object(), "{init}");
+        assert_eq!(
+            init["result"]["serverInfo"],
+            json!({"name": "promptls", "version": env!("CARGO_PKG_VERSION")}),
+            "{init}"
+        );
         raw.send_value(&json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
         raw
     }
@@ -238,6 +242,22 @@ impl Raw {
             self.fail(&format!("no response to request {key}"));
         }
         self.responses.remove(key).unwrap()
+    }
+
+    /// Waits until the first index is in place (a symbol query finds the `task` prompt).
+    fn wait_indexed(&mut self) {
+        let deadline = Instant::now() + HANG;
+        while Instant::now() < deadline {
+            let key = self.request("workspace/symbol", json!({"query": "task"}));
+            if self.wait(&key)["result"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty())
+            {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.fail("the first index never finished");
     }
 
     fn assert_alive(&mut self) {
@@ -383,7 +403,7 @@ fn rand_range(r: &mut Rng) -> Value {
 fn rand_uri(r: &mut Rng, w: &World) -> Value {
     let file = |p: &str| json!(uri(&w.ws.join(p)));
     match r.below(16) {
-        0 | 1 | 2 if !w.open.is_empty() => json!(r.pick(&w.open)),
+        0..=2 if !w.open.is_empty() => json!(r.pick(&w.open)),
         3 => file("app.py"),
         4 => file("prompts/task_v2.md"),
         5 => file("prompts/never_opened_v9.md"),
@@ -648,7 +668,7 @@ fn mutate(r: &mut Rng, mut bytes: Vec<u8>) -> Vec<u8> {
                 bytes.splice(at..at, chunk);
             }
             4 => {
-                let tok: &[u8] = *r.pick(TOKENS);
+                let tok = *r.pick::<&[u8]>(TOKENS);
                 bytes.splice(at..at, tok.iter().copied());
             }
             5 => bytes.truncate(at),
@@ -741,28 +761,181 @@ fn fuzzed_malformed_json_rpc_never_kills_the_server() {
 /// message", answers Parse error, and then ends its read loop: the server exits with 1.
 #[test]
 fn malformed_bodies_are_answered_and_the_server_goes_on() {
-    let bodies: &[&[u8]] = &[
-        b"{x}",
-        b"[]",
-        b"null",
-        b"{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"textDocument/hover\"}",
-        b"{\"jsonrpc\":\"1.0\",\"id\":7,\"method\":\"x\"}",
-        b"{\"jsonrpc\":\"2.0\",\"method\":\"textDocument/didOpen\",\"params\":{\"t\":\"\xff\"}}",
-        b"",
+    const NOT_JSON: &str = "promptls: the message is not valid JSON (UTF-8)";
+    const NOT_OBJECT: &str =
+        "promptls: a JSON-RPC message must be an object (batches are not used by LSP)";
+    let cases: &[(&[u8], Value, i64, &str)] = &[
+        (b"{x}", Value::Null, -32700, NOT_JSON),
+        (b"[]", Value::Null, -32600, NOT_OBJECT),
+        (b"null", Value::Null, -32600, NOT_OBJECT),
+        (
+            b"{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"textDocument/hover\"}",
+            Value::Null,
+            -32600,
+            "promptls: \"id\" must be an integer or a string",
+        ),
+        (
+            b"{\"jsonrpc\":\"1.0\",\"id\":7,\"method\":\"x\"}",
+            json!(7),
+            -32600,
+            "promptls: \"jsonrpc\" must be \"2.0\"",
+        ),
+        (
+            b"{\"jsonrpc\":\"2.0\",\"method\":\"textDocument/didOpen\",\"params\":{\"t\":\"\xff\"}}",
+            Value::Null,
+            -32700,
+            NOT_JSON,
+        ),
+        (b"", Value::Null, -32700, NOT_JSON),
     ];
-    for body in bodies {
+    for (body, id, code, message) in cases {
         let (tmp, ws) = example_workspace();
         let mut c = Raw::start(&ws, tmp.path().join("server.stderr"));
+        c.wait_indexed();
         c.send_bytes(body);
         let key = c.request("workspace/symbol", json!({"query": "task"}));
         let resp = c.wait(&key);
-        assert!(
-            resp["result"].is_array(),
-            "after {:?}: {resp}",
-            String::from_utf8_lossy(body)
+        let error = c.wait(&id.to_string());
+        let shown = String::from_utf8_lossy(body);
+        assert_eq!(
+            error,
+            json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}}),
+            "after {shown:?}"
+        );
+        assert_eq!(
+            resp,
+            json!({"jsonrpc": "2.0", "id": key.parse::<i64>().unwrap(), "result": symbols_for_task(&ws)}),
+            "after {shown:?}"
         );
         c.assert_alive();
     }
+}
+
+/// The `workspace/symbol` answer for "task" on a copy of `examples/` at `ws`.
+fn symbols_for_task(ws: &Path) -> Value {
+    let file = |name: &str| uri(&ws.join("prompts").join(name));
+    let sym = |name: &str, kind: u32, file_name: &str| json!({"name": name, "kind": kind, "location": {"uri": file(file_name), "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}}, "containerName": "prompts/task"});
+    json!([
+        sym("task@v2.0.0", 14, "task_de_v2.md"),
+        sym("task@v2.0.0", 14, "task_v2.md"),
+        sym("task@v1.0.0", 14, "task_ru_v1.md"),
+        sym("task@v1.0.0", 14, "task_v1.md"),
+        sym("task", 2, "task_de_v2.md"),
+    ])
+}
+
+fn frame(body: &[u8]) -> Vec<u8> {
+    let mut out = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+fn symbol_request(id: i64) -> Vec<u8> {
+    frame(
+        json!({"jsonrpc": "2.0", "id": id, "method": "workspace/symbol", "params": {"query": "task"}})
+            .to_string()
+            .as_bytes(),
+    )
+}
+
+/// Q-2 regression: stray bytes between a body and the next `Content-Length` header are
+/// answered with one parse error (id null) and the stream resynchronises on the next
+/// header. On aa54be8 the transport read the next body as headers and never answered again.
+#[test]
+fn stray_bytes_between_frames_are_answered_and_the_stream_resynchronises() {
+    let (tmp, ws) = example_workspace();
+    let mut c = Raw::start(&ws, tmp.path().join("server.stderr"));
+    c.wait_indexed();
+    let mut bytes = symbol_request(101);
+    bytes.extend_from_slice(b"garbage\r\n\x00\xffnot a header");
+    bytes.extend_from_slice(&symbol_request(102));
+    bytes.extend_from_slice(b"}}");
+    bytes.extend_from_slice(&symbol_request(103));
+    c.send_raw(bytes);
+    let expected = symbols_for_task(&ws);
+    for id in [101, 102, 103] {
+        let resp = c.wait(&id.to_string());
+        assert_eq!(
+            resp,
+            json!({"jsonrpc": "2.0", "id": id, "result": expected})
+        );
+    }
+    let error = c.wait("null");
+    assert_eq!(
+        error,
+        json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32700, "message": "promptls: bytes outside a message were skipped (expected a Content-Length header)"}})
+    );
+    c.assert_alive();
+}
+
+/// Bytes that cannot be told from a header: any case of `content-length`.
+fn has_length_header(bytes: &[u8]) -> bool {
+    bytes
+        .windows(14)
+        .any(|w| w.eq_ignore_ascii_case(b"content-length"))
+}
+
+/// Q-2, the class: arbitrary garbage (odd bytes, line ends, header-like lines, partial JSON)
+/// interleaved between valid frames never stops the server from answering the valid
+/// requests that follow, with the same answer as without the garbage.
+#[test]
+fn garbage_between_frames_never_stops_the_answers() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    let (tmp, ws) = example_workspace();
+    let mut raw = Raw::start(&ws, tmp.path().join("server.stderr"));
+    raw.wait_indexed();
+    let c = std::cell::RefCell::new(raw);
+    let expected = symbols_for_task(&ws);
+    let piece = prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..24),
+        Just(b"\r\n".to_vec()),
+        Just(b"\n".to_vec()),
+        Just(b"\r\n\r\n".to_vec()),
+        Just(b"Content-Type: application/json\r\n".to_vec()),
+        Just(b"X: y".to_vec()),
+        Just(b"Content-".to_vec()),
+        Just(b"{\"jsonrpc\":\"2.0\",\"id\":".to_vec()),
+        "[ -~]{0,12}".prop_map(String::into_bytes),
+    ];
+    let garbage = proptest::collection::vec(piece, 1..6)
+        .prop_map(|p| p.concat())
+        .prop_filter("cannot be told from a header", |g| !has_length_header(g));
+    let case = proptest::collection::vec(garbage, 1..4);
+    let next_id = std::cell::Cell::new(10_000i64);
+    let mut runner = TestRunner::new(Config {
+        cases: 48,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&case, |garbages| {
+            let mut c = c.borrow_mut();
+            let mut bytes = Vec::new();
+            let mut ids = Vec::new();
+            for g in &garbages {
+                let id = next_id.get();
+                next_id.set(id + 1);
+                bytes.extend_from_slice(&symbol_request(id));
+                bytes.extend_from_slice(g);
+                ids.push(id);
+            }
+            let id = next_id.get();
+            next_id.set(id + 1);
+            bytes.extend_from_slice(&symbol_request(id));
+            ids.push(id);
+            c.send_raw(bytes);
+            for id in ids {
+                let resp = c.wait(&id.to_string());
+                prop_assert_eq!(
+                    resp,
+                    json!({"jsonrpc": "2.0", "id": id, "result": expected})
+                );
+            }
+            c.assert_alive();
+            Ok(())
+        })
+        .unwrap();
 }
 
 /// LSP: "a request starting with `$/` must be answered with MethodNotFound". tower-lsp-server
@@ -773,7 +946,10 @@ fn dollar_requests_get_method_not_found() {
     let mut c = Raw::start(&ws, tmp.path().join("server.stderr"));
     let key = c.request("$/unknown", json!({}));
     let resp = c.wait(&key);
-    assert_eq!(resp["error"]["code"], json!(-32601), "{resp}");
+    assert_eq!(
+        resp,
+        json!({"jsonrpc": "2.0", "id": key.parse::<i64>().unwrap(), "error": {"code": -32601, "message": "promptls: unknown method $/unknown"}})
+    );
 }
 
 fn fuzz(malformed: bool) {
@@ -810,10 +986,9 @@ fn fuzz(malformed: bool) {
             c.send_value(&json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": big, "languageId": "markdown", "version": 1, "text": huge_text()}}}));
             // One request on it: each request re-reads the whole document, which costs
             // seconds for 5 MB in a debug build.
-            for method in ["textDocument/hover"] {
-                let key = c.request(method, json!({"textDocument": {"uri": big}, "position": {"line": 40000, "character": 9}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 100, "character": 0}}}));
-                pending.push((key, method.to_string()));
-            }
+            let method = "textDocument/hover";
+            let key = c.request(method, json!({"textDocument": {"uri": big}, "position": {"line": 40000, "character": 9}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 100, "character": 0}}}));
+            pending.push((key, method.to_string()));
             let key = c.request(
                 "workspace/symbol",
                 json!({"query": "x".repeat(5 * 1024 * 1024)}),

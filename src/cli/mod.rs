@@ -171,14 +171,15 @@ pub fn init_logging(verbose: u8) {
     let _ = tracing_subscriber::registry()
         .with(stderr)
         .with(
-            crate::server::ClientLogLayer
+            crate::logging::ClientLogLayer
                 .with_filter(tracing_subscriber::filter::LevelFilter::WARN),
         )
         .try_init();
 }
 
-/// Runs the CLI; returns the process exit code.
-pub fn run(cli: Cli) -> ExitCode {
+/// Runs the CLI; returns the process exit code. `serve` runs the language server on
+/// stdio (`promptls serve`) and returns whether `shutdown` came before `exit`.
+pub fn run(cli: Cli, serve: impl FnOnce() -> bool) -> ExitCode {
     match cli.command {
         None | Some(Command::Serve { .. }) => {
             if cli.command.is_none() && std::io::stdin().is_terminal() {
@@ -187,7 +188,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 );
                 return ExitCode::from(2);
             }
-            if crate::server::run_stdio() {
+            if serve() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)

@@ -75,6 +75,37 @@ fn link_name(r: &crate::references::Reference, name: &str) -> String {
     }
 }
 
+/// Whether renaming `path` to `new_name` is a fix the server itself suggests: `path` is an
+/// indexed prompt file inside a workspace folder, one of its own naming diagnostics has
+/// exactly this rename, `new_name` is a plain file name (so it stays in the same folder),
+/// and no file has that name yet.
+fn rename_is_ours(state: &State, index: &crate::index::Index, path: &Path, new_name: &str) -> bool {
+    let plain = !new_name.is_empty()
+        && !new_name.contains(['/', '\\', '\0'])
+        && new_name != ".."
+        && new_name != ".";
+    if !plain || !super::indexing::in_workspace(state, path) {
+        return false;
+    }
+    let Some((folder, i)) = index.file(path) else {
+        return false;
+    };
+    let suggested = crate::index::file_naming_diagnostics(folder, i)
+        .into_iter()
+        .any(|d| {
+            matches!(&d.fix, Some(crate::diagnostics::Fix::RenameFile { new_name: n }) if n == new_name)
+        });
+    if !suggested {
+        tracing::warn!(
+            file = %path.display(),
+            new_name,
+            "refused a rename fix the server did not suggest"
+        );
+        return false;
+    }
+    !path.with_file_name(new_name).exists()
+}
+
 pub(super) fn actions(
     state: &State,
     path: &Path,
@@ -131,15 +162,11 @@ pub(super) fn actions(
                 ));
             }
         }
-        // The client sends `data` back: only a plain file name in the same folder is
-        // accepted, so a rename never leaves the folder.
+        // The client sends `data` back: it is only a hint. The rename is offered only when
+        // the server itself suggests it for this file now.
         if let Some(new_name) = data.get("rename").and_then(|v| v.as_str())
-            && !new_name.is_empty()
-            && !new_name.contains(['/', '\\'])
-            && new_name != ".."
-            && new_name != "."
+            && rename_is_ours(state, &index, path, new_name)
             && let Some(new_uri) = path.parent().and_then(|p| path_uri(&p.join(new_name)))
-            && !path.with_file_name(new_name).exists()
         {
             out.push(CodeActionOrCommand::CodeAction(CodeAction {
                 title: format!("Rename to {new_name}"),

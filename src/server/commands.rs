@@ -6,16 +6,19 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use serde_json::{Value, json};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tower_lsp_server::Client;
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
 
 use super::guard;
 use super::state::{State, path_uri, uri_path};
-use crate::analysis::{list_versions, prompt_version};
-use crate::index::{Folder, Index, Prompt};
+use crate::analysis::{PromptVersion, VariableChange, list_versions, prompt_version};
+use crate::index::{Folder, Index, Prompt, PromptFile};
 use crate::ops::{Bump, Plan, diff, plan_create, plan_revert};
+use crate::versioning::Variant;
 
 fn invalid(msg: impl Into<String>) -> Error {
     let mut e = Error::invalid_params(msg.into());
@@ -23,53 +26,284 @@ fn invalid(msg: impl Into<String>) -> Error {
     e
 }
 
-fn arg(params: &ExecuteCommandParams) -> Value {
-    params.arguments.first().cloned().unwrap_or(Value::Null)
+/// Classifier values by classifier name (`{"lang": "de"}`).
+type Classifier = BTreeMap<String, String>;
+
+/// `promptls.listVersions`: the versions of the prompt of `uri` (a file of it) or `prompt`
+/// (its id, `prompts/task`), optionally only those of a `classifier`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ListVersionsArgs {
+    uri: Option<String>,
+    prompt: Option<String>,
+    classifier: Option<Classifier>,
 }
 
-/// The prompt an argument object names: `{uri}` (a file of it) or `{prompt}` (its id).
-fn prompt_of<'a>(
-    index: &'a Index,
-    a: &Value,
-) -> std::result::Result<(&'a Arc<Folder>, &'a Prompt, Option<usize>), Error> {
-    if let Some(uri) = a.get("uri").and_then(Value::as_str) {
-        let uri: Uri = uri
-            .parse()
-            .map_err(|_| invalid(format!("not a URI: {uri}")))?;
-        let path = uri_path(&uri).ok_or_else(|| invalid("not a file URI"))?;
-        let (folder, i) = index
-            .file(&path)
-            .ok_or_else(|| invalid(format!("{} is not an indexed prompt file", path.display())))?;
-        let prompt = folder
-            .prompt(&folder.files[i].parsed.base)
-            .ok_or_else(|| invalid("no prompt"))?;
-        return Ok((folder, prompt, Some(i)));
+/// `promptls.getVersion`: one version (`v2`, `2.1.0`, `latest`) of the variant of `uri`,
+/// else of `classifier` over the defaults.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct GetVersionArgs {
+    uri: Option<String>,
+    prompt: Option<String>,
+    classifier: Option<Classifier>,
+    version: String,
+}
+
+/// The bumps `promptls.createVersion` takes.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum BumpArg {
+    Major,
+    Minor,
+    Patch,
+    #[serde(alias = "pre")]
+    Prerelease,
+}
+
+impl From<BumpArg> for Bump {
+    fn from(b: BumpArg) -> Bump {
+        match b {
+            BumpArg::Major => Bump::Major,
+            BumpArg::Minor => Bump::Minor,
+            BumpArg::Patch => Bump::Patch,
+            BumpArg::Prerelease => Bump::Prerelease,
+        }
     }
-    if let Some(id) = a.get("prompt").and_then(Value::as_str) {
-        let id = id.trim_start_matches('/');
-        let (dir, base) = id.rsplit_once('/').unwrap_or(("", id));
-        for root in index.roots() {
-            let folder_path = if dir.is_empty() {
-                root.clone()
-            } else {
-                root.join(dir)
-            };
-            if let Some(folder) = index.folder(&folder_path)
-                && let Some(prompt) = folder.prompt(base)
-            {
-                return Ok((folder, prompt, None));
+}
+
+/// `promptls.createVersion`: a `bump` of the newest version of the variant of `uri` (else
+/// of `classifier` over the defaults), or a new `variant` (`{"lang": "fr"}`) of it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct CreateVersionArgs {
+    uri: Option<String>,
+    prompt: Option<String>,
+    classifier: Option<Classifier>,
+    bump: Option<BumpArg>,
+    label: Option<String>,
+    title: Option<String>,
+    description: Option<String>,
+    variant: Option<Classifier>,
+}
+
+/// `promptls.revertVersion`: a new version with the content of `version`, in the variant of
+/// `uri`, else of `classifier` over the defaults.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RevertVersionArgs {
+    uri: Option<String>,
+    prompt: Option<String>,
+    classifier: Option<Classifier>,
+    version: String,
+}
+
+/// `promptls.diffVersions`: the diff between two versions of one variant.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct DiffVersionsArgs {
+    uri: Option<String>,
+    prompt: Option<String>,
+    classifier: Option<Classifier>,
+    from: String,
+    to: String,
+}
+
+/// `promptls.reindex` takes nothing (an empty object at most).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReindexArgs {}
+
+/// The result of `promptls.diffVersions`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DiffResult {
+    /// A unified diff of the two files.
+    diff: String,
+    /// How the template variables changed.
+    variables: VariableChange,
+    /// The older file.
+    from: PathBuf,
+    /// The newer file.
+    to: PathBuf,
+}
+
+/// What `createVersion` / `revertVersion` answer when the new file is not indexed (yet).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CreatedFile {
+    path: PathBuf,
+    version: String,
+    reason: String,
+}
+
+/// The created file's PromptVersion, else its path, version and reason.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum Created {
+    Indexed(Box<PromptVersion>),
+    File(CreatedFile),
+}
+
+/// The command's one argument object, typed; InvalidParams naming the field otherwise.
+fn args<T: DeserializeOwned>(params: &ExecuteCommandParams, empty_ok: bool) -> Result<T> {
+    let arg = match params.arguments.as_slice() {
+        [] if empty_ok => Value::Object(Default::default()),
+        [] => Value::Null,
+        [one] => one.clone(),
+        more => {
+            return Err(invalid(format!(
+                "{}: expected one argument object, got {}",
+                params.command,
+                more.len()
+            )));
+        }
+    };
+    serde_path_to_error::deserialize(arg).map_err(|e| {
+        let field = e.path().to_string();
+        let inner = e.into_inner();
+        if field == "." {
+            invalid(format!("{}: invalid arguments: {inner}", params.command))
+        } else {
+            invalid(format!(
+                "{}: invalid argument `{field}`: {inner}",
+                params.command
+            ))
+        }
+    })
+}
+
+fn to_value(v: impl Serialize) -> Result<Option<Value>> {
+    serde_json::to_value(v)
+        .map(Some)
+        .map_err(|e| invalid(format!("cannot encode the result: {e}")))
+}
+
+/// The prompt a command names, and the variant it works on.
+struct Target<'a> {
+    folder: &'a Arc<Folder>,
+    prompt: &'a Prompt,
+    /// The file `uri` named.
+    file: Option<usize>,
+    /// The variant of `uri`'s file, else the defaults; `classifier` values replace its parts.
+    variant: Variant,
+}
+
+impl<'a> Target<'a> {
+    /// The files of the target variant.
+    fn files(&self) -> impl Iterator<Item = &'a PromptFile> + '_ {
+        self.folder
+            .prompt_files(self.prompt)
+            .filter(|f| f.parsed.variant == self.variant)
+    }
+
+    /// The file to start from: the one `uri` named, else the newest of the variant.
+    fn source(&self) -> std::result::Result<PathBuf, Error> {
+        if let Some(i) = self.file {
+            return Ok(self.folder.path_of(&self.folder.files[i]));
+        }
+        self.files()
+            .filter(|f| f.parsed.version.is_some())
+            .max_by(|a, b| a.parsed.version.cmp(&b.parsed.version))
+            .map(|f| self.folder.path_of(f))
+            .ok_or_else(|| {
+                invalid(format!(
+                    "VersionNotFoundError: `{}` has no versioned file{}",
+                    self.prompt.base,
+                    self.label()
+                ))
+            })
+    }
+
+    /// ` for lang=de` (empty when there are no classifiers).
+    fn label(&self) -> String {
+        let l = self.folder.scheme.variant_label(&self.variant);
+        if l.is_empty() { l } else { format!(" for {l}") }
+    }
+
+    /// The file of `spec` in the variant.
+    fn version(&self, spec: &str) -> std::result::Result<&'a PromptFile, Error> {
+        let wanted =
+            self.folder.scheme.parse_version_spec(spec).ok_or_else(|| {
+                invalid(format!("VersionNotFoundError: {spec:?} is not a version"))
+            })?;
+        self.files()
+            .find(|f| f.parsed.version.as_ref() == Some(&wanted))
+            .ok_or_else(|| {
+                invalid(format!(
+                    "VersionNotFoundError: `{}` has no {wanted}{}",
+                    self.prompt.base,
+                    self.label()
+                ))
+            })
+    }
+}
+
+/// Resolves `{uri}` (a file of the prompt) or `{prompt}` (its id) and `classifier`.
+fn target<'a>(
+    index: &'a Index,
+    uri: Option<&str>,
+    prompt: Option<&str>,
+    classifier: Option<&Classifier>,
+) -> std::result::Result<Target<'a>, Error> {
+    let (folder, prompt, file) = match (uri, prompt) {
+        (Some(uri), _) => {
+            let parsed: Uri = uri
+                .parse()
+                .map_err(|_| invalid(format!("`uri`: not a URI: {uri}")))?;
+            let path = uri_path(&parsed).ok_or_else(|| invalid("`uri`: not a file URI"))?;
+            let (folder, i) = index.file(&path).ok_or_else(|| {
+                invalid(format!(
+                    "`uri`: {} is not an indexed prompt file",
+                    path.display()
+                ))
+            })?;
+            let prompt = folder
+                .prompt(&folder.files[i].parsed.base)
+                .ok_or_else(|| invalid("`uri`: no prompt"))?;
+            (folder, prompt, Some(i))
+        }
+        (None, Some(id)) => {
+            let id = id.trim_start_matches('/');
+            let (dir, base) = id.rsplit_once('/').unwrap_or(("", id));
+            let found = index.roots().iter().find_map(|root| {
+                let folder_path = if dir.is_empty() {
+                    root.clone()
+                } else {
+                    root.join(dir)
+                };
+                let folder = index.folder(&folder_path)?;
+                let prompt = folder.prompt(base)?;
+                Some((folder, prompt))
+            });
+            let (folder, prompt) =
+                found.ok_or_else(|| invalid(format!("PromptNotFoundError: no prompt `{id}`")))?;
+            (folder, prompt, None)
+        }
+        (None, None) => return Err(invalid("expected `uri` or `prompt`")),
+    };
+    let scheme = &folder.scheme;
+    let mut variant = match file {
+        Some(i) => folder.files[i].parsed.variant.to_vec(),
+        None => scheme.default_variant().to_vec(),
+    };
+    for (k, value) in classifier.into_iter().flatten() {
+        let ci = scheme.classifier_names().iter().position(|n| n == k);
+        let vi = scheme
+            .lookup_value(value)
+            .filter(|(c, _)| Some(*c as usize) == ci);
+        match (ci, vi) {
+            (Some(ci), Some((_, vi))) => variant[ci] = vi,
+            _ => {
+                return Err(invalid(format!("ClassifierNotFoundError: {k}={value}")));
             }
         }
-        return Err(invalid(format!("PromptNotFoundError: no prompt `{id}`")));
     }
-    Err(invalid("expected {uri} or {prompt}"))
-}
-
-fn classifier_arg(a: &Value) -> Option<BTreeMap<String, String>> {
-    a.get("classifier")?.as_object().map(|o| {
-        o.iter()
-            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-            .collect()
+    Ok(Target {
+        folder,
+        prompt,
+        file,
+        variant: variant.into(),
     })
 }
 
@@ -79,173 +313,128 @@ pub(super) async fn execute(
     state: &Arc<State>,
     params: ExecuteCommandParams,
 ) -> Result<Option<Value>> {
-    let a = arg(&params);
     let index = state.index.load();
+    let open_text = |path: &PathBuf| {
+        state
+            .documents
+            .read()
+            .unwrap()
+            .get(path)
+            .map(|d| d.text.clone())
+    };
     match params.command.as_str() {
-        "promptls.listVersions" => guard("listVersions", || {
-            let (folder, prompt, _) = prompt_of(&index, &a)?;
-            let target = index.prompt_id(folder, &prompt.base);
-            let list = list_versions(
-                &index,
-                folder,
-                &[prompt],
-                &target,
-                classifier_arg(&a).as_ref(),
-            )
-            .map_err(|e| invalid(e.to_string()))?;
-            Ok(Some(serde_json::to_value(list).unwrap_or(Value::Null)))
-        })?,
-        "promptls.getVersion" => guard("getVersion", || {
-            let (folder, prompt, _) = prompt_of(&index, &a)?;
-            let spec = a
-                .get("version")
-                .and_then(Value::as_str)
-                .ok_or_else(|| invalid("expected {version}"))?;
-            let wanted = folder.scheme.parse_version_spec(spec).ok_or_else(|| {
-                invalid(format!("VersionNotFoundError: {spec:?} is not a version"))
-            })?;
-            let want_cls = classifier_arg(&a);
-            let file = folder
-                .prompt_files(prompt)
-                .find(|f| {
-                    f.parsed.version.as_ref() == Some(&wanted)
-                        && want_cls.as_ref().is_none_or(|w| {
-                            let m = folder.scheme.variant_map(&f.parsed.variant);
-                            w.iter()
-                                .all(|(k, v)| m.get(k).is_some_and(|x| x.eq_ignore_ascii_case(v)))
-                        })
-                })
-                .ok_or_else(|| {
-                    invalid(format!(
-                        "VersionNotFoundError: `{}` has no {wanted}",
-                        prompt.base
-                    ))
-                })?;
-            Ok(Some(
-                serde_json::to_value(prompt_version(&index, folder, prompt, file, true))
-                    .unwrap_or(Value::Null),
-            ))
-        })?,
-        "promptls.createVersion" | "promptls.revertVersion" => {
-            let plan: std::result::Result<Plan, Error> = guard("plan", || {
-                let (folder, prompt, i) = prompt_of(&index, &a)?;
-                let source: PathBuf = match i {
-                    Some(i) => folder.path_of(&folder.files[i]),
-                    None => folder.path_of(
-                        folder
-                            .prompt_files(prompt)
-                            .next()
-                            .ok_or_else(|| invalid("empty prompt"))?,
-                    ),
-                };
-                if params.command == "promptls.createVersion"
-                    && let Some(variant) = a.get("variant").and_then(Value::as_object)
-                {
-                    let (name, value) = variant
-                        .iter()
-                        .next()
-                        .and_then(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                        .ok_or_else(|| invalid("expected {variant: {classifier: value}}"))?;
-                    let text = state
-                        .documents
-                        .read()
-                        .unwrap()
-                        .get(&source)
-                        .map(|d| d.text.clone());
-                    crate::ops::plan_variant(&index, &source, &name, &value, text.as_deref())
+        "promptls.listVersions" => {
+            let a: ListVersionsArgs = args(&params, false)?;
+            guard("listVersions", || {
+                let t = target(
+                    &index,
+                    a.uri.as_deref(),
+                    a.prompt.as_deref(),
+                    a.classifier.as_ref(),
+                )?;
+                let id = index.prompt_id(t.folder, &t.prompt.base);
+                let list = list_versions(
+                    &index,
+                    t.folder,
+                    &[t.prompt],
+                    &id,
+                    a.classifier.as_ref(),
+                )
+                .map_err(|e| invalid(e.to_string()))?;
+                to_value(list)
+            })?
+        }
+        "promptls.getVersion" => {
+            let a: GetVersionArgs = args(&params, false)?;
+            guard("getVersion", || {
+                let t = target(
+                    &index,
+                    a.uri.as_deref(),
+                    a.prompt.as_deref(),
+                    a.classifier.as_ref(),
+                )?;
+                let file = t.version(&a.version)?;
+                to_value(prompt_version(&index, t.folder, t.prompt, file, true))
+            })?
+        }
+        "promptls.createVersion" => {
+            let a: CreateVersionArgs = args(&params, false)?;
+            let plan = guard("createVersion", || {
+                let t = target(
+                    &index,
+                    a.uri.as_deref(),
+                    a.prompt.as_deref(),
+                    a.classifier.as_ref(),
+                )?;
+                let source = t.source()?;
+                let text = open_text(&source);
+                if let Some(variant) = &a.variant {
+                    let [(name, value)] = variant.iter().collect::<Vec<_>>()[..] else {
+                        return Err(invalid(
+                            "`variant`: expected one classifier and its value ({\"lang\": \"fr\"})",
+                        ));
+                    };
+                    crate::ops::plan_variant(&index, &source, name, value, text.as_deref())
                         .map_err(|e| invalid(e.to_string()))
-                } else if params.command == "promptls.createVersion" {
-                    let bump = a
-                        .get("bump")
-                        .and_then(Value::as_str)
-                        .and_then(Bump::parse)
-                        .ok_or_else(|| invalid("expected {bump: major|minor|patch|prerelease}"))?;
-                    let text = state
-                        .documents
-                        .read()
-                        .unwrap()
-                        .get(&source)
-                        .map(|d| d.text.clone());
-                    let s = |k: &str| a.get(k).and_then(Value::as_str);
+                } else {
+                    let bump: Bump = a
+                        .bump
+                        .ok_or_else(|| invalid("missing field `bump` (or `variant`)"))?
+                        .into();
                     plan_create(
                         &index,
                         &source,
                         &bump,
-                        s("label"),
+                        a.label.as_deref(),
                         text.as_deref(),
-                        s("title"),
-                        s("description"),
+                        a.title.as_deref(),
+                        a.description.as_deref(),
                     )
                     .map_err(|e| invalid(e.to_string()))
-                } else {
-                    let to = a
-                        .get("version")
-                        .and_then(Value::as_str)
-                        .ok_or_else(|| invalid("expected {version}"))?;
-                    plan_revert(&index, &source, to).map_err(|e| invalid(e.to_string()))
                 }
-            })?;
-            let plan = plan?;
+            })??;
             apply_plan(client, state, &plan).await
         }
-        "promptls.diffVersions" => guard("diffVersions", || {
-            let (folder, prompt, i) = prompt_of(&index, &a)?;
-            // The file's variant; else the classifier argument over the defaults (V-6).
-            let variant = match i {
-                Some(i) => folder.files[i].parsed.variant.clone(),
-                None => {
-                    let scheme = &folder.scheme;
-                    let mut v = scheme.default_variant().to_vec();
-                    for (k, value) in classifier_arg(&a).unwrap_or_default() {
-                        let ci = scheme.classifier_names().iter().position(|n| *n == k);
-                        let vi = scheme
-                            .lookup_value(&value)
-                            .filter(|(c, _)| Some(*c as usize) == ci);
-                        match (ci, vi) {
-                            (Some(ci), Some((_, vi))) => v[ci] = vi,
-                            _ => {
-                                return Err(invalid(format!(
-                                    "ClassifierNotFoundError: {k}={value}"
-                                )));
-                            }
-                        }
-                    }
-                    v.into()
-                }
-            };
-            let variant = Some(variant);
-            let find = |key: &str| -> std::result::Result<PathBuf, Error> {
-                let spec = a
-                    .get(key)
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| invalid(format!("expected {{{key}}}")))?;
-                let v = folder
-                    .scheme
-                    .parse_version_spec(spec)
-                    .ok_or_else(|| invalid(format!("{spec:?} is not a version")))?;
-                folder
-                    .prompt_files(prompt)
-                    .filter(|f| variant.as_ref().is_none_or(|x| *x == f.parsed.variant))
-                    .find(|f| f.parsed.version.as_ref() == Some(&v))
-                    .map(|f| folder.path_of(f))
-                    .ok_or_else(|| {
-                        invalid(format!(
-                            "VersionNotFoundError: `{}` has no {v}",
-                            prompt.base
-                        ))
-                    })
-            };
-            let (from, to) = (find("from")?, find("to")?);
-            let (text, vars) = diff(index.files(), &from, &to).map_err(|e| {
-                let mut err = Error::internal_error();
-                err.message = e.to_string().into();
-                err
-            })?;
-            Ok(Some(
-                json!({"diff": text, "variables": vars, "from": from, "to": to}),
-            ))
-        })?,
+        "promptls.revertVersion" => {
+            let a: RevertVersionArgs = args(&params, false)?;
+            let plan = guard("revertVersion", || {
+                let t = target(
+                    &index,
+                    a.uri.as_deref(),
+                    a.prompt.as_deref(),
+                    a.classifier.as_ref(),
+                )?;
+                let source = t.source()?;
+                plan_revert(&index, &source, &a.version).map_err(|e| invalid(e.to_string()))
+            })??;
+            apply_plan(client, state, &plan).await
+        }
+        "promptls.diffVersions" => {
+            let a: DiffVersionsArgs = args(&params, false)?;
+            guard("diffVersions", || {
+                let t = target(
+                    &index,
+                    a.uri.as_deref(),
+                    a.prompt.as_deref(),
+                    a.classifier.as_ref(),
+                )?;
+                let from = t.folder.path_of(t.version(&a.from)?);
+                let to = t.folder.path_of(t.version(&a.to)?);
+                let (diff, variables) = diff(index.files(), &from, &to).map_err(|e| {
+                    let mut err = Error::internal_error();
+                    err.message = e.to_string().into();
+                    err
+                })?;
+                to_value(DiffResult {
+                    diff,
+                    variables,
+                    from,
+                    to,
+                })
+            })?
+        }
         "promptls.reindex" => {
+            let _: ReindexArgs = args(&params, true)?;
             super::indexing::reindex(client, state).await;
             Ok(None)
         }
@@ -297,17 +486,17 @@ async fn apply_plan(client: &Client, state: &Arc<State>, plan: &Plan) -> Result<
     }
     super::indexing::refresh(client, state, vec![plan.path.clone()]).await;
     let index = state.index.load();
-    let value = match index.file(&plan.path) {
-        Some((folder, i)) => {
-            let f = &folder.files[i];
-            folder.prompt(&f.parsed.base).map(|p| {
-                serde_json::to_value(prompt_version(&index, folder, p, f, false))
-                    .unwrap_or(Value::Null)
-            })
-        }
-        None => None,
-    };
-    Ok(Some(value.unwrap_or_else(
-        || json!({"path": plan.path, "version": plan.version, "reason": plan.reason}),
-    )))
+    let indexed = index.file(&plan.path).and_then(|(folder, i)| {
+        let f = &folder.files[i];
+        let p = folder.prompt(&f.parsed.base)?;
+        Some(prompt_version(&index, folder, p, f, false))
+    });
+    to_value(match indexed {
+        Some(v) => Created::Indexed(Box::new(v)),
+        None => Created::File(CreatedFile {
+            path: plan.path.clone(),
+            version: plan.version.clone(),
+            reason: plan.reason.clone(),
+        }),
+    })
 }

@@ -78,9 +78,18 @@ pub fn file_diagnostics(state: &State, index: &Index, path: &Path) -> Vec<Diagno
     let is_source = index.file(path).is_some() || name.ends_with(".py");
     if is_source && let Some(text) = state.text(path) {
         let (scan, refs) = crate::analysis::file_references(index, path, &text);
-        out.extend(crate::analysis::reference_diagnostics(
-            index, path, &scan, &refs,
-        ));
+        let diagnostics = crate::analysis::reference_diagnostics(index, path, &scan, &refs);
+        if super::indexing::in_workspace(state, path) {
+            out.extend(diagnostics);
+        } else {
+            // Outside every workspace folder nothing was indexed, so a reference cannot be
+            // resolved: only what the file's own text says (its config literals) is reported.
+            out.extend(
+                diagnostics.into_iter().filter(|d| {
+                    matches!(d.code, Code::InvalidConfig | Code::InvalidVersionPattern)
+                }),
+            );
+        }
     }
     out
 }

@@ -16,6 +16,9 @@ use crate::index::Index;
 
 static DYNAMIC_WATCH: AtomicBool = AtomicBool::new(false);
 
+/// The client watches for us (the registration succeeded).
+static CLIENT_WATCHES: AtomicBool = AtomicBool::new(false);
+
 /// How long the watcher waits for a burst (a `git checkout`) to settle.
 const DEBOUNCE: Duration = Duration::from_millis(30);
 
@@ -23,8 +26,11 @@ pub(super) fn set_dynamic_watch(v: bool) {
     DYNAMIC_WATCH.store(v, Ordering::SeqCst);
 }
 
-/// Reads workspace folders and `initializationOptions` (`versioning`, `server`).
-pub(super) fn configure(state: &State, params: &InitializeParams) {
+/// The folders of a workspace: its `file:` workspace folders, else its `file:` `rootUri`.
+/// Empty when there is none (`rootUri: null`, or only non-`file:` folders): the server then
+/// serves the open files only — no walk, no watch, nothing to write to. Never the working
+/// directory (from `/` that would be the whole disk).
+fn workspace_roots(params: &InitializeParams) -> Vec<PathBuf> {
     let mut roots: Vec<PathBuf> = params
         .workspace_folders
         .iter()
@@ -33,28 +39,84 @@ pub(super) fn configure(state: &State, params: &InitializeParams) {
         .collect();
     #[allow(deprecated)]
     if roots.is_empty()
+        && params
+            .workspace_folders
+            .as_ref()
+            .is_none_or(|f| f.is_empty())
         && let Some(uri) = &params.root_uri
         && let Some(p) = uri_path(uri)
     {
         roots.push(p);
     }
-    if roots.is_empty()
-        && let Ok(cwd) = std::env::current_dir()
-    {
-        roots.push(cwd);
+    roots.dedup();
+    roots
+}
+
+/// Reads workspace folders and `initializationOptions` (`versioning`, `server`). Returns
+/// the messages about invalid options, for the client once it can hear them.
+pub(super) fn configure(state: &State, params: &InitializeParams) -> Vec<String> {
+    let roots = workspace_roots(params);
+    if roots.is_empty() {
+        tracing::info!("no file workspace folder: serving open files only");
     }
     set_roots(state, roots);
-    if let Some(opts) = &params.initialization_options {
-        apply_settings(state, opts);
+    match &params.initialization_options {
+        Some(opts) => apply_settings(state, opts),
+        None => Vec::new(),
     }
+}
+
+/// Whether `path` lies in a workspace folder (only such files are indexed, and references
+/// resolve only there).
+pub(super) fn in_workspace(state: &State, path: &std::path::Path) -> bool {
+    state
+        .roots
+        .read()
+        .unwrap()
+        .iter()
+        .any(|r| path.starts_with(r))
 }
 
 pub(super) fn set_roots(state: &State, roots: Vec<PathBuf>) {
     *state.roots.write().unwrap() = roots;
 }
 
+/// Applies a `workspace/didChangeWorkspaceFolders` event to the roots (removed folders
+/// first, then the added ones; non-`file:` folders are ignored). Returns the folders added
+/// and removed.
+pub(super) fn change_roots(
+    state: &State,
+    event: &WorkspaceFoldersChangeEvent,
+) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let removed: Vec<PathBuf> = event
+        .removed
+        .iter()
+        .filter_map(|f| uri_path(&f.uri))
+        .collect();
+    let mut roots = state.roots.write().unwrap();
+    roots.retain(|r| !removed.contains(r));
+    let mut added = Vec::new();
+    for p in event.added.iter().filter_map(|f| uri_path(&f.uri)) {
+        if !roots.contains(&p) {
+            roots.push(p.clone());
+            added.push(p);
+        }
+    }
+    (added, removed)
+}
+
 /// Applies editor settings: `{versioning: {...}}` or `{promptls: {versioning: {...}}}`.
-pub(super) fn apply_settings(state: &State, settings: &serde_json::Value) {
+/// Invalid values are left out (the defaults, or the files' config, apply to them); the
+/// returned messages say which and why, one per problem, for `window/showMessage`.
+pub(super) fn apply_settings(state: &State, settings: &serde_json::Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    if !(settings.is_object() || settings.is_null()) {
+        problems.push(format!(
+            "promptls: the settings must be an object with `versioning` and `server`, not {}; the defaults apply",
+            json_type(settings)
+        ));
+        return problems;
+    }
     let v = settings.get("promptls").unwrap_or(settings);
     let versioning = v.get("versioning");
     // `server.diagnostics` (or `diagnostics`): code -> severity | "off", like `[diagnostics]`.
@@ -63,7 +125,7 @@ pub(super) fn apply_settings(state: &State, settings: &serde_json::Value) {
         .and_then(|s| s.get("diagnostics"))
         .or_else(|| v.get("diagnostics"));
     if versioning.is_none() && diagnostics.is_none() {
-        return;
+        return problems;
     }
     let (mut layer, mut errors) = match versioning {
         Some(versioning) => layer_from_raw(&Raw::from_json(versioning)),
@@ -74,8 +136,23 @@ pub(super) fn apply_settings(state: &State, settings: &serde_json::Value) {
     }
     for e in errors {
         tracing::warn!(error = %e, "editor setting ignored");
+        problems.push(format!(
+            "promptls: editor setting ignored, the default applies: {e}"
+        ));
     }
     *state.editor_layer.write().unwrap() = Some(layer);
+    problems
+}
+
+fn json_type(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
 }
 
 fn fresh_index(state: &State) -> Index {
@@ -124,11 +201,48 @@ pub(super) async fn initial_index(
     diagnostics::publish_all(client, state).await;
 }
 
+/// Starts watching the workspace folders (nothing while there is none); when it already
+/// runs, follows the folders `added` and `removed` since.
+pub(super) async fn watch_folders(
+    client: &Client,
+    state: &Arc<State>,
+    watcher: &Mutex<Option<notify::RecommendedWatcher>>,
+    added: Vec<PathBuf>,
+    removed: Vec<PathBuf>,
+) {
+    if CLIENT_WATCHES.load(Ordering::SeqCst) {
+        return;
+    }
+    let Some(mut w) = watcher.lock().unwrap().take() else {
+        return watch(client, state, watcher).await;
+    };
+    let w = tokio::task::spawn_blocking(move || {
+        use notify::Watcher;
+        for root in &removed {
+            let _ = w.unwatch(root);
+        }
+        for root in &added {
+            if let Err(e) = w.watch(root, notify::RecursiveMode::Recursive) {
+                tracing::warn!(root = %root.display(), error = %e, "cannot watch");
+            }
+        }
+        w
+    })
+    .await;
+    if let Ok(w) = w {
+        *watcher.lock().unwrap() = Some(w);
+    }
+}
+
 async fn watch(
     client: &Client,
     state: &Arc<State>,
     watcher: &Mutex<Option<notify::RecommendedWatcher>>,
 ) {
+    // No workspace folder: nothing is watched (open files only).
+    if state.roots.read().unwrap().is_empty() {
+        return;
+    }
     if DYNAMIC_WATCH.load(Ordering::SeqCst) {
         let exts = crate::config::DEFAULT_EXTENSIONS.join(",");
         let watchers = vec![
@@ -154,6 +268,7 @@ async fn watch(
             .ok(),
         };
         if client.register_capability(vec![reg]).await.is_ok() {
+            CLIENT_WATCHES.store(true, Ordering::SeqCst);
             return;
         }
     }
@@ -202,10 +317,10 @@ async fn watch(
             }
             let roots = state.roots.read().unwrap().clone();
             batch.retain(|p| {
-                let rel = roots
-                    .iter()
-                    .find_map(|r| p.strip_prefix(r).ok())
-                    .unwrap_or(p);
+                // Only inside a workspace folder (a removed folder may still report).
+                let Some(rel) = roots.iter().find_map(|r| p.strip_prefix(r).ok()) else {
+                    return false;
+                };
                 !rel.components().any(|c| {
                     c.as_os_str().to_str().is_some_and(|s| {
                         s.starts_with('.') || crate::index::SKIPPED_DIRS.contains(&s)

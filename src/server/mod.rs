@@ -37,43 +37,13 @@ pub const COMMANDS: &[&str] = &[
     "promptls.reindex",
 ];
 
-/// Where warnings go to reach the client as `window/logMessage` (set while serving).
-static CLIENT_LOG: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<(MessageType, String)>> =
-    std::sync::OnceLock::new();
-
-/// A `tracing` layer that forwards events (the caller filters them to WARN and above) to
-/// the client as `window/logMessage` (I-1). Does nothing outside the server.
-pub struct ClientLogLayer;
-
-impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for ClientLogLayer {
-    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
-        let Some(tx) = CLIENT_LOG.get() else { return };
-        struct Fields(String);
-        impl tracing::field::Visit for Fields {
-            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-                if field.name() == "message" {
-                    self.0.insert_str(0, &format!("{value:?} "));
-                } else {
-                    self.0.push_str(&format!("{}={value:?} ", field.name()));
-                }
-            }
-        }
-        let mut f = Fields(String::new());
-        event.record(&mut f);
-        let level = if *event.metadata().level() == tracing::Level::ERROR {
-            MessageType::ERROR
-        } else {
-            MessageType::WARNING
-        };
-        let _ = tx.send((level, format!("promptls: {}", f.0.trim_end())));
-    }
-}
-
 /// The server.
 pub struct Backend {
     client: Client,
     state: Arc<State>,
     watcher: std::sync::Mutex<Option<notify::RecommendedWatcher>>,
+    /// Problems with `initializationOptions`, shown once the client can hear them.
+    init_warnings: std::sync::Mutex<Vec<String>>,
 }
 
 /// Runs `f`, turning a panic into an error response for this request.
@@ -101,6 +71,7 @@ pub fn run_stdio() -> bool {
             client,
             state: st,
             watcher: Default::default(),
+            init_warnings: Default::default(),
         })
         .finish();
         // The guard sits between stdio and tower-lsp-server (see `transport`).
@@ -130,6 +101,13 @@ pub fn run_stdio() -> bool {
 }
 
 impl Backend {
+    /// Shows each message as a `window/showMessage` warning.
+    async fn show_warnings(&self, warnings: Vec<String>) {
+        for w in warnings {
+            self.client.show_message(MessageType::WARNING, w).await;
+        }
+    }
+
     fn snapshot_doc(&self, uri: &Uri) -> Option<(std::path::PathBuf, String)> {
         let path = uri_path(uri)?;
         let text = self.state.text(&path)?;
@@ -160,7 +138,7 @@ impl LanguageServer for Backend {
         self.state
             .progress_supported
             .store(progress, std::sync::atomic::Ordering::SeqCst);
-        indexing::configure(&self.state, &params);
+        *self.init_warnings.lock().unwrap() = indexing::configure(&self.state, &params);
         let dynamic_watch = params
             .capabilities
             .workspace
@@ -239,14 +217,22 @@ impl LanguageServer for Backend {
 
     async fn initialized(&self, _: InitializedParams) {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        if CLIENT_LOG.set(tx).is_ok() {
+        if crate::logging::set_client_sink(tx) {
             let client = self.client.clone();
             tokio::spawn(async move {
                 while let Some((level, message)) = rx.recv().await {
+                    let level = if level == tracing::Level::ERROR {
+                        MessageType::ERROR
+                    } else {
+                        MessageType::WARNING
+                    };
                     client.log_message(level, message).await;
                 }
             });
         }
+        // Invalid initializationOptions: the client can hear it now (not during initialize).
+        let warnings = std::mem::take(&mut *self.init_warnings.lock().unwrap());
+        self.show_warnings(warnings).await;
         indexing::initial_index(&self.client, &self.state, &self.watcher).await;
     }
 
@@ -336,18 +322,15 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
-        indexing::apply_settings(&self.state, &params.settings);
+        let warnings = indexing::apply_settings(&self.state, &params.settings);
+        self.show_warnings(warnings).await;
         indexing::reindex(&self.client, &self.state).await;
     }
 
-    async fn did_change_workspace_folders(&self, _: DidChangeWorkspaceFoldersParams) {
-        if let Ok(Some(folders)) = self.client.workspace_folders().await {
-            indexing::set_roots(
-                &self.state,
-                folders.iter().filter_map(|f| uri_path(&f.uri)).collect(),
-            );
-        }
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        let (added, removed) = indexing::change_roots(&self.state, &params.event);
         indexing::reindex(&self.client, &self.state).await;
+        indexing::watch_folders(&self.client, &self.state, &self.watcher, added, removed).await;
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {

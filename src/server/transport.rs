@@ -114,6 +114,125 @@ fn check(body: &[u8]) -> Result<(), Vec<u8>> {
     }
 }
 
+/// Longest header line read at once (bytes); a longer run without a newline is garbage.
+const MAX_LINE: u64 = 64 * 1024;
+
+/// The header that starts every frame, matched without regard to case.
+const LENGTH_HEADER: &[u8] = b"content-length";
+
+/// Where `Content-Length` starts in `line` (any case).
+fn find_length_header(line: &[u8]) -> Option<usize> {
+    line.windows(LENGTH_HEADER.len())
+        .position(|w| w.eq_ignore_ascii_case(LENGTH_HEADER))
+}
+
+/// `Some((name, value))` when `line` (no line end) is a well-formed `Name: value` header.
+fn header(line: &[u8]) -> Option<(&str, &str)> {
+    let text = std::str::from_utf8(line).ok()?;
+    let (name, value) = text.split_once(':')?;
+    let token = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    token.then_some((name, value))
+}
+
+/// The outcome of one header block.
+enum Head {
+    /// A valid `Content-Length` (bytes of body that follow).
+    Length(usize),
+    /// A header block whose `Content-Length` is missing or not a number.
+    Bad,
+}
+
+/// Reads one header block. Bytes that cannot start or continue a header block (stray bytes
+/// after a body, a line that is not a header) are skipped up to the next `Content-Length`,
+/// which starts a new block: the stream resynchronises there, and each run of skipped bytes
+/// is answered once with a parse error on `replies`. `None` at the end of input.
+async fn read_head<R: AsyncRead + Unpin>(
+    reader: &mut BufReader<R>,
+    replies: &UnboundedSender<Vec<u8>>,
+) -> Option<Head> {
+    let mut length: Option<usize> = None;
+    let mut bad = false;
+    let mut saw_header = false;
+    let mut skipping = false;
+    let mut skipped = 0usize;
+    let mut carry: Vec<u8> = Vec::new();
+    let mut garbage = |skipping: &mut bool, bytes: usize| {
+        skipped += bytes;
+        if !*skipping {
+            *skipping = true;
+            let _ = replies.send(error(
+                Value::Null,
+                PARSE_ERROR,
+                "promptls: bytes outside a message were skipped (expected a Content-Length header)",
+            ));
+        }
+    };
+    loop {
+        let mut line = std::mem::take(&mut carry);
+        match (&mut *reader)
+            .take(MAX_LINE)
+            .read_until(b'\n', &mut line)
+            .await
+        {
+            Ok(0) | Err(_) => return None,
+            Ok(_) => {}
+        }
+        let complete = line.ends_with(b"\n");
+        // A Content-Length after other bytes on the line: those bytes, and the block read
+        // so far, were not a message.
+        if let Some(at) = find_length_header(&line).filter(|at| *at > 0) {
+            garbage(&mut skipping, at);
+            line.drain(..at);
+            (length, bad, saw_header) = (None, false, false);
+        }
+        if !complete {
+            // Keep a tail that could be the start of a split `Content-Length`.
+            if find_length_header(&line) == Some(0) && line.len() < MAX_LINE as usize {
+                carry = line;
+            } else {
+                let keep = line.len().min(LENGTH_HEADER.len() - 1);
+                garbage(&mut skipping, line.len() - keep);
+                carry = line.split_off(line.len() - keep);
+                (length, bad, saw_header) = (None, false, false);
+            }
+            continue;
+        }
+        let end = line.len() - if line.ends_with(b"\r\n") { 2 } else { 1 };
+        let text = &line[..end];
+        if text.is_empty() {
+            if !saw_header {
+                continue;
+            }
+            if skipped > 0 {
+                tracing::warn!(bytes = skipped, "skipped bytes outside a JSON-RPC message");
+            }
+            return Some(match length.filter(|_| !bad) {
+                Some(n) => Head::Length(n),
+                None => Head::Bad,
+            });
+        }
+        match header(text) {
+            Some((name, value)) => {
+                saw_header = true;
+                if name.eq_ignore_ascii_case("content-length") {
+                    match value.trim().parse::<usize>() {
+                        Ok(n) => length = Some(n),
+                        Err(_) => bad = true,
+                    }
+                }
+            }
+            None => {
+                // Not a header: skip it and whatever block it was in.
+                garbage(&mut skipping, line.len());
+                (length, bad, saw_header) = (None, false, false);
+            }
+        }
+    }
+}
+
 /// Reads frames from `input`, forwards the sound ones to `to_server`, answers the rest on
 /// `replies`. Returns at the end of input (closing `to_server` ends the server).
 pub async fn pump_input<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
@@ -123,42 +242,17 @@ pub async fn pump_input<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
 ) {
     let mut reader = BufReader::new(input);
     loop {
-        let mut length: Option<usize> = None;
-        let mut bad_header = false;
-        let mut saw_any = false;
-        loop {
-            let mut line = Vec::new();
-            match reader.read_until(b'\n', &mut line).await {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
-            }
-            let text = String::from_utf8_lossy(&line);
-            let text = text.trim_end_matches(['\r', '\n']);
-            if text.is_empty() {
-                if saw_any {
-                    break;
-                }
+        let len = match read_head(&mut reader, &replies).await {
+            None => return,
+            Some(Head::Length(len)) => len,
+            Some(Head::Bad) => {
+                let _ = replies.send(error(
+                    Value::Null,
+                    PARSE_ERROR,
+                    "promptls: a header block without a valid Content-Length",
+                ));
                 continue;
             }
-            saw_any = true;
-            if let Some((name, value)) = text.split_once(':') {
-                if name.trim().eq_ignore_ascii_case("content-length") {
-                    match value.trim().parse::<usize>() {
-                        Ok(n) => length = Some(n),
-                        Err(_) => bad_header = true,
-                    }
-                }
-            } else {
-                bad_header = true;
-            }
-        }
-        let Some(len) = length.filter(|_| !bad_header) else {
-            let _ = replies.send(error(
-                Value::Null,
-                PARSE_ERROR,
-                "promptls: a header block without a valid Content-Length",
-            ));
-            continue;
         };
         if len > MAX_BODY {
             let _ = replies.send(error(

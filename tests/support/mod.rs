@@ -27,16 +27,38 @@ impl Client {
     /// Spawns the server and initializes it on `root`, with `extra` merged into the
     /// `initialize` params (workspace folders, initialization options).
     pub fn start_with(root: &Path, extra: Value) -> Client {
-        Client::start_inner(root, false, false, extra)
+        Client::start_inner(None, root, false, false, extra)
+    }
+
+    /// Spawns the server in the working directory `cwd` and initializes it with no
+    /// workspace folder (`rootUri: null`, no `workspaceFolders`), then `extra` merged in.
+    pub fn start_without_workspace(cwd: &Path, extra: Value) -> Client {
+        let mut params = json!({"rootUri": null, "workspaceFolders": null});
+        if let Value::Object(extra) = extra {
+            for (k, v) in extra {
+                params[k] = v;
+            }
+        }
+        Client::start_inner(Some(cwd), cwd, false, false, params)
     }
 
     /// Spawns the server and initializes it on `root`.
     pub fn start(root: &Path, utf8: bool, dynamic_watch: bool) -> Client {
-        Client::start_inner(root, utf8, dynamic_watch, Value::Null)
+        Client::start_inner(None, root, utf8, dynamic_watch, Value::Null)
     }
 
-    fn start_inner(root: &Path, utf8: bool, dynamic_watch: bool, extra: Value) -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_promptls"))
+    fn start_inner(
+        cwd: Option<&Path>,
+        root: &Path,
+        utf8: bool,
+        dynamic_watch: bool,
+        extra: Value,
+    ) -> Client {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_promptls"));
+        if let Some(cwd) = cwd {
+            command.current_dir(cwd);
+        }
+        let mut child = command
             .arg("serve")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
