@@ -84,8 +84,20 @@ fn line_ending(text: &str) -> &'static str {
     }
 }
 
+/// `v` as a YAML double-quoted scalar: JSON's quoting, plus escapes for the characters
+/// YAML reads as line breaks (NEL, LINE and PARAGRAPH SEPARATOR) and the byte order mark.
 fn quote(v: &str) -> String {
-    serde_json::to_string(v).expect("a string serializes")
+    let json = serde_json::to_string(v).expect("a string serializes");
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// One top-level `key: value` entry of a block mapping, as byte offsets into the YAML.

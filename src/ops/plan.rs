@@ -64,6 +64,14 @@ pub fn plan_create(
         .file(source)
         .ok_or_else(|| PlanError::NotAPrompt(source.display().to_string()))?;
     let file = &folder.files[i];
+    if let Some(ext) = label.and_then(|l| l.rsplit_once('.')).map(|(_, e)| e)
+        && folder.scheme.config.is_prompt_extension(ext)
+    {
+        return Err(PlanError::InvalidLabel(format!(
+            "{:?} ends with `.{ext}`, which would read as a file extension",
+            label.unwrap_or_default()
+        )));
+    }
     let current = file
         .parsed
         .version
