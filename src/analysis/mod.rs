@@ -50,47 +50,92 @@ pub fn analysis_text(index: &Index, path: &Path) -> Option<String> {
 /// YAML front matter fields promptls reads (`title:`, `description:`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FrontMatter {
-    /// `title:`.
+    /// `title:` (a string, number or boolean value, as YAML reads it).
     pub title: Option<String>,
-    /// `description:`.
+    /// `description:` (block scalars included).
     pub description: Option<String>,
     /// Byte offset where the body starts (0 without front matter).
     pub body_start: usize,
 }
 
-/// Reads a leading `---` … `---` block's `title` and `description` (plain scalars,
-/// optionally quoted).
-pub fn front_matter(text: &str) -> FrontMatter {
-    let mut fm = FrontMatter::default();
+/// Where a leading front matter block sits in a text: a first line `---` (after an
+/// optional byte order mark), YAML, and a closing `---` or `...` line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrontMatterBlock {
+    /// Byte range of the YAML between the two fence lines (it ends with a line ending,
+    /// or is empty).
+    pub yaml: std::ops::Range<usize>,
+    /// Byte offset where the body starts (after the closing fence's line ending).
+    pub body_start: usize,
+    /// The opening fence's line ending (`"\n"` or `"\r\n"`).
+    pub eol: &'static str,
+}
+
+/// Finds the leading front matter block of `text`; `None` when the text does not start
+/// with a `---` line or the block is never closed.
+pub fn front_matter_block(text: &str) -> Option<FrontMatterBlock> {
     let text_nobom = text.strip_prefix('\u{feff}').unwrap_or(text);
     let offset = text.len() - text_nobom.len();
-    let Some(rest) = text_nobom
-        .strip_prefix("---\n")
-        .or_else(|| text_nobom.strip_prefix("---\r\n"))
-    else {
-        return fm;
+    let (rest, eol) = if let Some(r) = text_nobom.strip_prefix("---\r\n") {
+        (r, "\r\n")
+    } else {
+        (text_nobom.strip_prefix("---\n")?, "\n")
     };
-    let mut pos = offset + (text_nobom.len() - rest.len());
+    let yaml_start = offset + (text_nobom.len() - rest.len());
+    let mut pos = yaml_start;
     for line in rest.split_inclusive('\n') {
-        pos += line.len();
         let l = line.trim_end();
         if l == "---" || l == "..." {
-            fm.body_start = pos;
-            return fm;
+            return Some(FrontMatterBlock {
+                yaml: yaml_start..pos,
+                body_start: pos + line.len(),
+                eol,
+            });
         }
-        if let Some((key, value)) = l.split_once(':') {
-            let value = value
-                .trim()
-                .trim_matches(|c| c == '"' || c == '\'')
-                .to_string();
-            match key.trim() {
-                "title" if !value.is_empty() => fm.title = Some(value),
-                "description" if !value.is_empty() => fm.description = Some(value),
-                _ => {}
+        pos += line.len();
+    }
+    None
+}
+
+/// The string value of a YAML scalar as front matter means it (numbers and booleans in
+/// their YAML spelling); `None` for null, lists, mappings and empty strings.
+fn yaml_text(y: &yaml_rust2::Yaml) -> Option<String> {
+    use yaml_rust2::Yaml;
+    let s = match y {
+        Yaml::String(s) | Yaml::Real(s) => s.clone(),
+        Yaml::Integer(i) => i.to_string(),
+        Yaml::Boolean(b) => b.to_string(),
+        _ => return None,
+    };
+    (!s.is_empty()).then_some(s)
+}
+
+/// Reads a leading front matter block's `title` and `description` with a YAML parser
+/// (quoted values, `title: "a: b"`, block scalars, comments).
+///
+/// Returns the default (no fields, `body_start` 0) when there is no closed block; a block
+/// that is not valid YAML or not a mapping gives no fields (with a debug log line) but
+/// still its `body_start`.
+pub fn front_matter(text: &str) -> FrontMatter {
+    let Some(block) = front_matter_block(text) else {
+        return FrontMatter::default();
+    };
+    let mut fm = FrontMatter {
+        body_start: block.body_start,
+        ..FrontMatter::default()
+    };
+    match yaml_rust2::YamlLoader::load_from_str(&text[block.yaml]) {
+        Ok(docs) => {
+            if let Some(doc) = docs.first() {
+                fm.title = yaml_text(&doc["title"]);
+                fm.description = yaml_text(&doc["description"]);
             }
         }
+        Err(e) => {
+            tracing::debug!(error = %e, "front matter is not valid YAML: no title or description")
+        }
     }
-    FrontMatter::default()
+    fm
 }
 
 /// A version of a prompt in the Prompt Versions model (I-2, seed 000).
@@ -268,5 +313,22 @@ mod tests {
             front_matter("---\ntitle: unterminated\n"),
             FrontMatter::default()
         );
+    }
+
+    /// Regression: the line reader cut `title: "a: b"` at its first colon and read a block
+    /// scalar's indicator `|` as the description.
+    #[test]
+    fn reads_front_matter_as_yaml() {
+        let text = "---\r\ntitle: \"a: b\" # note\r\ndescription: |\r\n  line one\r\n  line two\r\ntags:\r\n  - x\r\n---\r\nbody";
+        let fm = front_matter(text);
+        assert_eq!(fm.title.as_deref(), Some("a: b"));
+        assert_eq!(fm.description.as_deref(), Some("line one\nline two\n"));
+        assert_eq!(&text[fm.body_start..], "body");
+        let fm = front_matter("---\ntitle: >-\n  folded\n  words\ndescription: 'it''s'\n...\nbody");
+        assert_eq!(fm.title.as_deref(), Some("folded words"));
+        assert_eq!(fm.description.as_deref(), Some("it's"));
+        // Not YAML: no fields, but the body still starts after the block.
+        let fm = front_matter("---\ntitle: [unclosed\n---\nbody");
+        assert_eq!((fm.title, fm.body_start), (None, 25));
     }
 }

@@ -101,27 +101,31 @@ pub enum Command {
     NewVersion {
         /// A versioned prompt file.
         file: PathBuf,
-        /// major | minor | patch | prerelease; default: what the variable rule recommends.
-        #[arg(long)]
-        bump: Option<String>,
-        /// Prerelease label (with `--bump prerelease`).
-        #[arg(long)]
+        /// The bump; default: what the variable rule recommends (a major bump when the
+        /// version pattern has no minor or patch part).
+        #[arg(long, value_enum)]
+        bump: Option<BumpArg>,
+        /// Prerelease label, e.g. `rc.1` (only with `--bump prerelease`): dot-separated
+        /// letters, digits and `-`.
+        #[arg(long, value_parser = parse_label)]
         label: Option<String>,
         /// Use this config file (promptic.toml, pyproject.toml or promptic JSON).
         #[arg(long)]
         config: Option<PathBuf>,
-        /// Set the front matter title.
+        /// Set the front matter title (only that value changes; a YAML prompt file's own
+        /// `title` key; refused for JSON prompt files).
         #[arg(long)]
         title: Option<String>,
-        /// Set the front matter description.
+        /// Set the front matter description (as `--title`).
         #[arg(long)]
         description: Option<String>,
         /// Print the plan, write nothing.
         #[arg(long)]
         dry_run: bool,
     },
-    /// Revert a prompt to an older version: a NEW version (next patch of the newest) with
-    /// that version's content; history is never rewritten (I-5).
+    /// Revert a prompt to an older version: a NEW version (the next patch of the newest;
+    /// the next prerelease when the newest is a prerelease) with that version's bytes;
+    /// history is never rewritten.
     Revert {
         /// A versioned file of the prompt (its variant is reverted).
         target: PathBuf,
@@ -141,6 +145,35 @@ pub enum Command {
         #[arg(long, hide = true)]
         stdio: bool,
     },
+}
+
+/// `--bump` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BumpArg {
+    /// x.y.Z: wording only.
+    Patch,
+    /// x.Y.0: new variables.
+    Minor,
+    /// X.0.0: removed or renamed variables.
+    Major,
+    /// A prerelease of the recommended next version (label: `--label`).
+    #[value(alias = "pre")]
+    Prerelease,
+}
+
+impl From<BumpArg> for crate::ops::Bump {
+    fn from(b: BumpArg) -> Self {
+        match b {
+            BumpArg::Patch => crate::ops::Bump::Patch,
+            BumpArg::Minor => crate::ops::Bump::Minor,
+            BumpArg::Major => crate::ops::Bump::Major,
+            BumpArg::Prerelease => crate::ops::Bump::Prerelease,
+        }
+    }
+}
+
+fn parse_label(s: &str) -> Result<String, String> {
+    crate::ops::validate_label(s).map(|()| s.to_string())
 }
 
 fn parse_kv(s: &str) -> Result<(String, String), String> {
@@ -255,15 +288,20 @@ pub fn run(cli: Cli, serve: impl FnOnce() -> bool) -> ExitCode {
 /// explicitly must be right: one that cannot be read, does not parse or has an invalid
 /// value is an error (every problem, located), never a silent fall back to the defaults.
 fn explicit_config(path: &Path) -> Result<ConfigFile, Vec<ConfigError>> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let unreadable = |why: String| {
         let mut err = ConfigError::new(
             ConfigErrorKind::InvalidConfig,
-            format!("cannot read the config file: {e}"),
+            format!("cannot read the config file: {why}"),
             None,
         );
         err.path = Some(path.to_path_buf());
         vec![err]
-    })?;
+    };
+    let text = match crate::vfs::read_bytes(path, crate::vfs::TEXT_CAP) {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|_| unreadable("not valid UTF-8".into()))?,
+        Err(crate::vfs::VfsError::Io { source, .. }) => return Err(unreadable(source.to_string())),
+        Err(e) => return Err(unreadable(e.to_string())),
+    };
     let kind = match ConfigFileKind::of(path) {
         Some(k) => k,
         None if path
@@ -493,23 +531,37 @@ fn versions(
 
 fn new_version(
     file: PathBuf,
-    bump: Option<String>,
+    bump: Option<BumpArg>,
     label: Option<String>,
     config: Option<PathBuf>,
     title: Option<String>,
     description: Option<String>,
     dry_run: bool,
 ) -> ExitCode {
+    if label.is_some() && bump != Some(BumpArg::Prerelease) {
+        use clap::CommandFactory;
+        let err = Cli::command().error(
+            clap::error::ErrorKind::ArgumentConflict,
+            "`--label` names a prerelease: use it with `--bump prerelease`",
+        );
+        if let Err(e) = err.print() {
+            tracing::debug!(error = %e, "usage error not printed");
+        }
+        return ExitCode::from(2);
+    }
     let source = match config_source(config.as_deref(), false) {
         Ok(s) => Arc::new(s),
         Err(e) => return e.report(),
     };
     let index = Index::scan_shallow(target_folder(&file), source);
     let abs = normalize(&file);
-    let bump = match bump.as_deref() {
+    let bump = match bump {
         None => match index.file(&abs) {
             Some((folder, i)) => {
-                let text = std::fs::read_to_string(&abs).unwrap_or_default();
+                let text = match index.files().text(&abs) {
+                    Ok(t) => t.text,
+                    Err(e) => return fail_plan(&crate::ops::PlanError::Read(e)),
+                };
                 let rec =
                     crate::ops::recommend_next(index.files(), folder, &folder.files[i], &text);
                 eprintln!("recommended: {} ({})", rec.bump.name(), rec.reason);
@@ -521,14 +573,7 @@ fn new_version(
                 ));
             }
         },
-        Some(b) => match crate::ops::Bump::parse(b) {
-            Some(b) => b,
-            None => {
-                return usage_error(&format!(
-                    "--bump must be major, minor, patch or prerelease (got {b:?})"
-                ));
-            }
-        },
+        Some(b) => b.into(),
     };
     let plan = crate::ops::plan_create(
         &index,
@@ -543,7 +588,7 @@ fn new_version(
 }
 
 fn fail_plan(e: &crate::ops::PlanError) -> ExitCode {
-    eprintln!("promptls: {e}");
+    eprintln!("error: {e}");
     ExitCode::from(1)
 }
 
@@ -562,7 +607,9 @@ fn finish_plan(plan: Result<crate::ops::Plan, crate::ops::PlanError>, dry_run: b
         );
         return ExitCode::SUCCESS;
     }
-    match crate::ops::write_plan(&plan) {
+    // The plan's file is created through the file-system layer: a temporary file beside
+    // the target, linked to its name only if that name does not exist.
+    match crate::vfs::create_new(&plan.path, &plan.content) {
         Ok(()) => {
             println!(
                 "created {} ({}, {})",
@@ -573,7 +620,7 @@ fn finish_plan(plan: Result<crate::ops::Plan, crate::ops::PlanError>, dry_run: b
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("promptls: cannot create {}: {e}", plan.path.display());
+            eprintln!("error: cannot create {e}");
             ExitCode::from(1)
         }
     }

@@ -447,6 +447,14 @@ pub(super) async fn execute(
 
 /// Sends a plan as a workspace edit; returns the new version's PromptVersion.
 async fn apply_plan(client: &Client, state: &Arc<State>, plan: &Plan) -> Result<Option<Value>> {
+    // A workspace edit carries text: a copy that is not UTF-8 cannot go through the editor
+    // without changing its bytes.
+    let content = String::from_utf8(plan.content.clone()).map_err(|_| {
+        invalid(format!(
+            "{}: the content is not valid UTF-8 text, so the editor cannot create it byte for byte; run `promptls new-version` or `promptls revert` in a terminal instead",
+            plan.path.display()
+        ))
+    })?;
     let uri = path_uri(&plan.path).ok_or_else(|| invalid("cannot make a URI"))?;
     let edit = WorkspaceEdit {
         changes: None,
@@ -466,7 +474,7 @@ async fn apply_plan(client: &Client, state: &Arc<State>, plan: &Plan) -> Result<
                 },
                 edits: vec![OneOf::Left(TextEdit {
                     range: Range::default(),
-                    new_text: plan.content.clone(),
+                    new_text: content,
                 })],
             }),
         ])),

@@ -1,0 +1,420 @@
+//! Planner tests on temporary trees.
+
+use std::sync::Arc;
+
+use super::*;
+use crate::config::{ConfigFileKind, ConfigSource, load_config_file};
+use crate::index::Index;
+
+/// An index over `files` (empty contents unless given) with `config` (promptic.toml text).
+fn tree(files: &[(&str, &str)], config: Option<&str>) -> (tempfile::TempDir, Index) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let mut source = ConfigSource::new();
+    if let Some(c) = config {
+        let p = dir.path().join("promptic.toml");
+        std::fs::write(&p, c).unwrap();
+        source.explicit = Some(Arc::new(load_config_file(&p, ConfigFileKind::Promptic, c)));
+    }
+    let index = Index::scan(vec![dir.path().to_path_buf()], Arc::new(source));
+    (dir, index)
+}
+
+fn create(
+    files: &[(&str, &str)],
+    config: Option<&str>,
+    from: &str,
+    bump: Bump,
+) -> Result<String, PlanError> {
+    let (dir, index) = tree(files, config);
+    let p = index.roots()[0].join(from);
+    let plan = plan_create(&index, &p, &bump, None, None, None, None)?;
+    drop(dir);
+    Ok(plan.path.file_name().unwrap().to_string_lossy().to_string())
+}
+
+#[test]
+fn each_bump_keeps_the_spelling_style() {
+    let f = [("task_v1.md", "")];
+    assert_eq!(
+        create(&f, None, "task_v1.md", Bump::Patch).unwrap(),
+        "task_v1.0.1.md"
+    );
+    assert_eq!(
+        create(&f, None, "task_v1.md", Bump::Minor).unwrap(),
+        "task_v1.1.md"
+    );
+    assert_eq!(
+        create(&f, None, "task_v1.md", Bump::Major).unwrap(),
+        "task_v2.md"
+    );
+    let f = [("task_v1.0.0.md", "")];
+    assert_eq!(
+        create(&f, None, "task_v1.0.0.md", Bump::Major).unwrap(),
+        "task_v2.0.0.md"
+    );
+    assert_eq!(
+        create(&f, None, "task_v1.0.0.md", Bump::Prerelease).unwrap(),
+        "task_v1.0.1-alpha.md"
+    );
+    let f = [("task_V1.yaml", "")];
+    assert_eq!(
+        create(&f, None, "task_V1.yaml", Bump::Minor).unwrap(),
+        "task_V1.1.yaml"
+    );
+}
+
+#[test]
+fn every_delimiter() {
+    let cfg = "[versioning]\ndelimiters = [\"_\", \"-\", \".\"]\n";
+    assert_eq!(
+        create(&[("a-v1.md", "")], Some(cfg), "a-v1.md", Bump::Major).unwrap(),
+        "a-v2.md"
+    );
+    assert_eq!(
+        create(&[("a.v1.2.md", "")], Some(cfg), "a.v1.2.md", Bump::Patch).unwrap(),
+        "a.v1.2.1.md"
+    );
+    assert_eq!(
+        create(&[("a_v3.md", "")], Some(cfg), "a_v3.md", Bump::Minor).unwrap(),
+        "a_v3.1.md"
+    );
+}
+
+#[test]
+fn bumps_from_the_newest_of_the_variant_and_keeps_classifiers() {
+    let cfg = "[versioning.classifiers.lang]\nvalues = [\"en\", \"ru\"]\ndefault = \"en\"\n";
+    let f = [
+        ("task_ru_v1.md", ""),
+        ("task_ru_v2.md", ""),
+        ("task_v5.md", ""),
+    ];
+    assert_eq!(
+        create(&f, Some(cfg), "task_ru_v1.md", Bump::Patch).unwrap(),
+        "task_ru_v2.0.1.md"
+    );
+}
+
+#[test]
+fn custom_pattern_family() {
+    let cfg = "[versioning]\nversion_pattern = \"_rev(?P<major>\\\\d+)\"\n";
+    let f = [("notes_rev41.md", ""), ("notes_rev42.md", "")];
+    assert_eq!(
+        create(&f, Some(cfg), "notes_rev41.md", Bump::Major).unwrap(),
+        "notes_rev43.md"
+    );
+    assert!(matches!(
+        create(&f, Some(cfg), "notes_rev42.md", Bump::Minor),
+        Err(PlanError::Unspellable(_))
+    ));
+}
+
+#[test]
+fn refusals() {
+    assert!(matches!(
+        create(&[("task.md", "")], None, "task.md", Bump::Patch),
+        Err(PlanError::Unversioned(_))
+    ));
+    assert!(matches!(
+        create(&[("task_v1.md", "")], None, "other_v1.md", Bump::Patch),
+        Err(PlanError::NotAPrompt(_))
+    ));
+    // The target exists but is not a version of this prompt under this config (a
+    // file the index cannot see as newer): never overwritten.
+    let (dir, index) = tree(&[("task_v1.md", "")], None);
+    std::fs::write(dir.path().join("task_v1.0.1.md"), "keep me").unwrap();
+    let r = plan_create(
+        &index,
+        &dir.path().join("task_v1.md"),
+        &Bump::Patch,
+        None,
+        None,
+        None,
+        None,
+    );
+    assert!(matches!(r, Err(PlanError::Exists(_))), "{r:?}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("task_v1.0.1.md")).unwrap(),
+        "keep me"
+    );
+}
+
+#[test]
+fn write_plan_never_replaces_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("task_v2.md");
+    std::fs::write(&path, "keep").unwrap();
+    let plan = Plan {
+        path: path.clone(),
+        content: b"new".to_vec(),
+        version: "v2.0.0".into(),
+        reason: String::new(),
+    };
+    assert!(crate::vfs::create_new(&plan.path, &plan.content).is_err());
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "keep");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temporary file left"
+    );
+    let fresh = Plan {
+        path: dir.path().join("task_v3.md"),
+        ..plan
+    };
+    crate::vfs::create_new(&fresh.path, &fresh.content).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("task_v3.md")).unwrap(),
+        "new"
+    );
+}
+
+#[test]
+fn revert_is_a_new_patch_with_old_content() {
+    let (dir, index) = tree(
+        &[("task_v1.md", "one {{a}}"), ("task_v2.md", "two {{b}}")],
+        None,
+    );
+    let plan = plan_revert(&index, &dir.path().join("task_v2.md"), "v1").unwrap();
+    assert_eq!(plan.path.file_name().unwrap(), "task_v2.0.1.md");
+    assert_eq!(plan.content, b"one {{a}}");
+    assert!(matches!(
+        plan_revert(&index, &dir.path().join("task_v2.md"), "v9"),
+        Err(PlanError::VersionNotFound(_))
+    ));
+}
+
+#[test]
+fn variants() {
+    let cfg = "[versioning.classifiers.lang]\nvalues = [\"en\", \"ru\"]\ndefault = \"en\"\n";
+    let (dir, index) = tree(&[("task_v2.md", "x")], Some(cfg));
+    let plan = plan_variant(&index, &dir.path().join("task_v2.md"), "lang", "ru", None).unwrap();
+    assert_eq!(plan.path.file_name().unwrap(), "task_ru_v2.md");
+    assert!(plan_variant(&index, &dir.path().join("task_v2.md"), "lang", "es", None).is_err());
+}
+
+#[test]
+fn variable_rule_recommends() {
+    let (dir, index) = tree(
+        &[
+            ("t_v1.md", "{{a}} {{b}}"),
+            ("t_v1.1.md", "{{a}}"),
+            ("t_v2.md", "{{a}}"),
+        ],
+        None,
+    );
+    let (folder, i) = index.file(&dir.path().join("t_v1.1.md")).unwrap();
+    let rec = recommend(index.files(), folder, &folder.files[i], "{{a}}");
+    assert_eq!(rec.bump, Bump::Major);
+    assert_eq!(rec.reason, "removes {{b}}: breaking");
+    // v1.1.0 removes a variable with only a minor bump: flagged; v2 (major) is not.
+    let d =
+        semver_diagnostic(index.files(), folder, &folder.files[i], "{{a}}").expect("semver-bump");
+    // No internal ids in the message.
+    assert_eq!(
+        d.message,
+        "v1.1.0 is a minor bump of v1.0.0 (t_v1.md), but it removes {{b}}: breaking: it needs a major bump"
+    );
+    let (folder, i) = index.file(&dir.path().join("t_v2.md")).unwrap();
+    assert!(semver_diagnostic(index.files(), folder, &folder.files[i], "{{a}}").is_none());
+    let next = recommend_next(index.files(), folder, &folder.files[i], "{{a}} {{c}}");
+    assert_eq!(next.bump, Bump::Minor);
+    let j2 = "{% for x in items %}{{ x.name }}{% endfor %}";
+    let (dir, index) = tree(&[("p_v1.jinja2", "{{ items }}"), ("p_v2.jinja2", j2)], None);
+    let (folder, i) = index.file(&dir.path().join("p_v2.jinja2")).unwrap();
+    assert_eq!(
+        recommend(index.files(), folder, &folder.files[i], j2).bump,
+        Bump::Patch
+    );
+}
+
+#[test]
+fn next_prerelease_keeps_the_spelling() {
+    let order: Vec<String> = ["alpha", "beta", "rc"].map(String::from).to_vec();
+    let next = |s: &str| {
+        let v = Version::parse_spec(s, &order).unwrap();
+        next_prerelease(&v, &order).map(|v| v.to_string())
+    };
+    assert_eq!(next("v2.0.0-rc.1").as_deref(), Some("v2.0.0-rc.2"));
+    assert_eq!(next("v2.0.0-beta9").as_deref(), Some("v2.0.0-beta10"));
+    assert_eq!(next("v2.0.0-rc").as_deref(), Some("v2.0.0-rc.1"));
+    assert_eq!(
+        next("v1-rc.18446744073709551615").as_deref(),
+        Some("v1.0.0-rc.18446744073709551615.1")
+    );
+    assert_eq!(next("v2"), None);
+}
+
+/// Regression: a label on a non-prerelease bump was ignored, and any label was spelled.
+#[test]
+fn labels_are_checked_by_the_planner() {
+    let (dir, index) = tree(&[("r_v1.md", "x")], None);
+    let p = dir.path().join("r_v1.md");
+    let err = |bump: Bump, label: &str| {
+        plan_create(&index, &p, &bump, Some(label), None, None, None)
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        err(Bump::Minor, "rc.1"),
+        "a prerelease label needs the prerelease bump, not minor"
+    );
+    assert_eq!(err(Bump::Prerelease, ""), "the prerelease label is empty");
+    assert_eq!(
+        err(Bump::Prerelease, "x.md"),
+        "\"x.md\" ends with `.md`, which would read as a file extension"
+    );
+    let plan = plan_create(
+        &index,
+        &p,
+        &Bump::Prerelease,
+        Some("rc.1"),
+        None,
+        None,
+        None,
+    )
+    .unwrap();
+    assert_eq!(plan.path.file_name().unwrap(), "r_v1.0.1-rc.1.md");
+}
+
+use crate::versioning::Version;
+use proptest::prelude::*;
+
+fn part() -> impl Strategy<Value = u64> {
+    prop_oneof![0..3u64, Just(u64::MAX), Just(u64::MAX - 1), any::<u64>()]
+}
+
+/// A front matter document: entries of every shape, comments between them, LF or CRLF;
+/// returns the parts so the expected edit can be built independently.
+fn front_matter_doc() -> impl Strategy<Value = (Vec<(String, String)>, Vec<String>, &'static str)> {
+    let key = prop_oneof![
+        Just("title".to_string()),
+        Just("description".to_string()),
+        "[a-z][a-z_]{0,6}".prop_filter("not title", |k| k != "title"),
+    ];
+    // A value part: everything after the colon up to the entry's last line ending.
+    let value = prop_oneof![
+        "[A-Za-z][A-Za-z0-9 ]{0,10}[A-Za-z0-9]".prop_map(|v| format!(" {v}")),
+        "[A-Za-z0-9 :#]{0,10}".prop_map(|v| format!(" {}", serde_json::to_string(&v).unwrap())),
+        Just(" 'it''s'".to_string()),
+        proptest::collection::vec("[a-z]{1,5}", 1..4).prop_map(|items| {
+            items
+                .iter()
+                .map(|i| format!("{{EOL}}  - {i}"))
+                .collect::<String>()
+        }),
+        proptest::collection::vec("[a-z][a-z #]{0,7}", 1..4).prop_map(|lines| {
+            format!(
+                " |{}",
+                lines
+                    .iter()
+                    .map(|l| format!("{{EOL}}  {l}"))
+                    .collect::<String>()
+            )
+        }),
+        proptest::collection::vec("[a-z]{1,8}", 1..3).prop_map(|lines| {
+            format!(
+                " >-{}",
+                lines
+                    .iter()
+                    .map(|l| format!("{{EOL}}  {l}"))
+                    .collect::<String>()
+            )
+        }),
+        Just(" [a, b]".to_string()),
+    ];
+    let comment = proptest::option::of("# [a-z :]{0,8}");
+    (
+        proptest::collection::vec((key, value), 0..6),
+        proptest::collection::vec(comment, 6),
+        prop_oneof![Just("\n"), Just("\r\n")],
+    )
+        .prop_map(|(entries, comments, eol)| {
+            // One entry per key.
+            let mut seen = std::collections::HashSet::new();
+            let entries: Vec<(String, String)> = entries
+                .into_iter()
+                .filter(|(k, _)| seen.insert(k.clone()))
+                .map(|(k, v)| (k, v.replace("{EOL}", eol)))
+                .collect();
+            let comments = comments
+                .into_iter()
+                .map(|c| c.unwrap_or_default())
+                .collect();
+            (entries, comments, eol)
+        })
+}
+
+fn render(entries: &[(String, String)], comments: &[String], eol: &str, body: &str) -> String {
+    let mut out = format!("---{eol}");
+    for (i, (k, v)) in entries.iter().enumerate() {
+        out.push_str(&format!("{k}:{v}{eol}"));
+        if !comments[i].is_empty() {
+            out.push_str(&format!("{}{eol}", comments[i]));
+        }
+    }
+    out.push_str(&format!("---{eol}{body}"));
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Any bytes are copied verbatim by a new version.
+    #[test]
+    fn new_version_copies_any_bytes(content in proptest::collection::vec(any::<u8>(), 0..2048)) {
+        let (dir, index) = tree(&[("task_v1.md", "")], None);
+        std::fs::write(dir.path().join("task_v1.md"), &content).unwrap();
+        let plan = plan_create(&index, &dir.path().join("task_v1.md"), &Bump::Patch, None, None, None, None).unwrap();
+        crate::vfs::create_new(&plan.path, &plan.content).unwrap();
+        prop_assert_eq!(std::fs::read(dir.path().join("task_v1.0.1.md")).unwrap(), content);
+    }
+
+    /// Bumps never wrap: past `u64::MAX` is an error, otherwise the result is newer.
+    #[test]
+    fn bumps_are_checked(major in part(), minor in part(), patch in part()) {
+        let v = Version::new(major, minor, patch);
+        for (bump, part) in [(Bump::Major, major), (Bump::Minor, minor), (Bump::Patch, patch)] {
+            match bump.apply(&v) {
+                Ok(next) => prop_assert!(part < u64::MAX && next > v, "{bump:?} {v} -> {next}"),
+                Err(e) => {
+                    prop_assert_eq!(part, u64::MAX);
+                    prop_assert!(matches!(e, PlanError::Overflow(_)));
+                }
+            }
+        }
+    }
+
+    /// Editing the title changes only the title's value (or adds it at the end of the
+    /// block with the file's line ending) and reads back as the new title.
+    #[test]
+    fn title_edit_round_trips_everything_else(
+        (entries, comments, eol) in front_matter_doc(),
+        title in "\\PC{0,12}",
+        body in "[a-z\n#:-]{0,20}",
+    ) {
+        let text = render(&entries, &comments, eol, &body);
+        let quoted = format!(" {}", serde_json::to_string(&title).unwrap());
+        let expected = if entries.iter().any(|(k, _)| k == "title") {
+            let edited: Vec<(String, String)> = entries
+                .iter()
+                .map(|(k, v)| (k.clone(), if k == "title" { quoted.clone() } else { v.clone() }))
+                .collect();
+            render(&edited, &comments, eol, &body)
+        } else {
+            let mut added = entries.clone();
+            let mut comments = comments.clone();
+            added.push(("title".to_string(), quoted.clone()));
+            // The new key goes after the last line of the block, comments included.
+            comments.insert(entries.len(), String::new());
+            render(&added, &comments, eol, &body)
+        };
+        let out = set_front_matter("p_v1.md", &text, Some(&title), None).unwrap();
+        prop_assert_eq!(&out, &expected);
+        let fm = crate::analysis::front_matter(&out);
+        prop_assert_eq!(fm.title.as_deref(), (!title.is_empty()).then_some(title.as_str()));
+        prop_assert_eq!(&out[fm.body_start..], body.as_str());
+    }
+}
