@@ -13,7 +13,8 @@ pub const SKIPPED_DIRS: &[&str] = &["node_modules", "target", ".venv", "venv", "
 /// whether it is a repository root (holds `.git`).
 #[derive(Debug, Default)]
 pub struct Listing {
-    /// Folder -> file names (UTF-8 names only; others are skipped with a log line).
+    /// Folder -> file names (UTF-8 names only; others are skipped with a warning under
+    /// [`SKIPPED_TARGET`]). Folder paths may be any bytes.
     pub files: HashMap<PathBuf, Vec<String>>,
     /// Every folder walked -> holds `.git`.
     pub dirs: HashMap<PathBuf, bool>,
@@ -23,8 +24,21 @@ fn keep(entry: &DirEntry, git_dirs: &Mutex<HashSet<PathBuf>>) -> bool {
     if entry.depth() == 0 {
         return true;
     }
+    let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
     let Some(name) = entry.file_name().to_str() else {
-        tracing::info!(path = %entry.path().display(), "skipping a name that is not UTF-8");
+        // A folder is kept whatever its name (paths are `OsStr`); a file name that is not
+        // UTF-8 cannot be a prompt name, so it is skipped, but never silently.
+        if entry.file_name().as_encoded_bytes().starts_with(b".") {
+            return false;
+        }
+        if is_dir {
+            return true;
+        }
+        tracing::warn!(
+            target: SKIPPED_TARGET,
+            path = %entry.path().display(),
+            "skipped: name is not UTF-8"
+        );
         return false;
     };
     if name == ".git" {
@@ -36,9 +50,13 @@ fn keep(entry: &DirEntry, git_dirs: &Mutex<HashSet<PathBuf>>) -> bool {
     if name.starts_with('.') {
         return false;
     }
-    let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
     !(is_dir && SKIPPED_DIRS.contains(&name))
 }
+
+/// The `tracing` target of the warning logged for each file the walk skips although it is
+/// not hidden or ignored: a name that is not UTF-8, a FIFO, socket or device (field
+/// `path`: the path, lossily; the message says why). The CLI prints these on stderr.
+pub const SKIPPED_TARGET: &str = "promptls::walk::skipped";
 
 struct Collector<'s> {
     local: Listing,
@@ -83,6 +101,22 @@ impl ParallelVisitor for Collector<'_> {
                     }
                     if let Some((_, names)) = self.current.as_mut() {
                         names.push(name.to_string());
+                    }
+                } else if ty.is_some() {
+                    // Not a folder, file or symlink: a FIFO, socket or device.
+                    match e.metadata() {
+                        Ok(m) => {
+                            if let Some(kind) = crate::vfs::regular_file_kind(&m) {
+                                tracing::warn!(
+                                    target: SKIPPED_TARGET,
+                                    path = %e.path().display(),
+                                    "skipped: {kind}, not a regular file"
+                                );
+                            }
+                        }
+                        Err(err) => {
+                            tracing::info!(error = %err, "skipping an entry the walk could not read")
+                        }
                     }
                 }
             }
