@@ -415,3 +415,63 @@ fn github(list: &[Located<'_>]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Reverses GitHub's workflow-command escaping.
+    fn unescape(s: &str) -> String {
+        s.replace("%0D", "\r")
+            .replace("%0A", "\n")
+            .replace("%3A", ":")
+            .replace("%2C", ",")
+            .replace("%25", "%")
+    }
+
+    proptest! {
+        // Any file name or message: a property value cannot end early (no `,` `:`), no
+        // line break splits the command, and nothing is lost.
+        #[test]
+        fn github_escaping_is_safe_and_lossless(s in "[a-z,:%\r\n ü#]{0,24}") {
+            let p = escape_property(&s);
+            prop_assert!(!p.contains([',', ':', '\r', '\n']), "{p:?}");
+            prop_assert_eq!(unescape(&p), s.clone());
+            let d = escape_data(&s);
+            prop_assert!(!d.contains(['\r', '\n']), "{d:?}");
+            prop_assert_eq!(unescape(&d), s);
+        }
+
+        // Any name bytes: the URI holds only unreserved characters, `/` and `%XX`, and
+        // decodes to the path's bytes.
+        #[cfg(unix)]
+        #[test]
+        fn sarif_uris_are_valid_and_lossless(
+            parts in proptest::collection::vec(proptest::collection::vec(1u8..=255, 1..12), 1..4)
+        ) {
+            use std::os::unix::ffi::OsStrExt;
+            let parts: Vec<Vec<u8>> = parts
+                .into_iter()
+                .map(|p| p.into_iter().map(|b| if b == b'/' { b'x' } else { b }).collect())
+                .collect();
+            let rel: PathBuf = parts.iter().map(|p| std::ffi::OsStr::from_bytes(p)).collect();
+            let cwd = Path::new("/w");
+            let uri = uri_reference(&cwd.join(&rel), cwd);
+            prop_assert!(
+                uri.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~/%".contains(&b)),
+                "{uri}"
+            );
+            let decoded: Vec<u8> = percent_encoding::percent_decode_str(&uri).collect();
+            prop_assert_eq!(decoded, rel.as_os_str().as_bytes().to_vec());
+        }
+    }
+
+    #[test]
+    fn uri_outside_the_current_folder_is_a_file_uri() {
+        assert_eq!(
+            uri_reference(Path::new("/elsewhere/my task_v1.md"), Path::new("/w")),
+            "file:///elsewhere/my%20task_v1.md"
+        );
+    }
+}

@@ -177,3 +177,51 @@ pub fn walk(root: &Path, max_depth: Option<usize>, threads: usize) -> Listing {
     }
     listing
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        // Any name bytes: every folder is walked (its files listed), whatever its name;
+        // file names are listed exactly when they are UTF-8; nothing else is listed.
+        #[test]
+        fn folders_are_walked_whatever_their_bytes(
+            names in proptest::collection::btree_set(
+                proptest::collection::vec(prop_oneof![Just(0xe9u8), Just(0xffu8), b'a'..=b'z'], 1..6),
+                1..6,
+            )
+        ) {
+            let t = tempfile::tempdir().unwrap();
+            let mut expected_files: HashMap<PathBuf, Vec<String>> = HashMap::new();
+            for name in &names {
+                let dir = t.path().join(OsStr::from_bytes(name));
+                std::fs::create_dir(&dir).unwrap();
+                std::fs::write(dir.join("p_v1.md"), "x").unwrap();
+                std::fs::write(dir.join(OsStr::from_bytes(&[b"f", name.as_slice(), b"_v1.md"].concat())), "x").unwrap();
+                let mut listed = vec!["p_v1.md".to_string()];
+                if let Ok(s) = std::str::from_utf8(name) {
+                    listed.push(format!("f{s}_v1.md"));
+                }
+                listed.sort();
+                expected_files.insert(dir, listed);
+            }
+            let mut listing = walk(t.path(), None, 2);
+            for names in listing.files.values_mut() {
+                names.sort();
+            }
+            prop_assert_eq!(listing.files, expected_files.clone());
+            let mut dirs: Vec<&PathBuf> = listing.dirs.keys().collect();
+            dirs.sort();
+            let mut want: Vec<PathBuf> = expected_files.into_keys().collect();
+            want.push(t.path().to_path_buf());
+            want.sort();
+            prop_assert_eq!(dirs, want.iter().collect::<Vec<_>>());
+        }
+    }
+}
