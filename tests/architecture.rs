@@ -39,7 +39,7 @@ fn code(path: &Path) -> Vec<(usize, String)> {
     }
     let text = std::fs::read_to_string(path).unwrap();
     text.lines()
-        .take_while(|l| l.trim() != "#[cfg(test)]")
+        .take_while(|l| !(l.trim().starts_with("#[cfg(") && l.contains("test")))
         .enumerate()
         .map(|(i, l)| (i + 1, l.split("//").next().unwrap_or("").to_string()))
         .filter(|(_, l)| !l.trim().is_empty())

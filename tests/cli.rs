@@ -574,3 +574,489 @@ fn check_reports_semver_bump() {
             .contains("removes {{product}}")
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Paths, pipes, special files and odd names (regressions of aa54be8).
+
+/// Creates `files` (relative path -> content) under `root`, with their folders.
+fn write_tree(root: &Path, files: &[(&str, &str)]) {
+    for (rel, content) in files {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+    }
+}
+
+/// A repository whose `prompts/support/faq.md` links a prompt one folder up, and has a
+/// real mistake (a link to a prompt that does not exist); `other/` has an error too.
+fn faq_workspace(marker: &str) -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    fill_faq(t.path(), marker);
+    t
+}
+
+fn fill_faq(root: &Path, marker: &str) {
+    write_tree(
+        root,
+        &[
+            (marker, ""),
+            ("prompts/task_v1.md", "Task\n"),
+            (
+                "prompts/support/faq.md",
+                "See the [task](../task.md) and [gone](gone.md).\n",
+            ),
+            ("prompts/support/greeting_v1.md", "Hi\n"),
+            ("other/x_v1.md", "x\n"),
+            ("other/x_v1.0.0.md", "x\n"),
+        ],
+    );
+}
+
+const FAQ_GONE: &str = "\
+:1:39: error[prompt-not-found]: no prompt `gone` here; prompts in this folder: faq, greeting
+  |
+1 | See the [task](../task.md) and [gone](gone.md).
+  |                                       ^^^^^^^
+";
+
+#[test]
+fn check_given_paths_are_checked_within_their_workspace() {
+    let t = faq_workspace(".git/HEAD");
+    let expected =
+        format!("prompts/support/faq.md{FAQ_GONE}\n1 error(s), 0 warning(s), 0 other(s).\n");
+    // A file, a subfolder, both: the link to ../task.md resolves; other/ is not reported.
+    for args in [
+        vec!["check", "prompts/support/faq.md"],
+        vec!["check", "prompts/support"],
+        vec!["check", "prompts/support/", "prompts/support/faq.md"],
+    ] {
+        let r = run(promptls().current_dir(t.path()).args(&args));
+        assert_eq!(
+            (r.code, r.stdout.as_str(), r.stderr.as_str()),
+            (Some(1), expected.as_str(), ""),
+            "{args:?}"
+        );
+    }
+    // The same from a subfolder: the workspace is found upwards.
+    let r = run(promptls()
+        .current_dir(t.path().join("prompts"))
+        .args(["check", "support/faq.md"]));
+    assert_eq!(
+        (r.code, r.stdout, r.stderr),
+        (
+            Some(1),
+            format!("support/faq.md{FAQ_GONE}\n1 error(s), 0 warning(s), 0 other(s).\n"),
+            String::new()
+        )
+    );
+    // Paths of two workspaces at once; the second is a project without `.git` whose
+    // subfolder has its own promptic.toml (which configures that folder only).
+    let both = tempfile::tempdir().unwrap();
+    let (a, b) = (both.path().join("a"), both.path().join("b"));
+    fill_faq(&a, ".git/HEAD");
+    fill_faq(&b, "pyproject.toml");
+    write_tree(&b, &[("prompts/support/promptic.toml", "")]);
+    let second = b.join("prompts/support");
+    let r = run(promptls()
+        .current_dir(&a)
+        .args(["check", "prompts/support/faq.md"])
+        .arg(&second));
+    assert_eq!(
+        (r.code, r.stdout, r.stderr),
+        (
+            Some(1),
+            format!(
+                "prompts/support/faq.md{FAQ_GONE}{}/faq.md{FAQ_GONE}\n2 error(s), 0 warning(s), 0 other(s).\n",
+                second.display()
+            ),
+            String::new()
+        )
+    );
+}
+
+#[test]
+fn check_missing_path_names_it() {
+    let t = faq_workspace(".git/HEAD");
+    let r = run(promptls().current_dir(t.path()).args([
+        "check",
+        "prompts/nope.md",
+        "prompts",
+        "gone/",
+    ]));
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            Some(2),
+            "",
+            "error: prompts/nope.md: No such file or directory\nerror: gone/: No such file or directory\n"
+        )
+    );
+}
+
+#[test]
+fn check_into_a_closed_pipe_exits_quietly() {
+    use std::io::BufRead;
+    let t = tempfile::tempdir().unwrap();
+    std::fs::create_dir(t.path().join(".git")).unwrap();
+    for i in 0..600 {
+        for v in ["v1", "v1.0.0"] {
+            std::fs::write(t.path().join(format!("prompt{i}_{v}.md")), "x\n").unwrap();
+        }
+    }
+    for format in ["human", "json", "sarif", "github"] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("promptls"))
+            .current_dir(t.path())
+            .args(["check", "--format", format])
+            .env("RUST_LOG", "off")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        // The reader is dropped: the pipe is closed after one line of 200 kB or more.
+        assert!(!first.is_empty(), "{format}");
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr, "", "{format}: quiet, no panic");
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::ExitStatusExt;
+            assert!(
+                out.status.code() == Some(0) || out.status.signal() == Some(libc_sigpipe()),
+                "{format}: {:?}",
+                out.status
+            );
+        }
+    }
+}
+
+#[cfg(unix)]
+fn libc_sigpipe() -> i32 {
+    13
+}
+
+/// A duplicate-version pair (`NAME_v1.md`, `NAME_v1.0.0.md`): two errors naming both.
+fn duplicate_pair(dir: &Path, base: &str) {
+    for v in ["v1", "v1.0.0"] {
+        std::fs::write(dir.join(format!("{base}_{v}.md")), "x\n").unwrap();
+    }
+}
+
+#[test]
+fn github_annotations_escape_properties_and_messages() {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::create_dir(t.path().join(".git")).unwrap();
+    duplicate_pair(t.path(), "a,b:c");
+    duplicate_pair(t.path(), "n\nl%");
+    let r = run(promptls()
+        .current_dir(t.path())
+        .args(["check", "--format", "github"]));
+    let pos = "line=1,col=1,endLine=1,endColumn=1,title=duplicate-version";
+    let msg = "resolution will refuse to pick one (DuplicateVersionError)";
+    assert_eq!(
+        (r.code, r.stdout, r.stderr),
+        (
+            Some(1),
+            format!(
+                "::error file=a%2Cb%3Ac_v1.0.0.md,{pos}::`a,b:c_v1.0.0.md` and `a,b:c_v1.md` are both v1.0.0 of `a,b:c`; {msg}\n\
+                 ::error file=a%2Cb%3Ac_v1.md,{pos}::`a,b:c_v1.md` and `a,b:c_v1.0.0.md` are both v1.0.0 of `a,b:c`; {msg}\n\
+                 ::error file=n%0Al%25_v1.0.0.md,{pos}::`n%0Al%25_v1.0.0.md` and `n%0Al%25_v1.md` are both v1.0.0 of `n%0Al%25`; {msg}\n\
+                 ::error file=n%0Al%25_v1.md,{pos}::`n%0Al%25_v1.md` and `n%0Al%25_v1.0.0.md` are both v1.0.0 of `n%0Al%25`; {msg}\n"
+            ),
+            String::new()
+        )
+    );
+}
+
+#[test]
+fn sarif_uris_are_percent_encoded() {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::create_dir(t.path().join(".git")).unwrap();
+    std::fs::create_dir(t.path().join("my dir")).unwrap();
+    duplicate_pair(&t.path().join("my dir"), "my task");
+    duplicate_pair(t.path(), "ü");
+    duplicate_pair(t.path(), "h#a%");
+    let r = run(promptls()
+        .current_dir(t.path())
+        .args(["check", "--format", "sarif"]));
+    assert_eq!((r.code, r.stderr.as_str()), (Some(1), ""));
+    let v = json(&r);
+    let uris: Vec<&str> = v["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            x["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        uris,
+        [
+            "h%23a%25_v1.0.0.md",
+            "h%23a%25_v1.md",
+            "my%20dir/my%20task_v1.0.0.md",
+            "my%20dir/my%20task_v1.md",
+            "%C3%BC_v1.0.0.md",
+            "%C3%BC_v1.md",
+        ]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn names_that_are_not_utf8_are_walked_or_reported() {
+    use std::os::unix::ffi::OsStrExt;
+    let t = tempfile::tempdir().unwrap();
+    std::fs::create_dir(t.path().join(".git")).unwrap();
+    let cafe = t.path().join(std::ffi::OsStr::from_bytes(b"caf\xe9"));
+    std::fs::create_dir(&cafe).unwrap();
+    duplicate_pair(&cafe, "x");
+    std::fs::write(
+        t.path().join(std::ffi::OsStr::from_bytes(b"t\xe9_v1.md")),
+        "x\n",
+    )
+    .unwrap();
+    let r = run(promptls().current_dir(t.path()).arg("check"));
+    let msg = "resolution will refuse to pick one (DuplicateVersionError)";
+    assert_eq!(
+        (r.code, r.stdout, r.stderr),
+        (
+            Some(1),
+            format!(
+                "caf\u{FFFD}/x_v1.0.0.md:1:1: error[duplicate-version]: `x_v1.0.0.md` and `x_v1.md` are both v1.0.0 of `x`; {msg}\n\
+                 caf\u{FFFD}/x_v1.md:1:1: error[duplicate-version]: `x_v1.md` and `x_v1.0.0.md` are both v1.0.0 of `x`; {msg}\n\
+                 \n2 error(s), 0 warning(s), 0 other(s).\n"
+            ),
+            "warning: t\u{FFFD}_v1.md: skipped: name is not UTF-8\n".to_string()
+        )
+    );
+    // SARIF names the folder byte for byte.
+    let r = run(promptls()
+        .current_dir(t.path())
+        .args(["check", "--format", "sarif"]));
+    let v = json(&r);
+    assert_eq!(
+        v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "caf%E9/x_v1.0.0.md"
+    );
+}
+
+/// Runs `promptls ARGS` in `dir` with a stdin pipe that stays open (a read of
+/// `/dev/stdin` would wait forever), killing it after 20 s: a hang fails the test.
+fn run_bounded(dir: &Path, args: &[&str]) -> Run {
+    use std::io::Read;
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("promptls"))
+        .current_dir(dir)
+        .args(args)
+        .env("RUST_LOG", "off")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _stdin = child.stdin.take();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        stdout.read_to_end(&mut s).unwrap();
+        s
+    });
+    let err = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        stderr.read_to_end(&mut s).unwrap();
+        s
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("promptls {args:?} blocked (killed after 20 s)");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    Run {
+        code: status.code(),
+        stdout: String::from_utf8_lossy(&out.join().unwrap()).into_owned(),
+        stderr: String::from_utf8_lossy(&err.join().unwrap()).into_owned(),
+    }
+}
+
+/// `prompts/task_v2.md` is a symlink to a FIFO, `prompts/intro_v1.md` one to
+/// `/dev/stdin`, `prompts/gone_v1.md` a dangling symlink.
+#[cfg(unix)]
+fn special_files_workspace() -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    write_tree(
+        t.path(),
+        &[
+            (".git/HEAD", ""),
+            ("prompts/task_v1.md", "---\ntitle: One\n---\nTask\n"),
+        ],
+    );
+    let fifo = t.path().join(".fifo");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let p = t.path().join("prompts");
+    std::os::unix::fs::symlink(&fifo, p.join("task_v2.md")).unwrap();
+    std::os::unix::fs::symlink("/dev/stdin", p.join("intro_v1.md")).unwrap();
+    std::os::unix::fs::symlink(p.join("nowhere.md"), p.join("gone_v1.md")).unwrap();
+    t
+}
+
+fn sorted_lines(s: &str) -> Vec<&str> {
+    let mut v: Vec<&str> = s.lines().collect();
+    v.sort_unstable();
+    v
+}
+
+#[cfg(unix)]
+#[test]
+fn special_files_in_the_workspace_are_skipped_with_a_warning() {
+    let t = special_files_workspace();
+    let r = run_bounded(t.path(), &["check"]);
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (Some(0), "No problems found.\n")
+    );
+    assert_eq!(
+        sorted_lines(&r.stderr),
+        [
+            "warning: prompts/gone_v1.md: skipped: No such file or directory",
+            "warning: prompts/intro_v1.md: skipped: a named pipe, not a regular file",
+            "warning: prompts/task_v2.md: skipped: a named pipe, not a regular file",
+        ]
+    );
+    let r = run_bounded(t.path(), &["versions", "prompts/task", "--json"]);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let rows: Vec<(&str, &str, bool, Value)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["id"].as_str().unwrap(),
+                x["version"].as_str().unwrap(),
+                x["latest"].as_bool().unwrap(),
+                x["title"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        (r.code, rows, r.stderr.as_str()),
+        (
+            Some(0),
+            vec![
+                ("task_v2.md", "v2.0.0", true, Value::from("task_v2.md")),
+                ("task_v1.md", "v1.0.0", false, Value::from("One")),
+            ],
+            "warning: prompts/task_v2.md: skipped: a named pipe, not a regular file\n"
+        )
+    );
+    // The newest is the FIFO: the answer cannot be loaded, so it is an error.
+    let r = run_bounded(t.path(), &["resolve", "prompts/task"]);
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            Some(1),
+            "",
+            "error: prompts/task_v2.md: a named pipe, not a regular file\n"
+        )
+    );
+    let r = run_bounded(t.path(), &["resolve", "prompts/task", "--version", "v1"]);
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (Some(0), "prompts/task_v1.md\n", "explicit version v1\n")
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_named_file_that_cannot_be_read_is_an_error() {
+    let t = special_files_workspace();
+    for (args, expected) in [
+        (
+            vec!["check", "prompts/task_v2.md"],
+            "error: prompts/task_v2.md: a named pipe, not a regular file\n",
+        ),
+        (
+            vec!["check", "prompts/gone_v1.md"],
+            "error: prompts/gone_v1.md: No such file or directory\n",
+        ),
+        (
+            vec!["versions", "prompts/intro_v1.md"],
+            "error: prompts/intro_v1.md: a named pipe, not a regular file\n",
+        ),
+        (
+            vec!["versions", "prompts/task_v2.md", "--json"],
+            "error: prompts/task_v2.md: a named pipe, not a regular file\n",
+        ),
+        (
+            vec!["resolve", "prompts/task_v2.md"],
+            "error: prompts/task_v2.md: a named pipe, not a regular file\n",
+        ),
+        (
+            vec!["resolve", "prompts/gone_v1.md"],
+            "error: prompts/gone_v1.md: No such file or directory\n",
+        ),
+    ] {
+        let r = run_bounded(t.path(), &args);
+        assert_eq!(
+            (r.code, r.stdout.as_str(), r.stderr.as_str()),
+            (Some(1), "", expected),
+            "{args:?}"
+        );
+    }
+    // The readable paths given beside it are still checked.
+    let r = run_bounded(
+        t.path(),
+        &["check", "prompts/task_v2.md", "prompts/task_v1.md"],
+    );
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            Some(1),
+            "No problems found.\n",
+            "error: prompts/task_v2.md: a named pipe, not a regular file\n"
+        )
+    );
+}
+
+#[test]
+fn help_documents_exit_codes_without_internal_ids() {
+    let ids = regex::Regex::new(r"\b[VIRQ]-\d|seed \d").unwrap();
+    for cmd in [
+        "check",
+        "versions",
+        "resolve",
+        "new-version",
+        "revert",
+        "serve",
+    ] {
+        let r = run(promptls().args([cmd, "--help"]));
+        assert_eq!((r.code, r.stderr.as_str()), (Some(0), ""), "{cmd}");
+        assert!(
+            !ids.is_match(&r.stdout),
+            "{cmd} --help cites an internal id:\n{}",
+            r.stdout
+        );
+        insta::assert_snapshot!(format!("help_{}", cmd.replace('-', "_")), r.stdout);
+    }
+    let r = run(promptls().arg("--help"));
+    assert_eq!((r.code, r.stderr.as_str()), (Some(0), ""));
+    assert!(!ids.is_match(&r.stdout), "{}", r.stdout);
+    insta::assert_snapshot!("help", r.stdout);
+}

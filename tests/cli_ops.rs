@@ -270,7 +270,7 @@ fn unreadable_sources_are_errors_and_write_nothing() {
     ];
     for (name, kind) in cases {
         let want = format!(
-            "error: {}: {kind}, not a regular file; skipped\n",
+            "error: {}: {kind}, not a regular file\n",
             p.join(name).display()
         );
         for args in [

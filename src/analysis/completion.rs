@@ -536,23 +536,20 @@ fn complete_path(
 pub fn complete_config(text: &str, offset: usize) -> Vec<Candidate> {
     use crate::config::{ConfigPosition, position_at, table_values, versioning_subpath};
     // A string value with no quote typed yet is offered quoted, so the line stays TOML.
-    let unquoted = |replace: &Range<usize>| {
-        !text[..replace.start.min(text.len())].ends_with(['"', '\''])
-    };
-    let values = |options: Vec<(String, String)>,
-                  replace: Range<usize>,
-                  string: bool|
-     -> Vec<Candidate> {
-        let quote = string && unquoted(&replace);
-        options
-            .into_iter()
-            .enumerate()
-            .map(|(i, (v, d))| {
-                let insert = if quote { format!("\"{v}\"") } else { v.clone() };
-                candidate(v, Some(d), CandidateKind::Value, i, insert, replace.clone())
-            })
-            .collect()
-    };
+    let unquoted =
+        |replace: &Range<usize>| !text[..replace.start.min(text.len())].ends_with(['"', '\'']);
+    let values =
+        |options: Vec<(String, String)>, replace: Range<usize>, string: bool| -> Vec<Candidate> {
+            let quote = string && unquoted(&replace);
+            options
+                .into_iter()
+                .enumerate()
+                .map(|(i, (v, d))| {
+                    let insert = if quote { format!("\"{v}\"") } else { v.clone() };
+                    candidate(v, Some(d), CandidateKind::Value, i, insert, replace.clone())
+                })
+                .collect()
+        };
     let keys = |keys: &[&str], detail: &dyn Fn(&str) -> String, replace: Range<usize>| {
         keys.iter()
             .enumerate()

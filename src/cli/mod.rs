@@ -1,5 +1,6 @@
-//! The command line (I-5): a thin face over the core. Exit codes: 0 success, 1 a finding
-//! or a resolution error, 2 a usage error.
+//! The command line (I-5): a thin face over the core. Exit codes: 0 success, 1 a finding,
+//! a resolution error or a file that cannot be read, 2 a usage error (documented in each
+//! command's `--help`).
 
 mod check;
 mod output;
@@ -19,10 +20,51 @@ use crate::config::{
 };
 use crate::index::{Index, Prompt, TargetKind, normalize};
 use crate::versioning::{ErrorKind, RequestOptions, ResolveError, VersionSpec};
+use output::{ReportingFiles, emit, finish, json_text, reason};
+
+/// The exit status section of `promptls --help`.
+const EXIT_STATUS: &str = "\
+Exit status:
+  0  success: no errors found, or the command did what it was asked
+  1  errors found, a request that cannot be resolved or planned, or a file that cannot be read or written
+  2  usage error: an unknown command or option, a bad value, a path that does not exist";
+
+const CHECK_HELP: &str = "\
+Each path is checked within its workspace (the nearest folder upwards holding `.git`, \
+else the outermost holding promptic.toml or pyproject.toml), so references that leave the \
+given files are still followed; problems are reported only for the given files and folders.
+
+Exit status:
+  0  no errors found (warnings alone do not fail the check)
+  1  errors found, or a given file cannot be read
+  2  usage error, or a given path does not exist";
+
+const VERSIONS_HELP: &str = "\
+Exit status:
+  0  versions listed
+  1  no prompt files match, or the given file cannot be read
+  2  usage error";
+
+const RESOLVE_HELP: &str = "\
+Exit status:
+  0  resolved: the file's path on stdout, the reason on stderr
+  1  the request cannot be resolved (error kind and message on stderr, or JSON with --json), or the given or resolved file cannot be read
+  2  usage error";
+
+const WRITE_HELP: &str = "\
+Exit status:
+  0  created (with --dry-run: planned, nothing written)
+  1  the version cannot be planned or written
+  2  usage error";
+
+const SERVE_HELP: &str = "\
+Exit status:
+  0  the editor shut the server down
+  1  the connection ended without a shutdown";
 
 /// promptls: versioned prompt files, checked, resolved and served to editors.
 #[derive(Debug, Parser)]
-#[command(name = "promptls", version, about)]
+#[command(name = "promptls", version, about, after_help = EXIT_STATUS)]
 pub struct Cli {
     /// More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG also works.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -32,25 +74,27 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-/// Output formats of `check` (I-5).
+/// Output formats of `check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// file:line:col, code, message and the source line with a caret.
     Human,
-    /// `[{path, range, severity, code, message}]`.
+    /// A JSON array of `{path, range, severity, code, message}`.
     Json,
-    /// SARIF 2.1.0.
+    /// SARIF 2.1.0 (code scanning).
     Sarif,
-    /// GitHub workflow annotations.
+    /// GitHub Actions workflow annotations.
     Github,
 }
 
-/// Subcommands (I-5).
+/// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Report every naming, config and reference problem under PATH (default `.`).
+    /// Report every naming, config and reference problem of the given files and folders
+    /// (default `.`).
+    #[command(after_help = CHECK_HELP)]
     Check {
-        /// Folders or files to check.
+        /// Folders or files to check (for example the staged files of a pre-commit hook).
         paths: Vec<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value = "human")]
@@ -59,7 +103,8 @@ pub enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
-    /// List the versions of a prompt, newest first (I-2 listVersions).
+    /// List the versions of a prompt, newest first.
+    #[command(after_help = VERSIONS_HELP)]
     Versions {
         /// A prompt (`prompts/task`, `prompts/task.md`), one of its files, or a folder.
         target: PathBuf,
@@ -73,7 +118,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Resolve a request to one file (V-5, V-6), as promptic's load_prompt would.
+    /// Resolve a request to one file, as promptic's load_prompt would.
+    #[command(after_help = RESOLVE_HELP)]
     Resolve {
         /// A folder, a prompt hint (`prompts/task`, `prompts/task.md`) or a pinned file.
         target: PathBuf,
@@ -89,7 +135,7 @@ pub enum Command {
         /// Use this config file (promptic.toml, pyproject.toml or promptic JSON).
         #[arg(long)]
         config: Option<PathBuf>,
-        /// Also read PROMPTIC_* environment variables (opt-in, V-7).
+        /// Also read PROMPTIC_* environment variables (off unless asked for).
         #[arg(long)]
         env: bool,
         /// Print JSON.
@@ -97,7 +143,8 @@ pub enum Command {
         json: bool,
     },
     /// Create the next version of a prompt file: a new file beside it, content copied
-    /// (I-5, the same plan as the "Create version" code actions). Never overwrites.
+    /// (the same plan as the editor's "Create version" code actions). Never overwrites.
+    #[command(after_help = WRITE_HELP)]
     NewVersion {
         /// A versioned prompt file.
         file: PathBuf,
@@ -126,6 +173,7 @@ pub enum Command {
     /// Revert a prompt to an older version: a NEW version (the next patch of the newest;
     /// the next prerelease when the newest is a prerelease) with that version's bytes;
     /// history is never rewritten.
+    #[command(after_help = WRITE_HELP)]
     Revert {
         /// A versioned file of the prompt (its variant is reverted).
         target: PathBuf,
@@ -139,7 +187,8 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Run the language server on stdio (I-1).
+    /// Run the language server on stdio.
+    #[command(after_help = SERVE_HELP)]
     Serve {
         /// Accepted for clients that pass it (stdio is the only transport).
         #[arg(long, hide = true)]
@@ -201,8 +250,18 @@ pub fn init_logging(verbose: u8) {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .with_filter(filter);
+    // Without a current folder, paths in these warnings are shown absolute.
+    let cwd = match std::env::current_dir() {
+        Ok(cwd) => cwd,
+        Err(_) => PathBuf::new(),
+    };
+    let skipped = output::SkipWarnings::new(cwd).with_filter(
+        tracing_subscriber::filter::Targets::new()
+            .with_target(crate::index::SKIPPED_TARGET, tracing::Level::WARN),
+    );
     let _ = tracing_subscriber::registry()
         .with(stderr)
+        .with(skipped)
         .with(
             crate::logging::ClientLogLayer
                 .with_filter(tracing_subscriber::filter::LevelFilter::WARN),
@@ -213,6 +272,9 @@ pub fn init_logging(verbose: u8) {
 /// Runs the CLI; returns the process exit code. `serve` runs the language server on
 /// stdio (`promptls serve`) and returns whether `shutdown` came before `exit`.
 pub fn run(cli: Cli, serve: impl FnOnce() -> bool) -> ExitCode {
+    if !matches!(cli.command, None | Some(Command::Serve { .. })) {
+        default_sigpipe();
+    }
     match cli.command {
         None | Some(Command::Serve { .. }) => {
             if cli.command.is_none() && std::io::stdin().is_terminal() {
@@ -280,6 +342,62 @@ pub fn run(cli: Cli, serve: impl FnOnce() -> bool) -> ExitCode {
                 dry_run,
             )
         }
+    }
+}
+
+/// Restores the default action of SIGPIPE (die quietly) for the one-shot commands, as
+/// command-line tools do: `promptls check | head -1` then stops when `head` is done
+/// instead of failing on a closed pipe. (Rust ignores SIGPIPE; the server keeps that, so
+/// a vanished editor is an ordinary write error there.) Elsewhere [`output::finish`]
+/// treats a closed pipe as a quiet success.
+fn default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called once at startup, before any thread is spawned; SIG_DFL is a valid
+    // disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+/// The current folder, or exit 1 with an `error:` line.
+fn current_dir() -> Result<PathBuf, ExitCode> {
+    std::env::current_dir().map_err(|e| {
+        eprintln!(
+            "error: cannot read the current folder: {}",
+            output::os_reason(&e)
+        );
+        ExitCode::from(1)
+    })
+}
+
+/// Checks a target the user named. A folder, or a prompt hint that names no file
+/// (`prompts/task`), passes; a file (also through a symlink) must be a regular file that
+/// can be opened. The error is `PATH: reason`, with the path as the user wrote it.
+fn check_named_file(target: &Path) -> Result<(), String> {
+    let shown = target.display();
+    match crate::vfs::symlink_metadata(target).map_err(|e| match e {
+        crate::vfs::VfsError::Io { source, .. } => source,
+        other => std::io::Error::other(other.to_string()),
+    }) {
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(format!("{shown}: {}", output::os_reason(&e))),
+        Ok(m) if m.is_dir() => Ok(()),
+        // Opened (non-blocking, after a kind check) and closed: nothing is read.
+        Ok(_) => match crate::vfs::read_text(target, 0) {
+            Ok(_) => Ok(()),
+            Err(crate::vfs::VfsError::NotRegular {
+                kind: crate::vfs::FileKind::Directory,
+                ..
+            }) => Ok(()),
+            Err(e) => Err(format!("{shown}: {}", reason(&e))),
+        },
     }
 }
 
@@ -389,17 +507,18 @@ fn usage_error(msg: &str) -> ExitCode {
 /// Prints a resolution error (`{error, message, available}` with `--json`, else the named
 /// message and what is available on stderr); exit 1.
 fn resolve_error(e: &ResolveError, json: bool) -> ExitCode {
-    if json {
-        output::print_json(
+    let written = if json {
+        emit(&json_text(
             &serde_json::json!({"error": e.kind.name(), "message": e.message, "available": e.available}),
-        );
+        ))
     } else {
         eprintln!("{e}");
         if !e.available.is_empty() {
             eprintln!("available: {}", e.available.join(", "));
         }
-    }
-    ExitCode::from(1)
+        Ok(())
+    };
+    finish(written, ExitCode::from(1))
 }
 
 fn resolve(
@@ -412,6 +531,14 @@ fn resolve(
     json: bool,
 ) -> ExitCode {
     let source = config_source(config.as_deref(), env);
+    let cwd = match current_dir() {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    if let Err(e) = check_named_file(&target) {
+        eprintln!("error: {e}");
+        return ExitCode::from(1);
+    }
     let folder = target_folder(&target);
     let label = target.to_string_lossy().to_string();
     let fail = |e: ResolveError| resolve_error(&e, json);
@@ -427,7 +554,7 @@ fn resolve(
     if let Some(e) = source.chain_errors(&folder).into_iter().next() {
         return fail(config_resolve_error(&e, &label, &spec_parsed));
     }
-    let index = Index::scan_shallow(folder, source);
+    let index = Index::scan_shallow(folder, source).with_files(Arc::new(ReportingFiles::new(cwd)));
     let map: BTreeMap<String, String> = classifier.into_iter().collect();
     let opts = RequestOptions {
         classifier: if map.is_empty() { None } else { Some(&map) },
@@ -443,20 +570,27 @@ fn resolve(
                     .parent()
                     .map_or_else(|| PathBuf::from(&*file.name), |p| p.join(&*file.name)),
             };
+            // The answer is a file to load: one that cannot be read is an error here,
+            // not later in the caller.
+            if let Err(e) = crate::vfs::read_text(&r.path(), 0) {
+                eprintln!("error: {}: {}", shown.display(), reason(&e));
+                return ExitCode::from(1);
+            }
             let shown = shown.to_string_lossy().to_string();
             let version = file.parsed.version.as_ref();
-            if json {
-                output::print_json(&serde_json::json!({
+            let written = if json {
+                emit(&json_text(&serde_json::json!({
                     "path": shown,
                     "version": version.map(|v| v.core_string()),
                     "prerelease": version.and_then(|v| v.prerelease.as_ref()).map(|p| p.text.to_string()),
                     "classifiers": r.folder.scheme.variant_map(&file.parsed.variant),
-                }));
+                })))
             } else {
-                println!("{shown}");
+                let written = emit(&format!("{shown}\n"));
                 eprintln!("{}", r.reason);
-            }
-            ExitCode::SUCCESS
+                written
+            };
+            finish(written, ExitCode::SUCCESS)
         }
         Err(e) => fail(e),
     }
@@ -473,15 +607,24 @@ fn versions(
         Ok(s) => Arc::new(s),
         Err(ConfigSetupError::File(errors)) if json => {
             let e = config_resolve_error(&errors[0], &label, &VersionSpec::Latest);
-            output::print_json(
+            let written = emit(&json_text(
                 &serde_json::json!({"error": e.kind.name(), "message": e.message, "available": []}),
-            );
-            return ExitCode::from(1);
+            ));
+            return finish(written, ExitCode::from(1));
         }
         Err(e) => return e.report(),
     };
+    let cwd = match current_dir() {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    if let Err(e) = check_named_file(&target) {
+        eprintln!("error: {e}");
+        return ExitCode::from(1);
+    }
     let folder_path = target_folder(&target);
-    let index = Index::scan_shallow(folder_path.clone(), source);
+    let index = Index::scan_shallow(folder_path.clone(), source)
+        .with_files(Arc::new(ReportingFiles::new(cwd)));
     let map: BTreeMap<String, String> = classifier.into_iter().collect();
     let filter = if map.is_empty() { None } else { Some(&map) };
     let abs = normalize(&target);
@@ -512,21 +655,22 @@ fn versions(
         Err(e) => return resolve_error(&e, json),
     };
     if list.is_empty() {
-        if json {
-            output::print_json(
+        let written = if json {
+            emit(&json_text(
                 &serde_json::json!({"error": "PromptNotFoundError", "message": format!("no prompt files for `{label}`"), "available": []}),
-            );
+            ))
         } else {
             eprintln!("PromptNotFoundError: no prompt files for `{label}`");
-        }
-        return ExitCode::from(1);
+            Ok(())
+        };
+        return finish(written, ExitCode::from(1));
     }
-    if json {
-        output::print_json(&list);
+    let text = if json {
+        json_text(&list)
     } else {
-        output::print_versions_table(&list);
-    }
-    ExitCode::SUCCESS
+        output::versions_table(&list)
+    };
+    finish(emit(&text), ExitCode::SUCCESS)
 }
 
 fn new_version(

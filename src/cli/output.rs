@@ -1,17 +1,199 @@
-//! Printing helpers shared by the subcommands.
+//! Printing helpers shared by the subcommands: stdout that survives a closed pipe, the
+//! `error:` / `warning:` lines on stderr, and the file source that reports unreadable
+//! files to the user.
+
+use std::collections::HashSet;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Mutex, OnceLock};
+use std::time::SystemTime;
 
 use crate::analysis::PromptVersion;
+use crate::vfs::{DiskFiles, FileSource, Text, VfsError};
 
-/// Prints pretty JSON and a newline on stdout.
-pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(value).expect("serializable")
-    );
+/// Writes `text` to stdout in one go and flushes it.
+pub fn emit(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
 }
 
-/// Prints versions as an aligned table.
-pub fn print_versions_table(list: &[PromptVersion]) {
+/// The exit code of a command that printed its result with [`emit`]: `code` when the
+/// write succeeded; success when the reader went away (`promptls check | head -1` is not
+/// an error, and nothing is said); 1 with an `error:` line for any other write failure.
+pub fn finish(written: std::io::Result<()>, code: ExitCode) -> ExitCode {
+    match written {
+        Ok(()) => code,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: cannot write the output: {}", os_reason(&e));
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Pretty JSON and a newline.
+pub fn json_text<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    let mut s = serde_json::to_string_pretty(value).expect("serializable");
+    s.push('\n');
+    s
+}
+
+/// The operating system's reason without Rust's ` (os error N)` suffix:
+/// `No such file or directory`.
+pub fn os_reason(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match (e.raw_os_error(), s.rfind(" (os error ")) {
+        (Some(_), Some(i)) => s[..i].to_string(),
+        _ => s,
+    }
+}
+
+/// Why `e` happened, without the path (the caller names the path as the user knows it).
+pub fn reason(e: &VfsError) -> String {
+    match e {
+        VfsError::NotRegular { kind, .. } => format!("{kind}, not a regular file"),
+        VfsError::Io { source, .. } => os_reason(source),
+        other => {
+            let s = other.to_string();
+            let prefix = format!("{}: ", other.path().display());
+            s.strip_prefix(&prefix).map(str::to_string).unwrap_or(s)
+        }
+    }
+}
+
+/// The paths warnings are about, when the user named some (`check FILE…`): the whole
+/// workspace is read, but only these files and folders are reported on.
+static REPORTED: OnceLock<Vec<PathBuf>> = OnceLock::new();
+
+/// Limits the warnings about skipped files to those under `paths` (absolute; a file
+/// covers only itself). Set once, before the workspace is read.
+pub fn report_only(paths: Vec<PathBuf>) {
+    let _already_set = REPORTED.set(paths);
+}
+
+/// Whether a warning about `path` is shown (see [`report_only`]).
+fn reported(path: &Path) -> bool {
+    REPORTED
+        .get()
+        .is_none_or(|only| only.iter().any(|p| path.starts_with(p)))
+}
+
+/// `path` as the user sees it: relative to `cwd` when inside it, `/` separators.
+pub fn shown_path(path: &Path, cwd: &Path) -> String {
+    path.strip_prefix(cwd)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// The disk, read through the file-system layer, telling the user on stderr about each
+/// workspace file that exists but cannot be read (a FIFO, a device, a dangling symlink, a
+/// permission error): one `warning: PATH: skipped: reason` line per file. The analysis
+/// then skips the file as it would without this wrapper.
+#[derive(Debug)]
+pub struct ReportingFiles {
+    cwd: PathBuf,
+    reported: Mutex<HashSet<PathBuf>>,
+}
+
+impl ReportingFiles {
+    /// Paths in warnings are shown relative to `cwd`.
+    pub fn new(cwd: PathBuf) -> ReportingFiles {
+        ReportingFiles {
+            cwd,
+            reported: Mutex::new(HashSet::new()),
+        }
+    }
+
+    fn report<T>(&self, result: Result<T, VfsError>) -> Result<T, VfsError> {
+        if let Err(e) = &result {
+            // A file that is simply gone is not worth a line; a symlink whose target is
+            // gone is (the name is still there).
+            let dangling = e.is_not_found() && crate::vfs::symlink_metadata(e.path()).is_ok();
+            if (!e.is_not_found() || dangling)
+                && reported(e.path())
+                && self
+                    .reported
+                    .lock()
+                    .expect("not poisoned")
+                    .insert(e.path().to_path_buf())
+            {
+                eprintln!(
+                    "warning: {}: skipped: {}",
+                    shown_path(e.path(), &self.cwd),
+                    reason(e)
+                );
+            }
+        }
+        result
+    }
+}
+
+impl FileSource for ReportingFiles {
+    fn text(&self, path: &Path) -> Result<Text, VfsError> {
+        self.report(DiskFiles.text(path))
+    }
+
+    fn bytes(&self, path: &Path) -> Result<Vec<u8>, VfsError> {
+        self.report(DiskFiles.bytes(path))
+    }
+
+    fn modified(&self, path: &Path) -> Result<SystemTime, VfsError> {
+        DiskFiles.modified(path)
+    }
+}
+
+/// Prints, on stderr, the walk's warnings about the files it skips (events of
+/// [`crate::index::SKIPPED_TARGET`]: `warning: PATH: skipped: name is not UTF-8`,
+/// `warning: PATH: skipped: a named pipe, not a regular file`), whatever the log level: a
+/// file is never skipped silently.
+pub struct SkipWarnings {
+    cwd: PathBuf,
+}
+
+impl SkipWarnings {
+    /// Paths are shown relative to `cwd`.
+    pub fn new(cwd: PathBuf) -> SkipWarnings {
+        SkipWarnings { cwd }
+    }
+}
+
+#[derive(Default)]
+struct Fields {
+    path: String,
+    message: String,
+}
+
+impl tracing::field::Visit for Fields {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        match field.name() {
+            "path" => self.path = format!("{value:?}"),
+            "message" => self.message = format!("{value:?}"),
+            _ => {}
+        }
+    }
+}
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for SkipWarnings {
+    fn on_event(
+        &self,
+        event: &tracing::Event<'_>,
+        _ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        let mut f = Fields::default();
+        event.record(&mut f);
+        if !reported(Path::new(&f.path)) {
+            return;
+        }
+        let path = shown_path(Path::new(&f.path), &self.cwd);
+        eprintln!("warning: {path}: {}", f.message);
+    }
+}
+
+/// Versions as an aligned table, one line each.
+pub fn versions_table(list: &[PromptVersion]) -> String {
     let rows: Vec<[String; 5]> = list
         .iter()
         .map(|v| {
@@ -44,7 +226,8 @@ pub fn print_versions_table(list: &[PromptVersion]) {
             widths[i] = widths[i].max(c.chars().count());
         }
     }
-    let line = |cells: [&str; 5]| {
+    let mut out = String::new();
+    let mut line = |cells: [&str; 5]| {
         let mut s = String::new();
         for (i, c) in cells.iter().enumerate() {
             s.push_str(c);
@@ -52,10 +235,12 @@ pub fn print_versions_table(list: &[PromptVersion]) {
                 s.push_str(&" ".repeat(widths[i] - c.chars().count() + 2));
             }
         }
-        println!("{}", s.trim_end());
+        out.push_str(s.trim_end());
+        out.push('\n');
     };
     line(header);
     for r in &rows {
         line([&r[0], &r[1], &r[2], &r[3], &r[4]]);
     }
+    out
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 
-pub use walk::{Listing, SKIPPED_DIRS, walk};
+pub use walk::{Listing, SKIPPED_DIRS, SKIPPED_TARGET, walk};
 
 use crate::config::{CONFIG_FILE_NAMES, ConfigFileKind, ConfigSource, Settings, load_config_file};
 use crate::diagnostics::{Code, Diagnostic, Fix, Severity};

@@ -84,6 +84,5 @@ pub struct Plan {
     pub reason: String,
 }
 
-
 #[cfg(test)]
 mod tests;

@@ -333,14 +333,8 @@ pub(super) async fn execute(
                     a.classifier.as_ref(),
                 )?;
                 let id = index.prompt_id(t.folder, &t.prompt.base);
-                let list = list_versions(
-                    &index,
-                    t.folder,
-                    &[t.prompt],
-                    &id,
-                    a.classifier.as_ref(),
-                )
-                .map_err(|e| invalid(e.to_string()))?;
+                let list = list_versions(&index, t.folder, &[t.prompt], &id, a.classifier.as_ref())
+                    .map_err(|e| invalid(e.to_string()))?;
                 to_value(list)
             })?
         }

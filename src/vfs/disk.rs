@@ -117,6 +117,11 @@ pub fn metadata(path: &Path) -> Result<Metadata, VfsError> {
     std::fs::metadata(path).map_err(|e| VfsError::io(path, e))
 }
 
+/// The metadata of `path` itself (a symlink is not followed).
+pub fn symlink_metadata(path: &Path) -> Result<Metadata, VfsError> {
+    std::fs::symlink_metadata(path).map_err(|e| VfsError::io(path, e))
+}
+
 /// The modified time of `path` (following symlinks).
 pub fn modified(path: &Path) -> Result<SystemTime, VfsError> {
     std::fs::metadata(path)

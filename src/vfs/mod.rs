@@ -23,6 +23,7 @@ mod source;
 
 pub use disk::{
     create_new, metadata, modified, read_bytes, read_dir, read_text, regular_file_kind,
+    symlink_metadata,
 };
 pub use source::{DiskFiles, FileSource, MemoryFiles};
 
@@ -72,7 +73,7 @@ impl fmt::Display for FileKind {
 pub enum VfsError {
     /// The path exists but is not a regular file (after following symlinks); it was not
     /// opened for reading.
-    #[error("{}: {kind}, not a regular file; skipped", path.display())]
+    #[error("{}: {kind}, not a regular file", path.display())]
     NotRegular {
         /// The path as given.
         path: PathBuf,
