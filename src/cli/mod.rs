@@ -56,7 +56,7 @@ pub enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
-    /// List the versions of a prompt, newest first (I-2 listVersions).
+    /// List the versions of a prompt, newest first.
     Versions {
         /// A prompt (`prompts/task`, `prompts/task.md`), one of its files, or a folder.
         target: PathBuf,
@@ -70,7 +70,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Resolve a request to one file (V-5, V-6), as promptic's load_prompt would.
+    /// Resolve a request to one file, as promptic's load_prompt would.
     Resolve {
         /// A folder, a prompt hint (`prompts/task`, `prompts/task.md`) or a pinned file.
         target: PathBuf,
@@ -86,7 +86,7 @@ pub enum Command {
         /// Use this config file (promptic.toml, pyproject.toml or promptic JSON).
         #[arg(long)]
         config: Option<PathBuf>,
-        /// Also read PROMPTIC_* environment variables (opt-in, V-7).
+        /// Also read PROMPTIC_* environment variables (opt-in).
         #[arg(long)]
         env: bool,
         /// Print JSON.
@@ -94,7 +94,7 @@ pub enum Command {
         json: bool,
     },
     /// Create the next version of a prompt file: a new file beside it, content copied
-    /// (I-5, the same plan as the "Create version" code actions). Never overwrites.
+    /// (the same plan as the "Create version" code actions). Never overwrites.
     NewVersion {
         /// A versioned prompt file.
         file: PathBuf,
@@ -115,7 +115,7 @@ pub enum Command {
         dry_run: bool,
     },
     /// Revert a prompt to an older version: a NEW version (next patch of the newest) with
-    /// that version's content; history is never rewritten (I-5).
+    /// that version's content; history is never rewritten.
     Revert {
         /// A versioned file of the prompt (its variant is reverted).
         target: PathBuf,
@@ -126,7 +126,7 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Run the language server on stdio (I-1).
+    /// Run the language server on stdio.
     Serve {
         /// Accepted for clients that pass it (stdio is the only transport).
         #[arg(long, hide = true)]

@@ -494,7 +494,7 @@ pub fn semver_diagnostic(folder: &Folder, file: &PromptFile, text: &str) -> Opti
         severity,
         code: Code::SemverBump,
         message: format!(
-            "{v} is a {} bump of {prev} ({}), but it {}: it needs a {} bump (seed 001)",
+            "{v} is a {} bump of {prev} ({}), but it {}: it needs a {} bump",
             actual.name(),
             prev_file.name,
             rec.reason,
