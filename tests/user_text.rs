@@ -338,3 +338,38 @@ fn published_diagnostics_carry_the_link_to_their_section() {
     }
     c.shutdown();
 }
+
+#[test]
+fn sarif_rules_link_to_their_sections() {
+    let out = Command::new(env!("CARGO_BIN_EXE_promptls"))
+        .current_dir(root())
+        .args(["check", "examples/", "--format", "sarif"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules: Vec<(String, String)> = v["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_string(),
+                r["helpUri"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = Code::ALL
+        .iter()
+        .map(|c| {
+            (
+                c.name().to_string(),
+                format!(
+                    "https://github.com/promptls/promptls/blob/main/docs/diagnostics.md#{}",
+                    c.name()
+                ),
+            )
+        })
+        .collect();
+    assert_eq!(rules, expected);
+}
