@@ -373,3 +373,67 @@ fn sarif_rules_link_to_their_sections() {
         .collect();
     assert_eq!(rules, expected);
 }
+
+/// Every heading anchor of a Markdown file (any level), GitHub style.
+fn anchors_of(text: &str) -> Vec<String> {
+    let mut in_code = false;
+    let mut out = Vec::new();
+    for line in text.lines() {
+        if line.starts_with("```") {
+            in_code = !in_code;
+        } else if !in_code && line.starts_with('#') {
+            out.push(github_anchor(line.trim_start_matches('#')));
+        }
+    }
+    out
+}
+
+#[test]
+fn relative_links_of_the_readme_and_docs_reach_a_file_and_heading() {
+    let r = root();
+    let link = Regex::new(r"\]\(([^)\s]+)\)").unwrap();
+    let span = Regex::new(r"`[^`]*`").unwrap();
+    let mut files = vec![r.join("README.md"), r.join("editors/vscode/README.md")];
+    files_under(&r.join("docs"), "md", &mut files);
+    let mut checked = 0;
+    let mut bad = Vec::new();
+    for f in &files {
+        // Links in prose only: not in code blocks or code spans.
+        let mut in_code = false;
+        let prose: String = std::fs::read_to_string(f)
+            .unwrap()
+            .lines()
+            .filter(|l| {
+                if l.trim_start().starts_with("```") {
+                    in_code = !in_code;
+                    return false;
+                }
+                !in_code
+            })
+            .map(|l| span.replace_all(l, "").into_owned() + "\n")
+            .collect();
+        for cap in link.captures_iter(&prose) {
+            let target = &cap[1];
+            if target.contains("://") || target.starts_with("mailto:") {
+                continue;
+            }
+            let (path, anchor) = target.split_once('#').unwrap_or((target, ""));
+            let dest = if path.is_empty() {
+                f.clone()
+            } else {
+                f.parent().unwrap().join(path)
+            };
+            checked += 1;
+            if !dest.exists() {
+                bad.push(format!("{}: {target}: no such file", f.display()));
+            } else if !anchor.is_empty() {
+                let text = std::fs::read_to_string(&dest).unwrap();
+                if !anchors_of(&text).iter().any(|a| a == anchor) {
+                    bad.push(format!("{}: {target}: no such heading", f.display()));
+                }
+            }
+        }
+    }
+    assert!(checked > 40, "{checked}");
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
