@@ -3,6 +3,10 @@
 use std::ops::Range;
 use std::path::PathBuf;
 
+/// Where the user reference of the diagnostic codes lives; each code has a section whose
+/// heading is the code itself (`## semver-bump`), so its anchor is the code.
+pub const DOCS_BASE: &str = "https://github.com/promptls/promptls/blob/main/docs/diagnostics.md";
+
 /// A diagnostic code of I-4; each can be re-levelled or turned off in `[diagnostics]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Code {
@@ -69,6 +73,13 @@ impl Code {
             Code::SemverBump => "semver-bump",
             Code::EditOlderVersion => "edit-older-version",
         }
+    }
+
+    /// The address of this code's section in the user reference: [`DOCS_BASE`], `#`, and
+    /// the code's name (`…/docs/diagnostics.md#semver-bump`). Sent as the LSP
+    /// `codeDescription.href` and as SARIF `helpUri`. Never fails: every code has a section.
+    pub fn docs_url(&self) -> String {
+        format!("{DOCS_BASE}#{}", self.name())
     }
 
     /// Parses a code name.

@@ -209,28 +209,24 @@ pub fn version_table(
 pub fn config_key_doc(key: &str) -> &'static str {
     match key {
         "delimiter" => {
-            "Delimiter between base, classifiers and version: \"_\" (default), \".\" or \"-\" (V-2)."
+            "Delimiter between base, classifiers and version: \"_\" (default), \".\" or \"-\"."
         }
-        "delimiters" => {
-            "Several accepted delimiters, e.g. [\"_\", \"-\"]; overrides `delimiter` (V-2)."
-        }
+        "delimiters" => "Several accepted delimiters, e.g. [\"_\", \"-\"]; overrides `delimiter`.",
         "version_pattern" => {
-            "A regex that finds the version in a file stem; needs a named group `major`, may have `minor`, `patch`, `prerelease`; overrides the delimiters (V-2)."
+            "A regex that finds the version in a file stem; needs a named group `major`, may have `minor`, `patch`, `prerelease`; overrides the delimiters."
         }
-        "include_prerelease" => "Whether `latest` may pick a prerelease (default false; V-5).",
+        "include_prerelease" => "Whether `latest` may pick a prerelease (default false).",
         "prerelease_order" => {
-            "Prerelease labels from oldest to newest (default [\"alpha\", \"beta\", \"rc\"]); unknown labels sort after them (V-4)."
+            "Prerelease labels from oldest to newest (default [\"alpha\", \"beta\", \"rc\"]); unknown labels sort after them."
         }
         "classifiers" => {
-            "Classifiers such as `lang`: `values` and a `default`; segments before the version select a variant (V-3, V-6)."
+            "Classifiers such as `lang`: `values` and a `default`; segments before the version select a variant."
         }
         "extensions" => {
-            "Prompt file extensions (promptls; default md markdown yaml yml json jinja2 jinja j2 txt prompt; V-1)."
+            "Prompt file extensions (promptls; default md markdown yaml yml json jinja2 jinja j2 txt prompt)."
         }
-        "values" => "The values of this classifier; each value belongs to one classifier (V-3).",
-        "default" => {
-            "The value a file without a segment for this classifier has; one of `values` (V-6)."
-        }
+        "values" => "The values of this classifier; each value belongs to one classifier.",
+        "default" => "The value a file without a segment for this classifier has; one of `values`.",
         _ => "",
     }
 }

@@ -346,7 +346,7 @@ fn json(list: &[Located<'_>]) -> String {
 fn sarif(list: &[Located<'_>]) -> String {
     let rules: Vec<serde_json::Value> = crate::diagnostics::Code::ALL
         .iter()
-        .map(|c| serde_json::json!({"id": c.name(), "defaultConfiguration": {"level": sarif_level(c.default_severity())}}))
+        .map(|c| serde_json::json!({"id": c.name(), "helpUri": c.docs_url(), "defaultConfiguration": {"level": sarif_level(c.default_severity())}}))
         .collect();
     let results: Vec<serde_json::Value> = list
         .iter()

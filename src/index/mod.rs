@@ -922,7 +922,7 @@ pub fn file_naming_diagnostics(folder: &Folder, index: usize) -> Vec<Diagnostic>
                 file,
                 Code::ClassifierAfterVersion,
                 format!(
-                    "`{}`: the classifier `{value}` comes after the version, so it is not read as a classifier (V-3: base, classifiers, then version){}",
+                    "`{}`: the classifier `{value}` comes after the version, so it is not read as a classifier (a name is base, classifiers, then version){}",
                     file.name,
                     fix.as_ref()
                         .map(|f| format!("; rename to `{f}`"))

@@ -105,6 +105,14 @@ pub fn to_lsp(d: &Diagnostic, conv: &Conv<'_>) -> lsp::Diagnostic {
             Severity::Hint => DiagnosticSeverity::HINT,
         }),
         code: Some(NumberOrString::String(d.code.name().into())),
+        // Links the code to its section of docs/diagnostics.md.
+        code_description: match d.code.docs_url().parse() {
+            Ok(href) => Some(lsp::CodeDescription { href }),
+            Err(e) => {
+                tracing::warn!(code = d.code.name(), error = ?e, "bad documentation address");
+                None
+            }
+        },
         source: Some("promptls".into()),
         message: d.message.clone(),
         data: d.fix.as_ref().map(|f| match f {
