@@ -755,6 +755,7 @@ fn no_workspace_folder_serves_open_files_only() {
             "range": {"start": {"line": 1, "character": 39}, "end": {"line": 1, "character": 42}},
             "severity": 1,
             "code": "invalid-version-pattern",
+            "codeDescription": {"href": "https://github.com/promptls/promptls/blob/main/docs/diagnostics.md#invalid-version-pattern"},
             "source": "promptls",
             "message": "`version_pattern` \"(\": unclosed group"
         })]
@@ -1096,7 +1097,7 @@ fn invalid_command_arguments_are_invalid_params_naming_the_field() {
         (
             "promptls.getVersion",
             json!({"prompt": "prompts/task", "version": "v1", "classifier": {"lang": "fr"}}),
-            "ClassifierNotFoundError: lang=fr",
+            "ClassifierNotFoundError: no file of `prompts/task` has lang=fr; available: en, de",
         ),
     ];
     for (name, args, message) in cases {

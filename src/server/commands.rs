@@ -287,6 +287,26 @@ fn target<'a>(
         Some(i) => folder.files[i].parsed.variant.to_vec(),
         None => scheme.default_variant().to_vec(),
     };
+    // The classifier request is checked as resolution checks it (same errors, same
+    // messages): an undeclared name, or a value no file of the prompt has.
+    if classifier.is_some() {
+        let candidates: Vec<crate::versioning::CandidateFile<'_>> = folder
+            .prompt_files(prompt)
+            .map(|f| crate::versioning::CandidateFile {
+                name: &f.name,
+                parsed: &f.parsed,
+            })
+            .collect();
+        let id = index.prompt_id(folder, &prompt.base);
+        crate::versioning::requested_variant(
+            scheme,
+            &id,
+            &crate::versioning::VersionSpec::Latest,
+            &candidates,
+            classifier,
+        )
+        .map_err(|e| invalid(e.to_string()))?;
+    }
     for (k, value) in classifier.into_iter().flatten() {
         let ci = scheme.classifier_names().iter().position(|n| n == k);
         let vi = scheme
