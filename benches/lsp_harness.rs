@@ -536,23 +536,8 @@ fn latencies(lsp: &mut Lsp, ws: &Path, requests: usize) -> Value {
         ("textDocument/definition", in_target.clone()),
     ] {
         let params = json!({"textDocument": td, "position": pos});
-        // Warm up (first tree-sitter parse, caches).
-        let (first, _) = lsp.request_timed(method, params.clone());
-        assert!(
-            first.get("error").is_none() && !first["result"].is_null(),
-            "{method} answered nothing useful: {first}"
-        );
-        for _ in 0..20 {
-            lsp.request_timed(method, params.clone());
-        }
-        let v: Vec<f64> = (0..requests)
-            .map(|_| ms(lsp.request_timed(method, params.clone()).1))
-            .collect();
         let name = method.trim_start_matches("textDocument/");
-        out.insert(
-            name.into(),
-            json!({"p50_ms": percentile(&v, 50.0), "p99_ms": percentile(&v, 99.0), "max_ms": percentile(&v, 100.0), "n": v.len()}),
-        );
+        out.insert(name.into(), timed_rounds(lsp, method, &params, requests));
     }
     lsp.notify("textDocument/didClose", json!({"textDocument": td}));
     Value::Object(out)

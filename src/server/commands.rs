@@ -240,6 +240,18 @@ impl<'a> Target<'a> {
 }
 
 /// Resolves `{uri}` (a file of the prompt) or `{prompt}` (its id) and `classifier`.
+/// [`target`] of a command's `uri` / `prompt` / `classifier` arguments.
+macro_rules! target_of {
+    ($index:expr, $a:expr) => {
+        target(
+            $index,
+            $a.uri.as_deref(),
+            $a.prompt.as_deref(),
+            $a.classifier.as_ref(),
+        )
+    };
+}
+
 fn target<'a>(
     index: &'a Index,
     uri: Option<&str>,
@@ -346,12 +358,7 @@ pub(super) async fn execute(
         "promptls.listVersions" => {
             let a: ListVersionsArgs = args(&params, false)?;
             guard("listVersions", || {
-                let t = target(
-                    &index,
-                    a.uri.as_deref(),
-                    a.prompt.as_deref(),
-                    a.classifier.as_ref(),
-                )?;
+                let t = target_of!(&index, a)?;
                 let id = index.prompt_id(t.folder, &t.prompt.base);
                 let list = list_versions(&index, t.folder, &[t.prompt], &id, a.classifier.as_ref())
                     .map_err(|e| invalid(e.to_string()))?;
@@ -361,12 +368,7 @@ pub(super) async fn execute(
         "promptls.getVersion" => {
             let a: GetVersionArgs = args(&params, false)?;
             guard("getVersion", || {
-                let t = target(
-                    &index,
-                    a.uri.as_deref(),
-                    a.prompt.as_deref(),
-                    a.classifier.as_ref(),
-                )?;
+                let t = target_of!(&index, a)?;
                 let file = t.version(&a.version)?;
                 to_value(prompt_version(&index, t.folder, t.prompt, file, true))
             })?
@@ -374,12 +376,7 @@ pub(super) async fn execute(
         "promptls.createVersion" => {
             let a: CreateVersionArgs = args(&params, false)?;
             let plan = guard("createVersion", || {
-                let t = target(
-                    &index,
-                    a.uri.as_deref(),
-                    a.prompt.as_deref(),
-                    a.classifier.as_ref(),
-                )?;
+                let t = target_of!(&index, a)?;
                 let source = t.source()?;
                 let text = open_text(&source);
                 if let Some(variant) = &a.variant {
@@ -412,12 +409,7 @@ pub(super) async fn execute(
         "promptls.revertVersion" => {
             let a: RevertVersionArgs = args(&params, false)?;
             let plan = guard("revertVersion", || {
-                let t = target(
-                    &index,
-                    a.uri.as_deref(),
-                    a.prompt.as_deref(),
-                    a.classifier.as_ref(),
-                )?;
+                let t = target_of!(&index, a)?;
                 let source = t.source()?;
                 plan_revert(&index, &source, &a.version).map_err(|e| invalid(e.to_string()))
             })??;
@@ -426,12 +418,7 @@ pub(super) async fn execute(
         "promptls.diffVersions" => {
             let a: DiffVersionsArgs = args(&params, false)?;
             guard("diffVersions", || {
-                let t = target(
-                    &index,
-                    a.uri.as_deref(),
-                    a.prompt.as_deref(),
-                    a.classifier.as_ref(),
-                )?;
+                let t = target_of!(&index, a)?;
                 let from = t.folder.path_of(t.version(&a.from)?);
                 let to = t.folder.path_of(t.version(&a.to)?);
                 let (diff, variables) = diff(index.files(), &from, &to).map_err(|e| {
