@@ -42,6 +42,24 @@ impl LineIndex {
         }
     }
 
+    /// Updates the index for `text[range]` replaced by `new_text`, in O(lines after the
+    /// edit) without reading the rest of the text: the result equals
+    /// `LineIndex::new(edited text)`. `range` must lie within the indexed text (it is
+    /// clamped to it otherwise).
+    pub fn edit(&mut self, range: Range<usize>, new_text: &str) {
+        let end = range.end.min(self.len);
+        let start = range.start.min(end);
+        let first = self.line_starts.partition_point(|&s| s <= start);
+        let after = self.line_starts.partition_point(|&s| s <= end);
+        let removed = end - start;
+        for s in &mut self.line_starts[after..] {
+            *s = *s - removed + new_text.len();
+        }
+        let inserted = new_text.match_indices('\n').map(|(i, _)| start + i + 1);
+        self.line_starts.splice(first..after, inserted);
+        self.len = self.len - removed + new_text.len();
+    }
+
     /// Number of lines (a trailing newline opens an empty last line).
     pub fn line_count(&self) -> usize {
         self.line_starts.len()
@@ -116,6 +134,32 @@ impl LineIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// An edited index equals the index of the edited text, for any edit of any text
+        /// (line breaks, CRLF and multi-byte characters included).
+        #[test]
+        fn edit_equals_rebuild(
+            text in "[a\\n\\r\u{e9}\u{1f600}]{0,40}",
+            new_text in "[b\\n\\r\u{4e16}]{0,12}",
+            a in 0usize..48,
+            b in 0usize..48,
+        ) {
+            let boundary = |mut i: usize| {
+                i = i.min(text.len());
+                while !text.is_char_boundary(i) { i -= 1; }
+                i
+            };
+            let (a, b) = (boundary(a.min(b)), boundary(a.max(b)));
+            let mut idx = LineIndex::new(&text);
+            idx.edit(a..b, &new_text);
+            let mut edited = text.clone();
+            edited.replace_range(a..b, &new_text);
+            let fresh = LineIndex::new(&edited);
+            proptest::prop_assert_eq!(&idx.line_starts, &fresh.line_starts);
+            proptest::prop_assert_eq!(idx.len, fresh.len);
+        }
+    }
 
     #[test]
     fn r5_utf16_and_utf8_columns() {

@@ -1248,7 +1248,8 @@ fn hover_on_dotted_and_sub_table_keys() {
         std::sync::Arc::new(ConfigSource::new()),
     );
     let path = t.root.join("promptic.toml");
-    let hover = |offset: usize| promptls::analysis::hover::hover(&index, &path, text, offset);
+    let doc = promptls::analysis::Document::new(&path, None, text.into());
+    let hover = |offset: usize| promptls::analysis::hover::hover(&index, &doc, offset);
     let k = text.find("delimiter").unwrap();
     let (md, range) = hover(k + 2).expect("hover on a dotted key");
     assert!(

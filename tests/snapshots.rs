@@ -3,6 +3,7 @@
 
 mod support;
 
+use promptls::analysis::Document;
 use promptls::analysis::completion::complete;
 use promptls::analysis::hover::hover;
 use promptls::config::ConfigSource;
@@ -15,12 +16,16 @@ fn redact(md: &str) -> String {
     re.replace_all(md, "[modified]").into_owned()
 }
 
+fn doc(path: &std::path::Path, text: &str) -> Document {
+    Document::new(path, None, text.into())
+}
+
 fn offset_after(text: &str, needle: &str) -> usize {
     text.find(needle).unwrap_or_else(|| panic!("{needle:?}")) + needle.len()
 }
 
 fn completion_list(index: &Index, path: &std::path::Path, text: &str, at: usize) -> Vec<String> {
-    complete(index, path, text, at)
+    complete(index, &Document::new(path, None, text.into()), at)
         .into_iter()
         .map(|c| {
             format!(
@@ -40,21 +45,20 @@ fn hover_and_completion_snapshots() {
 
     let task = ws.join("prompts/task_v2.md");
     let md = std::fs::read_to_string(&task).unwrap();
-    let (h, _) = hover(&index, &task, &md, offset_after(&md, "[steps](st")).unwrap();
+    let (h, _) = hover(&index, &doc(&task, &md), offset_after(&md, "[steps](st")).unwrap();
     insta::assert_snapshot!("hover_markdown_link", redact(&h));
 
     let app = ws.join("app.py");
     let py = std::fs::read_to_string(&app).unwrap();
     let (h, _) = hover(
         &index,
-        &app,
-        &py,
+        &doc(&app, &py),
         offset_after(&py, "missing = load_prompt(\"prompts/ta"),
     )
     .unwrap();
     insta::assert_snapshot!("hover_version_not_found", redact(&h));
 
-    let (h, _) = hover(&index, &task, &md, 0).unwrap();
+    let (h, _) = hover(&index, &doc(&task, &md), 0).unwrap();
     insta::assert_snapshot!("hover_own_prompt", redact(&h));
 
     let versions = completion_list(

@@ -203,10 +203,11 @@ mod prefixes {
 
     use promptls::analysis::completion::complete;
     use promptls::analysis::hover::hover;
-    use promptls::analysis::typed_reference;
+    use promptls::analysis::{Document, TextChange, typed_reference};
     use promptls::config::ConfigSource;
     use promptls::index::Index;
     use promptls::references::scan_file;
+    use promptls::text::PositionEncoding;
     use proptest::prelude::*;
 
     fn piece(name: &'static str) -> impl Strategy<Value = String> {
@@ -257,9 +258,19 @@ mod prefixes {
             let (_tmp, ws) = super::workspace();
             let index = Index::scan(vec![ws.clone()], Arc::new(ConfigSource::new()));
             let path = ws.join(name);
+            // The buffer as an editor sends it: one character per change, each version
+            // derived from the previous one (its tree edited, not reparsed from scratch).
+            let mut typed = Document::new(&path, Some(0), String::new());
             for cut in (0..=doc.len()).filter(|&i| doc.is_char_boundary(i)) {
                 let text = &doc[..cut];
+                if cut > 0 {
+                    let ch = doc[..cut].chars().next_back().unwrap();
+                    let end = typed.lines().position(typed.text(), typed.text().len(), PositionEncoding::Utf16);
+                    typed = typed.changed(cut as i32, vec![TextChange { range: Some((end, end)), text: ch.to_string() }], PositionEncoding::Utf16);
+                }
+                prop_assert_eq!(typed.text(), text);
                 let scan = scan_file(name, text);
+                prop_assert_eq!(&*typed.scan(), &scan, "incremental scan differs after {:?}", text);
                 for r in &scan.references {
                     prop_assert!(r.range.end <= text.len() && r.range.start <= r.range.end);
                     prop_assert!(r.target.range.end <= text.len() && text.is_char_boundary(r.target.range.start) && text.is_char_boundary(r.target.range.end), "{:?} in {:?}", r, text);
@@ -270,14 +281,14 @@ mod prefixes {
                         prop_assert!(at <= text.len() && text.is_char_boundary(at));
                     }
                 }
-                for c in complete(&index, &path, text, cut) {
+                for c in complete(&index, &typed, cut) {
                     prop_assert!(c.replace.start <= c.replace.end && c.replace.end <= text.len(), "{:?} in {:?}", c, text);
                     prop_assert!(text.is_char_boundary(c.replace.start) && text.is_char_boundary(c.replace.end));
                 }
                 if let Some(rr) = typed_reference(&index, &path, text, cut) {
                     prop_assert!(rr.reference.target.range.end <= text.len());
                 }
-                if let Some((_, range)) = hover(&index, &path, text, cut) {
+                if let Some((_, range)) = hover(&index, &typed, cut) {
                     prop_assert!(range.end <= text.len());
                 }
             }

@@ -4,7 +4,10 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use super::refs::{ResolvedRef, file_references, project_root, typed_reference, within};
+use super::Document;
+use super::refs::{
+    ResolvedRef, on_any_literal, project_root, resolve_reference, typed_reference, within,
+};
 use crate::config::VERSIONING_KEYS;
 use crate::index::{Folder, Index, normalize};
 use crate::references::{RefKind, encode_destination};
@@ -65,8 +68,14 @@ fn candidate(
     }
 }
 
-/// Completion at byte `offset` of `file` whose buffer is `text`.
-pub fn complete(index: &Index, file: &Path, text: &str, offset: usize) -> Vec<Candidate> {
+/// Completion at byte `offset` of a document.
+///
+/// Reads the document's cached scan and resolves only the references the cursor is on,
+/// so the cost does not grow with the size of the file; a Python literal still being typed
+/// is closed in a lookahead copy that reparses incrementally.
+pub fn complete(index: &Index, doc: &Document, offset: usize) -> Vec<Candidate> {
+    let file = doc.path();
+    let text = doc.text();
     let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
     if name == "promptic.toml" || name == "pyproject.toml" {
         return complete_config(text, offset);
@@ -76,7 +85,7 @@ pub fn complete(index: &Index, file: &Path, text: &str, offset: usize) -> Vec<Ca
         tracing::debug!("completion offset {offset} is inside a character; nothing offered");
         return Vec::new();
     }
-    let (_, refs) = file_references(index, file, text);
+    let refs = references_on(index, doc, offset);
     if let Some(c) = complete_in_refs(index, file, text, &refs, offset) {
         return c;
     }
@@ -92,14 +101,11 @@ pub fn complete(index: &Index, file: &Path, text: &str, offset: usize) -> Vec<Ca
         // Right after `=`, `:`, `{`, `(` or `,` no literal is open: quote one, else close
         // the one being typed (each attempt is one parse; never both kinds).
         if opens_literal(text, offset) {
-            return complete_unquoted(index, file, text, offset).unwrap_or_default();
+            return complete_unquoted(index, doc, offset).unwrap_or_default();
         }
         for fix in ["\"", "'", "\")", "')", "\"})", "'})", "\"}", "'}"] {
-            let mut patched = String::with_capacity(text.len() + fix.len());
-            patched.push_str(&text[..offset]);
-            patched.push_str(fix);
-            patched.push_str(&text[offset..]);
-            let (_, refs) = file_references(index, file, &patched);
+            let patched = doc.with_insertion(offset, fix);
+            let refs = references_on(index, &patched, offset);
             if let Some(mut c) = complete_in_refs(index, file, text, &refs, offset) {
                 for item in &mut c {
                     item.replace.end = item.replace.end.min(offset);
@@ -109,6 +115,16 @@ pub fn complete(index: &Index, file: &Path, text: &str, offset: usize) -> Vec<Ca
         }
     }
     Vec::new()
+}
+
+/// The references of a document whose literals hold `offset` (usually one; a
+/// hierarchical spec's value and its key's reference can overlap), resolved.
+fn references_on(index: &Index, doc: &Document, offset: usize) -> Vec<ResolvedRef> {
+    let scan = doc.scan();
+    (0..scan.references.len())
+        .filter(|&i| on_any_literal(&scan.references[i], offset))
+        .map(|i| resolve_reference(index, doc.path(), &scan, i))
+        .collect()
 }
 
 /// Whether the cursor's line, before the cursor, ends (spaces aside) in `=`, `:`, `{`, `(`
@@ -123,19 +139,12 @@ fn opens_literal(text: &str, offset: usize) -> bool {
 /// Python with no quote typed yet where a literal goes (`version=`, `classifier={"lang": `,
 /// `load_prompt(`): complete as if `""` stood at the cursor, and offer the values quoted,
 /// inserted at the cursor.
-fn complete_unquoted(
-    index: &Index,
-    file: &Path,
-    text: &str,
-    offset: usize,
-) -> Option<Vec<Candidate>> {
+fn complete_unquoted(index: &Index, doc: &Document, offset: usize) -> Option<Vec<Candidate>> {
     for fix in ["\"\"", "\"\")", "\"\"})", "\"\"}"] {
-        let mut patched = String::with_capacity(text.len() + fix.len());
-        patched.push_str(&text[..offset]);
-        patched.push_str(fix);
-        patched.push_str(&text[offset..]);
-        let (_, refs) = file_references(index, file, &patched);
-        if let Some(mut c) = complete_in_refs(index, file, &patched, &refs, offset + 1) {
+        let patched = doc.with_insertion(offset, fix);
+        let refs = references_on(index, &patched, offset + 1);
+        if let Some(mut c) = complete_in_refs(index, doc.path(), patched.text(), &refs, offset + 1)
+        {
             for item in &mut c {
                 item.new_text = format!("\"{}\"", item.new_text);
                 item.replace = offset..offset;

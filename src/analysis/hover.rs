@@ -3,8 +3,8 @@
 //! prompt's table; in a config file, what the key means.
 
 use std::ops::Range;
-use std::path::Path;
 
+use super::Document;
 use super::refs::{ResolvedRef, reference_under_cursor};
 use super::{analysis_text, front_matter, variables};
 use crate::index::{Folder, Index, Prompt, TargetKind};
@@ -12,18 +12,15 @@ use crate::index::{Folder, Index, Prompt, TargetKind};
 /// Lines of the resolved file shown as a preview.
 const PREVIEW_LINES: usize = 8;
 
-/// Hover at byte `offset` of `file` (buffer `text`): Markdown and the byte range it is about.
-pub fn hover(
-    index: &Index,
-    file: &Path,
-    text: &str,
-    offset: usize,
-) -> Option<(String, Range<usize>)> {
+/// Hover at byte `offset` of a document: Markdown and the byte range it is about. `None`
+/// when the cursor is on nothing promptls knows.
+pub fn hover(index: &Index, doc: &Document, offset: usize) -> Option<(String, Range<usize>)> {
+    let (file, text) = (doc.path(), doc.text());
     let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
     if name == "promptic.toml" || name == "pyproject.toml" {
         return hover_config(text, offset);
     }
-    if let Some(rr) = reference_under_cursor(index, file, text, offset) {
+    if let Some(rr) = reference_under_cursor(index, doc, offset) {
         return Some((reference_markdown(index, &rr), rr.reference.range.clone()));
     }
     // The first line of a versioned prompt file: its own prompt.

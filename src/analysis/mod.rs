@@ -2,6 +2,7 @@
 //! Prompt Versions model of seed 000 (I-2). Pure functions plus bounded, lazy reads.
 
 pub mod completion;
+mod document;
 pub mod hover;
 mod refs;
 mod variables;
@@ -9,9 +10,11 @@ mod variables;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+pub use document::{Document, TextChange};
 pub use refs::{
     ResolvedRef, file_references, project_root, reference_at, reference_diagnostics,
-    reference_under_cursor, resolve_scan, tree_reference_diagnostics, typed_reference,
+    reference_index_at, reference_under_cursor, resolve_reference, resolve_scan,
+    tree_reference_diagnostics, typed_reference,
 };
 pub use variables::{VariableChange, compare_variables, is_jinja, variables};
 

@@ -6,6 +6,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::Document;
 use crate::config::Settings;
 use crate::diagnostics::{Code, Diagnostic, Fix};
 use crate::index::{Index, Resolved, TargetKind, normalize};
@@ -92,59 +93,95 @@ pub fn resolve_scan(index: &Index, file: &Path, scan: &Scan) -> Vec<ResolvedRef>
     let base_settings = index
         .config()
         .settings(file.parent().unwrap_or(Path::new("/")));
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(scan.references.len());
     let mut last_call_target: Option<(Range<usize>, PathBuf)> = None;
     for r in &scan.references {
-        let settings = match &r.config {
-            Some(layer) => {
-                let mut s = (*base_settings).clone();
-                layer.apply(&mut s.versioning);
-                Arc::new(s)
-            }
-            None => base_settings.clone(),
-        };
         let call_target = last_call_target
             .as_ref()
             .filter(|(range, _)| range.contains(&r.range.start))
             .map(|(_, p)| p.as_path());
-        let base = base_dir(index, file, r, call_target);
-        let target = normalize(&base.join(r.target.value.trim_start_matches('/')));
-        let spec = if let Some(h) = &r.hierarchical {
-            let spec = HierarchicalSpec {
-                entries: h
-                    .iter()
-                    .map(|(k, v)| (k.value.clone(), v.value.clone()))
-                    .collect(),
-            };
-            spec.root()
-        } else {
-            r.version
-                .as_ref()
-                .map_or(VersionSpec::Latest, |v| VersionSpec::parse(&v.value))
-        };
-        let map: Option<BTreeMap<String, String>> = r.classifier_map();
-        let opts = RequestOptions {
-            classifier: map.as_ref(),
-            include_prerelease: None,
-        };
-        let result = index
-            .resolve_under(&target, &r.target.value, &spec, &opts, Some(&settings))
-            .map_err(|mut e| {
-                e.range = Some(Box::new(error_range(r, &e)));
-                e
-            });
+        let rr = resolve_with(index, file, &base_settings, r, call_target);
         if matches!(r.kind, RefKind::PythonCall { .. }) {
-            last_call_target = Some((r.range.clone(), target.clone()));
+            last_call_target = Some((r.range.clone(), rr.target.clone()));
         }
-        out.push(ResolvedRef {
-            reference: r.clone(),
-            target,
-            spec,
-            settings,
-            result,
-        });
+        out.push(rr);
     }
     out
+}
+
+/// Resolves the reference `scan.references[i]` alone, as [`resolve_scan`] would: a
+/// hierarchical key is read relative to the call it belongs to. Costs one resolution,
+/// whatever the size of the file. Panics if `i` is out of bounds.
+pub fn resolve_reference(index: &Index, file: &Path, scan: &Scan, i: usize) -> ResolvedRef {
+    let base_settings = index
+        .config()
+        .settings(file.parent().unwrap_or(Path::new("/")));
+    let r = &scan.references[i];
+    // The call a hierarchical key belongs to: the last call before it, if it encloses it.
+    let call_target = scan.references[..i]
+        .iter()
+        .rev()
+        .find(|c| matches!(c.kind, RefKind::PythonCall { .. }))
+        .filter(|c| c.range.contains(&r.range.start))
+        .map(|c| target_path(index, file, c, None));
+    resolve_with(index, file, &base_settings, r, call_target.as_deref())
+}
+
+/// The absolute target path of a reference.
+fn target_path(index: &Index, file: &Path, r: &Reference, call_target: Option<&Path>) -> PathBuf {
+    let base = base_dir(index, file, r, call_target);
+    normalize(&base.join(r.target.value.trim_start_matches('/')))
+}
+
+/// Resolves one reference with the referring file's settings (plus the reference's own
+/// `versioning_config`).
+fn resolve_with(
+    index: &Index,
+    file: &Path,
+    base_settings: &Arc<Settings>,
+    r: &Reference,
+    call_target: Option<&Path>,
+) -> ResolvedRef {
+    let settings = match &r.config {
+        Some(layer) => {
+            let mut s = (**base_settings).clone();
+            layer.apply(&mut s.versioning);
+            Arc::new(s)
+        }
+        None => base_settings.clone(),
+    };
+    let target = target_path(index, file, r, call_target);
+    let spec = if let Some(h) = &r.hierarchical {
+        let spec = HierarchicalSpec {
+            entries: h
+                .iter()
+                .map(|(k, v)| (k.value.clone(), v.value.clone()))
+                .collect(),
+        };
+        spec.root()
+    } else {
+        r.version
+            .as_ref()
+            .map_or(VersionSpec::Latest, |v| VersionSpec::parse(&v.value))
+    };
+    let map: Option<BTreeMap<String, String>> = r.classifier_map();
+    let opts = RequestOptions {
+        classifier: map.as_ref(),
+        include_prerelease: None,
+    };
+    let result = index
+        .resolve_under(&target, &r.target.value, &spec, &opts, Some(&settings))
+        .map_err(|mut e| {
+            e.range = Some(Box::new(error_range(r, &e)));
+            e
+        });
+    ResolvedRef {
+        reference: r.clone(),
+        target,
+        spec,
+        settings,
+        result,
+    }
 }
 
 /// The part of a reference a resolution error is about: the version literal for a missing
@@ -396,20 +433,41 @@ pub(crate) fn within(range: &Range<usize>, offset: usize) -> bool {
     range.start <= offset && offset <= range.end
 }
 
-/// The reference the cursor at byte `offset` is on: the first whose target, version or
-/// classifier literal holds it (its ends included), else the first whose whole range holds
-/// it. `None` when the cursor is on no reference.
+/// Whether the cursor at `offset` is on one of a reference's literals (target, version,
+/// classifier key or value; ends included).
+pub(crate) fn on_literal(r: &Reference, offset: usize) -> bool {
+    within(&r.target.range, offset)
+        || r.version.as_ref().is_some_and(|v| within(&v.range, offset))
+        || r.classifier.as_ref().is_some_and(|c| {
+            c.iter()
+                .any(|(k, v)| within(&k.range, offset) || within(&v.range, offset))
+        })
+}
+
+/// Whether the cursor at `offset` is on one of a reference's literals, a hierarchical
+/// spec's included.
+pub(crate) fn on_any_literal(r: &Reference, offset: usize) -> bool {
+    on_literal(r, offset)
+        || r.hierarchical.as_ref().is_some_and(|h| {
+            h.iter()
+                .any(|(k, v)| within(&k.range, offset) || within(&v.range, offset))
+        })
+}
+
+/// The position in `refs` of the reference the cursor at byte `offset` is on: the first
+/// whose target, version or classifier literal holds it (its ends included), else the
+/// first whose whole range holds it. `None` when the cursor is on no reference.
+pub fn reference_index_at(refs: &[Reference], offset: usize) -> Option<usize> {
+    refs.iter()
+        .position(|r| on_literal(r, offset))
+        .or_else(|| refs.iter().position(|r| r.range.contains(&offset)))
+}
+
+/// The reference the cursor at byte `offset` is on, among resolved references (see
+/// [`reference_index_at`]). `None` when the cursor is on no reference.
 pub fn reference_at(refs: &[ResolvedRef], offset: usize) -> Option<&ResolvedRef> {
     refs.iter()
-        .find(|rr| {
-            let r: &Reference = &rr.reference;
-            within(&r.target.range, offset)
-                || r.version.as_ref().is_some_and(|v| within(&v.range, offset))
-                || r.classifier.as_ref().is_some_and(|c| {
-                    c.iter()
-                        .any(|(k, v)| within(&k.range, offset) || within(&v.range, offset))
-                })
-        })
+        .find(|rr| on_literal(&rr.reference, offset))
         .or_else(|| refs.iter().find(|rr| rr.reference.range.contains(&offset)))
 }
 
@@ -428,21 +486,17 @@ pub fn typed_reference(
         references: vec![r],
         ..Default::default()
     };
-    resolve_scan(index, file, &scan).pop()
+    Some(resolve_reference(index, file, &scan, 0))
 }
 
-/// The reference under the cursor at byte `offset` of `file` (buffer `text`), resolved: a
-/// finished one from the file's scan ([`reference_at`]), else one still being typed
-/// ([`typed_reference`]). `None` when the cursor is on no reference.
-pub fn reference_under_cursor(
-    index: &Index,
-    file: &Path,
-    text: &str,
-    offset: usize,
-) -> Option<ResolvedRef> {
-    let (_, refs) = file_references(index, file, text);
-    match reference_at(&refs, offset) {
-        Some(rr) => Some(rr.clone()),
-        None => typed_reference(index, file, text, offset),
+/// The reference under the cursor at byte `offset` of a document, resolved: a finished
+/// one from the document's scan ([`reference_index_at`]), else one still being typed
+/// ([`typed_reference`]). Resolves only that reference, so its cost does not grow with the
+/// number of references in the file. `None` when the cursor is on no reference.
+pub fn reference_under_cursor(index: &Index, doc: &Document, offset: usize) -> Option<ResolvedRef> {
+    let scan = doc.scan();
+    match reference_index_at(&scan.references, offset) {
+        Some(i) => Some(resolve_reference(index, doc.path(), &scan, i)),
+        None => typed_reference(index, doc.path(), doc.text(), offset),
     }
 }

@@ -285,7 +285,7 @@ fn main() {
 }
 
 fn generate(files: usize, seed: u64, out: &Path) -> Summary {
-    let mut rng = Rng(seed ^ 0x5EED_0F_9F0_A7E5);
+    let mut rng = Rng(seed ^ 0x0005_EED0_F9F0_A7E5);
     let mut w = Writer { files: 0 };
     let mut sum = Summary::default();
     std::fs::create_dir_all(out.join(".git")).expect("create .git");

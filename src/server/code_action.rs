@@ -7,7 +7,7 @@ use serde_json::json;
 use tower_lsp_server::ls_types::*;
 
 use super::state::{Conv, State, path_uri};
-use crate::analysis::reference_at;
+use crate::analysis::{Document, reference_index_at, resolve_reference};
 use crate::index::TargetKind;
 use crate::ops::{Bump, plan_create, recommend_next};
 use crate::references::RefKind;
@@ -108,11 +108,11 @@ fn rename_is_ours(state: &State, index: &crate::index::Index, path: &Path, new_n
 
 pub(super) fn actions(
     state: &State,
-    path: &Path,
-    text: &str,
+    doc: &Document,
     params: &CodeActionParams,
 ) -> Option<CodeActionResponse> {
-    let conv = Conv::new(text, state.enc());
+    let (path, text) = (doc.path(), doc.text());
+    let conv = Conv::new(doc, state.enc());
     let index = state.index.load();
     let uri = &params.text_document.uri;
     let mut out: Vec<CodeActionOrCommand> = Vec::new();
@@ -193,9 +193,10 @@ pub(super) fn actions(
     }
 
     // Pin / unpin the reference under the cursor.
-    let (_, refs) = crate::analysis::file_references(&index, path, text);
     let offset = conv.offset(params.range.start);
-    if let Some(rr) = reference_at(&refs, offset)
+    let scan = doc.scan();
+    if let Some(i) = reference_index_at(&scan.references, offset)
+        && let rr = resolve_reference(&index, path, &scan, i)
         && let Ok(res) = &rr.result
     {
         let r = &rr.reference;

@@ -346,13 +346,13 @@ pub(super) async fn execute(
     params: ExecuteCommandParams,
 ) -> Result<Option<Value>> {
     let index = state.index.load();
-    let open_text = |path: &PathBuf| {
+    let open_doc = |path: &PathBuf| {
         state
             .documents
             .read()
             .unwrap()
             .get(path)
-            .map(|d| d.text.clone())
+            .map(|d| d.doc.clone())
     };
     match params.command.as_str() {
         "promptls.listVersions" => {
@@ -378,14 +378,15 @@ pub(super) async fn execute(
             let plan = guard("createVersion", || {
                 let t = target_of!(&index, a)?;
                 let source = t.source()?;
-                let text = open_text(&source);
+                let doc = open_doc(&source);
+                let text = doc.as_ref().map(|d| d.text());
                 if let Some(variant) = &a.variant {
                     let [(name, value)] = variant.iter().collect::<Vec<_>>()[..] else {
                         return Err(invalid(
                             "`variant`: expected one classifier and its value ({\"lang\": \"fr\"})",
                         ));
                     };
-                    crate::ops::plan_variant(&index, &source, name, value, text.as_deref())
+                    crate::ops::plan_variant(&index, &source, name, value, text)
                         .map_err(|e| invalid(e.to_string()))
                 } else {
                     let bump: Bump = a
@@ -397,7 +398,7 @@ pub(super) async fn execute(
                         &source,
                         &bump,
                         a.label.as_deref(),
-                        text.as_deref(),
+                        text,
                         a.title.as_deref(),
                         a.description.as_deref(),
                     )

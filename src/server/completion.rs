@@ -1,23 +1,21 @@
 //! `textDocument/completion`: the core's candidates with `textEdit`s that replace
 //! exactly the literal's content.
 
-use std::path::Path;
-
 use tower_lsp_server::ls_types::*;
 
 use super::state::{Conv, State};
+use crate::analysis::Document;
 use crate::analysis::completion::{CandidateKind, complete};
 
 pub(super) fn completion(
     state: &State,
-    path: &Path,
-    text: &str,
+    doc: &Document,
     pos: Position,
 ) -> Option<CompletionResponse> {
-    let conv = Conv::new(text, state.enc());
+    let conv = Conv::new(doc, state.enc());
     let offset = conv.offset(pos);
     let index = state.index.load();
-    let items: Vec<CompletionItem> = complete(&index, path, text, offset)
+    let items: Vec<CompletionItem> = complete(&index, doc, offset)
         .into_iter()
         .map(|c| CompletionItem {
             label: c.label.clone(),

@@ -1,21 +1,18 @@
 //! `textDocument/definition`: a reference -> the first line of the file it resolves to.
 
-use std::path::Path;
-
 use tower_lsp_server::ls_types::*;
 
 use super::state::{Conv, State, path_uri};
-use crate::analysis::reference_under_cursor;
+use crate::analysis::{Document, reference_under_cursor};
 
 pub(super) fn definition(
     state: &State,
-    path: &Path,
-    text: &str,
+    doc: &Document,
     pos: Position,
 ) -> Option<GotoDefinitionResponse> {
-    let conv = Conv::new(text, state.enc());
+    let conv = Conv::new(doc, state.enc());
     let index = state.index.load();
-    let rr = reference_under_cursor(&index, path, text, conv.offset(pos))?;
+    let rr = reference_under_cursor(&index, doc, conv.offset(pos))?;
     let target = rr.result.as_ref().ok()?.path();
     let origin = conv.range(rr.reference.target.range.clone());
     let zero = Range::default();

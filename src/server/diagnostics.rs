@@ -10,34 +10,39 @@ use tower_lsp_server::Client;
 use tower_lsp_server::ls_types::{self as lsp, DiagnosticSeverity, NumberOrString};
 
 use super::state::{Conv, State, path_uri};
+use crate::analysis::Document;
 use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::index::{Index, file_naming_diagnostics, folder_diagnostics};
 
 static GENERATION: AtomicU64 = AtomicU64::new(0);
 
-/// Every core diagnostic of one file (names, config, references, semver, edits).
-pub fn file_diagnostics(state: &State, index: &Index, path: &Path) -> Vec<Diagnostic> {
+/// Every core diagnostic of the file at `path` (names, config, references, semver,
+/// edits). `doc` is its text — the open buffer, else the disk — and whether it is an open
+/// buffer changed since it was opened or saved; `None` when it cannot be read, which leaves
+/// only what the file's name says.
+pub fn file_diagnostics(
+    state: &State,
+    index: &Arc<Index>,
+    path: &Path,
+    doc: Option<(&Document, bool)>,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     if let Some((folder, i)) = index.file(path) {
         out.extend(file_naming_diagnostics(folder, i));
+    }
+    let Some((doc, modified)) = doc else {
+        return out;
+    };
+    let text = doc.text();
+    if let Some((folder, i)) = index.file(path) {
         let file = &folder.files[i];
-        let doc = state.documents.read().unwrap().get(path).cloned();
-        if let Some(text) = doc
-            .as_ref()
-            .map(|d| d.text.clone())
-            .or_else(|| crate::analysis::analysis_text(index, path))
-        {
-            out.extend(crate::ops::semver_diagnostic(
-                index.files(),
-                folder,
-                file,
-                &text,
-            ));
-        }
-        if let Some(doc) = &doc
-            && doc.modified
-            && let Some(v) = &file.parsed.version
-        {
+        out.extend(crate::ops::semver_diagnostic(
+            index.files(),
+            folder,
+            file,
+            text,
+        ));
+        if modified && let Some(v) = &file.parsed.version {
             let prompt = folder.prompt(&file.parsed.base);
             let newest = prompt.and_then(|p| {
                 folder
@@ -46,7 +51,7 @@ pub fn file_diagnostics(state: &State, index: &Index, path: &Path) -> Vec<Diagno
                     .filter_map(|f| f.parsed.version.as_ref())
                     .max()
             });
-            if newest.is_some_and(|n| n > v)
+            if let Some(newest) = newest.filter(|n| *n > v)
                 && let Some(severity) = folder.settings.severity(Code::EditOlderVersion)
             {
                 out.push(Diagnostic {
@@ -54,20 +59,18 @@ pub fn file_diagnostics(state: &State, index: &Index, path: &Path) -> Vec<Diagno
                     range: 0..0,
                     severity,
                     code: Code::EditOlderVersion,
-                    message: format!("{v} is not the newest version ({}); versions are immutable: create a new version", newest.unwrap()),
+                    message: format!("{v} is not the newest version ({newest}); versions are immutable: create a new version"),
                     fix: None,
                 });
             }
         }
     }
     // A config file: its own text (an open buffer overrides the disk).
-    if let Some(kind) = crate::config::ConfigFileKind::of(path)
-        && let Some(text) = state.text(path)
-    {
+    if let Some(kind) = crate::config::ConfigFileKind::of(path) {
         let settings = index
             .config()
             .settings(path.parent().unwrap_or(Path::new("/")));
-        let file = crate::config::load_config_file(path, kind, &text);
+        let file = crate::config::load_config_file(path, kind, text);
         out.extend(crate::config::error_diagnostics(
             path,
             &file.errors,
@@ -76,9 +79,9 @@ pub fn file_diagnostics(state: &State, index: &Index, path: &Path) -> Vec<Diagno
     }
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let is_source = index.file(path).is_some() || name.ends_with(".py");
-    if is_source && let Some(text) = state.text(path) {
-        let (scan, refs) = crate::analysis::file_references(index, path, &text);
-        let diagnostics = crate::analysis::reference_diagnostics(index, path, &scan, &refs);
+    if is_source {
+        let refs = doc.resolved(index);
+        let diagnostics = crate::analysis::reference_diagnostics(index, path, &doc.scan(), &refs);
         if super::indexing::in_workspace(state, path) {
             out.extend(diagnostics);
         } else {
@@ -137,13 +140,19 @@ pub async fn publish(client: &Client, state: &Arc<State>, paths: Vec<PathBuf>) {
         let p = path.clone();
         let computed = tokio::task::spawn_blocking(move || {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let diags = file_diagnostics(&st, &idx, &p);
-                let text = st.text(&p).unwrap_or_default();
-                let version = st.documents.read().unwrap().get(&p).map(|d| d.version);
-                let conv = Conv::new(&text, st.enc());
+                let open = st.documents.read().unwrap().get(&p).cloned();
+                let doc = match open {
+                    Some(o) => Some((o.doc, o.modified)),
+                    None => st.document(&p).map(|d| (d, false)),
+                };
+                let diags = file_diagnostics(&st, &idx, &p, doc.as_ref().map(|(d, m)| (&**d, *m)));
+                // Diagnostics of a file that cannot be read are about its name: range 0..0.
+                let empty = Document::new(&p, None, String::new());
+                let shown = doc.as_ref().map_or(&empty, |(d, _)| &**d);
+                let conv = Conv::new(shown, st.enc());
                 (
                     diags.iter().map(|d| to_lsp(d, &conv)).collect::<Vec<_>>(),
-                    version,
+                    shown.version(),
                 )
             }))
             .ok()

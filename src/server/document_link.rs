@@ -1,16 +1,15 @@
 //! `textDocument/documentLink`: every resolvable reference, with a tooltip naming the
 //! version it resolves to.
 
-use std::path::Path;
-
 use tower_lsp_server::ls_types::*;
 
 use super::state::{Conv, State, path_uri};
+use crate::analysis::Document;
 
-pub(super) fn links(state: &State, path: &Path, text: &str) -> Option<Vec<DocumentLink>> {
-    let conv = Conv::new(text, state.enc());
+pub(super) fn links(state: &State, doc: &Document) -> Option<Vec<DocumentLink>> {
+    let conv = Conv::new(doc, state.enc());
     let index = state.index.load();
-    let (_, refs) = crate::analysis::file_references(&index, path, text);
+    let refs = doc.resolved(&index);
     let links = refs
         .iter()
         .filter_map(|rr| {

@@ -1,12 +1,12 @@
 //! `textDocument/hover`: the core's Markdown.
 
-use std::path::Path;
-
 use tower_lsp_server::ls_types::*;
 
 use super::state::{Conv, State};
+use crate::analysis::Document;
 
-pub(super) fn hover(state: &State, path: &Path, text: &str, pos: Position) -> Option<Hover> {
+pub(super) fn hover(state: &State, doc: &Document, pos: Position) -> Option<Hover> {
+    let path = doc.path();
     // Outside every workspace folder nothing is indexed: only a config file's own keys
     // have something true to say.
     if !super::indexing::in_workspace(state, path)
@@ -14,9 +14,9 @@ pub(super) fn hover(state: &State, path: &Path, text: &str, pos: Position) -> Op
     {
         return None;
     }
-    let conv = Conv::new(text, state.enc());
+    let conv = Conv::new(doc, state.enc());
     let index = state.index.load();
-    let (md, range) = crate::analysis::hover::hover(&index, path, text, conv.offset(pos))?;
+    let (md, range) = crate::analysis::hover::hover(&index, doc, conv.offset(pos))?;
     Some(Hover {
         contents: HoverContents::Markup(MarkupContent {
             kind: MarkupKind::Markdown,

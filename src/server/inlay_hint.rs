@@ -1,21 +1,16 @@
 //! `textDocument/inlayHint`: `→ v2.1.0` after an unpinned reference or `latest`.
 
-use std::path::Path;
-
 use tower_lsp_server::ls_types::*;
 
 use super::state::{Conv, State};
+use crate::analysis::Document;
 
-pub(super) fn hints(
-    state: &State,
-    path: &Path,
-    text: &str,
-    range: Range,
-) -> Option<Vec<InlayHint>> {
-    let conv = Conv::new(text, state.enc());
+pub(super) fn hints(state: &State, doc: &Document, range: Range) -> Option<Vec<InlayHint>> {
+    let conv = Conv::new(doc, state.enc());
+    let text = doc.text();
     let (start, end) = (conv.offset(range.start), conv.offset(range.end));
     let index = state.index.load();
-    let (_, refs) = crate::analysis::file_references(&index, path, text);
+    let refs = doc.resolved(&index);
     let hints = refs
         .iter()
         .filter(|rr| rr.is_unpinned())

@@ -24,8 +24,9 @@ use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 
-use self::state::{Document, State, uri_path};
-use crate::text::{LineIndex, PositionEncoding};
+use self::state::{OpenDocument, State, uri_path};
+use crate::analysis::{Document, TextChange};
+use crate::text::{LineCol, PositionEncoding};
 
 /// The command names of I-2.
 pub const COMMANDS: &[&str] = &[
@@ -108,10 +109,10 @@ impl Backend {
         }
     }
 
-    fn snapshot_doc(&self, uri: &Uri) -> Option<(std::path::PathBuf, String)> {
-        let path = uri_path(uri)?;
-        let text = self.state.text(&path)?;
-        Some((path, text))
+    /// The current document of `uri` (shared, not copied); `None` for a URI that is not a
+    /// file or a file that is neither open nor readable.
+    fn snapshot_doc(&self, uri: &Uri) -> Option<Arc<Document>> {
+        self.state.document(&uri_path(uri)?)
     }
 }
 
@@ -249,13 +250,15 @@ impl LanguageServer for Backend {
         let Some(path) = uri_path(&params.text_document.uri) else {
             return;
         };
-        let text = params.text_document.text;
+        let doc = Document::new(
+            &path,
+            Some(params.text_document.version),
+            params.text_document.text,
+        );
         self.state.documents.write().unwrap().insert(
             path.clone(),
-            Document {
-                lines: LineIndex::new(&text),
-                text,
-                version: params.text_document.version,
+            OpenDocument {
+                doc: Arc::new(doc),
                 modified: false,
             },
         );
@@ -267,29 +270,27 @@ impl LanguageServer for Backend {
             return;
         };
         let enc = self.state.enc();
+        let changes: Vec<TextChange> = params
+            .content_changes
+            .into_iter()
+            .map(|c| TextChange {
+                range: c.range.map(|r| {
+                    let lc = |p: Position| LineCol {
+                        line: p.line,
+                        col: p.character,
+                    };
+                    (lc(r.start), lc(r.end))
+                }),
+                text: c.text,
+            })
+            .collect();
         {
             let mut docs = self.state.documents.write().unwrap();
-            let Some(doc) = docs.get_mut(&path) else {
+            let Some(open) = docs.get_mut(&path) else {
                 return;
             };
-            for change in params.content_changes {
-                match change.range {
-                    Some(range) => {
-                        let conv = state::Conv {
-                            text: &doc.text,
-                            lines: doc.lines.clone(),
-                            enc,
-                        };
-                        let (a, b) = (conv.offset(range.start), conv.offset(range.end));
-                        let (a, b) = (a.min(b), a.max(b));
-                        doc.text.replace_range(a..b, &change.text);
-                    }
-                    None => doc.text = change.text,
-                }
-                doc.lines = LineIndex::new(&doc.text);
-            }
-            doc.version = params.text_document.version;
-            doc.modified = true;
+            open.doc = Arc::new(open.doc.changed(params.text_document.version, changes, enc));
+            open.modified = true;
         }
         diagnostics::publish(&self.client, &self.state, vec![path]).await;
     }
@@ -334,32 +335,23 @@ impl LanguageServer for Backend {
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
-        let Some((path, text)) =
-            self.snapshot_doc(&params.text_document_position.text_document.uri)
-        else {
+        let Some(doc) = self.snapshot_doc(&params.text_document_position.text_document.uri) else {
             return Ok(None);
         };
         guard("completion", || {
-            completion::completion(
-                &self.state,
-                &path,
-                &text,
-                params.text_document_position.position,
-            )
+            completion::completion(&self.state, &doc, params.text_document_position.position)
         })
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
-        let Some((path, text)) =
-            self.snapshot_doc(&params.text_document_position_params.text_document.uri)
+        let Some(doc) = self.snapshot_doc(&params.text_document_position_params.text_document.uri)
         else {
             return Ok(None);
         };
         guard("hover", || {
             hover::hover(
                 &self.state,
-                &path,
-                &text,
+                &doc,
                 params.text_document_position_params.position,
             )
         })
@@ -369,16 +361,14 @@ impl LanguageServer for Backend {
         &self,
         params: GotoDefinitionParams,
     ) -> Result<Option<GotoDefinitionResponse>> {
-        let Some((path, text)) =
-            self.snapshot_doc(&params.text_document_position_params.text_document.uri)
+        let Some(doc) = self.snapshot_doc(&params.text_document_position_params.text_document.uri)
         else {
             return Ok(None);
         };
         guard("definition", || {
             definition::definition(
                 &self.state,
-                &path,
-                &text,
+                &doc,
                 params.text_document_position_params.position,
             )
         })
@@ -392,20 +382,18 @@ impl LanguageServer for Backend {
     }
 
     async fn document_link(&self, params: DocumentLinkParams) -> Result<Option<Vec<DocumentLink>>> {
-        let Some((path, text)) = self.snapshot_doc(&params.text_document.uri) else {
+        let Some(doc) = self.snapshot_doc(&params.text_document.uri) else {
             return Ok(None);
         };
-        guard("documentLink", || {
-            document_link::links(&self.state, &path, &text)
-        })
+        guard("documentLink", || document_link::links(&self.state, &doc))
     }
 
     async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
-        let Some((path, text)) = self.snapshot_doc(&params.text_document.uri) else {
+        let Some(doc) = self.snapshot_doc(&params.text_document.uri) else {
             return Ok(None);
         };
         guard("inlayHint", || {
-            inlay_hint::hints(&self.state, &path, &text, params.range)
+            inlay_hint::hints(&self.state, &doc, params.range)
         })
     }
 
@@ -418,11 +406,11 @@ impl LanguageServer for Backend {
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         indexing::wait_indexed(&self.state, std::time::Duration::from_secs(2)).await;
-        let Some((path, text)) = self.snapshot_doc(&params.text_document.uri) else {
+        let Some(doc) = self.snapshot_doc(&params.text_document.uri) else {
             return Ok(None);
         };
         guard("codeAction", || {
-            code_action::actions(&self.state, &path, &text, &params)
+            code_action::actions(&self.state, &doc, &params)
         })
     }
 

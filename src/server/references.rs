@@ -9,18 +9,21 @@ use std::time::SystemTime;
 use tower_lsp_server::ls_types::*;
 
 use super::state::{Conv, State, path_uri};
+use crate::analysis::Document;
 use crate::references::Scan;
 
 /// Scans of files on disk, keyed by path and checked against size and modified time, so
 /// workspace-wide questions (references, code lens counts) read each file once.
-static SCANS: LazyLock<Mutex<HashMap<PathBuf, (SystemTime, u64, Arc<Scan>)>>> =
-    LazyLock::new(Default::default);
+static SCANS: LazyLock<Mutex<HashMap<PathBuf, CachedScan>>> = LazyLock::new(Default::default);
+
+/// A file's scan with the modified time and size it was read at.
+type CachedScan = (SystemTime, u64, Arc<Scan>);
 
 /// The scan of `path`: the open buffer's, else a cached scan of the disk.
 fn scan_of(state: &State, path: &Path) -> Option<Arc<Scan>> {
     let name = path.file_name()?.to_str()?;
-    if let Some(doc) = state.documents.read().unwrap().get(path) {
-        return Some(Arc::new(crate::references::scan_file(name, &doc.text)));
+    if let Some(open) = state.documents.read().unwrap().get(path) {
+        return Some(open.doc.scan());
     }
     let meta = match crate::vfs::metadata(path) {
         Ok(m) => m,
@@ -60,11 +63,11 @@ fn could_name(target: &str, base: &str) -> bool {
         || !last.contains('.')
 }
 
-/// Every (file, text, byte range) of a reference that resolves to `target`.
+/// Every (document, byte range) of a reference that resolves to `target`.
 pub(crate) fn referrers(
     state: &State,
     target: &Path,
-) -> Vec<(PathBuf, String, std::ops::Range<usize>)> {
+) -> Vec<(Arc<Document>, std::ops::Range<usize>)> {
     let index = state.index.load();
     let base = index
         .file(target)
@@ -98,11 +101,10 @@ pub(crate) fn referrers(
             if hits.is_empty() {
                 continue;
             }
-            let text = state.text(&path).unwrap_or_default();
-            out.extend(
-                hits.into_iter()
-                    .map(|range| (path.clone(), text.clone(), range)),
-            );
+            let Some(doc) = state.document(&path) else {
+                continue;
+            };
+            out.extend(hits.into_iter().map(|range| (doc.clone(), range)));
         }
     }
     out
@@ -112,10 +114,10 @@ pub(super) fn references(state: &State, path: &Path) -> Option<Vec<Location>> {
     let enc = state.enc();
     let locations = referrers(state, path)
         .into_iter()
-        .filter_map(|(p, text, range)| {
-            let conv = Conv::new(&text, enc);
+        .filter_map(|(doc, range)| {
+            let conv = Conv::new(&doc, enc);
             Some(Location {
-                uri: path_uri(&p)?,
+                uri: path_uri(doc.path())?,
                 range: conv.range(range),
             })
         })

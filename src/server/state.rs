@@ -6,21 +6,18 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use tower_lsp_server::ls_types::{Position, Range, Uri};
 
+use crate::analysis::Document;
 use crate::config::{ConfigLayer, ConfigSource};
 use crate::index::{Index, SharedIndex};
 use crate::text::{LineCol, LineIndex, PositionEncoding};
 
 /// An open buffer (it overrides the disk).
 #[derive(Debug, Clone)]
-pub struct Document {
-    /// The buffer's text.
-    pub text: String,
-    /// The client's version of it.
-    pub version: i32,
+pub struct OpenDocument {
+    /// The buffer's current version, with what analysis derived from it.
+    pub doc: Arc<Document>,
     /// Whether it changed since it was opened or saved.
     pub modified: bool,
-    /// Line starts of `text`.
-    pub lines: LineIndex,
 }
 
 /// Everything handlers share.
@@ -29,7 +26,7 @@ pub struct State {
     /// The index (readers load a snapshot, never wait).
     pub index: SharedIndex,
     /// Open documents by path.
-    pub documents: RwLock<HashMap<PathBuf, Document>>,
+    pub documents: RwLock<HashMap<PathBuf, OpenDocument>>,
     /// Negotiated position encoding.
     pub encoding: RwLock<PositionEncoding>,
     /// Editor settings (`initializationOptions.versioning`).
@@ -65,12 +62,15 @@ impl State {
         }
     }
 
-    /// The text of `path`: the open buffer, else the disk (capped).
-    pub fn text(&self, path: &Path) -> Option<String> {
+    /// The document of `path`: the open buffer's current version (shared, not copied),
+    /// else the file as analysis reads it from disk (capped). `None` when it is not open
+    /// and cannot be read (logged by the read).
+    pub fn document(&self, path: &Path) -> Option<Arc<Document>> {
         if let Some(d) = self.documents.read().unwrap().get(path) {
-            return Some(d.text.clone());
+            return Some(d.doc.clone());
         }
-        crate::analysis::analysis_text(&self.index.load(), path)
+        let text = crate::analysis::analysis_text(&self.index.load(), path)?;
+        Some(Arc::new(Document::new(path, None, text)))
     }
 
     /// The position encoding.
@@ -98,22 +98,22 @@ pub fn path_uri(path: &Path) -> Option<Uri> {
     Uri::from_file_path(path)
 }
 
-/// Converts positions of one text.
+/// Converts positions of one document's text, with the document's own line index.
 pub struct Conv<'a> {
     /// The text.
     pub text: &'a str,
     /// Its line index.
-    pub lines: LineIndex,
+    pub lines: &'a LineIndex,
     /// The encoding.
     pub enc: PositionEncoding,
 }
 
 impl<'a> Conv<'a> {
-    /// Indexes `text`.
-    pub fn new(text: &'a str, enc: PositionEncoding) -> Self {
+    /// Converts positions of `doc` (nothing is indexed anew).
+    pub fn new(doc: &'a Document, enc: PositionEncoding) -> Self {
         Conv {
-            text,
-            lines: LineIndex::new(text),
+            text: doc.text(),
+            lines: doc.lines(),
             enc,
         }
     }
