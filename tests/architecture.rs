@@ -138,6 +138,31 @@ fn the_core_never_imports_a_face() {
 }
 
 #[test]
+fn server_requests_read_the_document_database() {
+    // An open buffer is scanned and line-indexed once per version, in
+    // `analysis::Document`; a request handler never rescans, reindexes or copies it.
+    // (References across the workspace keep their own scan cache of closed files.)
+    let found = violations(
+        &["src/server"],
+        &[
+            "LineIndex::new",
+            "scan_file(",
+            "scan_python(",
+            "file_references(",
+            "text.clone()",
+            "text().to_string()",
+            "text().to_owned()",
+        ],
+        &["src/server/references.rs"],
+    );
+    assert!(
+        found.is_empty(),
+        "use the document's scan and line index (analysis::Document):\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
 fn no_read_result_is_swallowed() {
     // A read's error is logged, reported or returned: never turned into "nothing" on the
     // same line it was produced.
