@@ -122,6 +122,27 @@ fn the_core_reads_contents_only_through_its_file_source() {
 }
 
 #[test]
+fn core_queries_examine_the_file_system_only_through_the_file_source() {
+    // Is it a folder, does it exist, where does it really point: asked of
+    // `Index::files()` (`kind`, `occupied`, `real_path`, `list`), so a query runs the same
+    // on `MemoryFiles`. Index building (the walk, config discovery) is the exception.
+    let found = violations(
+        CORE,
+        &[
+            "is_file()",
+            "is_dir()",
+            "exists()",
+            "canonicalize(",
+            "symlink_metadata(",
+            "metadata(",
+            "vfs::read_dir",
+        ],
+        &["src/index/walk.rs", "src/config/discover.rs"],
+    );
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+#[test]
 fn the_core_never_imports_a_face() {
     let found = violations(
         CORE,

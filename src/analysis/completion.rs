@@ -256,13 +256,13 @@ fn complete_in_refs(
 
 /// The files a reference's target could pick from (its prompt's, or the folder's).
 fn target_files(index: &Index, rr: &ResolvedRef) -> Option<(std::sync::Arc<Folder>, Vec<usize>)> {
-    let folder_path = if rr.target.is_dir() {
+    let folder_path = if index.is_dir(&rr.target) {
         rr.target.clone()
     } else {
         rr.target.parent()?.to_path_buf()
     };
     let folder = index.folder_under(&folder_path, &rr.settings);
-    if rr.target.is_dir() {
+    if index.is_dir(&rr.target) {
         let all = (0..folder.files.len()).collect();
         return Some((folder, all));
     }

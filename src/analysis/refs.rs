@@ -15,6 +15,7 @@ use crate::versioning::{
     ClassifierProblem, ErrorKind, HierarchicalSpec, RequestOptions, ResolveError, Version,
     VersionSpec,
 };
+use crate::vfs::EntryKind;
 
 /// A reference with its target made absolute and its resolution.
 #[derive(Debug, Clone)]
@@ -59,7 +60,8 @@ pub fn project_root(index: &Index, file: &Path) -> PathBuf {
     let root = index.root_of(file).map(Path::to_path_buf);
     let mut dir = file.parent();
     while let Some(d) = dir {
-        if d.join("pyproject.toml").is_file() || d.join("promptic.toml").is_file() {
+        let is_file = |name: &str| index.files().kind(&d.join(name)) == Some(EntryKind::File);
+        if is_file("pyproject.toml") || is_file("promptic.toml") {
             return d.to_path_buf();
         }
         if root.as_deref() == Some(d) {
@@ -81,7 +83,7 @@ fn base_dir(index: &Index, file: &Path, r: &Reference, call_target: Option<&Path
         RefBase::ReferringFolder => file.parent().map(Path::to_path_buf).unwrap_or_default(),
         RefBase::ProjectRoot => project_root(index, file),
         RefBase::RootPromptFolder => match call_target {
-            Some(t) if t.is_dir() => t.to_path_buf(),
+            Some(t) if index.is_dir(t) => t.to_path_buf(),
             Some(t) => t.parent().map(Path::to_path_buf).unwrap_or_default(),
             None => project_root(index, file),
         },

@@ -10,7 +10,7 @@ use std::sync::{Mutex, OnceLock};
 use std::time::SystemTime;
 
 use crate::analysis::PromptVersion;
-use crate::vfs::{DiskFiles, FileSource, Text, VfsError};
+use crate::vfs::{DiskFiles, EntryKind, FileSource, Text, VfsError};
 
 /// Writes `text` to stdout in one go and flushes it.
 pub fn emit(text: &str) -> std::io::Result<()> {
@@ -142,6 +142,22 @@ impl FileSource for ReportingFiles {
 
     fn modified(&self, path: &Path) -> Result<SystemTime, VfsError> {
         DiskFiles.modified(path)
+    }
+
+    fn kind(&self, path: &Path) -> Option<EntryKind> {
+        DiskFiles.kind(path)
+    }
+
+    fn occupied(&self, path: &Path) -> bool {
+        DiskFiles.occupied(path)
+    }
+
+    fn real_path(&self, path: &Path) -> Result<PathBuf, VfsError> {
+        DiskFiles.real_path(path)
+    }
+
+    fn list(&self, dir: &Path) -> Result<Vec<PathBuf>, VfsError> {
+        DiskFiles.list(dir)
     }
 }
 

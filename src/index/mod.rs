@@ -22,7 +22,7 @@ use crate::versioning::{
     CandidateFile, ErrorKind, NameIssue, NamingScheme, ParsedName, RequestOptions, ResolveError,
     SharedScheme, Version, VersionSpec, select,
 };
-use crate::vfs::{DiskFiles, FileSource};
+use crate::vfs::{DiskFiles, EntryKind, FileSource};
 
 /// One prompt file in a folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -339,7 +339,7 @@ impl Index {
             }
             if ConfigFileKind::of(&path).is_some() {
                 config_changed = true;
-                if path.is_file() {
+                if next.files.kind(&path) == Some(EntryKind::File) {
                     next.load_config(&path);
                 } else {
                     next.config.remove_file(&path);
@@ -350,7 +350,7 @@ impl Index {
             let ignore_file = path
                 .file_name()
                 .is_some_and(|n| n == ".gitignore" || n == ".ignore");
-            if path.is_dir() || next.dirs.contains_key(&path) {
+            if next.files.kind(&path) == Some(EntryKind::Dir) || next.dirs.contains_key(&path) {
                 subtrees.push(path);
             } else if ignore_file && let Some(parent) = path.parent() {
                 subtrees.push(parent.to_path_buf());
@@ -361,7 +361,7 @@ impl Index {
         subtrees.sort();
         subtrees.dedup_by(|b, a| b.starts_with(a.as_path()));
         for tree in &subtrees {
-            if tree.is_dir() && next.is_walkable(tree) {
+            if next.files.kind(tree) == Some(EntryKind::Dir) && next.is_walkable(tree) {
                 let listing = walk(tree, None, threads());
                 next.absorb(listing, Some(tree));
             } else {
@@ -374,7 +374,7 @@ impl Index {
             if subtrees.iter().any(|t| dir.starts_with(t)) {
                 continue;
             }
-            if !dir.is_dir() || !next.is_walkable(&dir) {
+            if next.files.kind(&dir) != Some(EntryKind::Dir) || !next.is_walkable(&dir) {
                 next.folders.remove(dir.as_path());
                 continue;
             }
@@ -471,11 +471,17 @@ impl Index {
         self.dirs.contains_key(dir) || self.folders.contains_key(dir)
     }
 
+    /// Whether `dir` is a folder: one the walk indexed, else (ignored or outside the
+    /// workspace) as the index's file source sees it.
+    pub fn is_dir(&self, dir: &Path) -> bool {
+        self.has_dir(dir) || self.files.kind(dir) == Some(EntryKind::Dir)
+    }
+
     /// Sub-folders of `dir` that were walked, sorted.
     pub fn subdirs(&self, dir: &Path) -> Vec<PathBuf> {
         // One folder's entries from disk, kept when the walk indexed them (not ignored):
         // O(entries), not O(folders in the index).
-        let mut v: Vec<PathBuf> = match crate::vfs::read_dir(dir) {
+        let mut v: Vec<PathBuf> = match self.files.list(dir) {
             Ok(entries) => entries
                 .into_iter()
                 .filter(|p| self.dirs.contains_key(p))
@@ -552,7 +558,7 @@ impl Index {
             Some(s) => self.folder_under(dir, s),
             None => self.folder_or_empty(dir),
         };
-        let as_dir = (self.has_dir(&target) || target.is_dir()).then(|| pick(&target));
+        let as_dir = self.is_dir(&target).then(|| pick(&target));
         if let Some(folder) = as_dir {
             let candidates: Vec<CandidateFile<'_>> = folder
                 .files

@@ -20,13 +20,14 @@ fn check_target(index: &Index, source: &Path, target: &Path) -> Result<(), PlanE
         return Err(PlanError::OutsideWorkspace(shown));
     }
     // A symlinked folder could point outside: compare real paths too.
-    if let (Ok(real_root), Some(parent)) = (root.canonicalize(), target.parent())
-        && let Ok(real_parent) = parent.canonicalize()
+    let files = index.files();
+    if let (Ok(real_root), Some(parent)) = (files.real_path(root), target.parent())
+        && let Ok(real_parent) = files.real_path(parent)
         && !real_parent.starts_with(&real_root)
     {
         return Err(PlanError::OutsideWorkspace(shown));
     }
-    if target.exists() || target.symlink_metadata().is_ok() {
+    if files.occupied(target) {
         return Err(PlanError::Exists(shown));
     }
     Ok(())

@@ -122,6 +122,11 @@ pub fn symlink_metadata(path: &Path) -> Result<Metadata, VfsError> {
     std::fs::symlink_metadata(path).map_err(|e| VfsError::io(path, e))
 }
 
+/// The real path of `path`: absolute, symlinks and `..` resolved.
+pub fn canonicalize(path: &Path) -> Result<PathBuf, VfsError> {
+    std::fs::canonicalize(path).map_err(|e| VfsError::io(path, e))
+}
+
 /// The modified time of `path` (following symlinks).
 pub fn modified(path: &Path) -> Result<SystemTime, VfsError> {
     std::fs::metadata(path)

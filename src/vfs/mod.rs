@@ -22,10 +22,10 @@ mod disk;
 mod source;
 
 pub use disk::{
-    create_new, metadata, modified, read_bytes, read_dir, read_text, regular_file_kind,
-    symlink_metadata,
+    canonicalize, create_new, metadata, modified, read_bytes, read_dir, read_text,
+    regular_file_kind, symlink_metadata,
 };
-pub use source::{DiskFiles, FileSource, MemoryFiles};
+pub use source::{DiskFiles, EntryKind, FileSource, MemoryFiles};
 
 use std::fmt;
 use std::path::{Path, PathBuf};

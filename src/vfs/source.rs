@@ -22,6 +22,33 @@ pub trait FileSource: Send + Sync + fmt::Debug {
 
     /// When `path` was last modified.
     fn modified(&self, path: &Path) -> Result<SystemTime, VfsError>;
+
+    /// What `path` is, following symlinks; `None` when nothing is there (a dangling
+    /// symlink included) or it cannot be examined (logged at debug level: for the core's
+    /// questions "is this a folder / a config file", unknown means no).
+    fn kind(&self, path: &Path) -> Option<EntryKind>;
+
+    /// Whether anything at all is at `path` itself, a dangling symlink included (a new
+    /// file must not be created there).
+    fn occupied(&self, path: &Path) -> bool;
+
+    /// The real path of `path` (symlinks resolved). Errors when it does not exist or cannot
+    /// be examined.
+    fn real_path(&self, path: &Path) -> Result<PathBuf, VfsError>;
+
+    /// The entries of the folder `dir`, unsorted. Errors as [`super::read_dir`].
+    fn list(&self, dir: &Path) -> Result<Vec<PathBuf>, VfsError>;
+}
+
+/// What a path names, as [`FileSource::kind`] sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A regular file.
+    File,
+    /// A folder.
+    Dir,
+    /// A FIFO, socket or device.
+    Special,
 }
 
 /// The real file system, through the checks of [`super::read_text`] and friends.
@@ -39,6 +66,32 @@ impl FileSource for DiskFiles {
 
     fn modified(&self, path: &Path) -> Result<SystemTime, VfsError> {
         super::modified(path)
+    }
+
+    fn kind(&self, path: &Path) -> Option<EntryKind> {
+        match super::metadata(path) {
+            Ok(m) if m.is_dir() => Some(EntryKind::Dir),
+            Ok(m) if m.is_file() => Some(EntryKind::File),
+            Ok(_) => Some(EntryKind::Special),
+            Err(e) => {
+                if !e.is_not_found() {
+                    tracing::debug!(error = %e, "cannot examine; taken as absent");
+                }
+                None
+            }
+        }
+    }
+
+    fn occupied(&self, path: &Path) -> bool {
+        super::symlink_metadata(path).is_ok()
+    }
+
+    fn real_path(&self, path: &Path) -> Result<PathBuf, VfsError> {
+        super::canonicalize(path)
+    }
+
+    fn list(&self, dir: &Path) -> Result<Vec<PathBuf>, VfsError> {
+        super::read_dir(dir)
     }
 }
 
@@ -93,5 +146,52 @@ impl FileSource for MemoryFiles {
     fn modified(&self, path: &Path) -> Result<SystemTime, VfsError> {
         self.get(path)?;
         Ok(self.modified.unwrap_or(SystemTime::UNIX_EPOCH))
+    }
+
+    /// A path holding bytes is a file; a proper prefix of one is a folder.
+    fn kind(&self, path: &Path) -> Option<EntryKind> {
+        if self.files.contains_key(path) {
+            Some(EntryKind::File)
+        } else if self.files.keys().any(|f| f.starts_with(path)) {
+            Some(EntryKind::Dir)
+        } else {
+            None
+        }
+    }
+
+    fn occupied(&self, path: &Path) -> bool {
+        self.kind(path).is_some()
+    }
+
+    /// Memory has no symlinks: the path itself, when something is there.
+    fn real_path(&self, path: &Path) -> Result<PathBuf, VfsError> {
+        match self.kind(path) {
+            Some(_) => Ok(path.to_path_buf()),
+            None => Err(VfsError::io(
+                path,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "not in memory"),
+            )),
+        }
+    }
+
+    /// The files and folders directly under `dir`.
+    fn list(&self, dir: &Path) -> Result<Vec<PathBuf>, VfsError> {
+        if self.kind(dir) != Some(EntryKind::Dir) {
+            return Err(VfsError::io(
+                dir,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "not in memory"),
+            ));
+        }
+        let mut out: Vec<PathBuf> = self
+            .files
+            .keys()
+            .filter_map(|f| {
+                let rest = f.strip_prefix(dir).ok()?;
+                Some(dir.join(rest.components().next()?))
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        Ok(out)
     }
 }
