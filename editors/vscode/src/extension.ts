@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   type ClientCapabilities,
@@ -17,7 +16,7 @@ import {
   type WorkDoneProgressReport,
   type WorkDoneProgressEnd,
 } from 'vscode-languageclient/node';
-import { afterNewVersion, registerCommands, VersionTracker } from './commands';
+import { afterNewVersion, registerCommands } from './commands';
 import { findServerBinary } from './serverBinary';
 import { readSettings } from './settings';
 import { PromptlsStatus } from './status';
@@ -29,11 +28,11 @@ let traceOutput: vscode.OutputChannel;
 let status: PromptlsStatus;
 let extensionContext: vscode.ExtensionContext;
 
-export function getClient(): LanguageClient | undefined {
+function getClient(): LanguageClient | undefined {
   return client?.state === State.Running ? client : undefined;
 }
 
-export function log(message: string): void {
+function log(message: string): void {
   output?.appendLine(`[client] ${message}`);
 }
 
@@ -254,7 +253,7 @@ async function stopClient(): Promise<void> {
   }
 }
 
-export async function restartClient(): Promise<void> {
+async function restartClient(): Promise<void> {
   output.appendLine('[client] Restarting the server');
   await stopClient();
   await startClient();
@@ -267,9 +266,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   status = new PromptlsStatus();
   context.subscriptions.push(output, traceOutput, status);
 
-  const tracker = new VersionTracker(status);
-  context.subscriptions.push(tracker);
-  registerCommands(context, { tracker, restart: restartClient, showOutput: () => output.show(true) });
+  const tracker = registerCommands(context, { client: getClient, output, status, restart: restartClient });
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration(async (e) => {
@@ -294,9 +291,4 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
 export async function deactivate(): Promise<void> {
   await stopClient();
-}
-
-export function workspaceRelative(file: string): string {
-  const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file));
-  return folder ? path.relative(folder.uri.fsPath, file) : file;
 }
