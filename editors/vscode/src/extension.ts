@@ -116,11 +116,26 @@ class IndexingProgressFeature implements StaticFeature {
   }
 }
 
+/** The values of `promptls.server.logLevel` (package.json), each a valid `RUST_LOG`. */
+const LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'trace'];
+
 function serverOptions(binary: string): ServerOptions {
   const serverConfig = vscode.workspace.getConfiguration('promptls.server');
   const args = ['serve', ...serverConfig.get<string[]>('extraArgs', [])];
-  const level = serverConfig.get<string>('logLevel', 'info');
-  const env = { ...process.env, RUST_LOG: process.env.RUST_LOG ?? level, NO_COLOR: '1' };
+  // The log level is the client's to set: the server reads RUST_LOG, never a setting. A
+  // RUST_LOG that VS Code itself was started with wins, and the log says so.
+  let level = serverConfig.get<unknown>('logLevel', 'info');
+  if (typeof level !== 'string' || !LOG_LEVELS.includes(level)) {
+    const message = `promptls.server.logLevel ${JSON.stringify(level)} is not one of ${LOG_LEVELS.join(', ')}; info applies.`;
+    log(`WARNING: ${message}`);
+    void vscode.window.showWarningMessage(`Promptls: ${message}`);
+    level = 'info';
+  }
+  const inherited = process.env.RUST_LOG;
+  if (inherited !== undefined && inherited !== level) {
+    log(`RUST_LOG=${inherited} from VS Code's environment applies, not promptls.server.logLevel (${level})`);
+  }
+  const env = { ...process.env, RUST_LOG: inherited ?? level, NO_COLOR: '1' };
   const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   // No `transport`: TransportKind.stdio would append `--stdio`, which `promptls serve` rejects;
   // stdio is the default anyway.
