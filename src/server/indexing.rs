@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use tower_lsp_server::Client;
@@ -11,13 +11,20 @@ use tower_lsp_server::ls_types::*;
 
 use super::diagnostics;
 use super::state::{State, uri_path};
-use crate::config::{ConfigSource, Raw, layer_from_raw};
+use crate::config::{ConfigLayer, ConfigSource, Raw, env_layer, layer_from_raw};
 use crate::index::Index;
 
 static DYNAMIC_WATCH: AtomicBool = AtomicBool::new(false);
 
 /// The client watches for us (the registration succeeded).
 static CLIENT_WATCHES: AtomicBool = AtomicBool::new(false);
+
+/// The `PROMPTIC_*` variables of the server's environment while `server.use_env` is on
+/// (one server per process, like the flags above); `None` while it is off.
+static ENV_LAYER: RwLock<Option<ConfigLayer>> = RwLock::new(None);
+
+/// The keys of the `server` settings object; anything else is reported.
+const SERVER_KEYS: &[&str] = &["diagnostics", "use_env"];
 
 /// How long the watcher waits for a burst (a `git checkout`) to settle.
 const DEBOUNCE: Duration = Duration::from_millis(30);
@@ -105,9 +112,12 @@ pub(super) fn change_roots(
     (added, removed)
 }
 
-/// Applies editor settings: `{versioning: {...}}` or `{promptls: {versioning: {...}}}`.
-/// Invalid values are left out (the defaults, or the files' config, apply to them); the
-/// returned messages say which and why, one per problem, for `window/showMessage`.
+/// Applies editor settings: `{versioning: {...}, server: {diagnostics, use_env}}`, or the
+/// same inside `{promptls: {...}}`. An object with none of these keys (or `null`) changes
+/// nothing; otherwise it replaces the editor settings as a whole, what it leaves out taking
+/// its default. Invalid values and unknown `server` keys are left out (the defaults, or the
+/// files' config, apply to them); the returned messages say which and why, one per problem,
+/// for `window/showMessage`.
 pub(super) fn apply_settings(state: &State, settings: &serde_json::Value) -> Vec<String> {
     let mut problems = Vec::new();
     if !(settings.is_object() || settings.is_null()) {
@@ -119,14 +129,15 @@ pub(super) fn apply_settings(state: &State, settings: &serde_json::Value) -> Vec
     }
     let v = settings.get("promptls").unwrap_or(settings);
     let versioning = v.get("versioning");
+    let server = v.get("server").filter(|s| !s.is_null());
     // `server.diagnostics` (or `diagnostics`): code -> severity | "off", like `[diagnostics]`.
-    let diagnostics = v
-        .get("server")
+    let diagnostics = server
         .and_then(|s| s.get("diagnostics"))
         .or_else(|| v.get("diagnostics"));
-    if versioning.is_none() && diagnostics.is_none() {
+    if versioning.is_none() && server.is_none() && diagnostics.is_none() {
         return problems;
     }
+    let use_env = server_settings(server, &mut problems);
     let (mut layer, mut errors) = match versioning {
         Some(versioning) => layer_from_raw(&Raw::from_json(versioning)),
         None => Default::default(),
@@ -141,7 +152,54 @@ pub(super) fn apply_settings(state: &State, settings: &serde_json::Value) -> Vec
         ));
     }
     *state.editor_layer.write().unwrap() = Some(layer);
+    *ENV_LAYER.write().unwrap() = use_env.then(|| read_env(&mut problems));
     problems
+}
+
+/// Checks the `server` object's keys; returns `use_env` (default off).
+fn server_settings(server: Option<&serde_json::Value>, problems: &mut Vec<String>) -> bool {
+    let Some(server) = server else { return false };
+    let Some(map) = server.as_object() else {
+        problems.push(format!(
+            "promptls: editor setting `server` ignored: it must be an object with `diagnostics` and `use_env`, not {}",
+            json_type(server)
+        ));
+        return false;
+    };
+    let mut use_env = false;
+    for (key, value) in map {
+        match (key.as_str(), value) {
+            ("diagnostics", _) | ("use_env", serde_json::Value::Null) => {}
+            ("use_env", serde_json::Value::Bool(on)) => use_env = *on,
+            ("use_env", other) => problems.push(format!(
+                "promptls: editor setting ignored, the default applies: `server.use_env` must be true or false, not {}",
+                json_type(other)
+            )),
+            ("log_level", _) => problems.push(
+                "promptls: editor setting `server.log_level` ignored: the server's log level comes from RUST_LOG in its environment (the VS Code extension sets RUST_LOG from `promptls.server.logLevel`)"
+                    .to_string(),
+            ),
+            (other, _) => problems.push(format!(
+                "promptls: unknown editor setting `server.{other}` ignored; the server reads `server.{}`",
+                SERVER_KEYS.join("` and `server.")
+            )),
+        }
+    }
+    use_env
+}
+
+/// The `PROMPTIC_*` variables of the server's environment (`server.use_env`), as
+/// `promptls resolve --env` reads them; an invalid one is left out and reported.
+fn read_env(problems: &mut Vec<String>) -> ConfigLayer {
+    let (layer, errors) = env_layer(|k| std::env::var(k).ok());
+    for e in errors {
+        tracing::warn!(error = %e, "environment variable ignored");
+        problems.push(format!(
+            "promptls: environment variable ignored (`server.use_env` is on): {e}"
+        ));
+    }
+    tracing::info!("server.use_env: PROMPTIC_* environment variables apply");
+    layer
 }
 
 fn json_type(v: &serde_json::Value) -> &'static str {
@@ -158,6 +216,7 @@ fn json_type(v: &serde_json::Value) -> &'static str {
 fn fresh_index(state: &State) -> Index {
     let mut source = ConfigSource::new();
     source.editor = state.editor_layer.read().unwrap().clone();
+    source.env = ENV_LAYER.read().unwrap().clone();
     let roots = state.roots.read().unwrap().clone();
     Index::scan(roots, Arc::new(source))
 }

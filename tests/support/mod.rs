@@ -27,7 +27,12 @@ impl Client {
     /// Spawns the server and initializes it on `root`, with `extra` merged into the
     /// `initialize` params (workspace folders, initialization options).
     pub fn start_with(root: &Path, extra: Value) -> Client {
-        Client::start_inner(None, root, false, false, extra)
+        Client::start_inner(None, root, false, false, extra, &[])
+    }
+
+    /// As [`Client::start_with`], with these variables added to the server's environment.
+    pub fn start_with_env(root: &Path, extra: Value, env: &[(&str, &str)]) -> Client {
+        Client::start_inner(None, root, false, false, extra, env)
     }
 
     /// Spawns the server in the working directory `cwd` and initializes it with no
@@ -39,12 +44,12 @@ impl Client {
                 params[k] = v;
             }
         }
-        Client::start_inner(Some(cwd), cwd, false, false, params)
+        Client::start_inner(Some(cwd), cwd, false, false, params, &[])
     }
 
     /// Spawns the server and initializes it on `root`.
     pub fn start(root: &Path, utf8: bool, dynamic_watch: bool) -> Client {
-        Client::start_inner(None, root, utf8, dynamic_watch, Value::Null)
+        Client::start_inner(None, root, utf8, dynamic_watch, Value::Null, &[])
     }
 
     fn start_inner(
@@ -53,8 +58,10 @@ impl Client {
         utf8: bool,
         dynamic_watch: bool,
         extra: Value,
+        env: &[(&str, &str)],
     ) -> Client {
         let mut command = Command::new(env!("CARGO_BIN_EXE_promptls"));
+        command.envs(env.iter().copied());
         if let Some(cwd) = cwd {
             command.current_dir(cwd);
         }

@@ -7,9 +7,27 @@ import {
   ExecuteCommandRequest,
   type LanguageClient,
 } from 'vscode-languageclient/node';
-import { getClient, log } from './extension';
 import { type PromptlsStatus, sameClassifiers, variantLabel } from './status';
 import { type Bump, CODE_ACTION_KINDS, PROMPT_EXTENSIONS, type PromptVersion, SERVER_COMMANDS, versionLabel } from './types';
+
+/**
+ * What the commands need from the extension, handed to {@link registerCommands}: this module
+ * never imports `extension.ts` (which imports it), so the module graph stays acyclic.
+ */
+export interface CommandContext {
+  /** The language client while the server runs, else `undefined`. */
+  client(): LanguageClient | undefined;
+  /** The **Promptls** output channel; the commands log there with a `[client]` prefix. */
+  output: vscode.OutputChannel;
+  /** The status bar item (the version of the active prompt file). */
+  status: PromptlsStatus;
+  /** Restarts the server ("Promptls: Restart Server"). */
+  restart(): Promise<void>;
+}
+
+function log(ctx: CommandContext, message: string): void {
+  ctx.output.appendLine(`[client] ${message}`);
+}
 
 export function isPromptFile(uri: vscode.Uri | undefined): uri is vscode.Uri {
   if (!uri || uri.scheme !== 'file') {
@@ -18,8 +36,8 @@ export function isPromptFile(uri: vscode.Uri | undefined): uri is vscode.Uri {
   return PROMPT_EXTENSIONS.includes(path.extname(uri.fsPath).toLowerCase());
 }
 
-function requireClient(): LanguageClient {
-  const lc = getClient();
+function requireClient(ctx: CommandContext): LanguageClient {
+  const lc = ctx.client();
   if (!lc) {
     throw new UserError('The promptls server is not running (see "Promptls: Show Server Log").');
   }
@@ -28,10 +46,14 @@ function requireClient(): LanguageClient {
 
 class UserError extends Error {}
 
-/** `workspace/executeCommand` with the single-object argument convention of I-2. */
-export async function runServerCommand<T>(command: string, args?: Record<string, unknown>): Promise<T> {
-  const lc = requireClient();
-  log(`executeCommand ${command} ${args ? JSON.stringify(args) : ''}`);
+/** `workspace/executeCommand` with the server's convention: one object argument (or none). */
+export async function runServerCommand<T>(
+  ctx: CommandContext,
+  command: string,
+  args?: Record<string, unknown>,
+): Promise<T> {
+  const lc = requireClient(ctx);
+  log(ctx, `executeCommand ${command} ${args ? JSON.stringify(args) : ''}`);
   const result = await lc.sendRequest(ExecuteCommandRequest.type, {
     command,
     arguments: args === undefined ? [] : [args],
@@ -60,8 +82,8 @@ export function findSelf(versions: PromptVersion[], uri: vscode.Uri): PromptVers
   return undefined;
 }
 
-export async function listVersions(uri: vscode.Uri): Promise<PromptVersion[]> {
-  const result = await runServerCommand<PromptVersion[] | null>(SERVER_COMMANDS.listVersions, {
+export async function listVersions(ctx: CommandContext, uri: vscode.Uri): Promise<PromptVersion[]> {
+  const result = await runServerCommand<PromptVersion[] | null>(ctx, SERVER_COMMANDS.listVersions, {
     uri: uri.toString(),
   });
   return Array.isArray(result) ? result : [];
@@ -151,8 +173,8 @@ function firstArg(cmd: LspCommand): Record<string, unknown> | undefined {
 }
 
 /** Bump choices from the server's code actions at the top of the file, the preferred one first. */
-async function bumpChoicesFromServer(uri: vscode.Uri): Promise<BumpPick[]> {
-  const lc = requireClient();
+async function bumpChoicesFromServer(ctx: CommandContext, uri: vscode.Uri): Promise<BumpPick[]> {
+  const lc = requireClient(ctx);
   let actions: (LspCodeAction | LspCommand)[] | null = null;
   try {
     actions = await lc.sendRequest(CodeActionRequest.type, {
@@ -161,7 +183,7 @@ async function bumpChoicesFromServer(uri: vscode.Uri): Promise<BumpPick[]> {
       context: { diagnostics: [], triggerKind: 1 },
     });
   } catch (err) {
-    log(`codeAction failed: ${err instanceof Error ? err.message : String(err)}`);
+    log(ctx, `codeAction failed: ${err instanceof Error ? err.message : String(err)}`);
   }
   const creates = (actions ?? []).filter((a) => {
     const cmd = actionCommand(a);
@@ -187,7 +209,7 @@ async function bumpChoicesFromServer(uri: vscode.Uri): Promise<BumpPick[]> {
           await vscode.workspace.applyEdit(converted);
         }
         if (cmd) {
-          return runServerCommand<PromptVersion | null>(cmd.command, firstArg(cmd));
+          return runServerCommand<PromptVersion | null>(ctx, cmd.command, firstArg(cmd));
         }
         return undefined;
       },
@@ -195,7 +217,7 @@ async function bumpChoicesFromServer(uri: vscode.Uri): Promise<BumpPick[]> {
   });
 }
 
-function staticBumpChoices(uri: vscode.Uri): BumpPick[] {
+function staticBumpChoices(ctx: CommandContext, uri: vscode.Uri): BumpPick[] {
   const mk = (bump: Bump, label: string, detail: string): BumpPick => ({
     label,
     detail,
@@ -212,7 +234,7 @@ function staticBumpChoices(uri: vscode.Uri): BumpPick[] {
         }
         args.label = label;
       }
-      return runServerCommand<PromptVersion | null>(SERVER_COMMANDS.createVersion, args);
+      return runServerCommand<PromptVersion | null>(ctx, SERVER_COMMANDS.createVersion, args);
     },
   });
   return [
@@ -235,23 +257,23 @@ export async function afterNewVersion(result: PromptVersion | null | undefined, 
   void vscode.window.showInformationMessage(`Promptls: ${what} ${result.id ?? result.path} (${versionLabel(result)}).`);
 }
 
-async function createNewVersion(arg: unknown, bump?: Bump): Promise<void> {
+async function createNewVersion(ctx: CommandContext, arg: unknown, bump?: Bump): Promise<void> {
   const uri = requirePromptFile(arg);
   const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
   if (doc?.isDirty) {
     await doc.save();
   }
   if (bump) {
-    const result = await runServerCommand<PromptVersion | null>(SERVER_COMMANDS.createVersion, {
+    const result = await runServerCommand<PromptVersion | null>(ctx, SERVER_COMMANDS.createVersion, {
       uri: uri.toString(),
       bump,
     });
     await afterNewVersion(result, 'created');
     return;
   }
-  let picks = await bumpChoicesFromServer(uri);
+  let picks = await bumpChoicesFromServer(ctx, uri);
   if (picks.length === 0) {
-    picks = staticBumpChoices(uri);
+    picks = staticBumpChoices(ctx, uri);
   }
   const choice = await vscode.window.showQuickPick(picks, {
     title: `New version of ${path.basename(uri.fsPath)}`,
@@ -268,9 +290,9 @@ async function createNewVersion(arg: unknown, bump?: Bump): Promise<void> {
   await afterNewVersion(result ?? undefined, 'created');
 }
 
-async function revertToVersion(arg: unknown): Promise<void> {
+async function revertToVersion(ctx: CommandContext, arg: unknown): Promise<void> {
   const uri = requirePromptFile(arg);
-  const versions = await listVersions(uri);
+  const versions = await listVersions(ctx, uri);
   const current = findSelf(versions, uri);
   // Other versions of the same variant (reverting task_ru to a task_en version makes no sense).
   const candidates = versions.filter(
@@ -293,7 +315,7 @@ async function revertToVersion(arg: unknown): Promise<void> {
   if (!choice) {
     return;
   }
-  const result = await runServerCommand<PromptVersion | null>(SERVER_COMMANDS.revertVersion, {
+  const result = await runServerCommand<PromptVersion | null>(ctx, SERVER_COMMANDS.revertVersion, {
     uri: uri.toString(),
     version: choice.version.version,
   });
@@ -307,9 +329,9 @@ export function previousVersion(versions: PromptVersion[], current: PromptVersio
   return idx >= 0 ? sameVariant[idx + 1] : undefined;
 }
 
-async function compareWithPrevious(arg: unknown): Promise<void> {
+async function compareWithPrevious(ctx: CommandContext, arg: unknown): Promise<void> {
   const uri = requirePromptFile(arg);
-  const versions = await listVersions(uri);
+  const versions = await listVersions(ctx, uri);
   const current = findSelf(versions, uri);
   if (!current) {
     throw new UserError(`${path.basename(uri.fsPath)} is not a versioned prompt file known to promptls.`);
@@ -329,13 +351,13 @@ async function compareWithPrevious(arg: unknown): Promise<void> {
   );
 }
 
-async function showVersions(arg: unknown): Promise<void> {
+async function showVersions(ctx: CommandContext, arg: unknown): Promise<void> {
   let versions: PromptVersion[];
   let current: PromptVersion | undefined;
   let title: string;
   const uri = targetUri(arg);
   if (isPromptFile(uri)) {
-    versions = await listVersions(uri);
+    versions = await listVersions(ctx, uri);
     current = findSelf(versions, uri);
     title = `Versions of ${current?.prompt_id ?? path.basename(uri.fsPath)}`;
   } else {
@@ -347,7 +369,7 @@ async function showVersions(arg: unknown): Promise<void> {
     if (!prompt) {
       return;
     }
-    const result = await runServerCommand<PromptVersion[] | null>(SERVER_COMMANDS.listVersions, { prompt });
+    const result = await runServerCommand<PromptVersion[] | null>(ctx, SERVER_COMMANDS.listVersions, { prompt });
     versions = Array.isArray(result) ? result : [];
     title = `Versions of ${prompt}`;
   }
@@ -370,7 +392,7 @@ export class VersionTracker implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
   private generation = 0;
 
-  constructor(private readonly status: PromptlsStatus) {
+  constructor(private readonly ctx: CommandContext) {
     this.disposables.push(
       vscode.window.onDidChangeActiveTextEditor(() => this.refreshSoon()),
       vscode.workspace.onDidSaveTextDocument(() => this.refreshSoon()),
@@ -390,18 +412,18 @@ export class VersionTracker implements vscode.Disposable {
   async refresh(): Promise<void> {
     const gen = ++this.generation;
     const uri = vscode.window.activeTextEditor?.document.uri;
-    if (!isPromptFile(uri) || !getClient()) {
-      this.status.setVersion(undefined);
+    if (!isPromptFile(uri) || !this.ctx.client()) {
+      this.ctx.status.setVersion(undefined);
       await vscode.commands.executeCommand('setContext', 'promptls.isVersionedPrompt', false);
       return;
     }
     try {
-      const versions = await listVersions(uri);
+      const versions = await listVersions(this.ctx, uri);
       if (gen !== this.generation) {
         return;
       }
       const current = findSelf(versions, uri);
-      this.status.setVersion(current, versions);
+      this.ctx.status.setVersion(current, versions);
       await vscode.commands.executeCommand(
         'setContext',
         'promptls.isVersionedPrompt',
@@ -409,8 +431,8 @@ export class VersionTracker implements vscode.Disposable {
       );
     } catch (err) {
       if (gen === this.generation) {
-        this.status.setVersion(undefined);
-        log(`listVersions for the status bar failed: ${err instanceof Error ? err.message : String(err)}`);
+        this.ctx.status.setVersion(undefined);
+        log(this.ctx, `listVersions for the status bar failed: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
   }
@@ -425,38 +447,44 @@ export class VersionTracker implements vscode.Disposable {
   }
 }
 
-function guarded(name: string, fn: (...args: unknown[]) => Promise<void>): (...args: unknown[]) => Promise<void> {
+function guarded(
+  ctx: CommandContext,
+  name: string,
+  fn: (...args: unknown[]) => Promise<void>,
+): (...args: unknown[]) => Promise<void> {
   return async (...args: unknown[]) => {
     try {
       await fn(...args);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      log(`${name} failed: ${message}`);
+      log(ctx, `${name} failed: ${message}`);
       void vscode.window.showErrorMessage(err instanceof UserError ? `Promptls: ${message}` : `Promptls: ${name} failed: ${message}`);
     }
   };
 }
 
-export interface CommandDeps {
-  tracker: VersionTracker;
-  restart: () => Promise<void>;
-  showOutput: () => void;
-}
-
-export function registerCommands(context: vscode.ExtensionContext, deps: CommandDeps): void {
+/**
+ * Registers the palette commands and the version tracker (status bar and the
+ * `promptls.isVersionedPrompt` context key); returns the tracker, which the extension refreshes
+ * when settings change. Both are disposed with `context`.
+ */
+export function registerCommands(context: vscode.ExtensionContext, ctx: CommandContext): VersionTracker {
+  const tracker = new VersionTracker(ctx);
+  context.subscriptions.push(tracker);
   const reg = (id: string, name: string, fn: (...args: unknown[]) => Promise<void>) =>
-    context.subscriptions.push(vscode.commands.registerCommand(id, guarded(name, fn)));
+    context.subscriptions.push(vscode.commands.registerCommand(id, guarded(ctx, name, fn)));
   reg('promptls.newVersion', 'Create New Version', async (arg, bump) => {
-    await createNewVersion(arg, typeof bump === 'string' ? (bump as Bump) : undefined);
-    deps.tracker.refreshSoon();
+    await createNewVersion(ctx, arg, typeof bump === 'string' ? (bump as Bump) : undefined);
+    tracker.refreshSoon();
   });
   reg('promptls.revertToVersion', 'Revert to Version', async (arg) => {
-    await revertToVersion(arg);
-    deps.tracker.refreshSoon();
+    await revertToVersion(ctx, arg);
+    tracker.refreshSoon();
   });
-  reg('promptls.compareWithPrevious', 'Compare With Previous Version', (arg) => compareWithPrevious(arg));
-  reg('promptls.showVersions', 'Show Versions', (arg) => showVersions(arg));
-  reg('promptls.restartServer', 'Restart Server', () => deps.restart());
-  reg('promptls.showOutput', 'Show Server Log', async () => deps.showOutput());
-  reg('promptls.internal.refreshStatus', 'refresh status', async () => deps.tracker.refreshSoon(0));
+  reg('promptls.compareWithPrevious', 'Compare With Previous Version', (arg) => compareWithPrevious(ctx, arg));
+  reg('promptls.showVersions', 'Show Versions', (arg) => showVersions(ctx, arg));
+  reg('promptls.restartServer', 'Restart Server', () => ctx.restart());
+  reg('promptls.showOutput', 'Show Server Log', async () => ctx.output.show(true));
+  reg('promptls.internal.refreshStatus', 'refresh status', async () => tracker.refreshSoon(0));
+  return tracker;
 }

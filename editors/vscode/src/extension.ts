@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   type ClientCapabilities,
@@ -17,7 +16,7 @@ import {
   type WorkDoneProgressReport,
   type WorkDoneProgressEnd,
 } from 'vscode-languageclient/node';
-import { afterNewVersion, registerCommands, VersionTracker } from './commands';
+import { afterNewVersion, registerCommands } from './commands';
 import { findServerBinary } from './serverBinary';
 import { readSettings } from './settings';
 import { PromptlsStatus } from './status';
@@ -29,11 +28,11 @@ let traceOutput: vscode.OutputChannel;
 let status: PromptlsStatus;
 let extensionContext: vscode.ExtensionContext;
 
-export function getClient(): LanguageClient | undefined {
+function getClient(): LanguageClient | undefined {
   return client?.state === State.Running ? client : undefined;
 }
 
-export function log(message: string): void {
+function log(message: string): void {
   output?.appendLine(`[client] ${message}`);
 }
 
@@ -117,11 +116,26 @@ class IndexingProgressFeature implements StaticFeature {
   }
 }
 
+/** The values of `promptls.server.logLevel` (package.json), each a valid `RUST_LOG`. */
+const LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'trace'];
+
 function serverOptions(binary: string): ServerOptions {
   const serverConfig = vscode.workspace.getConfiguration('promptls.server');
   const args = ['serve', ...serverConfig.get<string[]>('extraArgs', [])];
-  const level = serverConfig.get<string>('logLevel', 'info');
-  const env = { ...process.env, RUST_LOG: process.env.RUST_LOG ?? level, NO_COLOR: '1' };
+  // The log level is the client's to set: the server reads RUST_LOG, never a setting. A
+  // RUST_LOG that VS Code itself was started with wins, and the log says so.
+  let level = serverConfig.get<unknown>('logLevel', 'info');
+  if (typeof level !== 'string' || !LOG_LEVELS.includes(level)) {
+    const message = `promptls.server.logLevel ${JSON.stringify(level)} is not one of ${LOG_LEVELS.join(', ')}; info applies.`;
+    log(`WARNING: ${message}`);
+    void vscode.window.showWarningMessage(`Promptls: ${message}`);
+    level = 'info';
+  }
+  const inherited = process.env.RUST_LOG;
+  if (inherited !== undefined && inherited !== level) {
+    log(`RUST_LOG=${inherited} from VS Code's environment applies, not promptls.server.logLevel (${level})`);
+  }
+  const env = { ...process.env, RUST_LOG: inherited ?? level, NO_COLOR: '1' };
   const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   // No `transport`: TransportKind.stdio would append `--stdio`, which `promptls serve` rejects;
   // stdio is the default anyway.
@@ -254,7 +268,7 @@ async function stopClient(): Promise<void> {
   }
 }
 
-export async function restartClient(): Promise<void> {
+async function restartClient(): Promise<void> {
   output.appendLine('[client] Restarting the server');
   await stopClient();
   await startClient();
@@ -267,9 +281,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   status = new PromptlsStatus();
   context.subscriptions.push(output, traceOutput, status);
 
-  const tracker = new VersionTracker(status);
-  context.subscriptions.push(tracker);
-  registerCommands(context, { tracker, restart: restartClient, showOutput: () => output.show(true) });
+  const tracker = registerCommands(context, { client: getClient, output, status, restart: restartClient });
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration(async (e) => {
@@ -294,9 +306,4 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
 export async function deactivate(): Promise<void> {
   await stopClient();
-}
-
-export function workspaceRelative(file: string): string {
-  const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file));
-  return folder ? path.relative(folder.uri.fsPath, file) : file;
 }

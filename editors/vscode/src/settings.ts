@@ -40,8 +40,12 @@ function isSet(config: vscode.WorkspaceConfiguration, key: string): boolean {
 /**
  * Builds the object sent as `initializationOptions` and with `workspace/didChangeConfiguration`:
  * `{ versioning: {delimiter, delimiters, version_pattern, include_prerelease, prerelease_order,
- * classifiers}, server: {...} }`. Only keys the user set are sent, so that defaults never
+ * classifiers}, server: {use_env} }`. Only keys the user set are sent, so that defaults never
  * shadow anything and the workspace's `promptic.toml` / `pyproject.toml` stay in charge.
+ *
+ * The other `promptls.server.*` settings are the client's own and never sent: `path` and
+ * `extraArgs` say how to start the server, `logLevel` becomes its `RUST_LOG` (see
+ * `serverOptions` in extension.ts). The server reports any `server` key it does not read.
  */
 export function readSettings(scope?: vscode.ConfigurationScope): PromptlsSettings {
   const versioningConfig = vscode.workspace.getConfiguration('promptls.versioning', scope);
@@ -61,9 +65,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): PromptlsSetting
   }
 
   const serverConfig = vscode.workspace.getConfiguration('promptls.server', scope);
-  const server: Record<string, unknown> = {
-    log_level: serverConfig.get<string>('logLevel', 'info'),
-  };
+  const server: Record<string, unknown> = {};
   if (isSet(serverConfig, 'useEnv')) {
     server.use_env = serverConfig.get<boolean>('useEnv', false);
   }
