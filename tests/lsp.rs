@@ -1224,3 +1224,27 @@ fn the_cli_does_not_import_the_server() {
         .collect();
     assert_eq!(offending, Vec::<String>::new());
 }
+
+#[test]
+fn the_server_exits_even_when_the_client_never_answers_its_requests() {
+    // Settings changes make the server ask the client to refresh inlay hints and code
+    // lenses; a client that exits without answering must not keep the server alive.
+    let (_tmp, ws) = example_workspace();
+    let mut c = Client::start(&ws, false, false);
+    c.wait_indexed();
+    for delimiter in ["_", "-", "_", "-", "_"] {
+        c.notify(
+            "workspace/didChangeConfiguration",
+            json!({"settings": {"versioning": {"delimiter": delimiter}}}),
+        );
+    }
+    let r = c.request_unanswering("shutdown", Value::Null);
+    assert_eq!(r["result"], Value::Null, "{r}");
+    c.notify("exit", Value::Null);
+    let status = c.exit_status_within(std::time::Duration::from_secs(10));
+    assert_eq!(
+        status.map(|s| s.code()),
+        Some(Some(0)),
+        "the server must exit 0 after shutdown + exit"
+    );
+}

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tower_lsp_server::Client;
@@ -18,10 +18,6 @@ static DYNAMIC_WATCH: AtomicBool = AtomicBool::new(false);
 
 /// The client watches for us (the registration succeeded).
 static CLIENT_WATCHES: AtomicBool = AtomicBool::new(false);
-
-/// The `PROMPTIC_*` variables of the server's environment while `server.use_env` is on
-/// (one server per process, like the flags above); `None` while it is off.
-static ENV_LAYER: RwLock<Option<ConfigLayer>> = RwLock::new(None);
 
 /// The keys of the `server` settings object; anything else is reported.
 const SERVER_KEYS: &[&str] = &["diagnostics", "use_env"];
@@ -152,7 +148,7 @@ pub(super) fn apply_settings(state: &State, settings: &serde_json::Value) -> Vec
         ));
     }
     *state.editor_layer.write().unwrap() = Some(layer);
-    *ENV_LAYER.write().unwrap() = use_env.then(|| read_env(&mut problems));
+    *state.env_layer.write().unwrap() = use_env.then(|| read_env(&mut problems));
     problems
 }
 
@@ -216,7 +212,7 @@ fn json_type(v: &serde_json::Value) -> &'static str {
 fn fresh_index(state: &State) -> Index {
     let mut source = ConfigSource::new();
     source.editor = state.editor_layer.read().unwrap().clone();
-    source.env = ENV_LAYER.read().unwrap().clone();
+    source.env = state.env_layer.read().unwrap().clone();
     let roots = state.roots.read().unwrap().clone();
     Index::scan(roots, Arc::new(source))
 }
@@ -231,15 +227,20 @@ pub(super) async fn initial_index(
     // Only a client that said it supports work-done progress is asked to create one.
     let supported = state.progress_supported.load(Ordering::SeqCst);
     let progress = match supported {
-        true => match client.create_work_done_progress(token.clone()).await {
-            Ok(()) => Some(
+        true => match tokio::time::timeout(
+            CLIENT_REPLY,
+            client.create_work_done_progress(token.clone()),
+        )
+        .await
+        {
+            Ok(Ok(())) => Some(
                 client
                     .progress(token, "Indexing prompts")
                     .with_message("walking the workspace")
                     .begin()
                     .await,
             ),
-            Err(_) => None,
+            Ok(Err(_)) | Err(_) => None,
         },
         false => None,
     };
@@ -326,7 +327,9 @@ async fn watch(
             })
             .ok(),
         };
-        if client.register_capability(vec![reg]).await.is_ok() {
+        if let Ok(Ok(())) =
+            tokio::time::timeout(CLIENT_REPLY, client.register_capability(vec![reg])).await
+        {
             CLIENT_WATCHES.store(true, Ordering::SeqCst);
             return;
         }
@@ -409,8 +412,7 @@ pub(super) async fn refresh(client: &Client, state: &Arc<State>, paths: Vec<Path
         after_change(client, state).await;
     } else {
         diagnostics::publish_affected(client, state, &touched).await;
-        let _ = client.inlay_hint_refresh().await;
-        let _ = client.code_lens_refresh().await;
+        refresh_views(client);
     }
 }
 
@@ -425,8 +427,23 @@ pub(super) async fn reindex(client: &Client, state: &Arc<State>) {
 
 async fn after_change(client: &Client, state: &Arc<State>) {
     diagnostics::publish_all(client, state).await;
-    let _ = client.inlay_hint_refresh().await;
-    let _ = client.code_lens_refresh().await;
+    refresh_views(client);
+}
+
+/// How long the server waits for the client to answer a request of its own (progress
+/// creation, watcher registration) before going on without it.
+const CLIENT_REPLY: Duration = Duration::from_secs(5);
+
+/// Asks the client to refresh inlay hints and code lenses, without waiting for its
+/// answers: a handler never stalls on the client (one that is exiting, or never answers,
+/// would otherwise keep the handler — and the server's exit — waiting for good).
+fn refresh_views(client: &Client) {
+    let client = client.clone();
+    tokio::spawn(async move {
+        let hints = tokio::time::timeout(CLIENT_REPLY, client.inlay_hint_refresh()).await;
+        let lenses = tokio::time::timeout(CLIENT_REPLY, client.code_lens_refresh()).await;
+        tracing::debug!(?hints, ?lenses, "asked the client to refresh views");
+    });
 }
 
 /// Waits (at most `limit`) until the first index is in place.

@@ -31,6 +31,9 @@ pub struct State {
     pub encoding: RwLock<PositionEncoding>,
     /// Editor settings (`initializationOptions.versioning`).
     pub editor_layer: RwLock<Option<ConfigLayer>>,
+    /// The `PROMPTIC_*` variables of the server's environment while the editor setting
+    /// `server.use_env` is on; `None` while it is off.
+    pub env_layer: RwLock<Option<ConfigLayer>>,
     /// Last published diagnostics generation per file (stale results never overwrite newer).
     pub generations: Mutex<HashMap<PathBuf, u64>>,
     /// Files that had diagnostics published, so they can be cleared.
@@ -53,6 +56,7 @@ impl State {
             documents: RwLock::new(HashMap::new()),
             encoding: RwLock::new(PositionEncoding::Utf16),
             editor_layer: RwLock::new(None),
+            env_layer: RwLock::new(None),
             generations: Mutex::new(HashMap::new()),
             published: Mutex::new(Default::default()),
             roots: RwLock::new(Vec::new()),

@@ -170,6 +170,24 @@ impl Client {
         }
     }
 
+    /// Sends a request and waits for its response like a client that never answers the
+    /// server's own requests (they are recorded, not answered).
+    pub fn request_unanswering(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let msg = self
+                .recv(deadline)
+                .unwrap_or_else(|| panic!("no response to {method}"));
+            if msg.get("id") == Some(&json!(id)) && msg.get("method").is_none() {
+                return msg;
+            }
+            self.seen.push(msg);
+        }
+    }
+
     fn recv(&mut self, deadline: Instant) -> Option<Value> {
         match self
             .rx
@@ -258,6 +276,20 @@ impl Client {
             _ => "plaintext",
         };
         self.notify("textDocument/didOpen", json!({"textDocument": {"uri": uri(path), "languageId": lang, "version": 1, "text": text}}));
+    }
+
+    /// The server's exit status once it has exited, waiting at most `limit` (reading
+    /// nothing from it meanwhile); `None` if it is still running then.
+    pub fn exit_status_within(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        None
     }
 
     pub fn shutdown(mut self) {
