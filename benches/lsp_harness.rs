@@ -482,7 +482,8 @@ fn settle(lsp: &mut Lsp) {
     let _ = lsp.request("workspace/symbol", json!({"query": "zzzz-nothing"}));
 }
 
-fn first_prompt_base(folder: &Path) -> String {
+/// The name of the first (sorted) Markdown file with a `_v2` in `folder`.
+fn first_v2_file(folder: &Path) -> String {
     let mut names: Vec<String> = std::fs::read_dir(folder)
         .unwrap()
         .flatten()
@@ -490,8 +491,12 @@ fn first_prompt_base(folder: &Path) -> String {
         .filter(|n| n.ends_with(".md") && n.contains("_v2"))
         .collect();
     names.sort();
-    let n = names.first().expect("a prompt with a v2 in the folder");
-    n.split("_v2")
+    names.swap_remove(0)
+}
+
+fn first_prompt_base(folder: &Path) -> String {
+    let name = first_v2_file(folder);
+    name.split("_v2")
         .next()
         .unwrap()
         .split('_')
@@ -501,7 +506,11 @@ fn first_prompt_base(folder: &Path) -> String {
 }
 
 fn position_after(text: &str, needle: &str) -> Value {
-    let at = text.find(needle).expect("needle") + needle.len();
+    position_at(text, text.find(needle).expect("needle") + needle.len())
+}
+
+/// The LSP position (UTF-16 columns) of byte `at` of `text`.
+fn position_at(text: &str, at: usize) -> Value {
     let line = text[..at].matches('\n').count();
     let col = text[..at]
         .rsplit('\n')
@@ -570,11 +579,13 @@ fn big_files(lsp: &mut Lsp, ws: &Path, requests: usize) -> Value {
         .to_string_lossy()
         .to_string();
     let base = first_prompt_base(&folder);
+    // A file that exists, for the Markdown links to resolve.
+    let linked = first_v2_file(&folder);
     // 2 000 calls and 3 000 filler lines: 5 000 lines.
     let mut py = String::from("from promptic import load_prompt\n");
     for i in 0..2000 {
         py.push_str(&format!(
-            "p{i} = load_prompt(\"{rel}/{base}\", version=\"v2\")\n"
+            "p{i} = load_prompt(\"{rel}/{base}\", version=\"latest\")\n"
         ));
         py.push_str("# a note about the prompt above, as real code has\n");
         if i % 2 == 0 {
@@ -587,7 +598,7 @@ fn big_files(lsp: &mut Lsp, ws: &Path, requests: usize) -> Value {
     while md.len() < 1_000_000 {
         if k % 4 == 0 {
             md.push_str(&format!(
-                "See [the brief]({rel}/{base}_v2.md) before answering item {k}.\n"
+                "See [the brief]({rel}/{linked}) before answering item {k}.\n"
             ));
         } else {
             md.push_str(
@@ -622,15 +633,15 @@ fn big_files(lsp: &mut Lsp, ws: &Path, requests: usize) -> Value {
         // The reference just before (Markdown) or at (Python) the anchor.
         let (version_pos, target_pos) = if name == "python" {
             let line = &text[at..];
-            let v = at + line.find("version=\"v").unwrap() + "version=\"v".len();
+            let v = at + line.find("version=\"l").unwrap() + "version=\"l".len();
             let t = at + anchor.len() + rel.len() + 2;
             (v, t)
         } else {
             let start = text[..at].rfind("](").unwrap() + 2;
-            let v = start + text[start..].find("_v").unwrap() + 2;
+            let v = start + rel.len() + 1 + linked.find("_v").unwrap() + 2;
             (v, start + rel.len() + 2)
         };
-        let pos = |off: usize| position_after(&text[..off], "");
+        let pos = |off: usize| position_at(&text, off);
         let mut row = serde_json::Map::new();
         for (method, off) in [
             ("textDocument/completion", version_pos),

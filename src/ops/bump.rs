@@ -223,7 +223,13 @@ fn recommend_against(
             }
         })
         .unwrap_or_else(|| new_vars.clone());
-    let change = compare_variables(&old_vars, &new_vars);
+    recommendation(&old_vars, &new_vars)
+}
+
+/// The variable rule on two versions' variables: a removed variable needs a major bump,
+/// an added one a minor bump, else a patch.
+pub(crate) fn recommendation(old_vars: &[String], new_vars: &[String]) -> Recommendation {
+    let change = compare_variables(old_vars, new_vars);
     let fmt = |vs: &[String]| {
         vs.iter()
             .map(|v| format!("{{{{{v}}}}}"))

@@ -1,11 +1,15 @@
 //! The `semver-bump` check: a version whose bump is smaller than its variable changes
 //! need.
 
+use std::collections::HashMap;
+
+use crate::analysis::variables;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::index::{Folder, Index, PromptFile};
+use crate::index::{Folder, Index, Prompt, PromptFile};
+use crate::versioning::Version;
 use crate::vfs::FileSource;
 
-use super::bump::{Bump, predecessor, recommend};
+use super::bump::{Bump, Recommendation, is_jinja, predecessor, recommend, recommendation};
 
 /// The `semver-bump` diagnostic (I-4): a version whose bump from its predecessor is
 /// smaller than its variable changes need. `text` overrides the file's content.
@@ -18,13 +22,7 @@ pub fn semver_diagnostic(
     let v = file.parsed.version.as_ref()?;
     let prev_file = predecessor(folder, file)?;
     let prev = prev_file.parsed.version.as_ref()?;
-    let actual = if v.major != prev.major {
-        Bump::Major
-    } else if v.minor != prev.minor {
-        Bump::Minor
-    } else {
-        Bump::Patch
-    };
+    let actual = actual_bump(v, prev);
     let rec = recommend(files, folder, file, text);
     if actual >= rec.bump {
         return None;
@@ -46,6 +44,30 @@ pub fn semver_diagnostic(
     if same_as_older {
         return None;
     }
+    semver_bump(folder, file, prev_file, actual, &rec)
+}
+
+/// The bump from `prev` to `v`, as its largest changed part.
+fn actual_bump(v: &Version, prev: &Version) -> Bump {
+    if v.major != prev.major {
+        Bump::Major
+    } else if v.minor != prev.minor {
+        Bump::Minor
+    } else {
+        Bump::Patch
+    }
+}
+
+/// The `semver-bump` diagnostic of `file` (following `prev_file` with an `actual` bump
+/// smaller than `rec` asks); `None` when the check is off.
+fn semver_bump(
+    folder: &Folder,
+    file: &PromptFile,
+    prev_file: &PromptFile,
+    actual: Bump,
+    rec: &Recommendation,
+) -> Option<Diagnostic> {
+    let (v, prev) = (file.parsed.version.as_ref()?, prev_file.parsed.version.as_ref()?);
     let severity = folder.settings.severity(Code::SemverBump)?;
     Some(Diagnostic {
         path: folder.path_of(file),
@@ -64,17 +86,122 @@ pub fn semver_diagnostic(
 }
 
 /// The `semver-bump` diagnostics of every versioned file of the index (`promptls check`).
+///
+/// Linear in the number of files: each versioned file is read once (capped, in parallel
+/// over folders), its variables computed once, and each version compared with the one
+/// before it in its variant; a revert (content equal to a version older than its
+/// predecessor) is found through a hash of each text, confirmed by comparing the texts.
 pub fn tree_semver_diagnostics(index: &Index) -> Vec<Diagnostic> {
+    let folders = index.folders();
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(8);
+    let chunk = folders.len().div_ceil(threads).max(1);
     let mut out = Vec::new();
-    for folder in index.folders() {
-        for file in &folder.files {
-            if file.parsed.version.is_none() || predecessor(folder, file).is_none() {
-                continue;
-            }
-            if let Some(text) = crate::analysis::analysis_text(index, &folder.path_of(file)) {
-                out.extend(semver_diagnostic(index.files(), folder, file, &text));
+    std::thread::scope(|s| {
+        let handles: Vec<_> = folders
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    let mut v = Vec::new();
+                    for folder in part {
+                        for prompt in &folder.prompts {
+                            for chain in variant_chains(folder, prompt) {
+                                v.extend(chain_semver(index, folder, &chain));
+                            }
+                        }
+                    }
+                    v
+                })
+            })
+            .collect();
+        for h in handles {
+            match h.join() {
+                Ok(v) => out.extend(v),
+                Err(_) => tracing::error!("the semver check of some folders failed internally"),
             }
         }
+    });
+    out
+}
+
+/// A prompt's versioned files by variant, each chain oldest first.
+fn variant_chains<'a>(folder: &'a Folder, prompt: &'a Prompt) -> Vec<Vec<&'a PromptFile>> {
+    let mut chains: Vec<Vec<&PromptFile>> = Vec::new();
+    // The prompt lists its versioned files newest first.
+    let mut files: Vec<&PromptFile> = folder
+        .prompt_files(prompt)
+        .filter(|f| f.parsed.version.is_some())
+        .collect();
+    files.sort_by(|a, b| a.parsed.version.cmp(&b.parsed.version));
+    for f in files {
+        match chains
+            .iter_mut()
+            .find(|c| c[0].parsed.variant == f.parsed.variant)
+        {
+            Some(chain) => chain.push(f),
+            None => chains.push(vec![f]),
+        }
+    }
+    chains
+}
+
+/// What the check needs of one version: its variables and a hash of its text.
+struct Facts {
+    vars: Vec<String>,
+    hash: u64,
+}
+
+fn facts(index: &Index, folder: &Folder, file: &PromptFile) -> Option<Facts> {
+    use std::hash::{Hash, Hasher};
+    let text = crate::analysis::analysis_text(index, &folder.path_of(file))?;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    Some(Facts {
+        vars: variables(&text, is_jinja(&file.name)),
+        hash: h.finish(),
+    })
+}
+
+/// The `semver-bump` diagnostics of one variant's versions (oldest first).
+fn chain_semver(index: &Index, folder: &Folder, chain: &[&PromptFile]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if chain.len() < 2 {
+        return out;
+    }
+    let facts: Vec<Option<Facts>> = chain.iter().map(|f| facts(index, folder, f)).collect();
+    // Hashes of the versions older than the current one's predecessor.
+    let mut older: HashMap<u64, Vec<usize>> = HashMap::new();
+    for i in 1..chain.len() {
+        if i >= 2
+            && let Some(f) = &facts[i - 2]
+        {
+            older.entry(f.hash).or_default().push(i - 2);
+        }
+        let (Some(new), Some(old)) = (&facts[i], &facts[i - 1]) else {
+            continue;
+        };
+        let (file, prev_file) = (chain[i], chain[i - 1]);
+        let (Some(v), Some(prev)) = (&file.parsed.version, &prev_file.parsed.version) else {
+            continue;
+        };
+        let actual = actual_bump(v, prev);
+        let rec = recommendation(&old.vars, &new.vars);
+        if actual >= rec.bump {
+            continue;
+        }
+        // A revert is history, not a change: confirm a hash match on the texts.
+        let reverted = older.get(&new.hash).is_some_and(|same| {
+            let text = crate::analysis::analysis_text(index, &folder.path_of(file));
+            same.iter().any(|&k| {
+                text.is_some()
+                    && crate::analysis::analysis_text(index, &folder.path_of(chain[k])) == text
+            })
+        });
+        if reverted {
+            continue;
+        }
+        out.extend(semver_bump(folder, file, prev_file, actual, &rec));
     }
     out
 }
