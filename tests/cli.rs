@@ -126,8 +126,9 @@ fn check_examples_human() {
 #[test]
 fn check_examples_json() {
     let r = run(promptls().args(["check", "examples/", "--format", "json"]));
-    assert_eq!(r.code, Some(1));
+    assert_eq!((r.code, r.stderr.as_str()), (Some(1), ""));
     let v = json(&r);
+    insta::assert_json_snapshot!("check_examples_json", v);
     let items = v.as_array().expect("an array");
     for item in items {
         let keys: Vec<&str> = item
@@ -237,8 +238,8 @@ fn check_examples_sarif() {
 fn check_examples_github() {
     let r = run(promptls().args(["check", "examples/", "--format", "github"]));
     assert_eq!(r.code, Some(1));
+    insta::assert_snapshot!("check_examples_github", r.stdout);
     let lines: Vec<&str> = r.stdout.lines().collect();
-    assert!(!lines.is_empty());
     for l in &lines {
         assert!(
             l.starts_with("::error file=")
@@ -508,20 +509,55 @@ fn env_is_read_only_with_the_flag() {
 
 #[test]
 fn usage_errors_exit_2() {
-    for args in [
-        vec!["frobnicate"],
-        vec!["resolve"],
-        vec!["check", "--format", "xml"],
-        vec!["resolve", "examples/prompts/task", "--classifier", "lang"],
-        vec!["versions", "examples/prompts/task", "--bogus"],
+    let more = "\nFor more information, try '--help'.\n";
+    for (args, says) in [
+        (
+            vec!["frobnicate"],
+            format!(
+                "error: unrecognized subcommand 'frobnicate'\n\nUsage: promptls [OPTIONS] [COMMAND]\n{more}"
+            ),
+        ),
+        (
+            vec!["resolve"],
+            format!(
+                "error: the following required arguments were not provided:\n  <TARGET>\n\nUsage: promptls resolve <TARGET>\n{more}"
+            ),
+        ),
+        (
+            vec!["check", "--format", "xml"],
+            format!(
+                "error: invalid value 'xml' for '--format <FORMAT>'\n  [possible values: human, json, sarif, github]\n{more}"
+            ),
+        ),
+        (
+            vec!["resolve", "examples/prompts/task", "--classifier", "lang"],
+            format!(
+                "error: invalid value 'lang' for '--classifier <K=V>': expected KEY=VALUE, got \"lang\"\n{more}"
+            ),
+        ),
+        (
+            vec!["versions", "examples/prompts/task", "--bogus"],
+            format!(
+                "error: unexpected argument '--bogus' found\n\n  tip: to pass '--bogus' as a value, use '-- --bogus'\n\nUsage: promptls versions <TARGET>\n{more}"
+            ),
+        ),
     ] {
         let r = run(promptls().args(&args));
-        assert_eq!(r.code, Some(2), "{args:?}: {}{}", r.stdout, r.stderr);
-        assert!(!r.stderr.is_empty(), "{args:?} explains itself");
+        assert_eq!(
+            (r.code, r.stdout.as_str(), r.stderr.as_str()),
+            (Some(2), "", says.as_str()),
+            "{args:?}"
+        );
     }
     let r = run(promptls().arg("--version"));
-    assert_eq!(r.code, Some(0));
-    assert!(r.stdout.starts_with("promptls "));
+    assert_eq!(
+        (r.code, r.stdout, r.stderr),
+        (
+            Some(0),
+            format!("promptls {}\n", env!("CARGO_PKG_VERSION")),
+            String::new()
+        )
+    );
 }
 
 #[test]

@@ -249,6 +249,33 @@ fn copies_are_bytes_verbatim() {
     );
 }
 
+/// A new version is created with the permissions any new file gets (`0666` less the
+/// umask, as the file written beside it here), not the `0600` of a private temporary
+/// file: a prompt others could read before is not hidden from them in its next version.
+#[cfg(unix)]
+#[test]
+#[ignore = "bug: new-version and revert create the new file with mode 0600 (the temporary file's), whatever the umask"]
+fn new_versions_get_the_usual_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = tree(&[("p_v1.md", "one")]);
+    let mode = |name: &str| {
+        let m = std::fs::metadata(d.path().join(name))
+            .unwrap()
+            .permissions()
+            .mode();
+        format!("{:o}", m & 0o777)
+    };
+    std::fs::write(d.path().join("plain.txt"), "x").unwrap();
+    let out = promptls(d.path(), &["new-version", "p_v1.md", "--bump", "patch"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = promptls(d.path(), &["revert", "p_v1.0.1.md", "--to", "v1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        (mode("p_v1.0.1.md"), mode("p_v1.0.2.md")),
+        (mode("plain.txt"), mode("plain.txt"))
+    );
+}
+
 /// Regression: a prompt that is a symlink to a FIFO or to `/dev/stdin` (or unreadable) blocked, or was copied as a 0-byte new version reported as a success.
 #[cfg(unix)]
 #[test]

@@ -10,65 +10,17 @@ use std::collections::BTreeSet;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use promptls::config::ConfigSource;
 use promptls::index::Index;
 use serde_json::{Value, json};
-use support::{Client, after, example_workspace, uri};
-
-/// Longest any one command may take before we call it a hang.
-const HANG: Duration = Duration::from_secs(120);
+use support::cli::{promptls, redact};
+use support::{Client, after, answer, example_workspace, uri};
 
 fn scan(root: &Path) -> Index {
     Index::scan(vec![root.to_path_buf()], Arc::new(ConfigSource::new()))
-}
-
-/// Runs `promptls ARGS` with a hang guard; returns (exit code, stdout, stderr). A panic
-/// (exit 101) or a signal fails the test.
-fn run(args: &[&OsStr], cwd: &Path) -> (i32, String, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let (out, err) = (dir.path().join("out"), dir.path().join("err"));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_promptls"))
-        .args(args)
-        .current_dir(cwd)
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&out).unwrap())
-        .stderr(std::fs::File::create(&err).unwrap())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + HANG;
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("promptls {args:?} hung (> {HANG:?})");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let out = String::from_utf8_lossy(&std::fs::read(&out).unwrap()).into_owned();
-    let err = String::from_utf8_lossy(&std::fs::read(&err).unwrap()).into_owned();
-    let code = status
-        .code()
-        .unwrap_or_else(|| panic!("promptls {args:?} killed by a signal: {status:?}\n{err}"));
-    assert_ne!(code, 101, "promptls {args:?} panicked:\n{err}");
-    (code, out, err)
-}
-
-fn check(ws: &Path) -> (i32, String, String) {
-    run(
-        &[
-            OsStr::new("check"),
-            ws.as_os_str(),
-            OsStr::new("--format"),
-            OsStr::new("json"),
-        ],
-        ws,
-    )
 }
 
 /// The files of every prompt in an index, by path.
@@ -255,25 +207,100 @@ fn scan_and_check_survive_bad_files() {
         .collect();
     assert!(index.refreshed(&touched).same_content(&scan(&t.ws)));
 
-    // `promptls check` finishes on the tree (the 100 MB file included) and reports the
-    // good tree's problems as JSON.
-    let (code, out, err) = check(&t.ws);
-    assert!(code == 0 || code == 1, "exit {code}: {err}");
-    let report: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
-    assert!(report.is_array(), "{report}");
-    // Also on the bad folder alone, and on single bad files.
+    // `promptls check` finishes on the tree (the 100 MB file included): the example's own
+    // problems and the bad `$ref` of data.json, and a warning for each prompt-like file it
+    // skips (the unreadable one only where permissions hold).
+    let (non_utf8, mut skipped) = bad_tree_warnings(root);
+    let r = promptls(
+        &t.ws,
+        &[
+            OsStr::new("check"),
+            t.ws.as_os_str(),
+            OsStr::new("--format"),
+            OsStr::new("json"),
+        ],
+    );
+    assert_eq!(
+        (r.code, r.stderr_lines()),
+        (1, skipped.clone()),
+        "{}",
+        r.stderr
+    );
+    insta::assert_json_snapshot!("bad_tree_check", r.json());
+    // The bad folder alone: only its problem, in the human format.
+    let r = promptls(&t.ws, &[OsStr::new("check"), bad.as_os_str()]);
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr_lines()),
+        (
+            1,
+            "bad/data.json:1:11: error[prompt-not-found]: no prompt `\u{FFFD}` here; prompts in this folder: binary, dangling, data, empty, huge, latin1, noread, refs, self\n  |\n1 | {\"$ref\": \"\u{FFFD}\"\n  |           ^\n\n1 error(s), 0 warning(s), 0 other(s).\n",
+            skipped.clone()
+        )
+    );
+    // Single bad files: checked (the huge one read capped), nothing to report, and no
+    // warning about files that were not named.
     for target in [
-        bad.clone(),
         t.huge.clone(),
         bad.join("binary_v1.md"),
-        bad.join(OsStr::from_bytes(b"bad\xff_v1.md")),
+        bad.join("latin1_v1.md"),
     ] {
-        let (code, _, err) = run(&[OsStr::new("check"), target.as_os_str()], &t.ws);
-        assert!(code <= 2, "check {}: exit {code}: {err}", target.display());
+        let r = promptls(&t.ws, &[OsStr::new("check"), target.as_os_str()]);
+        assert_eq!(
+            (r.code, r.stdout.as_str(), r.stderr.as_str()),
+            (0, "No problems found.\n", ""),
+            "check {}",
+            target.display()
+        );
     }
-    for args in [
-        &[OsStr::new("versions"), bad.join("huge").as_os_str()][..],
+    // The other commands walk the same tree: only the names that are not UTF-8 are
+    // warned about (the rest is never read).
+    skipped.retain(|l| non_utf8.contains(l));
+    let r = promptls(
+        &t.ws,
+        &[
+            OsStr::new("versions"),
+            bad.join("huge").as_os_str(),
+            OsStr::new("--json"),
+        ],
+    );
+    let mut listed: Value = serde_json::from_str(&redact(&r.stdout, &t.ws)).unwrap();
+    listed[0]["created_at"] = json!("[modified]");
+    assert_eq!(
+        (r.code, listed, r.stderr_lines()),
+        (
+            0,
+            json!([{
+                "id": "huge_v1.md",
+                "prompt_id": "huge",
+                "title": "huge",
+                "description": null,
+                "created_at": "[modified]",
+                "version": "v1.0.0",
+                "version_number": 1,
+                "prerelease": null,
+                "classifiers": {"lang": "en"},
+                "path": "[ws]/bad/huge_v1.md",
+                "latest": true
+            }]),
+            skipped.clone()
+        )
+    );
+    let r = promptls(
+        &t.ws,
         &[OsStr::new("resolve"), bad.join("binary").as_os_str()],
+    );
+    let mut err = skipped.clone();
+    err.insert(
+        0,
+        "`latest`: newest release of 2 versions for lang=en".to_string(),
+    );
+    assert_eq!(
+        (r.code, redact(&r.stdout, &t.ws), r.stderr_lines()),
+        (0, "[ws]/bad/binary_v2.md\n".to_string(), err)
+    );
+    // A copy of the 100 MB file is refused, not truncated.
+    let r = promptls(
+        &t.ws,
         &[
             OsStr::new("new-version"),
             t.huge.as_os_str(),
@@ -281,10 +308,95 @@ fn scan_and_check_survive_bad_files() {
             OsStr::new("--bump"),
             OsStr::new("patch"),
         ],
-    ] {
-        let (code, _, err) = run(args, &t.ws);
-        assert!(code <= 2, "{args:?}: exit {code}: {err}");
+    );
+    let mut err = skipped.clone();
+    err.insert(
+        0,
+        "error: [ws]/bad/huge_v1.md: 104857600 bytes, more than the 67108864-byte limit"
+            .to_string(),
+    );
+    let shown: Vec<String> = r.stderr_lines().iter().map(|l| redact(l, &t.ws)).collect();
+    assert_eq!((r.code, r.stdout.as_str(), shown), (1, "", err));
+}
+
+/// The warnings `check` prints on the bad tree, sorted, and those about names that are
+/// not UTF-8 (which every command's walk prints).
+fn bad_tree_warnings(root: bool) -> (Vec<String>, Vec<String>) {
+    let non_utf8: Vec<String> = [
+        "bad/\u{FFFD}(_v2.md",
+        "bad/bad\u{FFFD}_v1.md",
+        "bad/ok_\u{FFFD}.md",
+    ]
+    .iter()
+    .map(|p| format!("warning: {p}: skipped: name is not UTF-8"))
+    .collect();
+    let mut all = non_utf8.clone();
+    all.push("warning: bad/dangling_v1.md: skipped: No such file or directory".into());
+    all.push("warning: bad/self_v1.md: skipped: Too many levels of symbolic links".into());
+    if !root {
+        all.push("warning: bad/noread_v1.md: skipped: Permission denied".into());
     }
+    all.sort();
+    (non_utf8, all)
+}
+
+/// A file named on the command line whose name is not UTF-8 is not checked (no prompt
+/// name can be read from it), yet `check` says nothing about it: the walk's warning is
+/// matched against the given paths by its lossy spelling (`\u{FFFD}`), which never
+/// equals the real bytes, so it is dropped.
+#[test]
+#[ignore = "bug: `check FILE` on a name that is not UTF-8 prints `No problems found.` and no warning (src/cli/output.rs `reported` compares the lossy path)"]
+fn a_named_file_that_is_not_utf8_is_warned_about() {
+    let t = bad_tree();
+    let file = t.ws.join("bad").join(OsStr::from_bytes(b"bad\xff_v1.md"));
+    let r = promptls(&t.ws, &[OsStr::new("check"), file.as_os_str()]);
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            0,
+            "No problems found.\n",
+            "warning: bad/bad\u{FFFD}_v1.md: skipped: name is not UTF-8\n"
+        )
+    );
+}
+
+/// An unreadable folder is skipped without a word: `check` of the workspace names it
+/// nowhere, and `check FOLDER` says `No problems found.` and exits 0 although nothing in
+/// it was checked. (Run as `nobody` when the tests run as root, which reads everything.)
+#[test]
+#[ignore = "bug: an unreadable folder is skipped silently: `check` names it nowhere, `check FOLDER` prints `No problems found.` and exits 0"]
+fn an_unreadable_folder_is_never_skipped_silently() {
+    use std::os::unix::process::CommandExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    std::fs::create_dir_all(ws.join(".git")).unwrap();
+    std::fs::create_dir_all(ws.join("locked")).unwrap();
+    std::fs::write(ws.join("a_v1.md"), "x").unwrap();
+    std::fs::write(ws.join("locked/s_v1.md"), "x").unwrap();
+    set_mode(tmp.path(), 0o755);
+    set_mode(&ws.join("locked"), 0o000);
+    let run = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_promptls"));
+        cmd.current_dir(&ws).args(args).env("RUST_LOG", "off");
+        if is_root() {
+            cmd.uid(65534).gid(65534);
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (_, _, stderr) = run(&["check"]);
+    let (code, stdout, err) = run(&["check", "locked"]);
+    set_mode(&ws.join("locked"), 0o755);
+    assert!(
+        stderr.contains("locked") && stderr.contains("Permission denied"),
+        "check: {stderr:?}"
+    );
+    assert_eq!(code, Some(1), "check locked: {stdout}{err}");
+    assert!(err.contains("error: locked: Permission denied"), "{err:?}");
 }
 
 #[test]
@@ -293,26 +405,26 @@ fn server_survives_bad_files_and_answers_hover_on_the_huge_one() {
     let bad = t.ws.join("bad");
     let mut c = Client::start(&t.ws, false, false);
     c.wait_indexed();
-    // Hover on a reference to the 100 MB file: answered (the content is read capped).
+    // Every answer, by what was asked: its result or error, workspace paths and modified
+    // times redacted.
+    let mut answers = serde_json::Map::new();
+    let mut keep = |key: String, response: Value| {
+        answers.insert(key, answer(&response, &t.ws));
+    };
+    // Hover and definition on references to the 100 MB file (its content read capped),
+    // the binary one and the Latin-1 one.
     let refs = bad.join("refs.md");
     c.open(&refs);
     let text = std::fs::read_to_string(&refs).unwrap();
     for needle in ["[huge](hu", "[bin](bin", "[latin](lat"] {
         let (line, ch) = after(&text, needle);
-        let h = c.request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": uri(&refs)}, "position": {"line": line, "character": ch}}),
-        );
-        assert!(h.get("error").is_none(), "{needle}: {h}");
-        let value = h["result"]["contents"]["value"]
-            .as_str()
-            .unwrap_or_default();
-        assert!(!value.is_empty(), "{needle}: {h}");
-        let d = c.request(
-            "textDocument/definition",
-            json!({"textDocument": {"uri": uri(&refs)}, "position": {"line": line, "character": ch}}),
-        );
-        assert!(d.get("error").is_none(), "{needle}: {d}");
+        for method in ["textDocument/hover", "textDocument/definition"] {
+            let r = c.request(
+                method,
+                json!({"textDocument": {"uri": uri(&refs)}, "position": {"line": line, "character": ch}}),
+            );
+            keep(format!("refs.md {needle} {method}"), r);
+        }
     }
     // Requests on the bad files themselves (opened from disk, lossily, like an editor).
     for name in [
@@ -337,18 +449,35 @@ fn server_survives_bad_files_and_answers_hover_on_the_huge_one() {
             "textDocument/inlayHint",
             "textDocument/codeAction",
         ] {
-            let r = c.request(
-                method,
-                json!({"textDocument": {"uri": uri(&p)}, "position": {"line": 0, "character": 3},
-                       "range": {"start": {"line": 0, "character": 0}, "end": {"line": 3, "character": 0}},
-                       "context": {"diagnostics": []}}),
-            );
-            assert!(
-                r.get("result").is_some() || r.get("error").is_some(),
-                "{name} {method}: {r}"
-            );
+            let mut params = json!({"textDocument": {"uri": uri(&p)}, "position": {"line": 0, "character": 3},
+                   "range": {"start": {"line": 0, "character": 0}, "end": {"line": 3, "character": 0}},
+                   "context": {"diagnostics": []}});
+            if method == "textDocument/completion" {
+                params["context"] = json!({"triggerKind": 1});
+            }
+            let mut r = c.request(method, params);
+            if name == "huge_v1.md" && method == "textDocument/documentLink" {
+                // One link a repeated block: keep the first, check the rest are the same.
+                let links = r["result"].as_array().unwrap().clone();
+                assert_eq!(links.len(), 1000, "{r}");
+                for (i, l) in links.iter().enumerate() {
+                    let mut moved = links[0].clone();
+                    for end in ["start", "end"] {
+                        moved["range"][end]["line"] = json!(3 + 4 * i);
+                    }
+                    assert_eq!(l, &moved, "link {i}");
+                }
+                r["result"] = json!([links[0]]);
+            }
+            keep(format!("{name} {method}"), r);
         }
     }
+    // Completion inside the Latin-1 file's link (`[x](bin|ary_v1.md)`).
+    let r = c.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri(&bad.join("latin1_v1.md"))}, "position": {"line": 0, "character": 12}}),
+    );
+    keep("latin1_v1.md [x](bin textDocument/completion".into(), r);
     // Watched-file events about the bad names (the client path) change nothing fatal.
     c.notify(
         "workspace/didChangeWatchedFiles",
@@ -360,13 +489,8 @@ fn server_survives_bad_files_and_answers_hover_on_the_huge_one() {
         ]}),
     );
     let s = c.request("workspace/symbol", json!({"query": "huge"}));
-    let names: Vec<&str> = s["result"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|x| x["name"].as_str())
-        .collect();
-    assert!(names.contains(&"huge@v1.0.0"), "{s}");
+    keep("workspace/symbol huge".into(), s);
+    insta::assert_json_snapshot!("bad_files_lsp_answers", answers);
     c.shutdown();
 }
 

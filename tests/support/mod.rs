@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod cli;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -389,4 +391,20 @@ pub fn after(text: &str, needle: &str) -> (u32, u32) {
         .encode_utf16()
         .count() as u32;
     (line, col)
+}
+
+/// A JSON-RPC response as a snapshot keeps it: its `result` or `error` only, with `root`
+/// written `[ws]` and modified times (`2025-01-02 03:04:05`, RFC 3339) `[modified]`.
+pub fn answer(response: &Value, root: &Path) -> Value {
+    let text = cli::redact(&response.to_string(), root);
+    let text = regex::Regex::new(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?Z?")
+        .unwrap()
+        .replace_all(&text, "[modified]")
+        .into_owned();
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("id");
+        o.remove("jsonrpc");
+    }
+    v
 }
