@@ -295,3 +295,37 @@ mod prefixes {
         }
     }
 }
+
+#[test]
+fn a_long_list_is_narrowed_to_what_is_typed_and_marked_incomplete() {
+    use promptls::analysis::Document;
+    use promptls::analysis::completion::{LIST_LIMIT, complete_list};
+    use promptls::config::ConfigSource;
+    use promptls::index::Index;
+    use std::sync::Arc;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().to_path_buf();
+    let prompts = ws.join("prompts");
+    std::fs::create_dir(&prompts).unwrap();
+    for i in 0..120 {
+        std::fs::write(prompts.join(format!("agent{i:03}_v1.md")), "x").unwrap();
+    }
+    std::fs::write(prompts.join("summary_v1.md"), "x").unwrap();
+    let index = Index::scan(vec![ws.clone()], Arc::new(ConfigSource::new()));
+    let path = ws.join("doc.md");
+    let complete = |text: &str| {
+        let doc = Document::new(&path, Some(1), text.to_string());
+        complete_list(&index, &doc, text.find(')').unwrap())
+    };
+    // Nothing typed in the folder yet: 121 prompts + 121 files, all offered.
+    let all = complete("[x](prompts/)");
+    assert_eq!((all.items.len(), all.is_incomplete), (242, false));
+    // `sum` typed: only the candidates that contain s, u, m in order.
+    let some = complete("[x](prompts/sum)");
+    let labels: Vec<&str> = some.items.iter().map(|c| c.label.as_str()).collect();
+    assert_eq!(labels, ["summary.md", "summary_v1.md"]);
+    assert!(some.is_incomplete);
+    // The folder is past the limit, so this exercises the narrowing.
+    assert!(LIST_LIMIT < 242);
+}

@@ -117,6 +117,57 @@ pub fn complete(index: &Index, doc: &Document, offset: usize) -> Vec<Candidate> 
     Vec::new()
 }
 
+/// Longest list sent whole; a longer one is narrowed to what the user has typed.
+pub const LIST_LIMIT: usize = 100;
+
+/// A completion list as the editor receives it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CompletionList {
+    /// The candidates.
+    pub items: Vec<Candidate>,
+    /// Whether the list was narrowed to the text typed so far, so the editor must ask
+    /// again as the user types (LSP `isIncomplete`).
+    pub is_incomplete: bool,
+}
+
+/// [`complete`] as sent to an editor: a list longer than [`LIST_LIMIT`] (a folder of
+/// hundreds of prompts) keeps only the candidates that contain what is typed before the
+/// cursor in their literal, in order and ignoring case (as editors' fuzzy filters match),
+/// and is marked incomplete so the editor asks again as the user types or deletes.
+pub fn complete_list(index: &Index, doc: &Document, offset: usize) -> CompletionList {
+    let items = complete(index, doc, offset);
+    if items.len() <= LIST_LIMIT {
+        return CompletionList {
+            items,
+            is_incomplete: false,
+        };
+    }
+    let text = doc.text();
+    let before = items.len();
+    let items: Vec<Candidate> = items
+        .into_iter()
+        .filter(|c| {
+            let end = offset.clamp(c.replace.start, c.replace.end);
+            let typed = text.get(c.replace.start..end).unwrap_or_default();
+            is_subsequence(typed, &c.new_text)
+        })
+        .collect();
+    let is_incomplete = items.len() < before;
+    CompletionList {
+        items,
+        is_incomplete,
+    }
+}
+
+/// Whether the characters of `typed` appear in `candidate` in order, ignoring case.
+fn is_subsequence(typed: &str, candidate: &str) -> bool {
+    let mut rest = candidate.chars().flat_map(char::to_lowercase);
+    typed
+        .chars()
+        .flat_map(char::to_lowercase)
+        .all(|t| rest.any(|c| c == t))
+}
+
 /// The references of a document whose literals hold `offset` (usually one; a
 /// hierarchical spec's value and its key's reference can overlap), resolved.
 fn references_on(index: &Index, doc: &Document, offset: usize) -> Vec<ResolvedRef> {

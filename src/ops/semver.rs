@@ -67,7 +67,10 @@ fn semver_bump(
     actual: Bump,
     rec: &Recommendation,
 ) -> Option<Diagnostic> {
-    let (v, prev) = (file.parsed.version.as_ref()?, prev_file.parsed.version.as_ref()?);
+    let (v, prev) = (
+        file.parsed.version.as_ref()?,
+        prev_file.parsed.version.as_ref()?,
+    );
     let severity = folder.settings.severity(Code::SemverBump)?;
     Some(Diagnostic {
         path: folder.path_of(file),

@@ -5,7 +5,7 @@ use tower_lsp_server::ls_types::*;
 
 use super::state::{Conv, State};
 use crate::analysis::Document;
-use crate::analysis::completion::{CandidateKind, complete};
+use crate::analysis::completion::{CandidateKind, complete_list};
 
 pub(super) fn completion(
     state: &State,
@@ -15,7 +15,9 @@ pub(super) fn completion(
     let conv = Conv::new(doc, state.enc());
     let offset = conv.offset(pos);
     let index = state.index.load();
-    let items: Vec<CompletionItem> = complete(&index, doc, offset)
+    let list = complete_list(&index, doc, offset);
+    let items: Vec<CompletionItem> = list
+        .items
         .into_iter()
         .map(|c| CompletionItem {
             label: c.label.clone(),
@@ -38,11 +40,11 @@ pub(super) fn completion(
             ..Default::default()
         })
         .collect();
-    if items.is_empty() {
+    if items.is_empty() && !list.is_incomplete {
         return None;
     }
     Some(CompletionResponse::List(CompletionList {
-        is_incomplete: false,
+        is_incomplete: list.is_incomplete,
         items,
     }))
 }
