@@ -290,33 +290,44 @@ pub async fn pump_input<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
 }
 
 /// Copies the server's frames and the guard's replies to `output`, whole frames only.
-pub async fn pump_output<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
+///
+/// The server's frames are read by a task of their own and handed over whole, so waiting
+/// for either source never abandons a frame half read (a `select!` over a partial read
+/// would drop the bytes already taken and corrupt the stream).
+pub async fn pump_output<R: AsyncRead + Unpin + Send + 'static, W: AsyncWrite + Unpin>(
     from_server: R,
     mut output: W,
     mut replies: tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>,
 ) {
-    let mut reader = BufReader::new(from_server);
+    let (frames_tx, mut frames) = tokio::sync::mpsc::channel::<Vec<u8>>(64);
+    let reader_task = tokio::spawn(async move {
+        let mut reader = BufReader::new(from_server);
+        while let Some(frame) = read_frame(&mut reader).await {
+            if frames_tx.send(frame).await.is_err() {
+                return;
+            }
+        }
+    });
     let mut replies_open = true;
     loop {
-        tokio::select! {
+        let bytes = tokio::select! {
             reply = replies.recv(), if replies_open => match reply {
-                Some(bytes) => {
-                    if output.write_all(&bytes).await.is_err() || output.flush().await.is_err() {
-                        return;
-                    }
+                Some(bytes) => bytes,
+                None => {
+                    replies_open = false;
+                    continue;
                 }
-                None => replies_open = false,
             },
-            frame = read_frame(&mut reader) => match frame {
-                Some(bytes) => {
-                    if output.write_all(&bytes).await.is_err() || output.flush().await.is_err() {
-                        return;
-                    }
-                }
-                None => return,
+            frame = frames.recv() => match frame {
+                Some(bytes) => bytes,
+                None => break,
             },
+        };
+        if output.write_all(&bytes).await.is_err() || output.flush().await.is_err() {
+            break;
         }
     }
+    reader_task.abort();
 }
 
 /// One whole frame (headers and body) of the server's own, well-formed output.
@@ -374,5 +385,64 @@ mod tests {
             text.contains("-32601") && text.contains("\"id\":4"),
             "{text}"
         );
+    }
+
+    /// Replies that arrive while a server frame is only half written never cut into it:
+    /// the output is whole frames, each server frame intact and in order.
+    #[test]
+    fn output_frames_stay_whole_when_replies_interleave() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let (mut server_out, from_server) = tokio::io::duplex(64);
+            let (output, mut collected) = tokio::io::duplex(1 << 20);
+            let (replies_tx, replies_rx) = tokio::sync::mpsc::unbounded_channel();
+            let pump = tokio::spawn(pump_output(from_server, output, replies_rx));
+            let bodies: Vec<String> = (0..20)
+                .map(|i| {
+                    format!(
+                        r#"{{"jsonrpc":"2.0","id":{i},"result":"{}"}}"#,
+                        "x".repeat(300)
+                    )
+                })
+                .collect();
+            for body in &bodies {
+                // Each frame in small pieces, a reply sent between two pieces.
+                for (k, piece) in frame(body.as_bytes()).chunks(50).enumerate() {
+                    server_out.write_all(piece).await.unwrap();
+                    server_out.flush().await.unwrap();
+                    if k == 1 {
+                        replies_tx
+                            .send(error(Value::Null, PARSE_ERROR, "r"))
+                            .unwrap();
+                    }
+                    tokio::task::yield_now().await;
+                }
+            }
+            drop(server_out);
+            drop(replies_tx);
+            pump.await.unwrap();
+            let mut all = Vec::new();
+            collected.read_to_end(&mut all).await.unwrap();
+            // Read the output back frame by frame.
+            let mut reader = BufReader::new(&all[..]);
+            let mut server_frames = Vec::new();
+            let mut replies = 0;
+            while let Some(f) = read_frame(&mut reader).await {
+                let text = String::from_utf8(f).unwrap();
+                let body = text.split("\r\n\r\n").nth(1).unwrap().to_string();
+                let v: Value = serde_json::from_str(&body).expect("a whole JSON body");
+                if v.get("error").is_some() {
+                    replies += 1;
+                } else {
+                    server_frames.push(body);
+                }
+            }
+            assert_eq!(server_frames, bodies);
+            assert_eq!(replies, 20);
+        });
     }
 }

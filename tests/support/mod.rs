@@ -310,6 +310,16 @@ impl Client {
     }
 }
 
+/// A test that fails (panics) mid-conversation never leaves its server running.
+impl Drop for Client {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// Applies a WorkspaceEdit (documentChanges with CreateFile + TextDocumentEdit, or
 /// changes) to disk, refusing to overwrite an existing file like a client would.
 pub fn apply_edit(edit: &Value) -> bool {
