@@ -418,3 +418,40 @@ proptest! {
         prop_assert_eq!(&out[fm.body_start..], body.as_str());
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// The tree-wide semver check (one read per file, one comparison per neighbour) says
+    /// exactly what the per-file check says for every file, reverts and variants included.
+    #[test]
+    fn tree_semver_check_equals_the_per_file_check(
+        chain in proptest::collection::btree_map(
+            (0usize..2, prop::sample::select(vec!["1", "1.1", "1.1.1", "1.2", "2", "2.0.1", "3", "3.1"])),
+            prop::sample::select(vec!["{{a}}", "{{a}} {{b}}", "{{b}}", "plain", "{{a}} {{c}}"]),
+            1..10,
+        )
+    ) {
+        let files: Vec<(String, &str)> = chain
+            .iter()
+            .map(|((variant, v), text)| {
+                let base = if *variant == 0 { "p" } else { "p_de" };
+                (format!("{base}_v{v}.md"), *text)
+            })
+            .collect();
+        let refs: Vec<(&str, &str)> = files.iter().map(|(n, t)| (n.as_str(), *t)).collect();
+        let (_dir, index) = tree(&refs, None);
+        let mut expected = Vec::new();
+        for folder in index.folders() {
+            for file in &folder.files {
+                let text = crate::analysis::analysis_text(&index, &folder.path_of(file)).unwrap();
+                expected.extend(semver_diagnostic(index.files(), folder, file, &text));
+            }
+        }
+        let mut got = tree_semver_diagnostics(&index);
+        let key = |d: &crate::diagnostics::Diagnostic| (d.path.clone(), d.message.clone());
+        expected.sort_by_key(key);
+        got.sort_by_key(key);
+        prop_assert_eq!(got, expected);
+    }
+}
