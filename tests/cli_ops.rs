@@ -254,7 +254,6 @@ fn copies_are_bytes_verbatim() {
 /// file: a prompt others could read before is not hidden from them in its next version.
 #[cfg(unix)]
 #[test]
-#[ignore = "bug: new-version and revert create the new file with mode 0600 (the temporary file's), whatever the umask"]
 fn new_versions_get_the_usual_permissions() {
     use std::os::unix::fs::PermissionsExt;
     let d = tree(&[("p_v1.md", "one")]);

@@ -588,10 +588,10 @@ proptest! {
     }
 }
 
-/// `new-version` on a file whose version number does not fit says so, as `check` and
-/// `resolve` do; it calls the file unversioned and suggests adding a version it has.
+/// Regression: `new-version` on a file whose version number does not fit called the file
+/// unversioned and suggested adding a version it has; it now says the number is too large,
+/// as `check` and `resolve` do.
 #[test]
-#[ignore = "bug: new-version on `c_v99999999999999999999.md` says \"is unversioned: rename it with a version (e.g. _v1)\" instead of naming the number that is too large"]
 fn a_name_that_does_not_fit_is_not_called_unversioned() {
     let (_tmp, ws) = workspace();
     write(&ws.join("c_v99999999999999999999.md"), b"x");

@@ -153,3 +153,22 @@ fn multi_root_workspaces_index_every_folder() {
     assert_eq!(d[0]["severity"], 2, "{d:?}");
     c.shutdown();
 }
+
+#[test]
+fn a_prompt_file_opened_before_any_watcher_event_is_analysed() {
+    // The client watches files (dynamic registration) but has not reported the new file
+    // yet when the user opens it: it is still analysed as a prompt file.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    std::fs::write(dir.path().join("alpha_v1.md"), "a").unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let mut c = support::Client::start(&root, false, true);
+    c.wait_indexed();
+    let doc = root.join("notes.md");
+    std::fs::write(&doc, "[x](missing.md)\n").unwrap();
+    c.open(&doc);
+    let d = c.diagnostics_where(&doc, |d| !d.is_empty());
+    let codes: Vec<&str> = d.iter().map(|x| x["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["prompt-not-found"], "{d:?}");
+    c.shutdown();
+}

@@ -38,6 +38,16 @@ pub enum PlanError {
     /// The source has no version to bump from.
     #[error("`{0}` is unversioned: rename it with a version (e.g. _v1) before creating versions")]
     Unversioned(String),
+    /// The source's version number does not fit a version (past `u64::MAX`).
+    #[error(
+        "`{name}` has no version to start from: its version number `{number}` is too large (the largest is 18446744073709551615); rename it with a smaller version"
+    )]
+    VersionTooLarge {
+        /// The file name.
+        name: String,
+        /// The digits as written.
+        number: String,
+    },
     /// The new file exists already: nothing is overwritten.
     #[error("`{0}` already exists; promptls never overwrites a file")]
     Exists(String),

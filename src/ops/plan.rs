@@ -11,6 +11,21 @@ use super::front_matter::set_front_matter;
 use super::spell::spell;
 use super::{Plan, PlanError};
 
+/// Why `file` has no version to work from: a number too large to read, or none at all.
+pub(super) fn unversioned(file: &PromptFile) -> PlanError {
+    let too_large = file.parsed.issues.iter().find_map(|i| match i {
+        crate::versioning::NameIssue::VersionTooLarge { number } => Some(number.clone()),
+        _ => None,
+    });
+    match too_large {
+        Some(number) => PlanError::VersionTooLarge {
+            name: file.name.to_string(),
+            number,
+        },
+        None => PlanError::Unversioned(file.name.to_string()),
+    }
+}
+
 fn check_target(index: &Index, source: &Path, target: &Path) -> Result<(), PlanError> {
     let shown = target.to_string_lossy().to_string();
     let root = index
@@ -77,7 +92,7 @@ pub fn plan_create(
         .parsed
         .version
         .as_ref()
-        .ok_or_else(|| PlanError::Unversioned(file.name.to_string()))?;
+        .ok_or_else(|| unversioned(file))?;
     // Bump from the newest version of the variant, so two creates never collide.
     let newest = super::bump::newest_in_variant(folder, file)
         .and_then(|f| f.parsed.version.as_ref())
@@ -187,12 +202,12 @@ pub fn plan_revert(index: &Index, source: &Path, to: &str) -> Result<Plan, PlanE
         .iter()
         .filter(|f| f.parsed.version.is_some())
         .max_by(|a, b| a.parsed.version.cmp(&b.parsed.version))
-        .ok_or_else(|| PlanError::Unversioned(file.name.to_string()))?;
+        .ok_or_else(|| unversioned(file))?;
     let newest = newest_file
         .parsed
         .version
         .as_ref()
-        .ok_or_else(|| PlanError::Unversioned(file.name.to_string()))?;
+        .ok_or_else(|| unversioned(file))?;
     let (version, why) = if newest.is_prerelease() {
         let v =
             next_prerelease(newest, &folder.scheme.config.prerelease_order).ok_or_else(|| {
@@ -245,7 +260,7 @@ pub fn plan_variant(
         .parsed
         .version
         .as_ref()
-        .ok_or_else(|| PlanError::Unversioned(file.name.to_string()))?;
+        .ok_or_else(|| unversioned(file))?;
     let scheme = &folder.scheme;
     let ci = scheme
         .classifier_names()
@@ -266,7 +281,7 @@ pub fn plan_variant(
     let m = scheme
         .pattern()
         .last_match(stem)
-        .ok_or_else(|| PlanError::Unversioned(name.to_string()))?;
+        .ok_or_else(|| unversioned(file))?;
     let d = if scheme.pattern().is_custom() {
         scheme.config.delimiters[0]
     } else {

@@ -43,7 +43,7 @@ fn spell_unchecked(folder: &Folder, file: &PromptFile, v: &Version) -> Result<St
         .scheme
         .pattern()
         .last_match(stem)
-        .ok_or_else(|| PlanError::Unversioned(name.to_string()))?;
+        .ok_or_else(|| super::plan::unversioned(file))?;
     if folder.scheme.pattern().is_custom() {
         let mut out = stem.to_string();
         let mut groups = vec![(m.major.clone(), v.major)];

@@ -396,6 +396,25 @@ async fn watch(
     });
 }
 
+/// Whether `path` is a file inside a workspace folder, named like a prompt file there,
+/// that the index does not hold (yet).
+pub(super) fn unindexed_prompt(state: &State, path: &std::path::Path) -> bool {
+    if !in_workspace(state, path) {
+        return false;
+    }
+    let index = state.index.load();
+    if index.file(path).is_some() {
+        return false;
+    }
+    let Some(dir) = path.parent() else {
+        return false;
+    };
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let settings = index.config().settings(dir);
+    name.rsplit_once('.')
+        .is_some_and(|(stem, ext)| !stem.is_empty() && settings.versioning.is_prompt_extension(ext))
+}
+
 /// Brings the index up to date with `paths` (one coalesced refresh) and republishes.
 pub(super) async fn refresh(client: &Client, state: &Arc<State>, paths: Vec<PathBuf>) {
     let st = state.clone();

@@ -262,7 +262,13 @@ impl LanguageServer for Backend {
                 modified: false,
             },
         );
-        diagnostics::publish(&self.client, &self.state, vec![path]).await;
+        // A prompt file created since the last index (and before the watcher reported it):
+        // index its folder now, so it is analysed as a prompt, not as an unknown file.
+        if indexing::unindexed_prompt(&self.state, &path) {
+            indexing::refresh(&self.client, &self.state, vec![path]).await;
+        } else {
+            diagnostics::publish(&self.client, &self.state, vec![path]).await;
+        }
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {

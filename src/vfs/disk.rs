@@ -167,9 +167,13 @@ pub fn create_new(path: &Path, bytes: &[u8]) -> Result<(), VfsError> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".promptls-")
-        .suffix(".tmp")
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".promptls-").suffix(".tmp");
+    // The mode a new file usually gets (0666 less the umask), not tempfile's private 0600:
+    // the new version is a file of the workspace like any other.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder
         .tempfile_in(dir)
         .map_err(|e| VfsError::io(path, e))?;
     tmp.write_all(bytes)
