@@ -337,23 +337,38 @@ async fn watch(
     // The client cannot watch: a debounced notify watcher does.
     use notify::Watcher;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<PathBuf>();
+    let roots = state.roots.read().unwrap().clone();
+    let rescan_roots = roots.clone();
+    let reconcile = (tx.clone(), roots.clone());
     let handler = move |res: notify::Result<notify::Event>| {
-        // Opens and reads (ours included) change nothing; only creates, removes, renames
-        // and writes do.
-        if let Ok(event) = res
-            && !matches!(
-                event.kind,
-                notify::EventKind::Access(_)
-                    | notify::EventKind::Modify(notify::event::ModifyKind::Metadata(_))
-            )
-        {
-            for p in event.paths {
-                let _ = tx.send(p);
+        let rescan = |why: &dyn std::fmt::Display| {
+            tracing::warn!("file watcher: {why}; re-reading the workspace folders");
+            for root in &rescan_roots {
+                let _ = tx.send(root.clone());
             }
+        };
+        match res {
+            // The kernel's event queue overflowed (a huge burst): events were lost, so
+            // every folder is re-read rather than trusting what arrived.
+            Ok(event) if event.need_rescan() => rescan(&"events were dropped"),
+            // Opens and reads (ours included) change nothing; only creates, removes,
+            // renames and writes do.
+            Ok(event)
+                if !matches!(
+                    event.kind,
+                    notify::EventKind::Access(_)
+                        | notify::EventKind::Modify(notify::event::ModifyKind::Metadata(_))
+                ) =>
+            {
+                for p in event.paths {
+                    let _ = tx.send(p);
+                }
+            }
+            Ok(_) => {}
+            Err(e) => rescan(&e),
         }
     };
     // Watching recursively walks the tree: off the async workers.
-    let roots = state.roots.read().unwrap().clone();
     let setup = tokio::task::spawn_blocking(move || {
         let mut w = notify::recommended_watcher(handler).ok()?;
         for root in &roots {
@@ -368,6 +383,12 @@ async fn watch(
         return;
     };
     *watcher.lock().unwrap() = Some(w);
+    // What changed between the walk and the watches being in place was seen by neither:
+    // one more pass over the folders, now that every later change is watched.
+    let (reconcile_tx, reconcile_roots) = reconcile;
+    for root in reconcile_roots {
+        let _ = reconcile_tx.send(root);
+    }
     let client = client.clone();
     let state = state.clone();
     tokio::spawn(async move {
