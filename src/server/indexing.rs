@@ -22,6 +22,9 @@ static CLIENT_WATCHES: AtomicBool = AtomicBool::new(false);
 /// The keys of the `server` settings object; anything else is reported.
 const SERVER_KEYS: &[&str] = &["diagnostics", "use_env"];
 
+/// How long after a folder appears it is read again (see the watcher loop).
+const RECHECK: Duration = Duration::from_millis(500);
+
 /// How long the watcher waits for a burst (a `git checkout`) to settle.
 const DEBOUNCE: Duration = Duration::from_millis(30);
 
@@ -410,6 +413,43 @@ async fn watch(
                     })
                 })
             });
+            // Right after a folder is renamed, the watcher can report events inside it under
+            // the folder's old name: an event whose folder is gone also re-reads the nearest
+            // folder above it that still exists (where the renamed folder now is, when it
+            // moved within its parent).
+            let stale: Vec<PathBuf> = batch
+                .iter()
+                .filter_map(|p| {
+                    let parent = p.parent()?;
+                    let is_dir =
+                        |d: &std::path::Path| crate::vfs::metadata(d).is_ok_and(|m| m.is_dir());
+                    if is_dir(parent) {
+                        return None;
+                    }
+                    let root = roots.iter().find(|r| p.starts_with(r))?;
+                    parent
+                        .ancestors()
+                        .take_while(|a| a.starts_with(root))
+                        .find(|a| is_dir(a))
+                        .map(std::path::Path::to_path_buf)
+                })
+                .collect();
+            batch.extend(stale);
+            // A folder that appeared (created, or renamed into place) is watched only once
+            // the watcher has added it, a moment after the event: what changed inside it
+            // meanwhile is seen by no event. Read such folders once more after that moment.
+            let folders: Vec<PathBuf> = batch
+                .iter()
+                .filter(|p| crate::vfs::metadata(p).is_ok_and(|m| m.is_dir()))
+                .cloned()
+                .collect();
+            if !folders.is_empty() {
+                let (client, state) = (client.clone(), state.clone());
+                tokio::spawn(async move {
+                    tokio::time::sleep(RECHECK).await;
+                    refresh(&client, &state, folders).await;
+                });
+            }
             if !batch.is_empty() {
                 refresh(&client, &state, batch).await;
             }
