@@ -33,8 +33,10 @@ impl Client {
     }
 
     /// As [`Client::start_with`], with these variables added to the server's environment.
+    /// The client watches files (dynamic registration), so the server runs no watcher of
+    /// its own whose passes could interleave with what a test waits for.
     pub fn start_with_env(root: &Path, extra: Value, env: &[(&str, &str)]) -> Client {
-        Client::start_inner(None, root, false, false, extra, env)
+        Client::start_inner(None, root, false, true, extra, env)
     }
 
     /// Spawns the server in the working directory `cwd` and initializes it with no
