@@ -12,9 +12,9 @@ use std::path::Path;
 
 pub use document::{Document, TextChange};
 pub use refs::{
-    ResolvedRef, file_references, project_root, reference_at, reference_diagnostics,
-    reference_index_at, reference_under_cursor, resolve_reference, resolve_scan,
-    tree_reference_diagnostics, typed_reference,
+    ResolvedRef, TreeCheck, VersionFacts, check_tree, file_references, project_root, reference_at,
+    reference_diagnostics, reference_index_at, reference_under_cursor, resolve_reference,
+    resolve_scan, typed_reference,
 };
 pub use variables::{VariableChange, compare_variables, is_jinja, variables};
 
@@ -292,11 +292,12 @@ pub fn prompt_version(
     }
 }
 
-/// Every diagnostic of the indexed tree (`promptls check`, I-5): names, configs, and
-/// references.
-pub fn check(index: &Index) -> Vec<crate::diagnostics::Diagnostic> {
-    let mut out = index.file_diagnostics();
-    out.extend(tree_reference_diagnostics(index));
+/// Every diagnostic of the indexed tree but the version-bump check (`promptls check`,
+/// I-5): names and configs from the index, references from one read of each file (see
+/// [`check_tree`]); the [`TreeCheck`] also carries what the version-bump check needs.
+pub fn check(index: &Index) -> TreeCheck {
+    let mut out = check_tree(index);
+    out.diagnostics.extend(index.file_diagnostics());
     out
 }
 

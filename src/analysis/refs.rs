@@ -322,17 +322,55 @@ pub fn reference_diagnostics(
     out
 }
 
-/// Every reference diagnostic of the indexed tree (`promptls check`): each prompt and
-/// Python file is read (capped) and scanned.
-pub fn tree_reference_diagnostics(index: &Index) -> Vec<Diagnostic> {
-    let files: Vec<PathBuf> = index
+/// What one pass over a tree's files found (`promptls check`): each prompt and Python
+/// file read once (capped), in parallel.
+#[derive(Debug, Default)]
+pub struct TreeCheck {
+    /// The reference diagnostics of every file.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The variables and a text hash of every versioned prompt file that could be read,
+    /// by path: what the version-bump check compares.
+    pub versions: std::collections::HashMap<PathBuf, VersionFacts>,
+    /// The text of every file that has a reference diagnostic, by path (to show where).
+    pub texts: std::collections::HashMap<PathBuf, String>,
+}
+
+/// What the version-bump check needs of one version: its template variables and a hash
+/// of its (capped) text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionFacts {
+    /// The variables the template uses, in first-use order.
+    pub variables: Vec<String>,
+    /// A hash of the text; equal texts have equal hashes (unequal texts almost never do,
+    /// so a match is confirmed on the texts).
+    pub hash: u64,
+}
+
+impl VersionFacts {
+    /// The facts of one prompt file's text.
+    pub fn of(name: &str, text: &str) -> VersionFacts {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        text.hash(&mut h);
+        VersionFacts {
+            variables: super::variables(text, super::is_jinja(name)),
+            hash: h.finish(),
+        }
+    }
+}
+
+/// One pass over every prompt and Python file of the index: each is read once (capped),
+/// scanned, its references resolved and, for a versioned prompt file, its
+/// [`VersionFacts`] computed. Files that cannot be read are skipped (logged by the read).
+pub fn check_tree(index: &Index) -> TreeCheck {
+    let files: Vec<(PathBuf, bool)> = index
         .folders()
         .iter()
         .flat_map(|f| {
             f.files
                 .iter()
-                .map(|p| f.path.join(&*p.name))
-                .chain(f.python.iter().map(|p| f.path.join(&**p)))
+                .map(|p| (f.path.join(&*p.name), p.parsed.version.is_some()))
+                .chain(f.python.iter().map(|p| (f.path.join(&**p), false)))
                 .collect::<Vec<_>>()
         })
         .collect();
@@ -340,26 +378,43 @@ pub fn tree_reference_diagnostics(index: &Index) -> Vec<Diagnostic> {
         .map_or(2, |n| n.get())
         .min(8);
     let chunk = files.len().div_ceil(threads).max(1);
-    let mut out = Vec::new();
+    let mut out = TreeCheck::default();
     std::thread::scope(|s| {
         let handles: Vec<_> = files
             .chunks(chunk)
             .map(|part| {
                 s.spawn(move || {
-                    let mut v = Vec::new();
-                    for path in part {
+                    let mut found = TreeCheck::default();
+                    for (path, versioned) in part {
                         let Some(text) = super::analysis_text(index, path) else {
                             continue;
                         };
                         let (scan, refs) = file_references(index, path, &text);
-                        v.extend(reference_diagnostics(index, path, &scan, &refs));
+                        let diags = reference_diagnostics(index, path, &scan, &refs);
+                        if *versioned {
+                            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                            found
+                                .versions
+                                .insert(path.clone(), VersionFacts::of(name, &text));
+                        }
+                        if !diags.is_empty() {
+                            found.texts.insert(path.clone(), text);
+                            found.diagnostics.extend(diags);
+                        }
                     }
-                    v
+                    found
                 })
             })
             .collect();
         for h in handles {
-            out.extend(h.join().unwrap_or_default());
+            match h.join() {
+                Ok(part) => {
+                    out.diagnostics.extend(part.diagnostics);
+                    out.versions.extend(part.versions);
+                    out.texts.extend(part.texts);
+                }
+                Err(_) => tracing::error!("checking some files failed internally"),
+            }
         }
     });
     out

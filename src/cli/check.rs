@@ -164,8 +164,14 @@ pub(super) fn run(paths: Vec<PathBuf>, format: Format, config: Option<PathBuf>) 
     if let Some(pb) = &spinner {
         pb.set_message(format!("Checking {} prompt files", index.file_count()));
     }
-    let mut diags = crate::analysis::check(&index);
-    diags.extend(crate::ops::tree_semver_diagnostics(&index));
+    // One read of each file: references, and what the version-bump check compares.
+    let checked = crate::analysis::check(&index);
+    let mut diags = checked.diagnostics;
+    diags.extend(crate::ops::tree_semver_diagnostics_from(
+        &index,
+        &|folder, file| checked.versions.get(&folder.path_of(file)).cloned(),
+    ));
+    let mut texts_read = checked.texts;
     diags.retain(|d| given.iter().any(|g| g.covers(&d.path)));
     diags.sort_by(|a, b| {
         a.path
@@ -184,6 +190,10 @@ pub(super) fn run(paths: Vec<PathBuf>, format: Format, config: Option<PathBuf>) 
             let entry = texts.entry(d.path.clone()).or_insert_with(|| {
                 if d.range == (0..0) && !is_text_source(&d.path) {
                     return None;
+                }
+                if let Some(text) = texts_read.remove(&d.path) {
+                    let idx = LineIndex::new(&text);
+                    return Some((text, idx));
                 }
                 match index.files().text(&d.path) {
                     Ok(t) => {

@@ -24,7 +24,7 @@ pub use bump::{
 pub use diff::diff;
 pub use front_matter::set_front_matter;
 pub use plan::{plan_create, plan_revert, plan_variant};
-pub use semver::{semver_diagnostic, tree_semver_diagnostics};
+pub use semver::{semver_diagnostic, tree_semver_diagnostics, tree_semver_diagnostics_from};
 pub use spell::spell;
 
 use crate::vfs::VfsError;

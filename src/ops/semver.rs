@@ -3,13 +3,13 @@
 
 use std::collections::HashMap;
 
-use crate::analysis::variables;
+use crate::analysis::VersionFacts;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::index::{Folder, Index, Prompt, PromptFile};
 use crate::versioning::Version;
 use crate::vfs::FileSource;
 
-use super::bump::{Bump, Recommendation, is_jinja, predecessor, recommend, recommendation};
+use super::bump::{Bump, Recommendation, predecessor, recommend, recommendation};
 
 /// The `semver-bump` diagnostic (I-4): a version whose bump from its predecessor is
 /// smaller than its variable changes need. `text` overrides the file's content.
@@ -88,13 +88,26 @@ fn semver_bump(
     })
 }
 
-/// The `semver-bump` diagnostics of every versioned file of the index (`promptls check`).
-///
-/// Linear in the number of files: each versioned file is read once (capped, in parallel
-/// over folders), its variables computed once, and each version compared with the one
-/// before it in its variant; a revert (content equal to a version older than its
-/// predecessor) is found through a hash of each text, confirmed by comparing the texts.
+/// The `semver-bump` diagnostics of every versioned file of the index, each file read
+/// once here (see [`tree_semver_diagnostics_from`] to reuse a pass that read them).
 pub fn tree_semver_diagnostics(index: &Index) -> Vec<Diagnostic> {
+    tree_semver_diagnostics_from(index, &|folder: &Folder, file: &PromptFile| {
+        let text = crate::analysis::analysis_text(index, &folder.path_of(file))?;
+        Some(VersionFacts::of(&file.name, &text))
+    })
+}
+
+/// The `semver-bump` diagnostics of every versioned file of the index (`promptls check`),
+/// from each version's [`VersionFacts`] (`facts` gives them; `None` for a file that could
+/// not be read, which is then not compared).
+///
+/// Linear in the number of files: each version is compared with the one before it in its
+/// variant (in parallel over folders); a revert (content equal to a version older than its
+/// predecessor) is found through the text hashes, a match confirmed by comparing the texts.
+pub fn tree_semver_diagnostics_from(
+    index: &Index,
+    facts: &(dyn Fn(&Folder, &PromptFile) -> Option<VersionFacts> + Sync),
+) -> Vec<Diagnostic> {
     let folders = index.folders();
     let threads = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
@@ -110,7 +123,7 @@ pub fn tree_semver_diagnostics(index: &Index) -> Vec<Diagnostic> {
                     for folder in part {
                         for prompt in &folder.prompts {
                             for chain in variant_chains(folder, prompt) {
-                                v.extend(chain_semver(index, folder, &chain));
+                                v.extend(chain_semver(index, folder, &chain, facts));
                             }
                         }
                     }
@@ -131,7 +144,6 @@ pub fn tree_semver_diagnostics(index: &Index) -> Vec<Diagnostic> {
 /// A prompt's versioned files by variant, each chain oldest first.
 fn variant_chains<'a>(folder: &'a Folder, prompt: &'a Prompt) -> Vec<Vec<&'a PromptFile>> {
     let mut chains: Vec<Vec<&PromptFile>> = Vec::new();
-    // The prompt lists its versioned files newest first.
     let mut files: Vec<&PromptFile> = folder
         .prompt_files(prompt)
         .filter(|f| f.parsed.version.is_some())
@@ -149,30 +161,18 @@ fn variant_chains<'a>(folder: &'a Folder, prompt: &'a Prompt) -> Vec<Vec<&'a Pro
     chains
 }
 
-/// What the check needs of one version: its variables and a hash of its text.
-struct Facts {
-    vars: Vec<String>,
-    hash: u64,
-}
-
-fn facts(index: &Index, folder: &Folder, file: &PromptFile) -> Option<Facts> {
-    use std::hash::{Hash, Hasher};
-    let text = crate::analysis::analysis_text(index, &folder.path_of(file))?;
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    text.hash(&mut h);
-    Some(Facts {
-        vars: variables(&text, is_jinja(&file.name)),
-        hash: h.finish(),
-    })
-}
-
 /// The `semver-bump` diagnostics of one variant's versions (oldest first).
-fn chain_semver(index: &Index, folder: &Folder, chain: &[&PromptFile]) -> Vec<Diagnostic> {
+fn chain_semver(
+    index: &Index,
+    folder: &Folder,
+    chain: &[&PromptFile],
+    facts_of: &(dyn Fn(&Folder, &PromptFile) -> Option<VersionFacts> + Sync),
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     if chain.len() < 2 {
         return out;
     }
-    let facts: Vec<Option<Facts>> = chain.iter().map(|f| facts(index, folder, f)).collect();
+    let facts: Vec<Option<VersionFacts>> = chain.iter().map(|f| facts_of(folder, f)).collect();
     // Hashes of the versions older than the current one's predecessor.
     let mut older: HashMap<u64, Vec<usize>> = HashMap::new();
     for i in 1..chain.len() {
@@ -189,7 +189,7 @@ fn chain_semver(index: &Index, folder: &Folder, chain: &[&PromptFile]) -> Vec<Di
             continue;
         };
         let actual = actual_bump(v, prev);
-        let rec = recommendation(&old.vars, &new.vars);
+        let rec = recommendation(&old.variables, &new.variables);
         if actual >= rec.bump {
             continue;
         }

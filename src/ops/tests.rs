@@ -455,3 +455,101 @@ proptest! {
         prop_assert_eq!(got, expected);
     }
 }
+
+/// A file source that counts the reads of each path.
+#[derive(Debug, Default)]
+struct CountingFiles(std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, usize>>);
+
+impl crate::vfs::FileSource for CountingFiles {
+    fn text(&self, path: &std::path::Path) -> Result<crate::vfs::Text, crate::vfs::VfsError> {
+        *self
+            .0
+            .lock()
+            .unwrap()
+            .entry(path.to_path_buf())
+            .or_default() += 1;
+        crate::vfs::DiskFiles.text(path)
+    }
+    fn bytes(&self, path: &std::path::Path) -> Result<Vec<u8>, crate::vfs::VfsError> {
+        *self
+            .0
+            .lock()
+            .unwrap()
+            .entry(path.to_path_buf())
+            .or_default() += 1;
+        crate::vfs::DiskFiles.bytes(path)
+    }
+    fn modified(
+        &self,
+        path: &std::path::Path,
+    ) -> Result<std::time::SystemTime, crate::vfs::VfsError> {
+        crate::vfs::DiskFiles.modified(path)
+    }
+    fn kind(&self, path: &std::path::Path) -> Option<crate::vfs::EntryKind> {
+        crate::vfs::DiskFiles.kind(path)
+    }
+    fn occupied(&self, path: &std::path::Path) -> bool {
+        crate::vfs::DiskFiles.occupied(path)
+    }
+    fn real_path(
+        &self,
+        path: &std::path::Path,
+    ) -> Result<std::path::PathBuf, crate::vfs::VfsError> {
+        crate::vfs::DiskFiles.real_path(path)
+    }
+    fn list(&self, dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, crate::vfs::VfsError> {
+        crate::vfs::DiskFiles.list(dir)
+    }
+}
+
+#[test]
+fn check_reads_each_file_once() {
+    // Five versions whose variables change at every step (each trips the bump check), a
+    // broken reference, a revert, and a Python file.
+    let (_dir, index) = tree(
+        &[
+            ("p_v1.md", "{{a}}"),
+            ("p_v1.1.md", "{{b}} [x](missing.md)"),
+            ("p_v1.1.1.md", "{{a}}"),
+            ("p_v1.2.md", "{{c}}"),
+            ("p_v2.md", "{{d}}"),
+            (
+                "app.py",
+                "from promptic import load_prompt\nload_prompt(\"nope\")\n",
+            ),
+        ],
+        None,
+    );
+    let counting = Arc::new(CountingFiles::default());
+    let index = index.with_files(counting.clone());
+    let checked = crate::analysis::check(&index);
+    let semver = tree_semver_diagnostics_from(&index, &|folder, file| {
+        checked.versions.get(&folder.path_of(file)).cloned()
+    });
+    // p_v1.1 removes {{a}} in a minor; p_v1.1.1 is a revert (no warning); p_v1.2 removes {{a}}
+    // in a minor; p_v2 is a major.
+    let mut flagged: Vec<String> = semver
+        .iter()
+        .map(|d| d.path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    flagged.sort();
+    assert_eq!(flagged, ["p_v1.1.md", "p_v1.2.md"]);
+    let counts = counting.0.lock().unwrap().clone();
+    let mut reads: Vec<(String, usize)> = counts
+        .into_iter()
+        .map(|(p, n)| (p.file_name().unwrap().to_string_lossy().into_owned(), n))
+        .collect();
+    reads.sort();
+    // Every file once, plus the revert's confirmation (p_v1.1.1 against p_v1).
+    assert_eq!(
+        reads,
+        [
+            ("app.py".to_string(), 1),
+            ("p_v1.1.1.md".to_string(), 2),
+            ("p_v1.1.md".to_string(), 1),
+            ("p_v1.2.md".to_string(), 1),
+            ("p_v1.md".to_string(), 2),
+            ("p_v2.md".to_string(), 1),
+        ]
+    );
+}
