@@ -19,7 +19,9 @@ pub use refs::{
 pub use variables::{VariableChange, compare_variables, is_jinja, variables};
 
 use crate::index::{Folder, Index, Prompt, PromptFile};
-use crate::versioning::{CandidateFile, ResolveError, VersionSpec, requested_variant};
+use crate::versioning::{
+    CandidateFile, ResolveError, Variant, Version, VersionSpec, requested_variant,
+};
 
 /// Most bytes read from a prompt file for hover, titles and variables (Q-2: a 100 MB file
 /// costs no more than this).
@@ -203,6 +205,8 @@ pub fn list_versions(
         &candidates,
         classifier,
     )?;
+    let mut orders: std::collections::HashMap<&str, VariantOrders<'_>> =
+        std::collections::HashMap::new();
     Ok(prompts
         .iter()
         .flat_map(|p| {
@@ -214,9 +218,65 @@ pub fn list_versions(
                         .zip(f.parsed.variant.iter())
                         .all(|(w, v)| w.is_none_or(|w| w == *v))
                 })
-                .map(|f| prompt_version(index, folder, p, f, false))
+                .map(move |f| (p, f))
+        })
+        .map(|(p, f)| {
+            let orders = orders
+                .entry(&*p.base)
+                .or_insert_with(|| VariantOrders::of(folder, p));
+            prompt_version_with(index, folder, p, f, false, orders)
         })
         .collect())
+}
+
+/// The versions of each variant of one prompt, sorted, for ranking files in O(log n).
+struct VariantOrders<'a> {
+    by_variant: Vec<(&'a Variant, Vec<&'a Version>)>,
+    include_prerelease: bool,
+}
+
+impl<'a> VariantOrders<'a> {
+    fn of(folder: &'a Folder, prompt: &'a Prompt) -> VariantOrders<'a> {
+        let mut by_variant: Vec<(&Variant, Vec<&Version>)> = Vec::new();
+        for f in folder.prompt_files(prompt) {
+            let Some(v) = &f.parsed.version else { continue };
+            match by_variant
+                .iter_mut()
+                .find(|(var, _)| **var == f.parsed.variant)
+            {
+                Some((_, list)) => list.push(v),
+                None => by_variant.push((&f.parsed.variant, vec![v])),
+            }
+        }
+        for (_, list) in &mut by_variant {
+            list.sort();
+        }
+        VariantOrders {
+            by_variant,
+            include_prerelease: folder.scheme.config.include_prerelease,
+        }
+    }
+
+    /// `file`'s 1-based position among its variant's versions (0 when unversioned) and
+    /// whether it is the variant's `latest`.
+    fn rank(&self, file: &PromptFile) -> (usize, bool) {
+        let list = self
+            .by_variant
+            .iter()
+            .find(|(var, _)| **var == file.parsed.variant)
+            .map_or(&[][..], |(_, l)| l.as_slice());
+        let newest = list
+            .iter()
+            .rev()
+            .find(|v| self.include_prerelease || !v.is_prerelease());
+        match &file.parsed.version {
+            Some(v) => (
+                list.partition_point(|o| *o < v) + 1,
+                newest.is_some_and(|n| *n == v),
+            ),
+            None => (0, newest.is_none()),
+        }
+    }
 }
 
 /// The [`PromptVersion`] of one file (with its content when `with_content`).
@@ -227,32 +287,26 @@ pub fn prompt_version(
     file: &PromptFile,
     with_content: bool,
 ) -> PromptVersion {
+    prompt_version_with(
+        index,
+        folder,
+        prompt,
+        file,
+        with_content,
+        &VariantOrders::of(folder, prompt),
+    )
+}
+
+fn prompt_version_with(
+    index: &Index,
+    folder: &Folder,
+    prompt: &Prompt,
+    file: &PromptFile,
+    with_content: bool,
+    orders: &VariantOrders<'_>,
+) -> PromptVersion {
     let path = folder.path_of(file);
-    let same_variant: Vec<&PromptFile> = folder
-        .prompt_files(prompt)
-        .filter(|f| f.parsed.variant == file.parsed.variant && f.parsed.version.is_some())
-        .collect();
-    let version_number = match &file.parsed.version {
-        Some(v) => {
-            same_variant
-                .iter()
-                .filter(|f| f.parsed.version.as_ref().is_some_and(|o| o < v))
-                .count()
-                + 1
-        }
-        None => 0,
-    };
-    let include_pre = folder.scheme.config.include_prerelease;
-    let newest = same_variant
-        .iter()
-        .filter_map(|f| f.parsed.version.as_ref())
-        .filter(|v| include_pre || !v.is_prerelease())
-        .max();
-    let latest = match (&file.parsed.version, newest) {
-        (Some(v), Some(n)) => v == n,
-        (None, None) => true,
-        _ => false,
-    };
+    let (version_number, latest) = orders.rank(file);
     let text = analysis_text(index, &path);
     let fm = text.as_deref().map(front_matter).unwrap_or_default();
     let root = index

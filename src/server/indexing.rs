@@ -247,12 +247,14 @@ pub(super) async fn initial_index(
         },
         false => None,
     };
+    let writing = state.index_writer.lock().await;
     let st = state.clone();
     let index = tokio::task::spawn_blocking(move || fresh_index(&st))
         .await
         .unwrap_or_else(|_| fresh_index(state));
     let (files, folders) = (index.file_count(), index.folders().len());
     state.index.store(index);
+    drop(writing);
     state.indexed.send_replace(true);
     state.indexed.send_replace(true);
     if let Some(p) = progress {
@@ -480,9 +482,12 @@ pub(super) fn unindexed_prompt(state: &State, path: &std::path::Path) -> bool {
 pub(super) async fn refresh(client: &Client, state: &Arc<State>, paths: Vec<PathBuf>) {
     let st = state.clone();
     let touched = paths.clone();
-    let next = tokio::task::spawn_blocking(move || st.index.load().refreshed(&paths)).await;
-    if let Ok(next) = next {
-        state.index.store(next);
+    {
+        let _writing = state.index_writer.lock().await;
+        let next = tokio::task::spawn_blocking(move || st.index.load().refreshed(&paths)).await;
+        if let Ok(next) = next {
+            state.index.store(next);
+        }
     }
     // A config file changes how a whole subtree reads: republish everything then.
     if touched
@@ -499,8 +504,11 @@ pub(super) async fn refresh(client: &Client, state: &Arc<State>, paths: Vec<Path
 /// Rebuilds the whole index (`promptls.reindex`, settings changes).
 pub(super) async fn reindex(client: &Client, state: &Arc<State>) {
     let st = state.clone();
-    if let Ok(index) = tokio::task::spawn_blocking(move || fresh_index(&st)).await {
-        state.index.store(index);
+    {
+        let _writing = state.index_writer.lock().await;
+        if let Ok(index) = tokio::task::spawn_blocking(move || fresh_index(&st)).await {
+            state.index.store(index);
+        }
     }
     after_change(client, state).await;
 }

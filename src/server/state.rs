@@ -25,6 +25,10 @@ pub struct OpenDocument {
 pub struct State {
     /// The index (readers load a snapshot, never wait).
     pub index: SharedIndex,
+    /// Held by whoever builds the next index from the current one and stores it (a
+    /// refresh, a reindex, the first index), so two writers never overwrite each other's
+    /// update. Readers never take it.
+    pub index_writer: tokio::sync::Mutex<()>,
     /// Open documents by path.
     pub documents: RwLock<HashMap<PathBuf, OpenDocument>>,
     /// Negotiated position encoding.
@@ -53,6 +57,7 @@ impl State {
     pub fn new() -> Self {
         State {
             index: SharedIndex::new(Index::empty(Vec::new(), Arc::new(ConfigSource::new()))),
+            index_writer: tokio::sync::Mutex::new(()),
             documents: RwLock::new(HashMap::new()),
             encoding: RwLock::new(PositionEncoding::Utf16),
             editor_layer: RwLock::new(None),
