@@ -972,8 +972,18 @@ pub fn file_naming_diagnostics(folder: &Folder, index: usize) -> Vec<Diagnostic>
     }
     // Duplicate versions (V-4): same prompt, same variant, equal version.
     if let (Some(va), Some(prompt)) = (&file.parsed.version, folder.prompt(&file.parsed.base)) {
-        let others: Vec<&str> = folder
-            .prompt_files(prompt)
+        // The prompt's files are sorted newest first: the files of this version are one
+        // run, found by binary search (a prompt of 20 000 versions costs log n per file).
+        let version_of = |&i: &u32| folder.files[i as usize].parsed.version.as_ref();
+        let start = prompt
+            .files
+            .partition_point(|i| version_of(i).is_some_and(|v| v > va));
+        let end = prompt
+            .files
+            .partition_point(|i| version_of(i).is_some_and(|v| v >= va));
+        let others: Vec<&str> = prompt.files[start..end.max(start)]
+            .iter()
+            .map(|&i| &folder.files[i as usize])
             .filter(|b| {
                 !std::ptr::eq(*b, file)
                     && b.parsed.variant == file.parsed.variant
