@@ -963,19 +963,19 @@ fn sorted_lines(s: &str) -> Vec<&str> {
 #[test]
 fn special_files_in_the_workspace_are_skipped_with_a_warning() {
     let t = special_files_workspace();
+    // Every command's walk names each symlink that leads to no regular file, and leaves it
+    // out of the index: it is not a version.
+    let warnings = [
+        "warning: prompts/gone_v1.md: skipped: No such file or directory",
+        "warning: prompts/intro_v1.md: skipped: a named pipe, not a regular file",
+        "warning: prompts/task_v2.md: skipped: a named pipe, not a regular file",
+    ];
     let r = run_bounded(t.path(), &["check"]);
     assert_eq!(
         (r.code, r.stdout.as_str()),
         (Some(0), "No problems found.\n")
     );
-    assert_eq!(
-        sorted_lines(&r.stderr),
-        [
-            "warning: prompts/gone_v1.md: skipped: No such file or directory",
-            "warning: prompts/intro_v1.md: skipped: a named pipe, not a regular file",
-            "warning: prompts/task_v2.md: skipped: a named pipe, not a regular file",
-        ]
-    );
+    assert_eq!(sorted_lines(&r.stderr), warnings);
     let r = run_bounded(t.path(), &["versions", "prompts/task", "--json"]);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     let rows: Vec<(&str, &str, bool, Value)> = v
@@ -992,30 +992,62 @@ fn special_files_in_the_workspace_are_skipped_with_a_warning() {
         })
         .collect();
     assert_eq!(
-        (r.code, rows, r.stderr.as_str()),
+        (r.code, rows, sorted_lines(&r.stderr)),
         (
             Some(0),
-            vec![
-                ("task_v2.md", "v2.0.0", true, Value::from("task_v2.md")),
-                ("task_v1.md", "v1.0.0", false, Value::from("One")),
-            ],
-            "warning: prompts/task_v2.md: skipped: a named pipe, not a regular file\n"
+            vec![("task_v1.md", "v1.0.0", true, Value::from("One"))],
+            warnings.to_vec()
         )
     );
-    // The newest is the FIFO: the answer cannot be loaded, so it is an error.
+    // The FIFO behind `task_v2.md` is no version: the newest is v1.
     let r = run_bounded(t.path(), &["resolve", "prompts/task"]);
+    let warned: Vec<&str> = sorted_lines(&r.stderr)
+        .into_iter()
+        .filter(|l| l.starts_with("warning: "))
+        .collect();
     assert_eq!(
-        (r.code, r.stdout.as_str(), r.stderr.as_str()),
-        (
-            Some(1),
-            "",
-            "error: prompts/task_v2.md: a named pipe, not a regular file\n"
-        )
+        (r.code, r.stdout.as_str(), warned),
+        (Some(0), "prompts/task_v1.md\n", warnings.to_vec())
     );
     let r = run_bounded(t.path(), &["resolve", "prompts/task", "--version", "v1"]);
+    let mut expected = warnings.to_vec();
+    expected.insert(0, "explicit version v1");
     assert_eq!(
-        (r.code, r.stdout.as_str(), r.stderr.as_str()),
-        (Some(0), "prompts/task_v1.md\n", "explicit version v1\n")
+        (r.code, r.stdout.as_str(), sorted_lines(&r.stderr)),
+        (Some(0), "prompts/task_v1.md\n", expected)
+    );
+}
+
+/// A skipped entry is warned about once per command, however often its folder is walked:
+/// here once for the index, and again for each reference resolved under a Python call's
+/// own versioning config.
+#[cfg(unix)]
+#[test]
+fn a_skipped_entry_is_warned_about_once() {
+    let t = tempfile::tempdir().unwrap();
+    let call = "load_prompt(\"prompts/task\", versioning_config=VersioningConfig(delimiter=\"-\"))";
+    write_tree(
+        t.path(),
+        &[
+            (".git/HEAD", ""),
+            ("prompts/task_v1.md", "Task\n"),
+            (
+                "app.py",
+                &format!(
+                    "from promptic import load_prompt, VersioningConfig\na = {call}\nb = {call}\n"
+                ),
+            ),
+        ],
+    );
+    let status = std::process::Command::new("mkfifo")
+        .arg(t.path().join("prompts/x_v1.md"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let r = run_bounded(t.path(), &["check"]);
+    assert_eq!(
+        r.stderr,
+        "warning: prompts/x_v1.md: skipped: a named pipe, not a regular file\n"
     );
 }
 

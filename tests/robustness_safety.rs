@@ -391,9 +391,18 @@ fn cli_new_version_and_revert_refuse_existing_targets_and_leave_no_trace() {
                     "error: `[ws]/prompts/task_v2.0.1.md` already exists; promptls never overwrites a file"
                 )
             );
+        } else if obstacle == "dangling" {
+            // A symlink to nothing is no version either (the walk skips it, saying so):
+            // the plan is unchanged, and refused.
+            assert_eq!(
+                got,
+                refused(
+                    "warning: prompts/task_v2.0.1.md: skipped: No such file or directory\nerror: `[ws]/prompts/task_v2.0.1.md` already exists; promptls never overwrites a file"
+                )
+            );
         } else {
-            // A symlink is a version by its name: the next patch goes above it, a new
-            // regular file with task_v2.md's bytes.
+            // A symlink to a regular file is a version by its name: the next patch goes
+            // above it, a new regular file with task_v2.md's bytes.
             assert_eq!(
                 got,
                 ok("created [ws]/prompts/task_v2.0.2.md (v2.0.2, patch bump of v2.0.1)\n"),

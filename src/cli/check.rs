@@ -153,6 +153,7 @@ pub(super) fn run(paths: Vec<PathBuf>, format: Format, config: Option<PathBuf>) 
         Err(code) => return code,
     };
     output::report_only(given.iter().map(|g| g.path().to_path_buf()).collect());
+    output::unreadable_folders_are_errors();
     let spinner = std::io::stderr().is_terminal().then(|| {
         let pb = indicatif::ProgressBar::new_spinner();
         pb.set_message("Indexing prompts");
@@ -161,6 +162,14 @@ pub(super) fn run(paths: Vec<PathBuf>, format: Format, config: Option<PathBuf>) 
     });
     let index = Index::scan(workspaces(&given, &cwd), source)
         .with_files(Arc::new(ReportingFiles::new(cwd.clone())));
+    // A folder asked for (or one under it) that cannot be read was not checked: an
+    // error, as for a given file that cannot be read.
+    for (dir, why) in index.unreadable_dirs() {
+        if given.iter().any(|g| g.covers(dir)) {
+            eprintln!("error: {}: {why}", shown_path(dir, &cwd));
+            unreadable = true;
+        }
+    }
     if let Some(pb) = &spinner {
         pb.set_message(format!("Checking {} prompt files", index.file_count()));
     }

@@ -36,7 +36,7 @@ given files are still followed; problems are reported only for the given files a
 
 Exit status:
   0  no errors found (warnings alone do not fail the check)
-  1  errors found, or a given file cannot be read
+  1  errors found, or a given file, or a folder under a given path, cannot be read
   2  usage error, or a given path does not exist";
 
 const VERSIONS_HELP: &str = "\
@@ -336,6 +336,9 @@ pub fn run(cli: Cli, serve: impl FnOnce() -> bool) -> ExitCode {
                 Ok(s) => Arc::new(s),
                 Err(e) => return e.report(),
             };
+            if let Err(code) = readable_source(&target) {
+                return code;
+            }
             let index = Index::scan_shallow(target_folder(&target), source);
             finish_plan(
                 crate::ops::plan_revert(&index, &normalize(&target), &to),
@@ -697,6 +700,9 @@ fn new_version(
         Ok(s) => Arc::new(s),
         Err(e) => return e.report(),
     };
+    if let Err(code) = readable_source(&file) {
+        return code;
+    }
     let index = Index::scan_shallow(target_folder(&file), source);
     let abs = normalize(&file);
     let bump = match bump {
@@ -729,6 +735,25 @@ fn new_version(
         description.as_deref(),
     );
     finish_plan(plan, dry_run)
+}
+
+/// The file `new-version` or `revert` is given, when its name exists but it cannot be
+/// read (a FIFO or device, also behind a symlink; a dangling symlink; permission denied):
+/// exit 1 with why, before the folder is walked (the walk leaves such a file out, so it
+/// would only be "not an indexed prompt file"). Nothing is read: the file is opened
+/// (non-blocking, after a kind check) and closed. A name that does not exist, or a folder,
+/// is left to the plan to report.
+fn readable_source(file: &Path) -> Result<(), ExitCode> {
+    let abs = normalize(file);
+    match crate::vfs::read_text(&abs, 0) {
+        Ok(_) => Ok(()),
+        Err(crate::vfs::VfsError::NotRegular {
+            kind: crate::vfs::FileKind::Directory,
+            ..
+        }) => Ok(()),
+        Err(e) if e.is_not_found() && crate::vfs::symlink_metadata(&abs).is_err() => Ok(()),
+        Err(e) => Err(fail_plan(&crate::ops::PlanError::Read(e))),
+    }
 }
 
 fn fail_plan(e: &crate::ops::PlanError) -> ExitCode {

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::SystemTime;
 
@@ -40,27 +41,11 @@ pub fn json_text<T: serde::Serialize + ?Sized>(value: &T) -> String {
     s
 }
 
-/// The operating system's reason without Rust's ` (os error N)` suffix:
-/// `No such file or directory`.
-pub fn os_reason(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match (e.raw_os_error(), s.rfind(" (os error ")) {
-        (Some(_), Some(i)) => s[..i].to_string(),
-        _ => s,
-    }
-}
+pub use crate::vfs::os_reason;
 
 /// Why `e` happened, without the path (the caller names the path as the user knows it).
 pub fn reason(e: &VfsError) -> String {
-    match e {
-        VfsError::NotRegular { kind, .. } => format!("{kind}, not a regular file"),
-        VfsError::Io { source, .. } => os_reason(source),
-        other => {
-            let s = other.to_string();
-            let prefix = format!("{}: ", other.path().display());
-            s.strip_prefix(&prefix).map(str::to_string).unwrap_or(s)
-        }
-    }
+    e.reason()
 }
 
 /// The paths warnings are about, when the user named some (`check FILE…`): the whole
@@ -73,7 +58,19 @@ pub fn report_only(paths: Vec<PathBuf>) {
     let _already_set = REPORTED.set(paths);
 }
 
-/// Whether a warning about `path` is shown (see [`report_only`]).
+/// Whether the command reports unreadable folders itself, as errors (see
+/// [`unreadable_folders_are_errors`]).
+static FOLDER_ERRORS: AtomicBool = AtomicBool::new(false);
+
+/// Tells [`SkipWarnings`] that the command reports each unreadable folder under the paths
+/// of [`report_only`] as an error of its own (`check`: a folder it was asked to check and
+/// could not read), so the walk's warning about it is not printed as well.
+pub fn unreadable_folders_are_errors() {
+    FOLDER_ERRORS.store(true, Ordering::Relaxed);
+}
+
+/// Whether a warning about `path` is shown (see [`report_only`]). Paths are compared as
+/// they are (bytes, component by component), whatever their encoding.
 fn reported(path: &Path) -> bool {
     REPORTED
         .get()
@@ -161,9 +158,10 @@ impl FileSource for ReportingFiles {
     }
 }
 
-/// Prints, on stderr, the walk's warnings about the files it skips (events of
+/// Prints, on stderr, the walk's warnings about the entries it skips (events of
 /// [`crate::index::SKIPPED_TARGET`]: `warning: PATH: skipped: name is not UTF-8`,
-/// `warning: PATH: skipped: a named pipe, not a regular file`), whatever the log level: a
+/// `warning: PATH: skipped: a named pipe, not a regular file`,
+/// `warning: PATH: skipped: Permission denied` for a folder), whatever the log level: a
 /// file is never skipped silently.
 pub struct SkipWarnings {
     cwd: PathBuf,
@@ -178,16 +176,36 @@ impl SkipWarnings {
 
 #[derive(Default)]
 struct Fields {
-    path: String,
+    path: PathBuf,
+    folder: bool,
     message: String,
 }
 
 impl tracing::field::Visit for Fields {
     fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
         match field.name() {
-            "path" => self.path = format!("{value:?}"),
+            "path" => self.path = PathBuf::from(format!("{value:?}")),
             "message" => self.message = format!("{value:?}"),
             _ => {}
+        }
+    }
+
+    fn record_bool(&mut self, field: &tracing::field::Field, value: bool) {
+        if field.name() == "folder" {
+            self.folder = value;
+        }
+    }
+
+    fn record_error(
+        &mut self,
+        field: &tracing::field::Field,
+        value: &(dyn std::error::Error + 'static),
+    ) {
+        // The exact path (its bytes), not its lossy text: a name that is not UTF-8 must
+        // still match the path the user gave.
+        match crate::index::SkippedPath::of(value) {
+            Some(path) if field.name() == "path" => self.path = path.to_path_buf(),
+            _ => self.record_debug(field, &format_args!("{value}")),
         }
     }
 }
@@ -200,10 +218,10 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for SkipWarnings {
     ) {
         let mut f = Fields::default();
         event.record(&mut f);
-        if !reported(Path::new(&f.path)) {
+        if !reported(&f.path) || (f.folder && FOLDER_ERRORS.load(Ordering::Relaxed)) {
             return;
         }
-        let path = shown_path(Path::new(&f.path), &self.cwd);
+        let path = shown_path(&f.path, &self.cwd);
         eprintln!("warning: {path}: {}", f.message);
     }
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 
-pub use walk::{Listing, SKIPPED_DIRS, SKIPPED_TARGET, walk};
+pub use walk::{Listing, SKIPPED_DIRS, SKIPPED_TARGET, SkippedPath, walk};
 
 use crate::config::{CONFIG_FILE_NAMES, ConfigFileKind, ConfigSource, Settings, load_config_file};
 use crate::diagnostics::{Code, Diagnostic, Fix, Severity};
@@ -143,6 +143,8 @@ pub struct Index {
     roots: Vec<PathBuf>,
     folders: HashMap<Arc<Path>, Arc<Folder>>,
     dirs: HashMap<PathBuf, bool>,
+    /// Folders the walk could not read -> why (see [`Listing::unreadable`]).
+    unreadable: BTreeMap<PathBuf, String>,
     config_files: HashSet<PathBuf>,
     config: Arc<ConfigSource>,
     schemes: Vec<(Arc<Settings>, SharedScheme)>,
@@ -179,6 +181,7 @@ impl Index {
             roots: roots.iter().map(|r| normalize(r)).collect(),
             folders: HashMap::new(),
             dirs: HashMap::new(),
+            unreadable: BTreeMap::new(),
             config_files: HashSet::new(),
             config,
             schemes: Vec::new(),
@@ -239,8 +242,10 @@ impl Index {
         if let Some(within) = within {
             self.folders.retain(|p, _| !p.starts_with(within));
             self.dirs.retain(|p, _| !p.starts_with(within));
+            self.unreadable.retain(|p, _| !p.starts_with(within));
             self.config_files.retain(|p| !p.starts_with(within));
         }
+        self.unreadable.extend(listing.unreadable);
         for (dir, is_repo) in &listing.dirs {
             self.config.mark_scanned(dir, *is_repo);
             self.dirs.insert(dir.clone(), *is_repo);
@@ -367,6 +372,7 @@ impl Index {
             } else {
                 next.folders.retain(|p, _| !p.starts_with(tree));
                 next.dirs.retain(|p, _| !p.starts_with(tree));
+                next.unreadable.retain(|p, _| !p.starts_with(tree));
             }
         }
         let mut work = Vec::new();
@@ -374,11 +380,15 @@ impl Index {
             if subtrees.iter().any(|t| dir.starts_with(t)) {
                 continue;
             }
+            next.unreadable.remove(&dir);
             if next.files.kind(&dir) != Some(EntryKind::Dir) || !next.is_walkable(&dir) {
                 next.folders.remove(dir.as_path());
                 continue;
             }
             let listing = walk(&dir, Some(1), 1);
+            if let Some(why) = listing.unreadable.get(&dir) {
+                next.unreadable.insert(dir.clone(), why.clone());
+            }
             let names = listing.files.get(&dir).cloned().unwrap_or_default();
             for name in &names {
                 if CONFIG_FILE_NAMES.contains(&name.as_str())
@@ -464,6 +474,12 @@ impl Index {
         let mut v: Vec<_> = self.folders.values().collect();
         v.sort_by(|a, b| a.path.cmp(&b.path));
         v
+    }
+
+    /// The folders under the roots that the walk could not read (so what is in them is
+    /// not indexed), sorted, each with the operating system's reason.
+    pub fn unreadable_dirs(&self) -> &BTreeMap<PathBuf, String> {
+        &self.unreadable
     }
 
     /// Whether `dir` was walked (exists and is not ignored).

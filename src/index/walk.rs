@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
 
@@ -18,6 +18,9 @@ pub struct Listing {
     pub files: HashMap<PathBuf, Vec<String>>,
     /// Every folder walked -> holds `.git`.
     pub dirs: HashMap<PathBuf, bool>,
+    /// Folders that could not be read (their entries, or some of them, are missing from
+    /// the listing) -> the operating system's reason (`Permission denied`).
+    pub unreadable: HashMap<PathBuf, String>,
 }
 
 fn keep(entry: &DirEntry, git_dirs: &Mutex<HashSet<PathBuf>>) -> bool {
@@ -34,11 +37,7 @@ fn keep(entry: &DirEntry, git_dirs: &Mutex<HashSet<PathBuf>>) -> bool {
         if is_dir {
             return true;
         }
-        tracing::warn!(
-            target: SKIPPED_TARGET,
-            path = %entry.path().display(),
-            "skipped: name is not UTF-8"
-        );
+        warn_skipped(entry.path(), "name is not UTF-8", false);
         return false;
     };
     if name == ".git" {
@@ -53,10 +52,80 @@ fn keep(entry: &DirEntry, git_dirs: &Mutex<HashSet<PathBuf>>) -> bool {
     !(is_dir && SKIPPED_DIRS.contains(&name))
 }
 
-/// The `tracing` target of the warning logged for each file the walk skips although it is
-/// not hidden or ignored: a name that is not UTF-8, a FIFO, socket or device (field
-/// `path`: the path, lossily; the message says why). The CLI prints these on stderr.
+/// The `tracing` target of the warning logged for each entry the walk skips although it
+/// is not hidden or ignored: a file name that is not UTF-8; an entry named like a prompt,
+/// Python or config file that is not a regular file after following symlinks (a FIFO,
+/// socket or device, a symlink to one, a dangling symlink, a symlink loop); a folder that
+/// cannot be read. Fields: `path`, a [`SkippedPath`] (shown as text; a layer recovers the
+/// exact path with [`SkippedPath::of`]); `folder`, whether it is a folder; the message says
+/// why (`skipped: REASON`). Each entry is warned about once per process, however often it
+/// is walked. The CLI prints these on stderr.
 pub const SKIPPED_TARGET: &str = "promptls::walk::skipped";
+
+/// The path of a skipped entry as a `tracing` field value. `tracing` has no value type for
+/// a path that may not be UTF-8, so it travels as an error value: its text is the path
+/// (lossily), and a layer that needs the exact bytes (to match it against the paths a user
+/// named) downcasts it with [`SkippedPath::of`].
+#[derive(Debug)]
+pub struct SkippedPath(pub PathBuf);
+
+impl std::fmt::Display for SkippedPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.display().fmt(f)
+    }
+}
+
+impl std::error::Error for SkippedPath {}
+
+impl SkippedPath {
+    /// The path carried by a field value recorded as an error, if it is one.
+    pub fn of<'a>(value: &'a (dyn std::error::Error + 'static)) -> Option<&'a Path> {
+        value.downcast_ref::<SkippedPath>().map(|p| p.0.as_path())
+    }
+}
+
+/// Entries warned about so far in this process, with the reason: a tree walked again (a
+/// folder re-read under another config, a refresh) is not warned about twice.
+static WARNED: LazyLock<Mutex<HashSet<(PathBuf, String)>>> =
+    LazyLock::new(|| Mutex::new(HashSet::new()));
+
+/// Logs the [`SKIPPED_TARGET`] warning for `path`, unless it was logged already.
+fn warn_skipped(path: &Path, reason: &str, folder: bool) {
+    let first = WARNED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert((path.to_path_buf(), reason.to_string()));
+    if first {
+        let shown = SkippedPath(path.to_path_buf());
+        tracing::warn!(
+            target: SKIPPED_TARGET,
+            path = &shown as &(dyn std::error::Error + 'static),
+            folder,
+            "skipped: {reason}"
+        );
+    }
+}
+
+/// Whether an entry called `name` would be indexed if it were a regular file (a prompt
+/// extension, Python source, a config file): only those are worth a warning when skipped.
+fn indexable(name: &str) -> bool {
+    let ext = Path::new(name).extension().and_then(|x| x.to_str());
+    ext.is_some_and(|x| {
+        crate::versioning::DEFAULT_EXTENSIONS
+            .iter()
+            .chain(&["py", "pyi"])
+            .any(|d| d.eq_ignore_ascii_case(x))
+    }) || crate::config::CONFIG_FILE_NAMES.contains(&name)
+}
+
+/// The folder and the operating system's error of a walk error, when it has both.
+fn path_and_io(err: &ignore::Error) -> Option<(&Path, &std::io::Error)> {
+    match err {
+        ignore::Error::WithDepth { err, .. } => path_and_io(err),
+        ignore::Error::WithPath { path, err } => err.io_error().map(|e| (path.as_path(), e)),
+        _ => None,
+    }
+}
 
 struct Collector<'s> {
     local: Listing,
@@ -78,61 +147,66 @@ impl Collector<'_> {
             }
         }
     }
+
+    /// Lists the file `name` of the folder `parent`.
+    fn push(&mut self, parent: &Path, name: &str) {
+        // Byte comparison: `Path`'s `==` compares component by component.
+        let same = self
+            .current
+            .as_ref()
+            .is_some_and(|(d, _)| d.as_os_str() == parent.as_os_str());
+        if !same {
+            self.flush();
+            self.current = Some((parent.to_path_buf(), Vec::with_capacity(64)));
+        }
+        if let Some((_, names)) = self.current.as_mut() {
+            names.push(name.to_string());
+        }
+    }
+
+    fn visit_entry(&mut self, e: &DirEntry) {
+        let Some(ty) = e.file_type() else { return };
+        if ty.is_dir() {
+            self.local.dirs.insert(e.path().to_path_buf(), false);
+            return;
+        }
+        let (Some(parent), Some(name)) = (e.path().parent(), e.file_name().to_str()) else {
+            return;
+        };
+        if ty.is_file() {
+            self.push(parent, name);
+            return;
+        }
+        // A symlink (followed, without opening anything), FIFO, socket or device: only a
+        // regular file is a file of the index; anything else is skipped, and named when
+        // it could have been one.
+        match crate::vfs::regular_metadata(e.path()) {
+            Ok(_) => self.push(parent, name),
+            Err(err) if indexable(name) => warn_skipped(e.path(), &err.reason(), false),
+            Err(err) => tracing::debug!(error = %err, "not a regular file; skipped"),
+        }
+    }
+
+    fn visit_error(&mut self, err: &ignore::Error) {
+        // A folder that cannot be listed (or an entry of it that cannot be read): what is
+        // in it is missing from the listing, which is never silent.
+        if let Some((path, io)) = path_and_io(err)
+            && crate::vfs::metadata(path).is_ok_and(|m| m.is_dir())
+        {
+            let reason = crate::vfs::os_reason(io);
+            warn_skipped(path, &reason, true);
+            self.local.unreadable.insert(path.to_path_buf(), reason);
+        } else {
+            tracing::info!(error = %err, "skipping an entry the walk could not read");
+        }
+    }
 }
 
 impl ParallelVisitor for Collector<'_> {
     fn visit(&mut self, entry: Result<DirEntry, ignore::Error>) -> WalkState {
         match entry {
-            Ok(e) => {
-                let ty = e.file_type();
-                if ty.is_some_and(|t| t.is_dir()) {
-                    self.local.dirs.insert(e.path().to_path_buf(), false);
-                } else if ty.is_some_and(|t| t.is_file() || t.is_symlink())
-                    && let (Some(parent), Some(name)) = (e.path().parent(), e.file_name().to_str())
-                {
-                    // Byte comparison: `Path`'s `==` compares component by component.
-                    let same = self
-                        .current
-                        .as_ref()
-                        .is_some_and(|(d, _)| d.as_os_str() == parent.as_os_str());
-                    if !same {
-                        self.flush();
-                        self.current = Some((parent.to_path_buf(), Vec::with_capacity(64)));
-                    }
-                    if let Some((_, names)) = self.current.as_mut() {
-                        names.push(name.to_string());
-                    }
-                } else if ty.is_some() {
-                    // Not a folder, file or symlink: a FIFO, socket or device.
-                    match e.metadata() {
-                        Ok(m) => {
-                            // Only what could be a prompt file is worth a warning.
-                            let prompt_like = e
-                                .path()
-                                .extension()
-                                .and_then(|x| x.to_str())
-                                .is_some_and(|x| {
-                                    crate::versioning::DEFAULT_EXTENSIONS
-                                        .iter()
-                                        .any(|d| d.eq_ignore_ascii_case(x))
-                                });
-                            if let Some(kind) = crate::vfs::regular_file_kind(&m)
-                                && prompt_like
-                            {
-                                tracing::warn!(
-                                    target: SKIPPED_TARGET,
-                                    path = %e.path().display(),
-                                    "skipped: {kind}, not a regular file"
-                                );
-                            }
-                        }
-                        Err(err) => {
-                            tracing::info!(error = %err, "skipping an entry the walk could not read")
-                        }
-                    }
-                }
-            }
-            Err(err) => tracing::info!(error = %err, "skipping an entry the walk could not read"),
+            Ok(e) => self.visit_entry(&e),
+            Err(err) => self.visit_error(&err),
         }
         WalkState::Continue
     }
@@ -144,6 +218,7 @@ impl Drop for Collector<'_> {
         let local = std::mem::take(&mut self.local);
         let mut out = self.out.lock().unwrap();
         out.dirs.extend(local.dirs);
+        out.unreadable.extend(local.unreadable);
         for (dir, mut names) in local.files {
             out.files.entry(dir).or_default().append(&mut names);
         }
@@ -166,8 +241,9 @@ impl<'s> ParallelVisitorBuilder<'s> for Builder<'s> {
 
 /// Walks `root` (recursively, or only its direct entries with `max_depth = Some(1)`) on
 /// `threads` threads, honouring `.gitignore`, `.ignore` (also of parent folders) and
-/// hidden names even outside a git repository. Unreadable folders and symlink loops are
-/// skipped with a log line.
+/// hidden names even outside a git repository. Only regular files are listed (symlinks
+/// are followed to see what they are; folders behind them are not walked). Unreadable
+/// folders are skipped with a warning and kept in [`Listing::unreadable`].
 pub fn walk(root: &Path, max_depth: Option<usize>, threads: usize) -> Listing {
     let git_dirs = Arc::new(Mutex::new(HashSet::new()));
     let out = Mutex::new(Listing::default());
@@ -196,6 +272,32 @@ mod tests {
     use proptest::prelude::*;
     use std::ffi::OsStr;
     use std::os::unix::ffi::OsStrExt;
+
+    // Only regular files are listed: a symlink is followed to see what it leads to, and
+    // one to a FIFO, a device, a folder or nothing (also itself) is left out, like a FIFO.
+    #[test]
+    fn only_regular_files_are_listed() {
+        use std::os::unix::fs::symlink;
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path();
+        std::fs::write(dir.join("real_v1.md"), "x").unwrap();
+        std::fs::create_dir(dir.join("sub")).unwrap();
+        let fifo = dir.join("pipe_v1.md");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_bytes()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        symlink(dir.join("real_v1.md"), dir.join("link_v2.md")).unwrap();
+        symlink(&fifo, dir.join("tofifo_v3.md")).unwrap();
+        symlink("/dev/null", dir.join("null_v4.md")).unwrap();
+        symlink(dir.join("sub"), dir.join("folder_v5.md")).unwrap();
+        symlink(dir.join("gone"), dir.join("dangling_v6.md")).unwrap();
+        symlink(dir.join("self_v7.md"), dir.join("self_v7.md")).unwrap();
+        let mut listing = walk(dir, None, 2);
+        let mut names = listing.files.remove(dir).unwrap_or_default();
+        names.sort();
+        assert_eq!(names, ["link_v2.md", "real_v1.md"]);
+        assert!(listing.files.is_empty(), "{:?}", listing.files);
+        assert!(listing.unreadable.is_empty(), "{:?}", listing.unreadable);
+    }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(24))]

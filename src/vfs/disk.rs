@@ -36,19 +36,28 @@ pub fn regular_file_kind(meta: &Metadata) -> Option<FileKind> {
     Some(FileKind::Other)
 }
 
+/// The metadata of `path`, after following symlinks, when it is a regular file: the kind
+/// check made before a file is opened, and the walk's check of each symlink (nothing is
+/// opened). Fails with [`VfsError::NotRegular`] for anything else, [`VfsError::Io`] when
+/// it cannot be looked at (not found, a symlink loop, permission denied).
+pub fn regular_metadata(path: &Path) -> Result<Metadata, VfsError> {
+    let meta = std::fs::metadata(path).map_err(|e| VfsError::io(path, e))?;
+    match regular_file_kind(&meta) {
+        Some(kind) => Err(VfsError::NotRegular {
+            path: path.to_path_buf(),
+            kind,
+        }),
+        None => Ok(meta),
+    }
+}
+
 /// Opens `path` for reading if, after following symlinks, it is a regular file.
 ///
 /// The kind is checked with `stat` before opening (a FIFO is never opened), and again
 /// with `fstat` on the open file (the path could have been swapped in between); on Unix
 /// the open itself is non-blocking, so even a swapped-in FIFO cannot block.
 fn open_regular(path: &Path) -> Result<(File, Metadata), VfsError> {
-    let meta = std::fs::metadata(path).map_err(|e| VfsError::io(path, e))?;
-    if let Some(kind) = regular_file_kind(&meta) {
-        return Err(VfsError::NotRegular {
-            path: path.to_path_buf(),
-            kind,
-        });
-    }
+    regular_metadata(path)?;
     let mut options = OpenOptions::new();
     options.read(true);
     #[cfg(unix)]

@@ -23,7 +23,7 @@ mod source;
 
 pub use disk::{
     canonicalize, create_new, metadata, modified, read_bytes, read_dir, read_text,
-    regular_file_kind, symlink_metadata,
+    regular_file_kind, regular_metadata, symlink_metadata,
 };
 pub use source::{DiskFiles, EntryKind, FileSource, MemoryFiles};
 
@@ -130,11 +130,35 @@ impl VfsError {
         matches!(self, VfsError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
     }
 
+    /// Why it happened, without the path (the caller names the path as the user knows
+    /// it): `a named pipe, not a regular file`, `No such file or directory`.
+    pub fn reason(&self) -> String {
+        match self {
+            VfsError::NotRegular { kind, .. } => format!("{kind}, not a regular file"),
+            VfsError::Io { source, .. } => os_reason(source),
+            other => {
+                let s = other.to_string();
+                let prefix = format!("{}: ", other.path().display());
+                s.strip_prefix(&prefix).map(str::to_string).unwrap_or(s)
+            }
+        }
+    }
+
     pub(crate) fn io(path: &Path, source: std::io::Error) -> VfsError {
         VfsError::Io {
             path: path.to_path_buf(),
             source,
         }
+    }
+}
+
+/// The operating system's reason without Rust's ` (os error N)` suffix:
+/// `No such file or directory`.
+pub fn os_reason(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match (e.raw_os_error(), s.rfind(" (os error ")) {
+        (Some(_), Some(i)) => s[..i].to_string(),
+        _ => s,
     }
 }
 
