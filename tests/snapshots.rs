@@ -83,3 +83,35 @@ fn hover_and_completion_snapshots() {
     );
     insta::assert_snapshot!("completion_classifier_values", values.join("\n"));
 }
+
+#[test]
+fn a_long_version_history_shows_the_newest_rows_and_how_many_more() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().to_path_buf();
+    std::fs::create_dir(ws.join(".git")).unwrap();
+    for minor in 0..25 {
+        std::fs::write(ws.join(format!("task_v1.{minor}.md")), "x").unwrap();
+    }
+    let index = Index::scan(vec![ws.clone()], Arc::new(ConfigSource::new()));
+    let page = ws.join("page.md");
+    let md = "[t](task.md)\n";
+    let (h, _) = hover(&index, &doc(&page, md), 5).unwrap();
+    let rows: Vec<&str> = h.lines().filter(|l| l.starts_with("| **")).collect();
+    assert_eq!(rows.len(), 20, "{h}");
+    // The version the reference resolves to is marked.
+    assert!(rows[0].starts_with("| **v1.24.0** ◀ |"), "{h}");
+    assert!(rows[19].starts_with("| **v1.5.0** |"), "{h}");
+    assert!(
+        h.contains(
+            "\n…and 5 more files of this prompt (`promptls versions` lists every version).\n"
+        ),
+        "{h}"
+    );
+    // On an old version's own first line, its row is shown too, marked.
+    let old = ws.join("task_v1.0.md");
+    let (h, _) = hover(&index, &doc(&old, "x"), 0).unwrap();
+    let rows: Vec<&str> = h.lines().filter(|l| l.starts_with("| **")).collect();
+    assert_eq!(rows.len(), 21, "{h}");
+    assert!(rows[20].starts_with("| **v1.0.0** ◀ |"), "{h}");
+    assert!(h.contains("\n…and 4 more files of this prompt"), "{h}");
+}

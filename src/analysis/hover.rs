@@ -160,7 +160,16 @@ pub fn version_table(
     let mut md = String::from(
         "| version | variant | prerelease | modified | title |\n|---|---|---|---|---|\n",
     );
-    for &i in prompt.files.iter() {
+    // The newest rows (and the current file's), so a prompt of thousands of versions
+    // costs a hover no more than a short one.
+    let shown: Vec<u32> = prompt
+        .files
+        .iter()
+        .enumerate()
+        .filter(|&(k, &i)| k < TABLE_ROWS || current == Some(i as usize))
+        .map(|(_, &i)| i)
+        .collect();
+    for &i in &shown {
         let f = &folder.files[i as usize];
         let path = folder.path_of(f);
         let modified = index
@@ -199,8 +208,19 @@ pub fn version_table(
             "| **{version}**{marker} | {variant} | {pre} | {modified} | {title} |\n"
         ));
     }
+    let hidden = prompt.files.len() - shown.len();
+    if hidden > 0 {
+        md.push_str(&format!(
+            "\n…and {hidden} more {} of this prompt (`promptls versions` lists every version).\n",
+            if hidden == 1 { "file" } else { "files" }
+        ));
+    }
     md
 }
+
+/// Most rows of a hover's version table (the newest; the hovered file's row is added when
+/// it is older).
+pub const TABLE_ROWS: usize = 20;
 
 /// What a `[versioning]` key means (R-3 hover and completion detail).
 pub fn config_key_doc(key: &str) -> &'static str {
