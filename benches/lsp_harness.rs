@@ -974,6 +974,12 @@ fn main() {
         }
         let mut lsp = live.unwrap();
         settle(&mut lsp);
+        // Memory after indexing, before any buffer is opened (the big-file rows leave
+        // freed memory the allocator keeps).
+        std::thread::sleep(Duration::from_millis(200));
+        let rss_kib = vm_rss_kib(lsp.pid()).unwrap_or(0);
+        let prompt_files = summary["prompt_files"].as_u64().unwrap_or(n as u64);
+        eprintln!("  memory {} KiB", rss_kib);
         let big = big_files(&mut lsp, &ws, o.requests);
         eprintln!("  big files {big}");
         if o.big_files_only {
@@ -981,10 +987,6 @@ fn main() {
             results.push(json!({"prompt_files": summary["prompt_files"], "big_files": big}));
             continue;
         }
-        std::thread::sleep(Duration::from_millis(200));
-        let rss_kib = vm_rss_kib(lsp.pid()).unwrap_or(0);
-        let prompt_files = summary["prompt_files"].as_u64().unwrap_or(n as u64);
-        eprintln!("  memory {} KiB", rss_kib);
         let lat = latencies(&mut lsp, &ws, o.requests);
         eprintln!("  latency {lat}");
         let event = create_delete(&mut lsp, &ws, true, 10);
