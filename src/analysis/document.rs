@@ -358,4 +358,65 @@ mod tests {
         assert_eq!(doc.text(), "load_prompt(\"x");
         assert_eq!(closed.version(), None);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+        /// Any sequence of edits anywhere (multi-byte characters, line breaks, quotes and
+        /// brackets that open and close calls), applied as an editor sends them in UTF-16
+        /// positions, leaves the document with the same text and the same scan as a fresh
+        /// parse: the edited tree-sitter tree and the updated line index never drift.
+        #[test]
+        fn random_edits_scan_as_a_fresh_parse(
+            edits in proptest::collection::vec(
+                (0usize..400, 0usize..12, "[a-z\"'(),=\n é😀{}:]{0,8}"),
+                1..12,
+            ),
+            multi in proptest::bool::ANY,
+        ) {
+            let base = "from promptic import load_prompt\nimport promptic as pc\n\nx = load_prompt(\"prompts/a\", version=\"v2\")\ny = pc.render('prompts/b', classifier={'lang': 'é'})\n";
+            let path = Path::new("/w/app.py");
+            let mut doc = Document::new(path, Some(0), base.to_string());
+            let _ = doc.scan();
+            let mut expected = base.to_string();
+            let mut changes = Vec::new();
+            for (k, (at, len, insert)) in edits.iter().enumerate() {
+                let boundary = |mut i: usize, t: &str| {
+                    i = i.min(t.len());
+                    while !t.is_char_boundary(i) {
+                        i -= 1;
+                    }
+                    i
+                };
+                let a = boundary(*at, &expected);
+                let b = boundary(a + len, &expected);
+                let lines = LineIndex::new(&expected);
+                let start = lines.position(&expected, a, PositionEncoding::Utf16);
+                let end = lines.position(&expected, b, PositionEncoding::Utf16);
+                expected.replace_range(a..b, insert);
+                let change = TextChange { range: Some((start, end)), text: insert.clone() };
+                if multi {
+                    // Several changes in one notification, each against the text the
+                    // previous left.
+                    changes.push(change);
+                } else {
+                    doc = doc.changed(k as i32 + 1, vec![change], PositionEncoding::Utf16);
+                    // Scan some versions, skip others: edits pile up on an unparsed tree.
+                    if k % 2 == 0 {
+                        let _ = doc.scan();
+                    }
+                }
+            }
+            if multi {
+                doc = doc.changed(1, changes, PositionEncoding::Utf16);
+            }
+            proptest::prop_assert_eq!(doc.text(), expected.as_str());
+            let fresh = Document::new(path, None, expected.clone());
+            proptest::prop_assert_eq!(&*doc.scan(), &*fresh.scan());
+            proptest::prop_assert_eq!(
+                doc.lines().line_count(),
+                fresh.lines().line_count()
+            );
+        }
+    }
 }
