@@ -1128,3 +1128,30 @@ fn help_documents_exit_codes_without_internal_ids() {
     assert!(!ids.is_match(&r.stdout), "{}", r.stdout);
     insta::assert_snapshot!("help", r.stdout);
 }
+
+#[test]
+fn resolve_says_why_in_plain_words() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join(".git")).unwrap();
+    std::fs::write(tmp.path().join("solo_v1.md"), "x").unwrap();
+    std::fs::write(tmp.path().join("duo_v1.md"), "x").unwrap();
+    std::fs::write(tmp.path().join("duo_v2.md"), "x").unwrap();
+    let r = run(promptls().current_dir(tmp.path()).args(["resolve", "solo"]));
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            Some(0),
+            "solo_v1.md\n",
+            "`latest`: newest release of 1 version\n"
+        )
+    );
+    let r = run(promptls().current_dir(tmp.path()).args(["resolve", "duo"]));
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            Some(0),
+            "duo_v2.md\n",
+            "`latest`: newest release of 2 versions\n"
+        )
+    );
+}

@@ -422,8 +422,8 @@ pub fn select(
                         .filter(|(_, v)| *v == best)
                         .collect(),
                     format!(
-                        "`latest` with prereleases: newest of {} versions{for_variant}",
-                        count(&versioned)
+                        "`latest` with prereleases: newest of {}{for_variant}",
+                        versions(count(&versioned))
                     ),
                 )
             } else if releases.is_empty() {
@@ -448,8 +448,8 @@ pub fn select(
                         .filter(|(_, v)| *v == best)
                         .collect(),
                     format!(
-                        "`latest`: newest release of {} versions{for_variant}",
-                        count(&versioned)
+                        "`latest`: newest release of {}{for_variant}",
+                        versions(count(&versioned))
                     ),
                 )
             }
@@ -558,6 +558,15 @@ pub fn select(
 
 fn max_of<'v>(list: &[(usize, &'v Version)]) -> &'v Version {
     list.iter().map(|(_, v)| *v).max().expect("non-empty")
+}
+
+/// "1 version", "3 versions".
+fn versions(n: usize) -> String {
+    if n == 1 {
+        "1 version".to_string()
+    } else {
+        format!("{n} versions")
+    }
 }
 
 fn count(list: &[(usize, &Version)]) -> usize {
