@@ -124,7 +124,7 @@ fn the_core_reads_contents_only_through_its_file_source() {
 #[test]
 fn core_queries_examine_the_file_system_only_through_the_file_source() {
     // Is it a folder, does it exist, where does it really point: asked of
-    // `Index::files()` (`kind`, `occupied`, `real_path`, `list`), so a query runs the same
+    // `Index::files()` (`kind`, `occupied`, `real_path`), so a query runs the same
     // on `MemoryFiles`. Index building (the walk, config discovery) is the exception.
     let found = violations(
         CORE,

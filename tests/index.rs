@@ -749,3 +749,25 @@ fn resolve_errors_carry_the_request() {
         )
     );
 }
+
+#[test]
+fn sub_folders_come_from_the_snapshot_and_follow_refreshes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().canonicalize().unwrap();
+    std::fs::create_dir(root.join(".git")).unwrap();
+    for d in ["p/b", "p/c", "p/.hidden"] {
+        std::fs::create_dir_all(root.join(d)).unwrap();
+    }
+    write(&root.join("p/b/x_v1.md"), "x");
+    let index = Index::scan(vec![root.clone()], Arc::new(ConfigSource::new()));
+    let p = root.join("p");
+    assert_eq!(index.subdirs(&p), [p.join("b"), p.join("c")]);
+    // A folder created and one removed: the next snapshot says so, the old one does not
+    // change (no disk read at query time).
+    std::fs::create_dir(p.join("a")).unwrap();
+    std::fs::remove_dir_all(p.join("c")).unwrap();
+    let next = index.refreshed(&[p.join("a"), p.join("c")]);
+    assert_eq!(next.subdirs(&p), [p.join("a"), p.join("b")]);
+    assert_eq!(index.subdirs(&p), [p.join("b"), p.join("c")]);
+    assert_eq!(next.subdirs(&p.join("b")), Vec::<PathBuf>::new());
+}

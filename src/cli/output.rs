@@ -152,10 +152,6 @@ impl FileSource for ReportingFiles {
     fn real_path(&self, path: &Path) -> Result<PathBuf, VfsError> {
         DiskFiles.real_path(path)
     }
-
-    fn list(&self, dir: &Path) -> Result<Vec<PathBuf>, VfsError> {
-        DiskFiles.list(dir)
-    }
 }
 
 /// Prints, on stderr, the walk's warnings about the entries it skips (events of

@@ -149,6 +149,9 @@ pub struct Index {
     config: Arc<ConfigSource>,
     schemes: Vec<(Arc<Settings>, SharedScheme)>,
     files: Arc<dyn FileSource>,
+    /// Walked folder -> its walked sub-folders, sorted; built on first use from `dirs`
+    /// (reset whenever `dirs` changes).
+    children: std::sync::OnceLock<HashMap<PathBuf, Vec<PathBuf>>>,
 }
 
 /// Lexically normalizes a path: makes it absolute against the current folder, drops `.`
@@ -186,6 +189,7 @@ impl Index {
             config,
             schemes: Vec::new(),
             files: Arc::new(DiskFiles),
+            children: std::sync::OnceLock::new(),
         }
     }
 
@@ -239,6 +243,7 @@ impl Index {
     /// Takes a walk's listing in: loads its config files, then (re)builds its folders.
     /// With `within`, folders under that path that the listing lacks are dropped.
     fn absorb(&mut self, listing: Listing, within: Option<&Path>) {
+        self.children = std::sync::OnceLock::new();
         if let Some(within) = within {
             self.folders.retain(|p, _| !p.starts_with(within));
             self.dirs.retain(|p, _| !p.starts_with(within));
@@ -334,6 +339,7 @@ impl Index {
     /// refresh per folder.
     pub fn refreshed(&self, paths: &[PathBuf]) -> Index {
         let mut next = self.clone();
+        next.children = std::sync::OnceLock::new();
         let mut list_dirs: HashSet<PathBuf> = HashSet::new();
         let mut subtrees: Vec<PathBuf> = Vec::new();
         let mut config_changed = false;
@@ -493,22 +499,22 @@ impl Index {
         self.has_dir(dir) || self.files.kind(dir) == Some(EntryKind::Dir)
     }
 
-    /// Sub-folders of `dir` that were walked, sorted.
+    /// Sub-folders of `dir` that were walked, sorted. No I/O: the first call on a snapshot
+    /// groups its walked folders by parent (O(folders) once), later calls look `dir` up.
     pub fn subdirs(&self, dir: &Path) -> Vec<PathBuf> {
-        // One folder's entries from disk, kept when the walk indexed them (not ignored):
-        // O(entries), not O(folders in the index).
-        let mut v: Vec<PathBuf> = match self.files.list(dir) {
-            Ok(entries) => entries
-                .into_iter()
-                .filter(|p| self.dirs.contains_key(p))
-                .collect(),
-            Err(e) => {
-                tracing::debug!(error = %e, "no sub-folders listed");
-                Vec::new()
+        let children = self.children.get_or_init(|| {
+            let mut map: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
+            for d in self.dirs.keys() {
+                if let Some(parent) = d.parent() {
+                    map.entry(parent.to_path_buf()).or_default().push(d.clone());
+                }
             }
-        };
-        v.sort();
-        v
+            for v in map.values_mut() {
+                v.sort();
+            }
+            map
+        });
+        children.get(dir).cloned().unwrap_or_default()
     }
 
     /// The prompt file at `path` (absolute).

@@ -497,9 +497,6 @@ impl crate::vfs::FileSource for CountingFiles {
     ) -> Result<std::path::PathBuf, crate::vfs::VfsError> {
         crate::vfs::DiskFiles.real_path(path)
     }
-    fn list(&self, dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, crate::vfs::VfsError> {
-        crate::vfs::DiskFiles.list(dir)
-    }
 }
 
 #[test]

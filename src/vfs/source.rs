@@ -35,9 +35,6 @@ pub trait FileSource: Send + Sync + fmt::Debug {
     /// The real path of `path` (symlinks resolved). Errors when it does not exist or cannot
     /// be examined.
     fn real_path(&self, path: &Path) -> Result<PathBuf, VfsError>;
-
-    /// The entries of the folder `dir`, unsorted. Errors as [`super::read_dir`].
-    fn list(&self, dir: &Path) -> Result<Vec<PathBuf>, VfsError>;
 }
 
 /// What a path names, as [`FileSource::kind`] sees it.
@@ -88,10 +85,6 @@ impl FileSource for DiskFiles {
 
     fn real_path(&self, path: &Path) -> Result<PathBuf, VfsError> {
         super::canonicalize(path)
-    }
-
-    fn list(&self, dir: &Path) -> Result<Vec<PathBuf>, VfsError> {
-        super::read_dir(dir)
     }
 }
 
@@ -172,26 +165,5 @@ impl FileSource for MemoryFiles {
                 std::io::Error::new(std::io::ErrorKind::NotFound, "not in memory"),
             )),
         }
-    }
-
-    /// The files and folders directly under `dir`.
-    fn list(&self, dir: &Path) -> Result<Vec<PathBuf>, VfsError> {
-        if self.kind(dir) != Some(EntryKind::Dir) {
-            return Err(VfsError::io(
-                dir,
-                std::io::Error::new(std::io::ErrorKind::NotFound, "not in memory"),
-            ));
-        }
-        let mut out: Vec<PathBuf> = self
-            .files
-            .keys()
-            .filter_map(|f| {
-                let rest = f.strip_prefix(dir).ok()?;
-                Some(dir.join(rest.components().next()?))
-            })
-            .collect();
-        out.sort();
-        out.dedup();
-        Ok(out)
     }
 }
