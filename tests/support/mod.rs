@@ -159,24 +159,16 @@ impl Client {
     /// Sends a request and waits for its response, answering server requests on the way
     /// (progress creation, registrations, applyEdit: applied to disk like a client would).
     pub fn request(&mut self, method: &str, params: Value) -> Value {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            let msg = self
-                .recv(deadline)
-                .unwrap_or_else(|| panic!("no response to {method}"));
-            if msg.get("id") == Some(&json!(id)) && msg.get("method").is_none() {
-                return msg;
-            }
-            self.handle(msg);
-        }
+        self.request_answering(method, params, true)
     }
 
     /// Sends a request and waits for its response like a client that never answers the
     /// server's own requests (they are recorded, not answered).
     pub fn request_unanswering(&mut self, method: &str, params: Value) -> Value {
+        self.request_answering(method, params, false)
+    }
+
+    fn request_answering(&mut self, method: &str, params: Value, answer: bool) -> Value {
         let id = self.next_id;
         self.next_id += 1;
         self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
@@ -188,7 +180,11 @@ impl Client {
             if msg.get("id") == Some(&json!(id)) && msg.get("method").is_none() {
                 return msg;
             }
-            self.seen.push(msg);
+            if answer {
+                self.handle(msg);
+            } else {
+                self.seen.push(msg);
+            }
         }
     }
 
