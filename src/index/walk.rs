@@ -266,6 +266,178 @@ pub fn walk(root: &Path, max_depth: Option<usize>, threads: usize) -> Listing {
     listing
 }
 
+/// What [`walk`] would make of one file of a folder it walked, decided without listing
+/// the folder (a refresh after a burst of changes costs the changed files, not the
+/// folders that hold them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileVerdict {
+    /// The walk lists it: a regular file (or a symlink to one), not hidden, not ignored.
+    Listed,
+    /// The walk leaves it out: gone, hidden, or not a regular file (a FIFO, a device, a
+    /// dangling symlink; warned about like the walk does when it is named like a file the
+    /// index would read).
+    NotListed,
+    /// Only a walk of its folder can tell: an ignore rule matches it (which rule wins
+    /// depends on precedence the walk decides), its name is not UTF-8, it is a folder, or
+    /// it cannot be examined.
+    Unsure,
+}
+
+/// The ignore files that can apply to files of a folder, read once per folder for a
+/// batch of [`file_verdict`] calls: `.gitignore`, `.ignore` and `.rgignore` of the folder
+/// and of every folder above it up to the file system root, a repository's
+/// `info/exclude`, and git's global excludes file. It is a superset of what the walk
+/// consults, so a file no rule matches is one the walk does not ignore.
+pub struct IgnoreRules {
+    /// Folder -> its own ignore matchers; `None` when they cannot be known (an ignore file
+    /// that exists but cannot be read).
+    own: HashMap<PathBuf, Option<Arc<Vec<ignore::gitignore::Gitignore>>>>,
+    global: Arc<ignore::gitignore::Gitignore>,
+}
+
+impl Default for IgnoreRules {
+    fn default() -> Self {
+        IgnoreRules {
+            own: HashMap::new(),
+            global: Arc::new(ignore::gitignore::Gitignore::global().0),
+        }
+    }
+}
+
+/// Names of the ignore files a folder can hold (the walk reads the first two; `.rgignore`
+/// is included so that a tree searched with ripgrep is never judged by fewer rules).
+const IGNORE_FILES: &[&str] = &[".gitignore", ".ignore", ".rgignore"];
+
+/// At most this many bytes of a `.git` file or a `commondir` file (a path) are read.
+const GIT_POINTER_CAP: u64 = 4096;
+
+impl IgnoreRules {
+    /// The matchers of `dir`'s own ignore files (not its parents').
+    fn own(&mut self, dir: &Path) -> Option<Arc<Vec<ignore::gitignore::Gitignore>>> {
+        if let Some(known) = self.own.get(dir) {
+            return known.clone();
+        }
+        let read = Self::read_own(dir).map(Arc::new);
+        self.own.insert(dir.to_path_buf(), read.clone());
+        read
+    }
+
+    fn read_own(dir: &Path) -> Option<Vec<ignore::gitignore::Gitignore>> {
+        let mut files: Vec<PathBuf> = IGNORE_FILES.iter().map(|n| dir.join(n)).collect();
+        let git = dir.join(".git");
+        match crate::vfs::symlink_metadata(&git) {
+            Ok(m) if m.is_dir() => files.push(git.join("info/exclude")),
+            Ok(_) => {
+                // A worktree or submodule: `.git` names the git folder, whose `info/exclude`
+                // (and its common folder's) the walk may read.
+                let text = match crate::vfs::read_text(&git, GIT_POINTER_CAP) {
+                    Ok(t) => t.text,
+                    Err(e) => {
+                        tracing::debug!(error = %e, "git file not read; its folder's files are judged by a walk");
+                        return None;
+                    }
+                };
+                let gitdir = dir.join(text.trim().strip_prefix("gitdir:")?.trim());
+                files.push(gitdir.join("info/exclude"));
+                if let Ok(common) =
+                    crate::vfs::read_text(&gitdir.join("commondir"), GIT_POINTER_CAP)
+                {
+                    files.push(gitdir.join(common.text.trim()).join("info/exclude"));
+                }
+            }
+            Err(e) if e.is_not_found() => {}
+            Err(_) => return None,
+        }
+        let mut out = Vec::new();
+        for file in files {
+            match crate::vfs::symlink_metadata(&file) {
+                Err(e) if e.is_not_found() => continue,
+                Err(_) => return None,
+                Ok(_) => {}
+            }
+            let mut builder = ignore::gitignore::GitignoreBuilder::new(dir);
+            if builder.add(&file).is_some() {
+                // Unreadable or partly invalid: let the walk decide.
+                return None;
+            }
+            let gi = builder.build().ok()?;
+            if !gi.is_empty() {
+                out.push(gi);
+            }
+        }
+        Some(out)
+    }
+
+    /// The rules that can apply to the files of `dir` (absolute): its ignore files and
+    /// those of every folder above it. `None` when one of them cannot be read.
+    pub fn for_folder(&mut self, dir: &Path) -> Option<FolderRules> {
+        let mut own = Vec::new();
+        for a in dir.ancestors() {
+            let rules = self.own(a)?;
+            if !rules.is_empty() {
+                own.push(rules);
+            }
+        }
+        Some(FolderRules {
+            own,
+            global: self.global.clone(),
+        })
+    }
+}
+
+/// The ignore rules that can apply to the files of one folder (see
+/// [`IgnoreRules::for_folder`]).
+pub struct FolderRules {
+    own: Vec<Arc<Vec<ignore::gitignore::Gitignore>>>,
+    global: Arc<ignore::gitignore::Gitignore>,
+}
+
+impl FolderRules {
+    /// Whether no rule matches the file `path` (absolute, in the folder).
+    pub fn unmatched(&self, path: &Path) -> bool {
+        self.own
+            .iter()
+            .flat_map(|rules| rules.iter())
+            .chain(std::iter::once(&*self.global))
+            .all(|g| g.matched(path, false).is_none())
+    }
+}
+
+/// What the walk would make of the file at `path` (absolute), whose folder it walked and
+/// lists (the caller knows that folder is not ignored): examined with one `lstat` (and a
+/// `stat` for a symlink) and the ignore files of its folders, never a listing.
+pub fn file_verdict(path: &Path, rules: &FolderRules) -> FileVerdict {
+    let Some(name) = path.file_name() else {
+        return FileVerdict::Unsure;
+    };
+    let Some(name) = name.to_str() else {
+        return FileVerdict::Unsure;
+    };
+    if name.starts_with('.') {
+        return FileVerdict::NotListed;
+    }
+    let meta = match crate::vfs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.is_not_found() => return FileVerdict::NotListed,
+        Err(_) => return FileVerdict::Unsure,
+    };
+    if meta.is_dir() || !rules.unmatched(path) {
+        return FileVerdict::Unsure;
+    }
+    if meta.is_file() {
+        return FileVerdict::Listed;
+    }
+    match crate::vfs::regular_metadata(path) {
+        Ok(_) => FileVerdict::Listed,
+        Err(err) => {
+            if indexable(name) {
+                warn_skipped(path, &err.reason(), false);
+            }
+            FileVerdict::NotListed
+        }
+    }
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
@@ -336,6 +508,86 @@ mod tests {
             want.push(t.path().to_path_buf());
             want.sort();
             prop_assert_eq!(dirs, want.iter().collect::<Vec<_>>());
+        }
+
+        // A file judged alone gets the walk's answer: listed exactly when the walk of its
+        // folder lists it, whatever ignore rules, hidden names, symlinks or FIFOs there are;
+        // with no ignore file at all, no regular file is left undecided.
+        #[test]
+        fn a_file_judged_alone_gets_the_answer_of_the_walk(
+            root_rules in proptest::sample::subsequence(
+                vec!["*.txt", "secret_*", "!keep_secret_v1.md", "/top_v1.md", "sub/", "*_v2.md", "other/"], 0..4),
+            sub_rules in proptest::sample::subsequence(vec!["*.md", "!a_v1.md", "b_*", "/c_v1.md"], 0..3),
+            dot_ignore in proptest::sample::subsequence(vec!["a_*", "!secret_a_v1.md"], 0..2),
+            git in any::<bool>(),
+            files in proptest::collection::vec(
+                (any::<bool>(), proptest::sample::select(vec![
+                    "a_v1.md", "b_v1.md", "c_v1.md", "top_v1.md", "x_v2.md", "n.txt",
+                    "secret_a_v1.md", "keep_secret_v1.md", ".hidden_v1.md", "app.py"]),
+                 0u8..4),
+                0..12),
+        ) {
+            use std::os::unix::fs::symlink;
+            let t = tempfile::tempdir().unwrap();
+            let root = t.path().canonicalize().unwrap();
+            let sub = root.join("sub");
+            std::fs::create_dir(&sub).unwrap();
+            if git {
+                std::fs::create_dir(root.join(".git")).unwrap();
+            }
+            if !root_rules.is_empty() {
+                std::fs::write(root.join(".gitignore"), root_rules.join("\n")).unwrap();
+            }
+            if !sub_rules.is_empty() {
+                std::fs::write(sub.join(".gitignore"), sub_rules.join("\n")).unwrap();
+            }
+            if !dot_ignore.is_empty() {
+                std::fs::write(root.join(".ignore"), dot_ignore.join("\n")).unwrap();
+            }
+            let no_rules = root_rules.is_empty() && sub_rules.is_empty() && dot_ignore.is_empty();
+            let mut candidates = Vec::new();
+            for (in_sub, name, kind) in &files {
+                let path = if *in_sub { sub.join(name) } else { root.join(name) };
+                candidates.push((path.clone(), *kind == 0));
+                if path.exists() || std::fs::symlink_metadata(&path).is_ok() {
+                    continue;
+                }
+                match kind {
+                    0 => std::fs::write(&path, "x").unwrap(),
+                    1 => {
+                        let target = root.join("target.bin");
+                        std::fs::write(&target, "x").unwrap();
+                        symlink(&target, &path).unwrap();
+                    }
+                    2 => symlink(root.join("nowhere"), &path).unwrap(),
+                    _ => {
+                        let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+                        prop_assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+                    }
+                }
+            }
+            candidates.push((root.join("absent_v1.md"), false));
+            candidates.push((sub.join("absent_v1.md"), false));
+            let listing = walk(&root, None, 1);
+            let mut rules = IgnoreRules::default();
+            for (path, regular) in candidates {
+                let dir = path.parent().unwrap();
+                if !listing.dirs.contains_key(dir) {
+                    continue; // an ignored folder: its files are never judged alone
+                }
+                let listed = listing.files.get(dir).is_some_and(|names| {
+                    names.iter().any(|n| Some(OsStr::new(n)) == path.file_name())
+                });
+                let folder_rules = rules.for_folder(dir).unwrap();
+                match file_verdict(&path, &folder_rules) {
+                    FileVerdict::Listed => prop_assert!(listed, "{} judged listed", path.display()),
+                    FileVerdict::NotListed => prop_assert!(!listed, "{} judged not listed", path.display()),
+                    FileVerdict::Unsure => prop_assert!(
+                        !(no_rules && regular && !path.file_name().unwrap().as_bytes().starts_with(b".")),
+                        "{} undecided with no ignore file", path.display()
+                    ),
+                }
+            }
         }
     }
 }

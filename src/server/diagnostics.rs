@@ -190,33 +190,63 @@ pub async fn publish(client: &Client, state: &Arc<State>, paths: Vec<PathBuf>) {
 }
 
 /// Republishes after files changed on disk: every open file (its references may resolve
-/// differently now), and the naming problems of the touched folders only, so a burst of
-/// changes costs what it touched, not the whole tree.
+/// differently now); the files of each touched file's prompt that have naming problems
+/// (a new or deleted file can make or end a duplicate version); everything in a touched
+/// folder; and the files with published diagnostics at or below a touched path (to clear
+/// them). A burst of changes costs what it touched, not the folders that hold it.
 pub async fn publish_affected(client: &Client, state: &Arc<State>, touched: &[PathBuf]) {
     let index = state.index.load();
-    let mut dirs: HashSet<PathBuf> = HashSet::new();
-    for p in touched {
-        let p = crate::index::normalize(p);
-        if let Some(parent) = p.parent() {
-            dirs.insert(parent.to_path_buf());
-        }
-        dirs.insert(p);
-    }
     let mut paths: HashSet<PathBuf> = state.documents.read().unwrap().keys().cloned().collect();
-    for dir in &dirs {
-        if let Some(folder) = index.folder(dir) {
+    let mut folders: Vec<PathBuf> = Vec::new();
+    {
+        let published = state.published.lock().unwrap();
+        for p in touched {
+            let p = crate::index::normalize(p);
+            paths.extend(
+                published
+                    .range::<Path, _>((
+                        std::ops::Bound::Included(p.as_path()),
+                        std::ops::Bound::Unbounded,
+                    ))
+                    .take_while(|q| q.starts_with(&p))
+                    .cloned(),
+            );
+            if index.has_dir(&p) {
+                folders.push(p);
+                continue;
+            }
+            let (Some(dir), Some(name)) = (p.parent(), p.file_name().and_then(|n| n.to_str()))
+            else {
+                continue;
+            };
+            let Some(folder) = index.folder(dir) else {
+                continue;
+            };
+            let base = match folder.file(name) {
+                Some((_, f)) => Some(f.parsed.base.clone()),
+                None => folder.scheme.parse(name).map(|parsed| parsed.base),
+            };
+            let Some(prompt) = base.as_deref().and_then(|b| folder.prompt(b)) else {
+                continue;
+            };
+            for &i in prompt.files.iter() {
+                let file = &folder.files[i as usize];
+                let path = folder.path_of(file);
+                if published.contains(&path)
+                    || !file_naming_diagnostics(folder, i as usize).is_empty()
+                {
+                    paths.insert(path);
+                }
+            }
+        }
+    }
+    // A touched folder (created, or renamed into place): everything in and below it.
+    while let Some(dir) = folders.pop() {
+        if let Some(folder) = index.folder(&dir) {
             paths.extend(folder_diagnostics(folder).into_iter().map(|d| d.path));
         }
+        folders.extend(index.subdirs(&dir));
     }
-    paths.extend(
-        state
-            .published
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|p| dirs.iter().any(|d| p.starts_with(d)))
-            .cloned(),
-    );
     let mut paths: Vec<PathBuf> = paths.into_iter().collect();
     paths.sort();
     publish(client, state, paths).await;

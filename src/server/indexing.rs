@@ -212,7 +212,12 @@ fn json_type(v: &serde_json::Value) -> &'static str {
     }
 }
 
+/// The server's own file watcher, when the client does not watch: shared with the task
+/// that handles its events (it adds watches for folders that appear).
+pub(super) type SharedWatcher = Arc<Mutex<Option<notify::RecommendedWatcher>>>;
+
 fn fresh_index(state: &State) -> Index {
+    *state.walk_started.lock().unwrap() = std::time::SystemTime::now();
     let mut source = ConfigSource::new();
     source.editor = state.editor_layer.read().unwrap().clone();
     source.env = state.env_layer.read().unwrap().clone();
@@ -221,11 +226,7 @@ fn fresh_index(state: &State) -> Index {
 }
 
 /// The first index, with `$/progress`; then the file watch and the diagnostics.
-pub(super) async fn initial_index(
-    client: &Client,
-    state: &Arc<State>,
-    watcher: &Mutex<Option<notify::RecommendedWatcher>>,
-) {
+pub(super) async fn initial_index(client: &Client, state: &Arc<State>, watcher: &SharedWatcher) {
     let token = ProgressToken::String("promptls/indexing".into());
     // Only a client that said it supports work-done progress is asked to create one.
     let supported = state.progress_supported.load(Ordering::SeqCst);
@@ -271,7 +272,7 @@ pub(super) async fn initial_index(
 pub(super) async fn watch_folders(
     client: &Client,
     state: &Arc<State>,
-    watcher: &Mutex<Option<notify::RecommendedWatcher>>,
+    watcher: &SharedWatcher,
     added: Vec<PathBuf>,
     removed: Vec<PathBuf>,
 ) {
@@ -299,11 +300,7 @@ pub(super) async fn watch_folders(
     }
 }
 
-async fn watch(
-    client: &Client,
-    state: &Arc<State>,
-    watcher: &Mutex<Option<notify::RecommendedWatcher>>,
-) {
+async fn watch(client: &Client, state: &Arc<State>, watcher: &SharedWatcher) {
     // No workspace folder: nothing is watched (open files only).
     if state.roots.read().unwrap().is_empty() {
         return;
@@ -342,9 +339,8 @@ async fn watch(
     // The client cannot watch: a debounced notify watcher does.
     use notify::Watcher;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<PathBuf>();
-    let roots = state.roots.read().unwrap().clone();
-    let rescan_roots = roots.clone();
-    let reconcile = (tx.clone(), roots.clone());
+    let rescan_roots = state.roots.read().unwrap().clone();
+    let reconcile_tx = tx.clone();
     let handler = move |res: notify::Result<notify::Event>| {
         let rescan = |why: &dyn std::fmt::Display| {
             tracing::warn!("file watcher: {why}; re-reading the workspace folders");
@@ -373,13 +369,23 @@ async fn watch(
             Err(e) => rescan(&e),
         }
     };
-    // Watching recursively walks the tree: off the async workers.
+    // One watch per folder the walk went through, taken from the index (a recursive watch
+    // would walk the whole tree again, seconds at a million files, and watch ignored
+    // folders too). Folders that appear later are watched as their events arrive.
+    let index = state.index.load();
     let setup = tokio::task::spawn_blocking(move || {
         let mut w = notify::recommended_watcher(handler).ok()?;
-        for root in &roots {
-            if let Err(e) = w.watch(root, notify::RecursiveMode::Recursive) {
-                tracing::warn!(root = %root.display(), error = %e, "cannot watch");
+        let mut failed = 0usize;
+        for dir in index.walked_dirs() {
+            if let Err(e) = w.watch(dir, notify::RecursiveMode::NonRecursive) {
+                failed += 1;
+                if failed == 1 {
+                    tracing::warn!(folder = %dir.display(), error = %e, "cannot watch");
+                }
             }
+        }
+        if failed > 1 {
+            tracing::warn!(failed, "folders not watched (see the first warning)");
         }
         Some(w)
     });
@@ -389,11 +395,28 @@ async fn watch(
     };
     *watcher.lock().unwrap() = Some(w);
     // What changed between the walk and the watches being in place was seen by neither:
-    // one more pass over the folders, now that every later change is watched.
-    let (reconcile_tx, reconcile_roots) = reconcile;
-    for root in reconcile_roots {
-        let _ = reconcile_tx.send(root);
+    // now that every later change is watched, re-read each folder whose entries changed
+    // since the walk started (its modification time says so; one `stat` a folder, with a
+    // second of margin for coarse timestamps).
+    let since = *state.walk_started.lock().unwrap() - Duration::from_secs(1);
+    let index = state.index.load();
+    let changed = tokio::task::spawn_blocking(move || {
+        index
+            .walked_dirs()
+            .filter(|d| crate::vfs::modified(d).map_or(true, |m| m >= since))
+            .map(std::path::Path::to_path_buf)
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap_or_default();
+    tracing::debug!(
+        folders = changed.len(),
+        "folders changed while the watches were set up"
+    );
+    for dir in changed {
+        let _ = reconcile_tx.send(dir);
     }
+    let watcher = watcher.clone();
     let client = client.clone();
     let state = state.clone();
     tokio::spawn(async move {
@@ -446,6 +469,21 @@ async fn watch(
                 .cloned()
                 .collect();
             if !folders.is_empty() {
+                // Their events come from the folder above; what happens inside them needs
+                // watches of their own (notify follows sub-folders created later).
+                let to_watch = folders.clone();
+                let w = watcher.clone();
+                let _ = tokio::task::spawn_blocking(move || {
+                    use notify::Watcher;
+                    if let Some(w) = w.lock().unwrap().as_mut() {
+                        for dir in &to_watch {
+                            if let Err(e) = w.watch(dir, notify::RecursiveMode::Recursive) {
+                                tracing::warn!(folder = %dir.display(), error = %e, "cannot watch");
+                            }
+                        }
+                    }
+                })
+                .await;
                 let (client, state) = (client.clone(), state.clone());
                 tokio::spawn(async move {
                     tokio::time::sleep(RECHECK).await;
@@ -482,6 +520,7 @@ pub(super) fn unindexed_prompt(state: &State, path: &std::path::Path) -> bool {
 pub(super) async fn refresh(client: &Client, state: &Arc<State>, paths: Vec<PathBuf>) {
     let st = state.clone();
     let touched = paths.clone();
+    let started = std::time::Instant::now();
     {
         let _writing = state.index_writer.lock().await;
         let next = tokio::task::spawn_blocking(move || st.index.load().refreshed(&paths)).await;
@@ -489,6 +528,11 @@ pub(super) async fn refresh(client: &Client, state: &Arc<State>, paths: Vec<Path
             state.index.store(next);
         }
     }
+    tracing::debug!(
+        paths = touched.len(),
+        ms = started.elapsed().as_secs_f64() * 1e3,
+        "index refreshed"
+    );
     // A config file changes how a whole subtree reads: republish everything then.
     if touched
         .iter()
@@ -496,7 +540,12 @@ pub(super) async fn refresh(client: &Client, state: &Arc<State>, paths: Vec<Path
     {
         after_change(client, state).await;
     } else {
+        let started = std::time::Instant::now();
         diagnostics::publish_affected(client, state, &touched).await;
+        tracing::debug!(
+            ms = started.elapsed().as_secs_f64() * 1e3,
+            "republished the affected files"
+        );
         refresh_views(client);
     }
 }

@@ -42,7 +42,7 @@ pub const COMMANDS: &[&str] = &[
 pub struct Backend {
     client: Client,
     state: Arc<State>,
-    watcher: std::sync::Mutex<Option<notify::RecommendedWatcher>>,
+    watcher: indexing::SharedWatcher,
     /// Problems with `initializationOptions`, shown once the client can hear them.
     init_warnings: std::sync::Mutex<Vec<String>>,
 }

@@ -41,7 +41,7 @@ pub struct State {
     /// Last published diagnostics generation per file (stale results never overwrite newer).
     pub generations: Mutex<HashMap<PathBuf, u64>>,
     /// Files that had diagnostics published, so they can be cleared.
-    pub published: Mutex<std::collections::HashSet<PathBuf>>,
+    pub published: Mutex<std::collections::BTreeSet<PathBuf>>,
     /// Workspace folders.
     pub roots: RwLock<Vec<PathBuf>>,
     /// `shutdown` was received.
@@ -50,6 +50,9 @@ pub struct State {
     pub progress_supported: std::sync::atomic::AtomicBool,
     /// The first index is in place.
     pub indexed: tokio::sync::watch::Sender<bool>,
+    /// When the last whole walk of the workspace started: a folder changed since then may
+    /// hold changes no watch saw (see the file watcher's reconcile pass).
+    pub walk_started: Mutex<std::time::SystemTime>,
 }
 
 impl State {
@@ -64,6 +67,7 @@ impl State {
             env_layer: RwLock::new(None),
             generations: Mutex::new(HashMap::new()),
             published: Mutex::new(Default::default()),
+            walk_started: Mutex::new(std::time::SystemTime::UNIX_EPOCH),
             roots: RwLock::new(Vec::new()),
             shut_down: Default::default(),
             progress_supported: Default::default(),

@@ -30,28 +30,120 @@ fn error(id: Value, code: i64, message: &str) -> Vec<u8> {
     )
 }
 
+/// The envelope of a JSON-RPC message: what [`check`] looks at. The params, result and
+/// error are skipped, not built (a 10 000-change notification is parsed once more by the
+/// server framework, not three times).
+#[derive(serde::Deserialize)]
+struct Envelope {
+    #[serde(default)]
+    jsonrpc: Option<Value>,
+    /// `Some(Value::Null)` for `"id": null`, `None` when there is no id.
+    #[serde(default, deserialize_with = "present")]
+    id: Option<Value>,
+    #[serde(default)]
+    method: Option<Value>,
+    /// `None` when absent or `null`.
+    #[serde(default)]
+    params: Option<Shape>,
+    #[serde(default, deserialize_with = "seen")]
+    result: bool,
+    #[serde(default, deserialize_with = "seen")]
+    error: bool,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    <Value as serde::Deserialize>::deserialize(d).map(Some)
+}
+
+fn seen<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    <serde::de::IgnoredAny as serde::Deserialize>::deserialize(d).map(|_| true)
+}
+
+/// Whether a value is a container (object or array), its content skipped.
+enum Shape {
+    Container,
+    Scalar,
+}
+
+impl<'de> serde::Deserialize<'de> for Shape {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Shape;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Shape, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(Shape::Container)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Shape, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Shape::Container)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Shape, E> {
+                Ok(Shape::Scalar)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Shape, E> {
+                Ok(Shape::Scalar)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Shape, E> {
+                Ok(Shape::Scalar)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Shape, E> {
+                Ok(Shape::Scalar)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Shape, E> {
+                Ok(Shape::Scalar)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// What to do with one body: pass it on, or answer it here.
 fn check(body: &[u8]) -> Result<(), Vec<u8>> {
-    let Ok(v) = serde_json::from_slice::<Value>(body) else {
-        return Err(error(
+    let not_json = || {
+        error(
             Value::Null,
             PARSE_ERROR,
             "promptls: the message is not valid JSON (UTF-8)",
-        ));
+        )
     };
-    let Some(obj) = v.as_object() else {
-        return Err(error(
-            Value::Null,
-            INVALID_REQUEST,
-            "promptls: a JSON-RPC message must be an object (batches are not used by LSP)",
-        ));
+    if std::str::from_utf8(body).is_err() {
+        return Err(not_json());
+    }
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(
+            if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() {
+                error(
+                    Value::Null,
+                    INVALID_REQUEST,
+                    "promptls: a JSON-RPC message must be an object (batches are not used by LSP)",
+                )
+            } else {
+                not_json()
+            },
+        );
+    }
+    let Ok(envelope) = serde_json::from_slice::<Envelope>(body) else {
+        return Err(not_json());
     };
-    let id = obj.get("id");
+    let id = envelope.id.as_ref();
     let id_ok = match id {
         None => true,
         Some(Value::String(_)) => true,
         Some(Value::Number(n)) => n.is_i64() || n.is_u64(),
-        Some(Value::Null) => obj.get("method").is_none(),
+        Some(Value::Null) => envelope.method.is_none(),
         Some(_) => false,
     };
     let reply_id = if id_ok {
@@ -59,7 +151,7 @@ fn check(body: &[u8]) -> Result<(), Vec<u8>> {
     } else {
         Value::Null
     };
-    if obj.get("jsonrpc") != Some(&json!("2.0")) {
+    if envelope.jsonrpc != Some(json!("2.0")) {
         return Err(error(
             reply_id,
             INVALID_REQUEST,
@@ -73,7 +165,7 @@ fn check(body: &[u8]) -> Result<(), Vec<u8>> {
             "promptls: \"id\" must be an integer or a string",
         ));
     }
-    match obj.get("method") {
+    match &envelope.method {
         Some(Value::String(m)) => {
             if m.starts_with("$/")
                 && id.is_some()
@@ -88,9 +180,7 @@ fn check(body: &[u8]) -> Result<(), Vec<u8>> {
                     &format!("promptls: unknown method {m}"),
                 ));
             }
-            if let Some(p) = obj.get("params")
-                && !(p.is_object() || p.is_array() || p.is_null())
-            {
+            if let Some(Shape::Scalar) = envelope.params {
                 return Err(error(
                     reply_id,
                     INVALID_REQUEST,
@@ -105,7 +195,7 @@ fn check(body: &[u8]) -> Result<(), Vec<u8>> {
             "promptls: \"method\" must be a string",
         )),
         // A response to one of our requests.
-        None if id.is_some() && (obj.contains_key("result") || obj.contains_key("error")) => Ok(()),
+        None if id.is_some() && (envelope.result || envelope.error) => Ok(()),
         None => Err(error(
             reply_id,
             INVALID_REQUEST,
