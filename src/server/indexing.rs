@@ -374,6 +374,7 @@ async fn watch(client: &Client, state: &Arc<State>, watcher: &SharedWatcher) {
     // folders too). Folders that appear later are watched as their events arrive.
     let index = state.index.load();
     let setup = tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
         let mut w = notify::recommended_watcher(handler).ok()?;
         let mut failed = 0usize;
         for dir in index.walked_dirs() {
@@ -387,6 +388,7 @@ async fn watch(client: &Client, state: &Arc<State>, watcher: &SharedWatcher) {
         if failed > 1 {
             tracing::warn!(failed, "folders not watched (see the first warning)");
         }
+        tracing::debug!(ms = started.elapsed().as_secs_f64() * 1e3, "watches set");
         Some(w)
     });
     let Ok(Some(w)) = setup.await else {
@@ -404,17 +406,17 @@ async fn watch(client: &Client, state: &Arc<State>, watcher: &SharedWatcher) {
         index
             .walked_dirs()
             .filter(|d| crate::vfs::modified(d).map_or(true, |m| m >= since))
-            .map(std::path::Path::to_path_buf)
+            .flat_map(|d| entries_out_of_date(&index, d))
             .collect::<Vec<_>>()
     })
     .await
     .unwrap_or_default();
     tracing::debug!(
-        folders = changed.len(),
-        "folders changed while the watches were set up"
+        paths = changed.len(),
+        "entries changed while the watches were set up"
     );
-    for dir in changed {
-        let _ = reconcile_tx.send(dir);
+    for path in changed {
+        let _ = reconcile_tx.send(path);
     }
     let watcher = watcher.clone();
     let client = client.clone();
@@ -495,6 +497,34 @@ async fn watch(client: &Client, state: &Arc<State>, watcher: &SharedWatcher) {
             }
         }
     });
+}
+
+/// The entries of the walked folder `dir` that the index may not show as they are: names
+/// on disk the index does not hold (new files and folders, and files that are not prompt
+/// or Python files, which the refresh then leaves out again), and names the index holds
+/// that are gone. The folder itself when it cannot be listed.
+fn entries_out_of_date(index: &Index, dir: &std::path::Path) -> Vec<PathBuf> {
+    let on_disk: std::collections::HashSet<PathBuf> = match crate::vfs::read_dir(dir) {
+        Ok(entries) => entries.into_iter().collect(),
+        Err(e) => {
+            tracing::debug!(error = %e, "folder not listed; re-read whole");
+            return vec![dir.to_path_buf()];
+        }
+    };
+    let mut indexed: std::collections::HashSet<PathBuf> = index.subdirs(dir).into_iter().collect();
+    if let Some(folder) = index.folder(dir) {
+        indexed.extend(folder.files.iter().map(|f| folder.path_of(f)));
+        indexed.extend(folder.python.iter().map(|p| dir.join(&**p)));
+    }
+    let hidden = |p: &PathBuf| {
+        p.file_name()
+            .is_some_and(|n| n.as_encoded_bytes().starts_with(b"."))
+    };
+    on_disk
+        .symmetric_difference(&indexed)
+        .filter(|p| !hidden(p))
+        .cloned()
+        .collect()
 }
 
 /// Whether `path` is a file inside a workspace folder, named like a prompt file there,
