@@ -1,30 +1,50 @@
 //! End-to-end benchmark harness (Q-1): drives the REAL release binary
-//! (`target/release/promptls serve`) over stdio JSON-RPC on workspaces made by
-//! `gen-workspace`, and writes `target/bench/results.md` and `target/bench/results.json`.
+//! (`target/release/promptls serve`, `promptls check`, `promptls versions`) on workspaces
+//! made by `gen-workspace`, and writes `target/bench/results.json`,
+//! `target/bench/results.md` and, with `--write-benchmarks`, `BENCHMARKS.md`.
 //!
 //! ```text
 //! cargo bench --bench lsp_harness -- [--sizes 10k,100k,1m] [--runs 3] [--seed 1]
-//!                                     [--requests 1000] [--no-build] [--clean]
+//!     [--requests 1000] [--versions 5k,20k] [--only SHAPE,...] [--write-benchmarks]
+//!     [--render-only] [--no-build] [--clean]
 //! ```
 //!
-//! What it measures per size (see BENCHMARKS.md): cold index time (initialize → the
-//! `$/progress` end report) against `rg --files` on the same tree in the same run (median
-//! of `--runs`, alternating), completion/hover/definition latency p50/p99, file created or
-//! deleted → republished diagnostics of an open file that references it (through the
-//! server's own watcher, and through a client-sent `workspace/didChangeWatchedFiles`), a
-//! 10 000-file burst against the cold index time of those same files, resident memory
-//! after indexing, and `promptls check` of the whole tree. It reports; it asserts nothing.
+//! Shapes (`--only`): per tree size `index`, `latency`, `events`, `watcher`, `burst`,
+//! `check`, `promptic`; once per run, on the first size's tree, `big-files` and
+//! `big-buffer`; and `many-versions` on its own trees (`--versions`). What each measures
+//! and against which budget is written next to its table (see `render_tables`).
+//!
+//! It reports; it asserts nothing. A row that times out or fails is recorded as such and
+//! the run goes on; only a server that dies (a crash) makes the harness exit non-zero,
+//! after it has written its results.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
+/// The longest wait for a response or a state (bursts at 1M take seconds).
 const WAIT: Duration = Duration::from_secs(120);
+/// The longest wait for the server's own watcher to report a change (budget: 1 s).
+const WATCH_WAIT: Duration = Duration::from_secs(30);
+
+type R<T> = Result<T, String>;
+
+/// Servers or commands that died (a crash): the only thing that fails the run.
+static CRASHES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+fn crashed(what: String) -> String {
+    eprintln!("  CRASH: {what}");
+    CRASHES.lock().unwrap().push(what.clone());
+    what
+}
 
 // ---------------------------------------------------------------------------------------
 // A tiny LSP client (after tests/support/mod.rs).
@@ -34,8 +54,8 @@ struct Lsp {
     stdin: ChildStdin,
     rx: Receiver<(Instant, Value)>,
     next_id: i64,
-    /// Latest diagnostics per URI.
-    diags: HashMap<String, Vec<Value>>,
+    /// Latest diagnostics per URI, and when they arrived.
+    diags: HashMap<String, (Instant, Vec<Value>)>,
     progress_end: Option<Instant>,
 }
 
@@ -45,7 +65,7 @@ fn uri(path: &Path) -> String {
 
 impl Lsp {
     /// Spawns the server and sends `initialize` (returns the instant it was sent).
-    fn start(bin: &Path, root: &Path, dynamic_watch: bool) -> (Lsp, Instant) {
+    fn start(bin: &Path, root: &Path, dynamic_watch: bool) -> R<(Lsp, Instant)> {
         // PROMPTLS_BENCH_LOG=FILE: the server's debug log goes there (for profiling).
         let log = std::env::var_os("PROMPTLS_BENCH_LOG");
         let mut cmd = Command::new(bin);
@@ -62,7 +82,9 @@ impl Lsp {
             Some(f) => cmd.stderr(f).env("RUST_LOG", "promptls=debug"),
             None => cmd.stderr(Stdio::null()),
         };
-        let mut child = cmd.spawn().expect("spawn promptls serve");
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("spawn promptls serve: {e}"))?;
         let stdin = child.stdin.take().unwrap();
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = channel();
@@ -117,20 +139,23 @@ impl Lsp {
                     "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": dynamic_watch}},
                 }
             }),
-        );
-        assert!(init.get("result").is_some(), "initialize failed: {init}");
+        )?;
+        if init.get("result").is_none() {
+            return Err(format!("initialize failed: {init}"));
+        }
         c.notify("initialized", json!({}));
-        (c, sent)
+        Ok((c, sent))
     }
 
     fn pid(&self) -> u32 {
         self.child.id()
     }
 
+    /// Writes one message; a dead server shows up at the next read.
     fn send(&mut self, msg: &Value) {
         let body = msg.to_string();
-        write!(self.stdin, "Content-Length: {}\r\n\r\n{}", body.len(), body).unwrap();
-        self.stdin.flush().unwrap();
+        let _ = write!(self.stdin, "Content-Length: {}\r\n\r\n{}", body.len(), body);
+        let _ = self.stdin.flush();
     }
 
     fn notify(&mut self, method: &str, params: Value) {
@@ -153,7 +178,7 @@ impl Lsp {
                     .as_array()
                     .cloned()
                     .unwrap_or_default();
-                self.diags.insert(u, d);
+                self.diags.insert(u, (at, d));
             }
             Some("$/progress") if msg["params"]["value"]["kind"] == "end" => {
                 self.progress_end.get_or_insert(at);
@@ -162,31 +187,46 @@ impl Lsp {
         }
     }
 
-    /// Pumps messages until `done(self)` holds; returns the arrival instant of the message
-    /// that made it hold.
-    fn pump_until(&mut self, what: &str, done: impl Fn(&Lsp) -> bool) -> Instant {
-        if done(self) {
-            return Instant::now();
+    /// The next message before `deadline`, or why there is none.
+    fn next(&mut self, deadline: Instant, what: &str, limit: Duration) -> R<(Instant, Value)> {
+        match self
+            .rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            Ok(m) => Ok(m),
+            Err(RecvTimeoutError::Timeout) => Err(format!(
+                "timeout (> {} s) waiting for {what}",
+                limit.as_secs()
+            )),
+            Err(RecvTimeoutError::Disconnected) => {
+                Err(crashed(format!("server exited waiting for {what}")))
+            }
         }
-        let deadline = Instant::now() + WAIT;
+    }
+
+    /// Pumps messages until `done(self)` holds (at most `limit`); returns the arrival
+    /// instant of the message that made it hold.
+    fn pump_until(
+        &mut self,
+        what: &str,
+        limit: Duration,
+        done: impl Fn(&Lsp) -> bool,
+    ) -> R<Instant> {
+        if done(self) {
+            return Ok(Instant::now());
+        }
+        let deadline = Instant::now() + limit;
         loop {
-            let (at, msg) = match self
-                .rx
-                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            {
-                Ok(m) => m,
-                Err(RecvTimeoutError::Timeout) => panic!("timed out waiting for {what}"),
-                Err(RecvTimeoutError::Disconnected) => panic!("server exited waiting for {what}"),
-            };
+            let (at, msg) = self.next(deadline, what, limit)?;
             self.handle(at, &msg);
             if done(self) {
-                return at;
+                return Ok(at);
             }
         }
     }
 
     /// Sends a request and waits for its response; returns it and its round trip.
-    fn request_timed(&mut self, method: &str, params: Value) -> (Value, Duration) {
+    fn request_timed(&mut self, method: &str, params: Value) -> R<(Value, Duration)> {
         let id = self.next_id;
         self.next_id += 1;
         let msg = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
@@ -194,19 +234,16 @@ impl Lsp {
         self.send(&msg);
         let deadline = t0 + WAIT;
         loop {
-            let (at, msg) = self
-                .rx
-                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                .unwrap_or_else(|_| panic!("no response to {method}"));
+            let (at, msg) = self.next(deadline, &format!("the response to {method}"), WAIT)?;
             if msg.get("id") == Some(&json!(id)) && msg.get("method").is_none() {
-                return (msg, at - t0);
+                return Ok((msg, at - t0));
             }
             self.handle(at, &msg);
         }
     }
 
-    fn request(&mut self, method: &str, params: Value) -> Value {
-        self.request_timed(method, params).0
+    fn request(&mut self, method: &str, params: Value) -> R<Value> {
+        Ok(self.request_timed(method, params)?.0)
     }
 
     fn open(&mut self, path: &Path, lang: &str, text: &str) {
@@ -216,10 +253,24 @@ impl Lsp {
         );
     }
 
+    fn close(&mut self, path: &Path) {
+        self.notify(
+            "textDocument/didClose",
+            json!({"textDocument": {"uri": uri(path)}}),
+        );
+    }
+
     fn has_code(&self, path: &Path, code: &str) -> Option<bool> {
         self.diags
             .get(&uri(path))
-            .map(|d| d.iter().any(|x| x["code"] == code))
+            .map(|(_, d)| d.iter().any(|x| x["code"] == code))
+    }
+
+    /// Whether diagnostics of `path` arrived after `t` and none of them has `code`.
+    fn cleared_since(&self, path: &Path, code: &str, t: Instant) -> bool {
+        self.diags
+            .get(&uri(path))
+            .is_some_and(|(at, d)| *at >= t && !d.iter().any(|x| x["code"] == code))
     }
 
     fn shutdown(mut self) {
@@ -237,6 +288,16 @@ impl Lsp {
     }
 }
 
+impl Drop for Lsp {
+    /// A server left behind by a failed row is stopped.
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 fn vm_rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
@@ -249,7 +310,7 @@ fn vm_rss_kib(pid: u32) -> Option<u64> {
 }
 
 // ---------------------------------------------------------------------------------------
-// Statistics.
+// Statistics and rows.
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
@@ -257,7 +318,7 @@ fn ms(d: Duration) -> f64 {
 
 fn median(v: &[f64]) -> f64 {
     let mut s = v.to_vec();
-    s.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    s.sort_by(|a, b| a.total_cmp(b));
     if s.is_empty() {
         return f64::NAN;
     }
@@ -271,7 +332,7 @@ fn median(v: &[f64]) -> f64 {
 
 fn percentile(v: &[f64], p: f64) -> f64 {
     let mut s = v.to_vec();
-    s.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    s.sort_by(|a, b| a.total_cmp(b));
     if s.is_empty() {
         return f64::NAN;
     }
@@ -279,18 +340,73 @@ fn percentile(v: &[f64], p: f64) -> f64 {
     s[rank.min(s.len()) - 1]
 }
 
+/// Median and every run of a series (ms).
+fn series(v: &[f64]) -> Value {
+    json!({"median": median(v), "all": v})
+}
+
+fn latency_summary(v: &[f64]) -> Value {
+    json!({"p50_ms": percentile(v, 50.0), "p99_ms": percentile(v, 99.0), "max_ms": percentile(v, 100.0), "n": v.len()})
+}
+
+/// Runs one row: its error (a timeout, a failure, a panic) is recorded in its place and
+/// the run goes on.
+fn row(name: &str, f: impl FnOnce() -> R<Value>) -> Value {
+    let t = Instant::now();
+    let v = match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => json!({"error": e}),
+        Err(p) => {
+            let msg = p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "panic".into());
+            json!({"error": format!("harness error: {msg}")})
+        }
+    };
+    match v.get("error") {
+        Some(e) => eprintln!("  {name}: {e}"),
+        None => eprintln!("  {name} ({:.1} s): {v}", t.elapsed().as_secs_f64()),
+    }
+    v
+}
+
 // ---------------------------------------------------------------------------------------
 // Options, binaries, workspaces.
+
+const SHAPES: &[&str] = &[
+    "index",
+    "latency",
+    "events",
+    "watcher",
+    "burst",
+    "check",
+    "promptic",
+    "big-files",
+    "big-buffer",
+    "many-versions",
+];
 
 struct Opts {
     sizes: Vec<usize>,
     runs: usize,
     seed: u64,
     requests: usize,
+    versions: Vec<usize>,
     build: bool,
     clean: bool,
-    /// Only the big-file rows (`--only big-files`): one workspace, no index or burst rows.
-    big_files_only: bool,
+    only: Vec<String>,
+    write_benchmarks: bool,
+    render_only: bool,
+    /// The arguments as given (without what cargo adds), for the command line shown.
+    args: Vec<String>,
+}
+
+impl Opts {
+    fn has(&self, shape: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|s| s == shape)
+    }
 }
 
 fn parse_size(s: &str) -> usize {
@@ -311,20 +427,59 @@ fn opts() -> Opts {
         runs: 3,
         seed: 1,
         requests: 1000,
+        versions: vec![5_000, 20_000],
         build: true,
         clean: false,
-        big_files_only: false,
+        only: Vec::new(),
+        write_benchmarks: false,
+        render_only: false,
+        args: Vec::new(),
     };
     let mut args = std::env::args().skip(1);
+    let value = |a: &str, v: Option<String>| v.unwrap_or_else(|| panic!("{a} needs a value"));
     while let Some(a) = args.next() {
         match a.as_str() {
-            "--sizes" => o.sizes = args.next().unwrap().split(',').map(parse_size).collect(),
-            "--runs" => o.runs = args.next().unwrap().parse().unwrap(),
-            "--seed" => o.seed = args.next().unwrap().parse().unwrap(),
-            "--requests" => o.requests = args.next().unwrap().parse().unwrap(),
+            "--sizes" => {
+                let v = value(&a, args.next());
+                o.sizes = v.split(',').map(parse_size).collect();
+                o.args.extend([a, v]);
+            }
+            "--versions" => {
+                let v = value(&a, args.next());
+                o.versions = v.split(',').map(parse_size).collect();
+                o.args.extend([a, v]);
+            }
+            "--runs" | "--seed" | "--requests" => {
+                let v = value(&a, args.next());
+                match a.as_str() {
+                    "--runs" => o.runs = v.parse().expect("--runs N"),
+                    "--seed" => o.seed = v.parse().expect("--seed S"),
+                    _ => o.requests = v.parse().expect("--requests N"),
+                }
+                o.args.extend([a, v]);
+            }
+            "--only" => {
+                let v = value(&a, args.next());
+                for s in v.split(',') {
+                    assert!(
+                        SHAPES.contains(&s),
+                        "--only: unknown shape {s:?} (one of {})",
+                        SHAPES.join(", ")
+                    );
+                    o.only.push(s.to_string());
+                }
+                o.args.extend([a, v]);
+            }
             "--no-build" => o.build = false,
-            "--clean" => o.clean = true,
-            "--only" => o.big_files_only = args.next().as_deref() == Some("big-files"),
+            "--clean" => {
+                o.clean = true;
+                o.args.push(a);
+            }
+            "--write-benchmarks" => {
+                o.write_benchmarks = true;
+                o.args.push(a);
+            }
+            "--render-only" => o.render_only = true,
             // `cargo bench` passes `--bench`; ignore it and anything else cargo adds.
             _ => {}
         }
@@ -383,64 +538,84 @@ fn label(n: usize) -> String {
     }
 }
 
-/// The workspace for `n` prompt files (generated once, reused: generation is
-/// deterministic). Returns it and the generator's summary.
-fn workspace(generator: &Path, bench: &Path, n: usize, seed: u64) -> (PathBuf, Value) {
-    let ws = bench.join(format!("ws-{}-s{seed}", label(n)));
-    let done = bench.join(format!("ws-{}-s{seed}.json", label(n)));
+/// Runs `gen-workspace ARGS OUT` once per name (generation is deterministic; the tree and
+/// its summary are reused). Returns the tree and the generator's summary.
+fn generated(generator: &Path, bench: &Path, name: &str, args: &[String]) -> R<(PathBuf, Value)> {
+    let ws = bench.join(name);
+    let done = bench.join(format!("{name}.json"));
     if ws.exists() && done.exists() {
-        let summary = serde_json::from_str(&std::fs::read_to_string(&done).unwrap()).unwrap();
-        return (ws, summary);
+        let text = std::fs::read_to_string(&done).map_err(|e| e.to_string())?;
+        return serde_json::from_str(&text)
+            .map(|s| (ws, s))
+            .map_err(|e| e.to_string());
     }
     if ws.exists() {
-        std::fs::remove_dir_all(&ws).unwrap();
+        std::fs::remove_dir_all(&ws).map_err(|e| e.to_string())?;
     }
     eprintln!("generating {} ...", ws.display());
     let t = Instant::now();
     let out = Command::new(generator)
-        .args(["--files", &n.to_string(), "--seed", &seed.to_string()])
+        .args(args)
         .arg(&ws)
         .output()
-        .expect("run gen-workspace");
-    assert!(out.status.success(), "gen-workspace failed");
-    let mut summary: Value = serde_json::from_slice(&out.stdout).expect("summary JSON");
-    summary["generate_s"] = json!(t.elapsed().as_secs_f64());
-    std::fs::write(&done, summary.to_string()).unwrap();
-    (ws, summary)
-}
-
-/// Removes files the harness made in a workspace (`fresh…`, `burst…`), e.g. after an
-/// interrupted run, so the tree is the generated one again.
-fn clean_leftovers(ws: &Path) {
-    let under = ws.join("under");
-    let Ok(groups) = std::fs::read_dir(&under) else {
-        return;
-    };
-    for g in groups.flatten() {
-        let Ok(folders) = std::fs::read_dir(g.path()) else {
-            continue;
-        };
-        for f in folders.flatten() {
-            let Ok(files) = std::fs::read_dir(f.path()) else {
-                continue;
-            };
-            for e in files.flatten() {
-                let name = e.file_name();
-                let name = name.to_string_lossy();
-                if name.starts_with("fresh") || name.starts_with("burst") {
-                    let _ = std::fs::remove_file(e.path());
-                }
-            }
-        }
+        .map_err(|e| format!("run gen-workspace: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "gen-workspace failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
+    let mut summary: Value = serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
+    summary["generate_s"] = json!(t.elapsed().as_secs_f64());
+    std::fs::write(&done, summary.to_string()).map_err(|e| e.to_string())?;
+    Ok((ws, summary))
 }
 
-/// The prompt folders of `under/`, sorted.
-fn under_folders(ws: &Path) -> Vec<PathBuf> {
+/// The workspace for `n` prompt files, and as many non-prompt files (checked).
+fn workspace(generator: &Path, bench: &Path, n: usize, seed: u64) -> R<(PathBuf, Value)> {
+    let (ws, summary) = generated(
+        generator,
+        bench,
+        &format!("ws-{}-s{seed}", label(n)),
+        &[
+            "--files".into(),
+            n.to_string(),
+            "--seed".into(),
+            seed.to_string(),
+        ],
+    )?;
+    let (p, q) = (&summary["prompt_files"], &summary["non_prompt_files"]);
+    eprintln!(
+        "  {p} prompt files, {q} non-prompt files{}",
+        if p == q {
+            " (50 % non-prompt)"
+        } else {
+            " (NOT the 50 % non-prompt tree the cold-index budget asks for)"
+        }
+    );
+    Ok((ws, summary))
+}
+
+/// The subtrees of a generated tree (folders holding their own promptic.toml), sorted.
+fn subtrees(ws: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(ws)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.join("promptic.toml").is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+/// The prompt folders (`gNN/fNNN`) of a subtree, sorted.
+fn folders_of(subtree: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    for g in std::fs::read_dir(ws.join("under")).unwrap().flatten() {
+    for g in std::fs::read_dir(subtree).into_iter().flatten().flatten() {
         if g.path().is_dir() {
-            for f in std::fs::read_dir(g.path()).unwrap().flatten() {
+            for f in std::fs::read_dir(g.path()).into_iter().flatten().flatten() {
                 if f.path().is_dir() {
                     out.push(f.path());
                 }
@@ -451,62 +626,140 @@ fn under_folders(ws: &Path) -> Vec<PathBuf> {
     out
 }
 
-// ---------------------------------------------------------------------------------------
-// Measurements.
+/// The prompt folders of `under/`, sorted.
+fn under_folders(ws: &Path) -> Vec<PathBuf> {
+    folders_of(&ws.join("under"))
+}
 
-fn time_rg(ws: &Path) -> f64 {
+/// Removes files the harness made in a workspace (`bench_…` beside a subtree's
+/// promptic.toml, `fresh…`, `burst…`), e.g. after an interrupted run, so the tree is the
+/// generated one again.
+fn clean_leftovers(ws: &Path) {
+    for sub in subtrees(ws) {
+        for e in std::fs::read_dir(&sub).into_iter().flatten().flatten() {
+            if e.file_name().to_string_lossy().starts_with("bench_") && e.path().is_file() {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    for f in under_folders(ws) {
+        for e in std::fs::read_dir(&f).into_iter().flatten().flatten() {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with("fresh") || name.starts_with("burst") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Processes timed from outside.
+
+/// Wall time of a command (ms); exit codes in `ok` count as success, a signal as a crash.
+fn time_cmd(cmd: &mut Command, what: &str, ok: &[i32]) -> R<f64> {
     let t = Instant::now();
-    let status = Command::new("rg")
-        .arg("--files")
-        .arg(ws)
+    let status = cmd
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
-        .expect("rg (apt-get install -y ripgrep)");
-    assert!(status.success(), "rg --files failed");
-    ms(t.elapsed())
+        .map_err(|e| format!("{what}: {e}"))?;
+    let elapsed = ms(t.elapsed());
+    match status.code() {
+        Some(c) if ok.contains(&c) => Ok(elapsed),
+        Some(c) => Err(format!("{what} exited with {c}")),
+        None => Err(crashed(format!("{what} killed by a signal"))),
+    }
 }
+
+fn time_rg_files(ws: &Path) -> R<f64> {
+    time_cmd(
+        Command::new("rg").arg("--files").arg(ws),
+        "rg --files (apt-get install -y ripgrep)",
+        &[0],
+    )
+}
+
+/// `rg -c '\{\{'`: reads every file of the tree (exit 1 means no match).
+fn time_rg_count(ws: &Path) -> R<f64> {
+    time_cmd(
+        Command::new("rg").args(["-c", r"\{\{"]).arg(ws),
+        "rg -c",
+        &[0, 1],
+    )
+}
+
+/// `promptls check --format json PATHS` (exit 1 means problems were found).
+fn time_check(bin: &Path, paths: &[PathBuf]) -> R<f64> {
+    time_cmd(
+        Command::new(bin)
+            .args(["check", "--format", "json"])
+            .args(paths),
+        "promptls check",
+        &[0, 1],
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// Servers.
 
 /// Starts a server and waits for the end of its indexing progress; returns it, the
 /// initialize → progress-end time and the spawn → progress-end time (ms).
-fn cold_start(bin: &Path, ws: &Path, dynamic_watch: bool) -> (Lsp, f64, f64) {
+fn cold_start(bin: &Path, ws: &Path, dynamic_watch: bool) -> R<(Lsp, f64, f64)> {
     let spawned = Instant::now();
-    let (mut lsp, sent) = Lsp::start(bin, ws, dynamic_watch);
-    let end = lsp.pump_until("the indexing progress end", |l| l.progress_end.is_some());
-    (lsp, ms(end - sent), ms(end - spawned))
+    let (mut lsp, sent) = Lsp::start(bin, ws, dynamic_watch)?;
+    let end = lsp.pump_until("the indexing progress end", WAIT, |l| {
+        l.progress_end.is_some()
+    })?;
+    Ok((lsp, ms(end - sent), ms(end - spawned)))
 }
 
 /// Waits until the server has answered a request sent after everything before it
 /// (diagnostics of the first index are published by then).
-fn settle(lsp: &mut Lsp) {
-    let _ = lsp.request("workspace/symbol", json!({"query": "zzzz-nothing"}));
+fn settle(lsp: &mut Lsp) -> R<()> {
+    lsp.request("workspace/symbol", json!({"query": "zzzz-nothing"}))
+        .map(|_| ())
+}
+
+/// A server that has indexed `ws` and settled.
+fn ready(bin: &Path, ws: &Path, dynamic_watch: bool) -> R<Lsp> {
+    let (mut lsp, _, _) = cold_start(bin, ws, dynamic_watch)?;
+    settle(&mut lsp)?;
+    Ok(lsp)
 }
 
 /// The name of the first (sorted) Markdown file with a `_v2` in `folder`.
-fn first_v2_file(folder: &Path) -> String {
+fn first_v2_file(folder: &Path) -> R<String> {
     let mut names: Vec<String> = std::fs::read_dir(folder)
-        .unwrap()
+        .map_err(|e| e.to_string())?
         .flatten()
         .map(|e| e.file_name().to_string_lossy().to_string())
         .filter(|n| n.ends_with(".md") && n.contains("_v2"))
         .collect();
     names.sort();
-    names.swap_remove(0)
+    names
+        .into_iter()
+        .next()
+        .ok_or_else(|| format!("no _v2 Markdown file in {}", folder.display()))
 }
 
-fn first_prompt_base(folder: &Path) -> String {
-    let name = first_v2_file(folder);
-    name.split("_v2")
+fn first_prompt_base(folder: &Path) -> R<String> {
+    let name = first_v2_file(folder)?;
+    Ok(name
+        .split("_v2")
         .next()
         .unwrap()
         .split('_')
         .next()
         .unwrap()
-        .to_string()
+        .to_string())
 }
 
-fn position_after(text: &str, needle: &str) -> Value {
-    position_at(text, text.find(needle).expect("needle") + needle.len())
+fn position_after(text: &str, needle: &str) -> R<Value> {
+    let at = text
+        .find(needle)
+        .ok_or_else(|| format!("{needle:?} not in the document"))?;
+    Ok(position_at(text, at + needle.len()))
 }
 
 /// The LSP position (UTF-16 columns) of byte `at` of `text`.
@@ -521,85 +774,159 @@ fn position_at(text: &str, at: usize) -> Value {
     json!({"line": line, "character": col})
 }
 
-/// completion / hover / definition round trips over stdio (ms).
-fn latencies(lsp: &mut Lsp, ws: &Path, requests: usize) -> Value {
-    let folder = under_folders(ws).into_iter().next().expect("a folder");
-    let rel = folder
+/// Percentiles of `requests` round trips of one request (after a warm-up), in ms.
+fn timed_rounds(lsp: &mut Lsp, method: &str, params: &Value, requests: usize) -> R<Value> {
+    let (first, _) = lsp.request_timed(method, params.clone())?;
+    if first.get("error").is_some() || first["result"].is_null() {
+        return Err(format!("{method} answered nothing useful: {first}"));
+    }
+    for _ in 0..20 {
+        lsp.request_timed(method, params.clone())?;
+    }
+    let mut v = Vec::with_capacity(requests);
+    for _ in 0..requests {
+        v.push(ms(lsp.request_timed(method, params.clone())?.1));
+    }
+    Ok(latency_summary(&v))
+}
+
+/// The first folder of `under/` and what the request rows point at in it.
+struct Sample {
+    folder: PathBuf,
+    /// The folder relative to `under/` (its project root).
+    rel: String,
+    /// A prompt of the folder.
+    base: String,
+    /// A file of that prompt, for Markdown links to resolve.
+    linked: String,
+}
+
+fn sample(ws: &Path) -> R<Sample> {
+    let folder = under_folders(ws).into_iter().next().ok_or("no folder")?;
+    Ok(Sample {
+        rel: under_rel(ws, &folder),
+        base: first_prompt_base(&folder)?,
+        linked: first_v2_file(&folder)?,
+        folder,
+    })
+}
+
+fn under_rel(ws: &Path, folder: &Path) -> String {
+    folder
         .strip_prefix(ws.join("under"))
         .unwrap()
         .to_string_lossy()
-        .to_string();
-    let base = first_prompt_base(&folder);
+        .to_string()
+}
+
+// ---------------------------------------------------------------------------------------
+// Shape `index`: cold index against `rg --files`, memory after indexing.
+
+/// Cold index (initialize → the `$/progress` end) alternating with `rg --files` per run,
+/// with the client watching (dynamic registration, as VS Code does) and with the server's
+/// own notify watcher. Returns the row and the last client-watching server, settled.
+fn index_shape(bin: &Path, ws: &Path, runs: usize, prompt_files: u64) -> (Value, Option<Lsp>) {
+    let mut live = None;
+    let v = row("index", || {
+        let (mut rg, mut cold, mut cold_spawn, mut cold_notify) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for r in 0..runs {
+            rg.push(time_rg_files(ws)?);
+            let (lsp, t, ts) = cold_start(bin, ws, true)?;
+            cold.push(t);
+            cold_spawn.push(ts);
+            let (other, tn, _) = cold_start(bin, ws, false)?;
+            other.shutdown();
+            cold_notify.push(tn);
+            eprintln!(
+                "  run {r}: rg --files {:.1} ms, cold index {t:.1} ms (with the notify watcher {tn:.1} ms)",
+                rg[r]
+            );
+            if r + 1 == runs {
+                live = Some(lsp);
+            } else {
+                lsp.shutdown();
+            }
+        }
+        let lsp = live.as_mut().unwrap();
+        settle(lsp)?;
+        // Memory after indexing, before any buffer is opened.
+        std::thread::sleep(Duration::from_millis(200));
+        let rss_kib = vm_rss_kib(lsp.pid()).unwrap_or(0);
+        Ok(json!({
+            "rg_files_ms": series(&rg),
+            "cold_index_ms": series(&cold),
+            "cold_index_from_spawn_ms": series(&cold_spawn),
+            "cold_index_notify_watcher_ms": series(&cold_notify),
+            "cold_vs_rg": median(&cold) / median(&rg),
+            "rss_kib_after_index": rss_kib,
+            "rss_bytes_per_prompt_file": rss_kib as f64 * 1024.0 / prompt_files as f64,
+        }))
+    });
+    (v, live)
+}
+
+// ---------------------------------------------------------------------------------------
+// Shape `latency`: completion / hover / definition in a small file of the tree.
+
+fn latencies(lsp: &mut Lsp, ws: &Path, requests: usize) -> R<Value> {
+    let Sample {
+        folder, rel, base, ..
+    } = sample(ws)?;
     let doc = folder.join("bench_latency.py");
     let text = format!(
         "from promptic import load_prompt\n\nbrief = load_prompt(\"{rel}/{base}\")\nother = load_prompt(\"{rel}/{base}\", version=\"v\")\n"
     );
     lsp.open(&doc, "python", &text);
     let td = json!({"uri": uri(&doc)});
-    let in_version = position_after(&text, "version=\"v");
-    let in_target = position_after(&text, &format!("{rel}/{}", &base[..2]));
-    let mut out = serde_json::Map::new();
+    let in_version = position_after(&text, "version=\"v")?;
+    let in_target = position_after(&text, &format!("{rel}/{}", &base[..2]))?;
+    let mut out = Map::new();
     for (method, pos) in [
-        ("textDocument/completion", in_version.clone()),
-        ("textDocument/hover", in_target.clone()),
-        ("textDocument/definition", in_target.clone()),
+        ("textDocument/completion", &in_version),
+        ("textDocument/hover", &in_target),
+        ("textDocument/definition", &in_target),
     ] {
         let params = json!({"textDocument": td, "position": pos});
         let name = method.trim_start_matches("textDocument/");
-        out.insert(name.into(), timed_rounds(lsp, method, &params, requests));
+        out.insert(name.into(), timed_rounds(lsp, method, &params, requests)?);
     }
-    lsp.notify("textDocument/didClose", json!({"textDocument": td}));
-    Value::Object(out)
+    lsp.close(&doc);
+    Ok(Value::Object(out))
 }
 
-/// Percentiles of `requests` round trips of one request (after a warm-up), in ms.
-fn timed_rounds(lsp: &mut Lsp, method: &str, params: &Value, requests: usize) -> Value {
-    let (first, _) = lsp.request_timed(method, params.clone());
-    assert!(
-        first.get("error").is_none() && !first["result"].is_null(),
-        "{method} answered nothing useful: {first}"
-    );
-    for _ in 0..20 {
-        lsp.request_timed(method, params.clone());
-    }
-    let v: Vec<f64> = (0..requests)
-        .map(|_| ms(lsp.request_timed(method, params.clone()).1))
-        .collect();
-    json!({"p50_ms": percentile(&v, 50.0), "p99_ms": percentile(&v, 99.0), "max_ms": percentile(&v, 100.0), "n": v.len()})
-}
+// ---------------------------------------------------------------------------------------
+// Shape `big-files`: a 5 000-line Python file and a 1 MB Markdown file, open buffers.
 
-/// The big-buffer rows: completion / hover / definition in a 5 000-line Python file with
-/// 2 000 promptic calls and in a 1 MB Markdown file (steady state), and a one-character
-/// edit followed by a completion (the edit's cost included) in each.
-fn big_files(lsp: &mut Lsp, ws: &Path, requests: usize) -> Value {
-    let folder = under_folders(ws).into_iter().next().expect("a folder");
-    let rel = folder
-        .strip_prefix(ws.join("under"))
-        .unwrap()
-        .to_string_lossy()
-        .to_string();
-    let base = first_prompt_base(&folder);
-    // A file that exists, for the Markdown links to resolve.
-    let linked = first_v2_file(&folder);
-    // 2 000 calls and 3 000 filler lines: 5 000 lines.
+/// A Python buffer of at least `bytes` bytes (2 000 calls and 3 000 other lines when
+/// `bytes` is 0): calls to `{rel}/{base}` between comments and code.
+fn python_buffer(rel: &str, base: &str, calls: usize, bytes: usize) -> String {
     let mut py = String::from("from promptic import load_prompt\n");
-    for i in 0..2000 {
-        py.push_str(&format!(
-            "p{i} = load_prompt(\"{rel}/{base}\", version=\"latest\")\n"
-        ));
+    let mut i = 0;
+    while i < calls || py.len() < bytes {
+        let _ = writeln!(
+            py,
+            "p{i} = load_prompt(\"{rel}/{base}\", version=\"latest\")"
+        );
         py.push_str("# a note about the prompt above, as real code has\n");
         if i % 2 == 0 {
             py.push_str("value = compute(p1, p2)  # more code between the calls\n");
         }
+        i += 1;
     }
-    // ~1 MB of Markdown: prose with a link every fourth line.
+    py
+}
+
+/// A Markdown buffer of at least `bytes` bytes: prose with a link every fourth line.
+fn markdown_buffer(rel: &str, linked: &str, bytes: usize) -> String {
     let mut md = String::from("# Big document\n\n");
     let mut k = 0;
-    while md.len() < 1_000_000 {
+    while md.len() < bytes {
         if k % 4 == 0 {
-            md.push_str(&format!(
-                "See [the brief]({rel}/{linked}) before answering item {k}.\n"
-            ));
+            let _ = writeln!(
+                md,
+                "See [the brief]({rel}/{linked}) before answering item {k}."
+            );
         } else {
             md.push_str(
                 "Plain prose that a long prompt document carries, line after line of it.\n",
@@ -607,42 +934,64 @@ fn big_files(lsp: &mut Lsp, ws: &Path, requests: usize) -> Value {
         }
         k += 1;
     }
-    let mut out = serde_json::Map::new();
+    md
+}
+
+/// Offsets in `text` of the version (completion) and the target (hover, definition) of
+/// the reference at (Python) or just before (Markdown) `anchor`.
+fn reference_offsets(
+    text: &str,
+    python: bool,
+    anchor: &str,
+    rel: &str,
+    linked: &str,
+) -> R<(usize, usize)> {
+    let at = text.find(anchor).ok_or("anchor not in the buffer")?;
+    if python {
+        let line = &text[at..];
+        let v = at + line.find("version=\"l").ok_or("no version")? + "version=\"l".len();
+        let t = at + anchor.len() + rel.len() + 2;
+        Ok((v, t))
+    } else {
+        let start = text[..at].rfind("](").ok_or("no link")? + 2;
+        let v = start + rel.len() + 1 + linked.find("_v").ok_or("no _v")? + 2;
+        Ok((v, start + rel.len() + 2))
+    }
+}
+
+fn big_files(lsp: &mut Lsp, ws: &Path, requests: usize) -> R<Value> {
+    let Sample {
+        folder,
+        rel,
+        base,
+        linked,
+    } = sample(ws)?;
+    let py = python_buffer(&rel, &base, 2000, 0);
+    let md = markdown_buffer(&rel, &linked, 1_000_000);
+    let mut out = Map::new();
     out.insert("python_lines".into(), json!(py.lines().count()));
     out.insert("markdown_bytes".into(), json!(md.len()));
     let cases = [
         (
             "python",
             folder.join("bench_big.py"),
-            "python",
             py,
             "p1000 = load_prompt(\"".to_string(),
         ),
         (
             "markdown",
             ws.join("under").join("bench_big.md"),
-            "markdown",
             md,
             format!("item {}.\nPlain", 4 * 1500),
         ),
     ];
-    for (name, doc, lang, text, anchor) in cases {
-        lsp.open(&doc, lang, &text);
+    for (name, doc, text, anchor) in cases {
+        lsp.open(&doc, name, &text);
         let td = json!({"uri": uri(&doc)});
-        let at = text.find(&anchor).expect("anchor");
-        // The reference just before (Markdown) or at (Python) the anchor.
-        let (version_pos, target_pos) = if name == "python" {
-            let line = &text[at..];
-            let v = at + line.find("version=\"l").unwrap() + "version=\"l".len();
-            let t = at + anchor.len() + rel.len() + 2;
-            (v, t)
-        } else {
-            let start = text[..at].rfind("](").unwrap() + 2;
-            let v = start + rel.len() + 1 + linked.find("_v").unwrap() + 2;
-            (v, start + rel.len() + 2)
-        };
+        let (version_pos, target_pos) =
+            reference_offsets(&text, name == "python", &anchor, &rel, &linked)?;
         let pos = |off: usize| position_at(&text, off);
-        let mut row = serde_json::Map::new();
+        let mut row = Map::new();
         for (method, off) in [
             ("textDocument/completion", version_pos),
             ("textDocument/hover", target_pos),
@@ -651,7 +1000,7 @@ fn big_files(lsp: &mut Lsp, ws: &Path, requests: usize) -> Value {
             let params = json!({"textDocument": td, "position": pos(off)});
             row.insert(
                 method.trim_start_matches("textDocument/").into(),
-                timed_rounds(lsp, method, &params, requests),
+                timed_rounds(lsp, method, &params, requests)?,
             );
         }
         // Edit then complete: insert and delete a space at the end, alternately.
@@ -671,33 +1020,120 @@ fn big_files(lsp: &mut Lsp, ws: &Path, requests: usize) -> Value {
                 "textDocument/didChange",
                 json!({"textDocument": {"uri": uri(&doc), "version": 2 + k}, "contentChanges": [change]}),
             );
-            let (resp, _) = lsp.request_timed("textDocument/completion", params.clone());
-            assert!(
-                resp["result"].is_object() || resp["result"].is_array(),
-                "{resp}"
-            );
+            let (resp, _) = lsp.request_timed("textDocument/completion", params.clone())?;
+            if !(resp["result"].is_object() || resp["result"].is_array()) {
+                return Err(format!("completion after an edit: {resp}"));
+            }
             v.push(ms(t0.elapsed()));
         }
-        row.insert(
-            "edit_then_completion".into(),
-            json!({"p50_ms": percentile(&v, 50.0), "p99_ms": percentile(&v, 99.0), "n": v.len()}),
-        );
-        lsp.notify("textDocument/didClose", json!({"textDocument": td}));
+        row.insert("edit_then_completion".into(), latency_summary(&v));
+        lsp.close(&doc);
         out.insert(name.into(), Value::Object(row));
     }
+    Ok(Value::Object(out))
+}
+
+// ---------------------------------------------------------------------------------------
+// Shape `big-buffer`: a 20 MB open buffer, Markdown and Python.
+
+const BIG_BUFFER: usize = 20 * 1024 * 1024;
+
+fn big_buffer(bin: &Path, ws: &Path, requests: usize) -> Value {
+    let mut out = Map::new();
+    for name in ["markdown", "python"] {
+        let v = row(&format!("big-buffer {name}"), || {
+            let mut lsp = ready(bin, ws, true)?;
+            let r = big_buffer_one(&mut lsp, ws, name, requests);
+            lsp.shutdown();
+            r
+        });
+        out.insert(name.into(), v);
+    }
     Value::Object(out)
+}
+
+fn big_buffer_one(lsp: &mut Lsp, ws: &Path, name: &str, requests: usize) -> R<Value> {
+    let Sample {
+        folder,
+        rel,
+        base,
+        linked,
+    } = sample(ws)?;
+    let python = name == "python";
+    let (doc, text) = if python {
+        (
+            folder.join("bench_huge.py"),
+            python_buffer(&rel, &base, 0, BIG_BUFFER),
+        )
+    } else {
+        (
+            ws.join("under").join("bench_huge.md"),
+            markdown_buffer(&rel, &linked, BIG_BUFFER),
+        )
+    };
+    // A reference in the middle of the buffer.
+    let anchor = if python {
+        let calls = text.matches("load_prompt(\"").count();
+        format!("p{} = load_prompt(\"", calls / 2)
+    } else {
+        let items = text.matches("item ").count();
+        format!("item {}.\nPlain", 4 * (items / 2))
+    };
+    let (version_pos, target_pos) = reference_offsets(&text, python, &anchor, &rel, &linked)?;
+    let td = json!({"uri": uri(&doc)});
+    let completion = json!({"textDocument": td, "position": position_at(&text, version_pos)});
+    let target = position_at(&text, target_pos);
+    let action = json!({"textDocument": td, "range": {"start": target, "end": target},
+                        "context": {"diagnostics": []}});
+    let mut out = Map::new();
+    out.insert("bytes".into(), json!(text.len()));
+    out.insert("lines".into(), json!(text.lines().count()));
+    // The first request right after didOpen: the server parses and scans the buffer first.
+    let t0 = Instant::now();
+    lsp.open(&doc, name, &text);
+    let (first, _) = lsp.request_timed("textDocument/completion", completion.clone())?;
+    out.insert(
+        "first_completion_after_open_ms".into(),
+        json!(ms(t0.elapsed())),
+    );
+    if first["result"].is_null() {
+        return Err(format!("completion answered nothing: {first}"));
+    }
+    out.insert(
+        "completion".into(),
+        timed_rounds(lsp, "textDocument/completion", &completion, requests)?,
+    );
+    out.insert(
+        "code_action".into(),
+        timed_rounds(lsp, "textDocument/codeAction", &action, requests)?,
+    );
+    lsp.close(&doc);
+    Ok(Value::Object(out))
+}
+
+// ---------------------------------------------------------------------------------------
+// Shapes `events` and `watcher`: a file created or deleted → republished diagnostics.
+
+/// A Python buffer that loads `base` from `folder` (paths are relative to `under/`, which
+/// holds the subtree's promptic.toml: the project root of R-2).
+fn python_ref(ws: &Path, folder: &Path, base: &str) -> String {
+    let rel = under_rel(ws, folder);
+    format!("from promptic import load_prompt\n\nx = load_prompt(\"{rel}/{base}\")\n")
 }
 
 /// A file created on disk (then deleted) → republished diagnostics of an open file that
 /// references it. With `client_event`, the harness sends `workspace/didChangeWatchedFiles`
 /// itself right after the write (the time after the event reaches the server); otherwise
-/// the server's own watcher sees the change.
-fn create_delete(lsp: &mut Lsp, ws: &Path, client_event: bool, rounds: usize) -> Value {
-    let folder = under_folders(ws)
-        .into_iter()
-        .nth(1)
-        .unwrap_or_else(|| under_folders(ws)[0].clone());
+/// the server's own watcher sees the change. Stops at the first round that times out.
+fn create_delete(lsp: &mut Lsp, ws: &Path, client_event: bool, rounds: usize) -> R<Value> {
+    let folders = under_folders(ws);
+    let folder = folders
+        .get(1)
+        .or(folders.first())
+        .ok_or("no folder")?
+        .clone();
     let tag = if client_event { "c" } else { "w" };
+    let limit = if client_event { WAIT } else { WATCH_WAIT };
     let (mut created, mut deleted) = (Vec::new(), Vec::new());
     for k in 0..rounds {
         // A Python buffer (not on disk, so the tree stays the generated one): only prompt
@@ -706,158 +1142,83 @@ fn create_delete(lsp: &mut Lsp, ws: &Path, client_event: bool, rounds: usize) ->
         let doc = folder.join(format!("bench_watch_{tag}{k}.py"));
         let text = python_ref(ws, &folder, &format!("fresh{tag}{k}"));
         lsp.open(&doc, "python", &text);
-        lsp.pump_until("prompt-not-found before the create", |l| {
-            l.has_code(&doc, "prompt-not-found") == Some(true)
-        });
         let file = folder.join(&name);
-        let event = |lsp: &mut Lsp, kind: u32| {
-            if client_event {
-                lsp.notify(
-                    "workspace/didChangeWatchedFiles",
-                    json!({"changes": [{"uri": uri(&file), "type": kind}]}),
-                );
-            }
-        };
-        let t0 = Instant::now();
-        std::fs::write(&file, "# fresh\n").unwrap();
-        event(lsp, 1);
-        let t = lsp.pump_until("diagnostics after the create", |l| {
-            l.has_code(&doc, "prompt-not-found") == Some(false)
-        });
-        created.push(ms(t - t0));
-        let t0 = Instant::now();
-        std::fs::remove_file(&file).unwrap();
-        event(lsp, 3);
-        let t = lsp.pump_until("diagnostics after the delete", |l| {
-            l.has_code(&doc, "prompt-not-found") == Some(true)
-        });
-        deleted.push(ms(t - t0));
-        lsp.notify(
-            "textDocument/didClose",
-            json!({"textDocument": {"uri": uri(&doc)}}),
-        );
+        let round = (|| -> R<(f64, f64)> {
+            lsp.pump_until("prompt-not-found before the create", WAIT, |l| {
+                l.has_code(&doc, "prompt-not-found") == Some(true)
+            })?;
+            let event = |lsp: &mut Lsp, kind: u32| {
+                if client_event {
+                    lsp.notify(
+                        "workspace/didChangeWatchedFiles",
+                        json!({"changes": [{"uri": uri(&file), "type": kind}]}),
+                    );
+                }
+            };
+            let t0 = Instant::now();
+            std::fs::write(&file, "# fresh\n").map_err(|e| e.to_string())?;
+            event(lsp, 1);
+            let t = lsp.pump_until("diagnostics after the create", limit, |l| {
+                l.cleared_since(&doc, "prompt-not-found", t0)
+            })?;
+            let c = ms(t - t0);
+            let t0 = Instant::now();
+            std::fs::remove_file(&file).map_err(|e| e.to_string())?;
+            event(lsp, 3);
+            let t = lsp.pump_until("diagnostics after the delete", limit, |l| {
+                l.has_code(&doc, "prompt-not-found") == Some(true)
+            })?;
+            Ok((c, ms(t - t0)))
+        })();
+        let _ = std::fs::remove_file(&file);
+        lsp.close(&doc);
+        let (c, d) = round?;
+        created.push(c);
+        deleted.push(d);
         std::thread::sleep(Duration::from_millis(50));
     }
-    json!({
+    Ok(json!({
         "create_p50_ms": median(&created), "create_max_ms": percentile(&created, 100.0),
         "delete_p50_ms": median(&deleted), "delete_max_ms": percentile(&deleted, 100.0),
         "rounds": rounds,
-    })
+    }))
 }
 
-/// A Python buffer that loads `base` from `folder` (paths are relative to `under/`, which
-/// holds the subtree's promptic.toml: the project root of R-2).
-fn python_ref(ws: &Path, folder: &Path, base: &str) -> String {
-    let rel = folder.strip_prefix(ws.join("under")).unwrap().display();
-    format!("from promptic import load_prompt\n\nx = load_prompt(\"{rel}/{base}\")\n")
-}
-
-/// The burst's files: 10 000 prompt files spread over the `under/` folders.
-fn burst_files(folders: &[PathBuf], count: usize) -> Vec<PathBuf> {
-    (0..count)
-        .map(|i| folders[i % folders.len()].join(format!("burst{i}_v1.md")))
-        .collect()
-}
-
-/// The cold index time of exactly the burst's files, laid out the same way in a scratch
-/// tree (median of `runs`).
-fn burst_cold(bin: &Path, bench: &Path, ws: &Path, files: &[PathBuf], runs: usize) -> f64 {
-    let scratch = bench.join("burst-cold");
-    let _ = std::fs::remove_dir_all(&scratch);
-    std::fs::create_dir_all(scratch.join(".git")).unwrap();
-    std::fs::copy(ws.join("promptic.toml"), scratch.join("promptic.toml")).unwrap();
-    for f in files {
-        let rel = f.strip_prefix(ws).unwrap();
-        let p = scratch.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, "# burst\n").unwrap();
-    }
-    let v: Vec<f64> = (0..runs)
-        .map(|_| {
-            let (lsp, t, _) = cold_start(bin, &scratch, false);
-            lsp.shutdown();
-            t
-        })
-        .collect();
-    let _ = std::fs::remove_dir_all(&scratch);
-    median(&v)
-}
-
-/// Creates the burst's files at once and waits until the index reflects them: open
-/// documents referencing the first and the last file lose their prompt-not-found, and
-/// workspace/symbol finds a sample of them.
-fn burst(lsp: &mut Lsp, ws: &Path, files: &[PathBuf], client_event: bool) -> Value {
-    let first = &files[0];
-    let last = files.last().unwrap();
-    let docs: Vec<(PathBuf, &PathBuf)> = [first, last]
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.parent().unwrap().join(format!("bench_burst{i}.py")), *f))
-        .collect();
-    for (doc, f) in &docs {
-        let stem = f.file_stem().unwrap().to_string_lossy().to_string();
-        let base = stem.split("_v1").next().unwrap();
-        lsp.open(doc, "python", &python_ref(ws, f.parent().unwrap(), base));
-        lsp.pump_until("prompt-not-found before the burst", |l| {
-            l.has_code(doc, "prompt-not-found") == Some(true)
-        });
-    }
-    let changes = |kind: u32| -> Value {
-        json!({"changes": files.iter().map(|f| json!({"uri": uri(f), "type": kind})).collect::<Vec<_>>()})
-    };
-    let t0 = Instant::now();
-    for f in files {
-        std::fs::write(f, "# burst\n").unwrap();
-    }
-    let written = Instant::now();
-    if client_event {
-        // One coalesced notification, as an editor sends after a checkout.
-        lsp.notify("workspace/didChangeWatchedFiles", changes(1));
-    }
-    let t = lsp.pump_until("diagnostics after the burst", |l| {
-        docs.iter()
-            .all(|(d, _)| l.has_code(d, "prompt-not-found") == Some(false))
-    });
-    // A sample must be found by name.
-    let mut found = 0;
-    let sample: Vec<&PathBuf> = files.iter().step_by(files.len() / 20).collect();
-    for f in &sample {
-        let stem = f.file_stem().unwrap().to_string_lossy().to_string();
-        let base = stem.split("_v1").next().unwrap().to_string();
-        let r = lsp.request("workspace/symbol", json!({"query": base.clone()}));
-        if r["result"]
-            .as_array()
-            .is_some_and(|a| a.iter().any(|s| s["name"] == json!(base)))
-        {
-            found += 1;
-        }
-    }
-    // Remove them again (another burst) and let the server settle.
-    let t1 = Instant::now();
-    for f in files {
-        let _ = std::fs::remove_file(f);
-    }
-    if client_event {
-        lsp.notify("workspace/didChangeWatchedFiles", changes(3));
-    }
-    let tdel = lsp.pump_until("diagnostics after the burst deletion", |l| {
-        docs.iter()
-            .all(|(d, _)| l.has_code(d, "prompt-not-found") == Some(true))
-    });
-    for (d, _) in &docs {
-        lsp.notify(
-            "textDocument/didClose",
-            json!({"textDocument": {"uri": uri(d)}}),
-        );
-    }
-    json!({
-        "files": files.len(),
-        "write_ms": ms(written - t0),
-        "from_first_write_ms": ms(t - t0),
-        "from_last_write_ms": ms(t.saturating_duration_since(written)),
-        "delete_from_first_ms": ms(tdel - t1),
-        "sample_found": found, "sample": sample.len(),
-    })
+/// The server's own watcher right after indexing: a Python buffer referencing a prompt
+/// that does not exist yet is opened during the index; as soon as the `$/progress` end
+/// arrives the file is written, and the time runs until diagnostics without
+/// prompt-not-found arrive for the buffer.
+fn watcher_after_index(bin: &Path, ws: &Path) -> R<Value> {
+    let folders = under_folders(ws);
+    let folder = folders
+        .get(2)
+        .or(folders.first())
+        .ok_or("no folder")?
+        .clone();
+    let file = folder.join("freshn0_v1.md");
+    let doc = folder.join("bench_watch_n0.py");
+    let (mut lsp, sent) = Lsp::start(bin, ws, false)?;
+    lsp.open(&doc, "python", &python_ref(ws, &folder, "freshn0"));
+    let r = (|| -> R<Value> {
+        let end = lsp.pump_until("the indexing progress end", WAIT, |l| {
+            l.progress_end.is_some()
+        })?;
+        let t0 = Instant::now();
+        std::fs::write(&file, "# fresh\n").map_err(|e| e.to_string())?;
+        let t = lsp.pump_until(
+            "diagnostics after a create right after indexing",
+            WATCH_WAIT,
+            |l| l.cleared_since(&doc, "prompt-not-found", t0),
+        )?;
+        Ok(json!({
+            "create_ms": ms(t - t0),
+            "index_ms": ms(end - sent),
+            "progress_end_to_write_ms": ms(t0.saturating_duration_since(end)),
+        }))
+    })();
+    let _ = std::fs::remove_file(&file);
+    lsp.shutdown();
+    r
 }
 
 /// CPU seconds the server uses in `window` while nothing happens.
@@ -875,31 +1236,289 @@ fn idle_cpu_seconds(pid: u32, window: Duration) -> f64 {
     cpu() - c0
 }
 
-fn time_check(bin: &Path, ws: &Path, runs: usize) -> f64 {
-    let v: Vec<f64> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            let status = Command::new(bin)
-                .args(["check", "--format", "json"])
-                .arg(ws)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .expect("promptls check");
-            assert!(status.code().is_some_and(|c| c <= 1), "check crashed");
-            ms(t.elapsed())
-        })
-        .collect();
-    median(&v)
+/// The server's own notify watcher (a client without dynamic registration): right after
+/// indexing, after settling, idle CPU, and the burst through it.
+fn watcher_shape(bin: &Path, ws: &Path, burst_files: Option<&[PathBuf]>) -> Value {
+    let mut out = Map::new();
+    out.insert(
+        "after_index".into(),
+        row("watcher right after indexing", || {
+            watcher_after_index(bin, ws)
+        }),
+    );
+    let mut wl = match ready(bin, ws, false) {
+        Ok(l) => l,
+        Err(e) => {
+            out.insert("error".into(), json!(e));
+            return Value::Object(out);
+        }
+    };
+    out.insert(
+        "idle_cpu_s_per_3s".into(),
+        json!(idle_cpu_seconds(wl.pid(), Duration::from_secs(3))),
+    );
+    out.insert(
+        "settled".into(),
+        row("watcher after settling", || {
+            create_delete(&mut wl, ws, false, 5)
+        }),
+    );
+    if let Some(files) = burst_files {
+        out.insert(
+            "burst".into(),
+            row("burst through the watcher", || {
+                burst(&mut wl, ws, files, false)
+            }),
+        );
+    }
+    wl.shutdown();
+    Value::Object(out)
 }
 
-/// promptic's `load_prompt` for `latest` of every prompt, when a promptic with
-/// `load_prompt` imports (else the reason it was skipped).
+// ---------------------------------------------------------------------------------------
+// Shape `burst`: 10 000 files at once against the cold index of those files.
+
+/// The burst's files: 10 000 prompt files spread over the `under/` folders.
+fn burst_files(folders: &[PathBuf], count: usize) -> Vec<PathBuf> {
+    (0..count)
+        .map(|i| folders[i % folders.len()].join(format!("burst{i}_v1.md")))
+        .collect()
+}
+
+/// The cold index time of exactly the burst's files, laid out the same way in a scratch
+/// tree (median of `runs`).
+fn burst_cold(bin: &Path, bench: &Path, ws: &Path, files: &[PathBuf], runs: usize) -> R<Value> {
+    let scratch = bench.join("burst-cold");
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(scratch.join(".git")).map_err(|e| e.to_string())?;
+    std::fs::copy(ws.join("promptic.toml"), scratch.join("promptic.toml"))
+        .map_err(|e| e.to_string())?;
+    for f in files {
+        let p = scratch.join(f.strip_prefix(ws).unwrap());
+        std::fs::create_dir_all(p.parent().unwrap()).map_err(|e| e.to_string())?;
+        std::fs::write(&p, "# burst\n").map_err(|e| e.to_string())?;
+    }
+    let mut v = Vec::new();
+    for _ in 0..runs {
+        match cold_start(bin, &scratch, false) {
+            Ok((lsp, t, _)) => {
+                lsp.shutdown();
+                v.push(t);
+            }
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&scratch);
+                return Err(e);
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    Ok(series(&v))
+}
+
+/// Creates the burst's files at once and waits until the index reflects them: open
+/// documents referencing the first and the last file lose their prompt-not-found, and
+/// workspace/symbol finds a sample of them. The files are removed again in any case.
+fn burst(lsp: &mut Lsp, ws: &Path, files: &[PathBuf], client_event: bool) -> R<Value> {
+    let r = burst_inner(lsp, ws, files, client_event);
+    for f in files {
+        let _ = std::fs::remove_file(f);
+    }
+    r
+}
+
+fn burst_inner(lsp: &mut Lsp, ws: &Path, files: &[PathBuf], client_event: bool) -> R<Value> {
+    let limit = if client_event {
+        WAIT
+    } else {
+        WAIT.max(WATCH_WAIT)
+    };
+    let first = &files[0];
+    let last = files.last().unwrap();
+    let docs: Vec<(PathBuf, &PathBuf)> = [first, last]
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.parent().unwrap().join(format!("bench_burst{i}.py")), *f))
+        .collect();
+    for (doc, f) in &docs {
+        let stem = f.file_stem().unwrap().to_string_lossy().to_string();
+        let base = stem.split("_v1").next().unwrap();
+        lsp.open(doc, "python", &python_ref(ws, f.parent().unwrap(), base));
+        lsp.pump_until("prompt-not-found before the burst", WAIT, |l| {
+            l.has_code(doc, "prompt-not-found") == Some(true)
+        })?;
+    }
+    let changes = |kind: u32| -> Value {
+        json!({"changes": files.iter().map(|f| json!({"uri": uri(f), "type": kind})).collect::<Vec<_>>()})
+    };
+    let t0 = Instant::now();
+    for f in files {
+        std::fs::write(f, "# burst\n").map_err(|e| e.to_string())?;
+    }
+    let written = Instant::now();
+    if client_event {
+        // One coalesced notification, as an editor sends after a checkout.
+        lsp.notify("workspace/didChangeWatchedFiles", changes(1));
+    }
+    let t = lsp.pump_until("diagnostics after the burst", limit, |l| {
+        docs.iter()
+            .all(|(d, _)| l.cleared_since(d, "prompt-not-found", t0))
+    })?;
+    // A sample must be found by name.
+    let mut found = 0;
+    let sample: Vec<&PathBuf> = files.iter().step_by((files.len() / 20).max(1)).collect();
+    for f in &sample {
+        let stem = f.file_stem().unwrap().to_string_lossy().to_string();
+        let base = stem.split("_v1").next().unwrap().to_string();
+        let r = lsp.request("workspace/symbol", json!({"query": base.clone()}))?;
+        if r["result"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|s| s["name"] == json!(base)))
+        {
+            found += 1;
+        }
+    }
+    // Remove them again (another burst) and let the server settle.
+    let t1 = Instant::now();
+    for f in files {
+        let _ = std::fs::remove_file(f);
+    }
+    if client_event {
+        lsp.notify("workspace/didChangeWatchedFiles", changes(3));
+    }
+    let tdel = lsp.pump_until("diagnostics after the burst deletion", limit, |l| {
+        docs.iter()
+            .all(|(d, _)| l.has_code(d, "prompt-not-found") == Some(true))
+    })?;
+    for (d, _) in &docs {
+        lsp.close(d);
+    }
+    Ok(json!({
+        "files": files.len(),
+        "write_ms": ms(written - t0),
+        "from_first_write_ms": ms(t - t0),
+        "from_last_write_ms": ms(t.saturating_duration_since(written)),
+        "delete_from_first_ms": ms(tdel - t1),
+        "sample_found": found, "sample": sample.len(),
+    }))
+}
+
+// ---------------------------------------------------------------------------------------
+// Shape `check`: `promptls check` of the whole tree against `rg -c '\{\{'`.
+
+fn check_shape(bin: &Path, ws: &Path, runs: usize) -> R<Value> {
+    let (mut rg, mut check) = (Vec::new(), Vec::new());
+    for r in 0..runs {
+        rg.push(time_rg_count(ws)?);
+        check.push(time_check(bin, &[ws.to_path_buf()])?);
+        eprintln!("  run {r}: rg -c {:.1} ms, check {:.1} ms", rg[r], check[r]);
+    }
+    Ok(json!({
+        "rg_count_ms": series(&rg),
+        "check_ms": series(&check),
+        "check_vs_rg_count": median(&check) / median(&rg),
+    }))
+}
+
+// ---------------------------------------------------------------------------------------
+// Shape `promptic`: head-to-head with promptic resolving `latest` for every prompt.
+
+/// The extensions promptic 0.1.6 tries for a prompt named without one
+/// (`PromptPathResolver.SUPPORTED_EXTENSIONS`).
+const PROMPTIC_EXTENSIONS: &[&str] = &["md", "markdown", "yaml", "yml", "json", "jinja2", "jinja"];
+const PROMPT_EXTENSIONS: &[&str] = &["md", "txt", "yaml", "jinja2"];
+
+/// Every prompt of a subtree as a reference relative to it (its project root):
+/// `gNN/fNNN/base`, with the extension when promptic would not try it (`.txt`).
+fn prompt_hints(subtree: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for folder in folders_of(subtree) {
+        let rel = folder
+            .strip_prefix(subtree)
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        let mut hints: Vec<String> = std::fs::read_dir(&folder)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().to_string();
+                let (_, ext) = name.rsplit_once('.')?;
+                if !PROMPT_EXTENSIONS.contains(&ext) || name == "README.md" {
+                    return None;
+                }
+                // gen-workspace's prompt names: a word, `_story` in some, a number.
+                let letters = name.find(|c: char| !c.is_ascii_lowercase())?;
+                let rest = &name[letters..];
+                let rest_start = letters + if rest.starts_with("_story") { 6 } else { 0 };
+                let digits = name[rest_start..]
+                    .find(|c: char| !c.is_ascii_digit())
+                    .unwrap_or(name.len() - rest_start);
+                if digits == 0 || letters == 0 {
+                    return None;
+                }
+                let base = &name[..rest_start + digits];
+                Some(if PROMPTIC_EXTENSIONS.contains(&ext) {
+                    format!("{rel}/{base}")
+                } else {
+                    format!("{rel}/{base}.{ext}")
+                })
+            })
+            .collect();
+        hints.sort();
+        hints.dedup();
+        out.extend(hints);
+    }
+    out
+}
+
+/// promptic's resolver for every prompt of every subtree, one process. promptic reads no
+/// promptic.toml: each subtree's `[versioning]` (merged over the root's, key by key, as
+/// promptls applies them) is given to it as a `VersioningConfig`; a subtree whose
+/// settings promptic rejects is reported as unreadable.
+const PROMPTIC_SCRIPT: &str = r#"
+import json, sys, time, tomllib
+from pathlib import Path
+t0 = time.perf_counter()
+from promptic.versioning import VersioningConfig, ClassifierConfig
+from promptic.versioning.utils.path_resolver import PromptPathResolver
+t1 = time.perf_counter()
+out = []
+for sub in json.load(sys.stdin):
+    merged = {}
+    for toml in sub["tomls"]:
+        with open(toml, "rb") as f:
+            merged.update(tomllib.load(f).get("versioning", {}))
+    try:
+        if "classifiers" in merged:
+            merged["classifiers"] = {k: ClassifierConfig(name=k, **v) for k, v in merged["classifiers"].items()}
+        resolver = PromptPathResolver(versioning_config=VersioningConfig(**merged))
+    except Exception as e:
+        out.append({"subtree": sub["name"], "prompts": len(sub["hints"]), "unreadable": f"{type(e).__name__}: {e}"})
+        continue
+    root = Path(sub["root"])
+    ok, errors, first = 0, {}, None
+    for hint in sub["hints"]:
+        try:
+            resolver.resolve(hint, base_dir=root, version_spec="latest").read_text(encoding="utf-8")
+            ok += 1
+        except Exception as e:
+            errors[type(e).__name__] = errors.get(type(e).__name__, 0) + 1
+            first = first or f"{hint}: {type(e).__name__}: {e}"[:300]
+    out.append({"subtree": sub["name"], "prompts": len(sub["hints"]), "resolved": ok, "errors": errors, "first_error": first})
+t2 = time.perf_counter()
+print(json.dumps({"subtrees": out, "import_ms": (t1 - t0) * 1000, "loop_ms": (t2 - t1) * 1000}))
+"#;
+
+/// A Python that imports promptic's resolver (the venv of target/bench first).
 fn promptic_python() -> Result<PathBuf, String> {
     let venv = manifest_dir().join("target/bench/venv/bin/python");
     for py in [venv, PathBuf::from("python3")] {
         let ok = Command::new(&py)
-            .args(["-c", "from promptic import load_prompt"])
+            .args([
+                "-c",
+                "from promptic.versioning.utils.path_resolver import PromptPathResolver",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
@@ -908,30 +1527,191 @@ fn promptic_python() -> Result<PathBuf, String> {
             return Ok(py);
         }
     }
-    Err("no Python with a promptic that has load_prompt: PyPI's promptic 0.1.6 is an unrelated LLM-decorator module (76 lines, no load_prompt)".into())
+    Err("no Python with promptic 0.1.6 from its source (python3 -m venv target/bench/venv && target/bench/venv/bin/pip install PROMPTIC_SOURCE; PyPI's `promptic` is an unrelated library)".into())
 }
 
-fn time_promptic(py: &Path, ws: &Path, prompts: &[(String, String)]) -> f64 {
-    let script = "import sys, json\nfrom promptic import load_prompt\nfor root, p in json.load(sys.stdin):\n    try:\n        load_prompt(root + '/' + p, version='latest')\n    except Exception:\n        pass\n";
-    let list: Vec<(String, String)> = prompts
-        .iter()
-        .map(|(root, p)| (ws.join(root).display().to_string(), p.clone()))
-        .collect();
+fn run_promptic(py: &Path, job: &str) -> R<(f64, Value)> {
     let t = Instant::now();
     let mut child = Command::new(py)
-        .args(["-c", script])
+        .args(["-c", PROMPTIC_SCRIPT])
         .stdin(Stdio::piped())
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(serde_json::to_string(&list).unwrap().as_bytes())
-        .unwrap();
-    child.wait().unwrap();
-    ms(t.elapsed())
+        .map_err(|e| e.to_string())?;
+    let mut stdin = child.stdin.take().unwrap();
+    let job = job.to_string();
+    let writer = std::thread::spawn(move || stdin.write_all(job.as_bytes()));
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    let elapsed = ms(t.elapsed());
+    let _ = writer.join();
+    if !out.status.success() {
+        return Err(format!(
+            "promptic script failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
+        ));
+    }
+    let v = serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
+    Ok((elapsed, v))
+}
+
+/// promptic (one process, `latest` of every prompt) against `promptls check` of a Python
+/// file per subtree holding one `load_prompt(<the same prompt>, version="latest")` per
+/// prompt (one process: index and resolve every reference), alternating per run.
+fn promptic_shape(
+    bin: &Path,
+    ws: &Path,
+    runs: usize,
+    floors: (Option<f64>, Option<f64>),
+) -> R<Value> {
+    let py = promptic_python()?;
+    let mut job = Vec::new();
+    let mut files = Vec::new();
+    let mut total = 0;
+    for sub in subtrees(ws) {
+        let hints = prompt_hints(&sub);
+        total += hints.len();
+        let mut text = String::from("from promptic import load_prompt\n\n");
+        for (i, h) in hints.iter().enumerate() {
+            let _ = writeln!(text, "p{i} = load_prompt(\"{h}\", version=\"latest\")");
+        }
+        let file = sub.join("bench_all_latest.py");
+        std::fs::write(&file, text).map_err(|e| e.to_string())?;
+        files.push(file);
+        job.push(json!({
+            "name": sub.file_name().unwrap().to_string_lossy(),
+            "root": sub,
+            "tomls": [ws.join("promptic.toml"), sub.join("promptic.toml")],
+            "hints": hints,
+        }));
+    }
+    let job = Value::Array(job).to_string();
+    let r = (|| -> R<Value> {
+        let (mut promptic, mut check) = (Vec::new(), Vec::new());
+        let mut last = Value::Null;
+        for r in 0..runs {
+            let (t, v) = run_promptic(&py, &job)?;
+            promptic.push(t);
+            last = v;
+            check.push(time_check(bin, &files)?);
+            eprintln!(
+                "  run {r}: promptic {:.1} ms, promptls check of the references {:.1} ms",
+                promptic[r], check[r]
+            );
+        }
+        // What promptls found in those references (a sanity check of the comparison).
+        let out = Command::new(bin)
+            .args(["check", "--format", "json"])
+            .args(&files)
+            .output()
+            .map_err(|e| e.to_string())?;
+        let diags: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        let mut codes: HashMap<String, u64> = HashMap::new();
+        for d in &diags {
+            *codes
+                .entry(d["code"].as_str().unwrap_or("?").to_string())
+                .or_default() += 1;
+        }
+        let (rg_files, rg_count) = floors;
+        let rg_files = match rg_files {
+            Some(v) => v,
+            None => median(
+                &(0..runs)
+                    .map(|_| time_rg_files(ws))
+                    .collect::<R<Vec<_>>>()?,
+            ),
+        };
+        let rg_count = match rg_count {
+            Some(v) => v,
+            None => median(
+                &(0..runs)
+                    .map(|_| time_rg_count(ws))
+                    .collect::<R<Vec<_>>>()?,
+            ),
+        };
+        let p = median(&promptic);
+        Ok(json!({
+            "prompts": total,
+            "promptic_ms": series(&promptic),
+            "promptic": last,
+            "check_references_ms": series(&check),
+            "check_references_diagnostics": codes,
+            "promptic_vs_check_references": p / median(&check),
+            "rg_files_ms": rg_files,
+            "rg_count_ms": rg_count,
+            "promptic_vs_rg_files": p / rg_files,
+            "promptic_vs_rg_count": p / rg_count,
+        }))
+    })();
+    for f in &files {
+        let _ = std::fs::remove_file(f);
+    }
+    r
+}
+
+// ---------------------------------------------------------------------------------------
+// Shape `many-versions`: one prompt with N versions.
+
+/// At most this many timed requests per LSP row of the many-versions shape (a completion
+/// of 20 000 versions takes a third of a second).
+const MANY_VERSIONS_REQUESTS: usize = 300;
+
+fn many_versions(
+    bin: &Path,
+    generator: &Path,
+    bench: &Path,
+    n: usize,
+    runs: usize,
+    requests: usize,
+) -> R<Value> {
+    let (ws, summary) = generated(
+        generator,
+        bench,
+        &format!("versions-{}", label(n)),
+        &["--versions".into(), n.to_string()],
+    )?;
+    let (mut versions, mut check) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        versions.push(time_cmd(
+            Command::new(bin)
+                .args(["versions", "prompts/task"])
+                .current_dir(&ws),
+            "promptls versions",
+            &[0],
+        )?);
+        check.push(time_check(bin, std::slice::from_ref(&ws))?);
+    }
+    let mut lsp = ready(bin, &ws, true)?;
+    let r = (|| -> R<Value> {
+        let app = ws.join("app.py");
+        let text = std::fs::read_to_string(&app).map_err(|e| e.to_string())?;
+        lsp.open(&app, "python", &text);
+        let td = json!({"uri": uri(&app)});
+        let completion = json!({"textDocument": td,
+            "position": position_after(&text, "pick = load_prompt(\"prompts/task\", version=\"v")?});
+        let hover = json!({"textDocument": td,
+            "position": position_after(&text, "latest = load_prompt(\"prompts/ta")?});
+        let first = lsp.request("textDocument/completion", completion.clone())?;
+        let items = first["result"]["items"].as_array().map_or(0, Vec::len);
+        let first_hover = lsp.request("textDocument/hover", hover.clone())?;
+        Ok(json!({
+            "completion": timed_rounds(&mut lsp, "textDocument/completion", &completion, requests)?,
+            "completion_items": items,
+            "completion_incomplete": first["result"]["isIncomplete"],
+            "hover": timed_rounds(&mut lsp, "textDocument/hover", &hover, requests)?,
+            "hover_bytes": first_hover["result"].to_string().len(),
+        }))
+    })();
+    lsp.shutdown();
+    let mut v = r?;
+    v["versions"] = json!(n);
+    v["workspace"] = summary;
+    v["versions_ms"] = series(&versions);
+    v["check_ms"] = series(&check);
+    Ok(v)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -940,152 +1720,260 @@ fn main() {
     let o = opts();
     let bench = manifest_dir().join("target/bench");
     std::fs::create_dir_all(&bench).unwrap();
+    if o.render_only {
+        let text = std::fs::read_to_string(bench.join("results.json"))
+            .expect("target/bench/results.json (run the harness first)");
+        let out: Value = serde_json::from_str(&text).expect("results.json");
+        write_reports(&bench, &out, o.write_benchmarks);
+        return;
+    }
+    let load_before = loadavg();
+    let started = date();
     let (server, generator) = ensure_binaries(&o);
+    let per_size = [
+        "index", "latency", "events", "watcher", "burst", "check", "promptic",
+    ];
+    let any_per_size = per_size.iter().any(|s| o.has(s));
     let mut results = Vec::new();
-    for &n in &o.sizes {
-        let (ws, summary) = workspace(&generator, &bench, n, o.seed);
-        clean_leftovers(&ws);
-        eprintln!("== {} prompt files: {}", label(n), ws.display());
-        // Warm the page cache for both contenders alike.
-        time_rg(&ws);
-        // The primary server: the client watches files (dynamic registration of
-        // didChangeWatchedFiles, as VS Code does). The server's own notify watcher is
-        // measured separately below (see BENCHMARKS.md for its two defects).
-        let (mut rg, mut cold, mut cold_spawn, mut cold_notify) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        let mut live = None;
-        for r in 0..o.runs {
-            rg.push(time_rg(&ws));
-            let (lsp, t, ts) = cold_start(&server, &ws, true);
-            cold.push(t);
-            cold_spawn.push(ts);
-            let (other, tn, _) = cold_start(&server, &ws, false);
-            other.shutdown();
-            cold_notify.push(tn);
-            eprintln!(
-                "  run {r}: rg --files {:.1} ms, cold index {t:.1} ms (with the notify watcher {tn:.1} ms)",
-                rg[r]
-            );
-            if r + 1 == o.runs {
-                live = Some(lsp);
-            } else {
-                lsp.shutdown();
-            }
+    let mut once = Map::new();
+    for (i, &n) in o.sizes.iter().enumerate() {
+        let first = i == 0;
+        if !any_per_size && !(first && (o.has("big-files") || o.has("big-buffer"))) {
+            break;
         }
-        let mut lsp = live.unwrap();
-        settle(&mut lsp);
-        // Memory after indexing, before any buffer is opened (the big-file rows leave
-        // freed memory the allocator keeps).
-        std::thread::sleep(Duration::from_millis(200));
-        let rss_kib = vm_rss_kib(lsp.pid()).unwrap_or(0);
+        eprintln!("== {} prompt files", label(n));
+        let mut r = Map::new();
+        r.insert("prompt_files".into(), json!(n));
+        let (ws, summary) = match workspace(&generator, &bench, n, o.seed) {
+            Ok(x) => x,
+            Err(e) => {
+                eprintln!("  workspace: {e}");
+                r.insert("error".into(), json!(e));
+                results.push(Value::Object(r));
+                continue;
+            }
+        };
+        clean_leftovers(&ws);
+        eprintln!("   {}", ws.display());
         let prompt_files = summary["prompt_files"].as_u64().unwrap_or(n as u64);
-        eprintln!("  memory {} KiB", rss_kib);
-        let big = big_files(&mut lsp, &ws, o.requests);
-        eprintln!("  big files {big}");
-        if o.big_files_only {
-            lsp.shutdown();
-            results.push(json!({"prompt_files": summary["prompt_files"], "big_files": big}));
+        r.insert("workspace".into(), summary);
+        // Warm the page cache for every contender alike.
+        let _ = time_rg_count(&ws);
+        let _ = time_rg_files(&ws);
+        if first && o.has("big-files") {
+            let v = row("big files", || {
+                let mut lsp = ready(&server, &ws, true)?;
+                let r = big_files(&mut lsp, &ws, o.requests);
+                lsp.shutdown();
+                r
+            });
+            once.insert("big_files".into(), json!({"tree": label(n), "rows": v}));
+        }
+        if first && o.has("big-buffer") {
+            let v = big_buffer(&server, &ws, o.requests);
+            once.insert("big_buffer".into(), json!({"tree": label(n), "rows": v}));
+        }
+        if !any_per_size {
             continue;
         }
-        let lat = latencies(&mut lsp, &ws, o.requests);
-        eprintln!("  latency {lat}");
-        let event = create_delete(&mut lsp, &ws, true, 10);
-        eprintln!("  client event {event}");
-        let folders = under_folders(&ws);
-        let files = burst_files(&folders, 10_000);
-        let burst_res = burst(&mut lsp, &ws, &files, true);
-        eprintln!("  burst (client event) {burst_res}");
-        let rss_after_kib = vm_rss_kib(lsp.pid()).unwrap_or(0);
-        lsp.shutdown();
-        let burst_cold_ms = burst_cold(&server, &bench, &ws, &files, o.runs);
-        eprintln!("  burst files cold {burst_cold_ms:.1} ms");
-        // The server's own watcher (a client without dynamic registration).
-        let (mut wl, _, _) = cold_start(&server, &ws, false);
-        settle(&mut wl);
-        let idle_cpu = idle_cpu_seconds(wl.pid(), Duration::from_secs(3));
-        let watch = create_delete(&mut wl, &ws, false, 5);
-        eprintln!("  watcher {watch}, idle CPU {idle_cpu:.2} s in 3 s");
-        let burst_watch = burst(&mut wl, &ws, &files, false);
-        eprintln!("  burst (watcher) {burst_watch}");
-        wl.shutdown();
-        let check_ms = time_check(&server, &ws, o.runs);
-        eprintln!("  check {check_ms:.1} ms");
-        let promptic = match promptic_python() {
-            Ok(py) => {
-                let mut prompts = Vec::new();
-                // Every prompt, relative to its subtree (which holds its promptic.toml).
-                for f in under_folders(&ws) {
-                    let rel = f
-                        .strip_prefix(ws.join("under"))
-                        .unwrap()
-                        .display()
-                        .to_string();
-                    let mut bases: Vec<String> = std::fs::read_dir(&f)
-                        .unwrap()
-                        .flatten()
-                        .filter_map(|e| {
-                            let n = e.file_name().to_string_lossy().to_string();
-                            n.split_once("_v")
-                                .map(|(b, _)| b.split('_').next().unwrap().to_string())
-                        })
-                        .collect();
-                    bases.sort();
-                    bases.dedup();
-                    prompts.extend(
-                        bases
-                            .into_iter()
-                            .map(|b| ("under".to_string(), format!("{rel}/{b}"))),
-                    );
+        let mut live = None;
+        if o.has("index") {
+            let (v, lsp) = index_shape(&server, &ws, o.runs, prompt_files);
+            r.insert("index".into(), v);
+            live = lsp;
+        }
+        if live.is_none() && (o.has("latency") || o.has("events") || o.has("burst")) {
+            match ready(&server, &ws, true) {
+                Ok(l) => live = Some(l),
+                Err(e) => {
+                    r.insert("server_error".into(), json!(e));
                 }
-                json!({"ms": time_promptic(&py, &ws, &prompts), "prompts": prompts.len(), "scope": "under/ only"})
             }
-            Err(why) => json!({"skipped": why}),
-        };
-        results.push(json!({
-            "prompt_files": prompt_files,
-            "workspace": summary,
-            "runs": o.runs,
-            "rg_files_ms": {"median": median(&rg), "all": rg},
-            "cold_index_ms": {"median": median(&cold), "all": cold, "from_spawn_median": median(&cold_spawn)},
-            "cold_index_notify_watcher_ms": {"median": median(&cold_notify), "all": cold_notify},
-            "watcher_idle_cpu_s_per_3s": idle_cpu,
-            "burst_watcher": burst_watch,
-            "cold_vs_rg": median(&cold) / median(&rg),
-            "rss_kib_after_index": rss_kib,
-            "rss_bytes_per_prompt_file": rss_kib as f64 * 1024.0 / prompt_files as f64,
-            "rss_kib_after_burst": rss_after_kib,
-            "latency": lat,
-            "big_files": big,
-            "watcher_create_delete": watch,
-            "client_event_create_delete": event,
-            "burst": burst_res,
-            "burst_cold_index_ms": burst_cold_ms,
-            "burst_vs_cold": burst_res["from_last_write_ms"].as_f64().unwrap_or(f64::NAN) / burst_cold_ms,
-            "check_ms": check_ms,
-            "promptic": promptic,
-        }));
+        }
+        let files = burst_files(&under_folders(&ws), 10_000);
+        if let Some(lsp) = live.as_mut() {
+            if o.has("latency") {
+                r.insert(
+                    "latency".into(),
+                    row("latency", || latencies(lsp, &ws, o.requests)),
+                );
+            }
+            if o.has("events") {
+                r.insert(
+                    "events".into(),
+                    row("client event", || create_delete(lsp, &ws, true, 10)),
+                );
+            }
+            if o.has("burst") {
+                r.insert(
+                    "burst".into(),
+                    row("burst (client event)", || burst(lsp, &ws, &files, true)),
+                );
+                r.insert(
+                    "rss_kib_after_burst".into(),
+                    json!(vm_rss_kib(lsp.pid()).unwrap_or(0)),
+                );
+            }
+        }
+        if let Some(lsp) = live.take() {
+            lsp.shutdown();
+        }
+        if o.has("burst") {
+            r.insert(
+                "burst_cold".into(),
+                row("cold index of the burst's files", || {
+                    burst_cold(&server, &bench, &ws, &files, o.runs)
+                }),
+            );
+        }
+        if o.has("watcher") {
+            let files = o.has("burst").then_some(&files[..]);
+            r.insert("watcher".into(), watcher_shape(&server, &ws, files));
+        }
+        if o.has("check") {
+            r.insert(
+                "check".into(),
+                row("check", || check_shape(&server, &ws, o.runs)),
+            );
+        }
+        if o.has("promptic") {
+            let floors = (
+                r.get("index")
+                    .and_then(|v| v["rg_files_ms"]["median"].as_f64()),
+                r.get("check")
+                    .and_then(|v| v["rg_count_ms"]["median"].as_f64()),
+            );
+            r.insert(
+                "promptic".into(),
+                row("promptic", || promptic_shape(&server, &ws, o.runs, floors)),
+            );
+        }
+        clean_leftovers(&ws);
+        results.push(Value::Object(r));
         if o.clean {
             let _ = std::fs::remove_dir_all(&ws);
             let _ = std::fs::remove_file(bench.join(format!("ws-{}-s{}.json", label(n), o.seed)));
         }
     }
-    let machine = machine();
-    let out = json!({"machine": machine, "seed": o.seed, "sizes": results});
+    if o.has("many-versions") {
+        let v: Vec<Value> = o
+            .versions
+            .iter()
+            .map(|&n| {
+                row(&format!("many versions {}", label(n)), || {
+                    many_versions(
+                        &server,
+                        &generator,
+                        &bench,
+                        n,
+                        o.runs,
+                        o.requests.min(MANY_VERSIONS_REQUESTS),
+                    )
+                })
+            })
+            .collect();
+        once.insert("many_versions".into(), Value::Array(v));
+    }
+    let mut machine = machine(&bench);
+    machine["load_before"] = json!(load_before);
+    machine["load_after"] = json!(loadavg());
+    machine["started"] = json!(started);
+    let crashes = CRASHES.lock().unwrap().clone();
+    let out = json!({
+        "machine": machine,
+        "command": command_line(&o),
+        "seed": o.seed,
+        "runs": o.runs,
+        "requests": o.requests,
+        "only": o.only,
+        "sizes": results,
+        "once": once,
+        "crashes": crashes,
+    });
     std::fs::write(
         bench.join("results.json"),
         serde_json::to_string_pretty(&out).unwrap(),
     )
     .unwrap();
-    let md = table(&out);
-    std::fs::write(bench.join("results.md"), &md).unwrap();
-    println!("{md}");
+    write_reports(&bench, &out, o.write_benchmarks);
+    if !crashes.is_empty() {
+        eprintln!("crashes: {crashes:?}");
+        std::process::exit(1);
+    }
+}
+
+fn write_reports(bench: &Path, out: &Value, benchmarks: bool) {
+    let tables = render_tables(out);
+    std::fs::write(bench.join("results.md"), &tables).unwrap();
+    println!("{tables}");
     eprintln!(
         "wrote {} and results.md",
         bench.join("results.json").display()
     );
+    if benchmarks {
+        let findings =
+            std::fs::read_to_string(manifest_dir().join("benches/findings.md")).unwrap_or_default();
+        let doc = render_benchmarks(out, &tables, &findings);
+        std::fs::write(manifest_dir().join("BENCHMARKS.md"), doc).unwrap();
+        eprintln!("wrote {}", manifest_dir().join("BENCHMARKS.md").display());
+    }
 }
 
-fn machine() -> Value {
+fn command_line(o: &Opts) -> String {
+    let mut s = String::from("cargo bench --bench lsp_harness --");
+    for a in &o.args {
+        s.push(' ');
+        s.push_str(a);
+    }
+    s
+}
+
+// ---------------------------------------------------------------------------------------
+// The machine.
+
+fn cmd_line(program: &str, args: &[&str]) -> String {
+    Command::new(program)
+        .args(args)
+        .output()
+        .ok()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+fn date() -> String {
+    cmd_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"])
+}
+
+/// The file system holding `path`: the longest mount point of /proc/mounts above it.
+fn filesystem(path: &Path) -> String {
+    let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
+    mounts
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.len() >= 3 && path.starts_with(f[1]))
+                .then(|| (f[1].len(), format!("{} ({} on {})", f[2], f[0], f[1])))
+        })
+        .max_by_key(|(n, _)| *n)
+        .map(|(_, s)| s)
+        .unwrap_or_default()
+}
+
+fn machine(bench: &Path) -> Value {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|c| {
@@ -1095,259 +1983,979 @@ fn machine() -> Value {
                 .map(|s| s.trim().to_string())
         })
         .unwrap_or_default();
-    let mem = std::fs::read_to_string("/proc/meminfo")
+    let mem_kib = std::fs::read_to_string("/proc/meminfo")
         .ok()
         .and_then(|c| {
             c.lines()
                 .next()
-                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string())
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
         })
-        .and_then(|k| k.parse::<u64>().ok())
         .unwrap_or(0);
-    let rg = Command::new("rg")
-        .arg("--version")
+    let dir = manifest_dir();
+    let dir = dir.to_string_lossy();
+    let dirty = Command::new("git")
+        .args(["-C", &dir, "status", "--porcelain", "--untracked-files=no"])
         .output()
-        .ok()
-        .map(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .next()
-                .unwrap_or("")
-                .to_string()
-        })
-        .unwrap_or_default();
+        .map(|o| !o.stdout.is_empty())
+        .unwrap_or(false);
     json!({
         "nproc": std::thread::available_parallelism().map_or(0, |n| n.get()),
         "cpu": cpu,
-        "mem_gib": mem as f64 / 1024.0 / 1024.0,
-        "ripgrep": rg,
+        "mem_gib": mem_kib as f64 / 1024.0 / 1024.0,
+        "filesystem": filesystem(bench),
+        "ripgrep": cmd_line("rg", &["--version"]),
+        "rustc": cmd_line("rustc", &["--version"]),
+        "commit": cmd_line("git", &["-C", &dir, "rev-parse", "--short=12", "HEAD"]),
+        "dirty": dirty,
+        "kernel": cmd_line("uname", &["-r"]),
     })
 }
 
-fn f1(v: &Value) -> String {
-    v.as_f64().map_or("–".into(), |x| {
-        if x >= 100.0 {
-            format!("{x:.0}")
-        } else if x >= 10.0 {
-            format!("{x:.1}")
+// ---------------------------------------------------------------------------------------
+// Reports: one table per shape, each row with its budget and a computed verdict.
+
+fn f1(x: f64) -> String {
+    if !x.is_finite() {
+        "–".into()
+    } else if x >= 100.0 {
+        format!("{x:.0}")
+    } else if x >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+/// A row's figure: the number, or why there is none (a timeout, an error, not measured).
+fn num(v: &Value) -> Result<f64, String> {
+    if let Some(x) = v.as_f64() {
+        return if x.is_finite() {
+            Ok(x)
         } else {
-            format!("{x:.2}")
-        }
+            Err("–".into())
+        };
+    }
+    Err("not measured".into())
+}
+
+/// Why a row object holds no figures, if it does not: `timeout`, `error`, or nothing.
+fn failure(v: &Value) -> Option<String> {
+    let e = v.get("error")?.as_str().unwrap_or("error");
+    Some(if e.starts_with("timeout") {
+        e.split(" waiting").next().unwrap_or("timeout").to_string()
+    } else if e.contains("exited") || e.contains("signal") {
+        "crash".into()
+    } else {
+        "error".into()
     })
 }
 
-fn table(out: &Value) -> String {
-    let sizes = out["sizes"].as_array().unwrap();
+/// Looks a path up in a row object, honouring recorded failures on the way.
+fn at<'a>(v: &'a Value, path: &[&str]) -> Result<&'a Value, String> {
+    let mut cur = v;
+    for p in path {
+        if let Some(f) = failure(cur) {
+            return Err(f);
+        }
+        cur = cur.get(*p).ok_or("not measured")?;
+        if cur.is_null() {
+            return Err("not measured".into());
+        }
+    }
+    if let Some(f) = failure(cur) {
+        return Err(f);
+    }
+    Ok(cur)
+}
+
+fn get(v: &Value, path: &[&str]) -> Result<f64, String> {
+    num(at(v, path)?)
+}
+
+/// `a ÷ b`, or why one of them is missing.
+fn ratio(a: Result<f64, String>, b: Result<f64, String>) -> Result<f64, String> {
+    Ok(a? / b?)
+}
+
+/// A budget on one figure.
+#[derive(Clone, Copy)]
+enum Limit {
+    None,
+    Max(f64),
+    Min(f64),
+}
+
+impl Limit {
+    fn holds(self, x: f64) -> bool {
+        match self {
+            Limit::None => true,
+            Limit::Max(m) => x <= m,
+            Limit::Min(m) => x >= m,
+        }
+    }
+}
+
+struct Table {
+    title: String,
+    intro: String,
+    cols: Vec<String>,
+    rows: Vec<(String, String, Vec<String>, String)>,
+    notes: Vec<String>,
+    /// Whether a verdict "not measured at X" may say how the other columns fared (not
+    /// when the other columns are not judged by the same budget).
+    summarize_others: bool,
+    /// The per-size results, one per column (empty for tables of other columns).
+    sizes: Vec<Value>,
+}
+
+impl Table {
+    fn new(title: &str, intro: &str, cols: Vec<String>) -> Table {
+        Table {
+            title: title.into(),
+            intro: intro.into(),
+            cols,
+            rows: Vec::new(),
+            notes: Vec::new(),
+            summarize_others: true,
+            sizes: Vec::new(),
+        }
+    }
+
+    /// A table with one column per tree size.
+    fn per_size(title: &str, intro: &str, sizes: &[Value]) -> Table {
+        let mut t = Table::new(title, intro, sizes.iter().map(size_label).collect());
+        t.sizes = sizes.to_vec();
+        t
+    }
+
+    /// A row of figures (one per column), judged against `limits` (one per figure of a
+    /// cell: `p50 / p99` has two) where `budget_at` names the column the budget applies
+    /// to (every column when `None`).
+    fn judged(
+        &mut self,
+        name: &str,
+        budget: &str,
+        cells: Vec<Vec<Result<f64, String>>>,
+        limits: &[Limit],
+        budget_at: Option<&str>,
+        indicative: bool,
+    ) {
+        let shown: Vec<String> = cells
+            .iter()
+            .map(|c| {
+                c.iter()
+                    .map(|x| match x {
+                        Ok(v) => f1(*v),
+                        Err(e) => e.clone(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" / ")
+            })
+            .collect();
+        let verdict = if limits.iter().all(|l| matches!(l, Limit::None)) {
+            String::new()
+        } else {
+            let judge = |c: &Vec<Result<f64, String>>| -> Option<bool> {
+                let mut ok = true;
+                for (x, l) in c.iter().zip(limits) {
+                    match x {
+                        Ok(v) => ok &= l.holds(*v),
+                        Err(_) if matches!(l, Limit::None) => {}
+                        Err(_) => return None,
+                    }
+                }
+                Some(ok)
+            };
+            let per: Vec<(String, Option<bool>, String)> = self
+                .cols
+                .iter()
+                .zip(&cells)
+                .zip(&shown)
+                .map(|((col, c), s)| (col.clone(), judge(c), s.clone()))
+                .collect();
+            let v = verdict(&per, budget_at, self.summarize_others);
+            if indicative && !v.starts_with("not measured") {
+                format!("{v} (fewer than 3 runs: indicative)")
+            } else {
+                v
+            }
+        };
+        self.rows.push((name.into(), budget.into(), shown, verdict));
+    }
+
+    /// A row of one figure per tree size, without a budget.
+    fn figure(&mut self, name: &str, path: &[&str]) {
+        let cells = self.sizes.iter().map(|r| vec![get(r, path)]).collect();
+        self.figures(name, cells);
+    }
+
+    /// A row of one figure per tree size, judged against `limit`.
+    fn budget(
+        &mut self,
+        name: &str,
+        budget: &str,
+        path: &[&str],
+        limit: Limit,
+        budget_at: Option<&str>,
+        indicative: bool,
+    ) {
+        let cells = self.sizes.iter().map(|r| vec![get(r, path)]).collect();
+        self.judged(name, budget, cells, &[limit], budget_at, indicative);
+    }
+
+    /// A row of figures without a budget.
+    fn figures(&mut self, name: &str, cells: Vec<Vec<Result<f64, String>>>) {
+        self.judged(name, "", cells, &[Limit::None], None, false);
+    }
+
+    fn plain(&mut self, name: &str, cells: Vec<String>) {
+        self.rows
+            .push((name.into(), String::new(), cells, String::new()));
+    }
+
+    fn render(&self) -> String {
+        let mut s = format!("### {}\n\n", self.title);
+        if !self.intro.is_empty() {
+            s.push_str(&self.intro);
+            s.push_str("\n\n");
+        }
+        s.push_str("| row | budget |");
+        for c in &self.cols {
+            let _ = write!(s, " {c} |");
+        }
+        s.push_str(" verdict |\n| --- | --- |");
+        for _ in &self.cols {
+            s.push_str(" --- |");
+        }
+        s.push_str(" --- |\n");
+        for (name, budget, cells, verdict) in &self.rows {
+            let _ = write!(s, "| {name} | {budget} |");
+            for c in cells {
+                let _ = write!(s, " {c} |");
+            }
+            let _ = writeln!(s, " {verdict} |");
+        }
+        for n in &self.notes {
+            let _ = write!(s, "\n{n}\n");
+        }
+        s.push('\n');
+        s
+    }
+}
+
+/// The verdict of a row from each column's judgement (None: not measured there).
+fn verdict(
+    per: &[(String, Option<bool>, String)],
+    budget_at: Option<&str>,
+    summarize_others: bool,
+) -> String {
+    let summary = |cols: &[&(String, Option<bool>, String)]| -> String {
+        cols.iter()
+            .map(|(c, j, _)| {
+                format!(
+                    "{} at {c}",
+                    match j {
+                        Some(true) => "met",
+                        Some(false) => "missed",
+                        None => "not measured",
+                    }
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if let Some(col) = budget_at {
+        let others: Vec<&(String, Option<bool>, String)> = per
+            .iter()
+            .filter(|(c, j, _)| c != col && j.is_some())
+            .collect();
+        return match per.iter().find(|(c, _, _)| c == col) {
+            Some((_, Some(true), _)) => "met".into(),
+            Some((_, Some(false), s)) => format!("**missed** ({s})"),
+            _ if others.is_empty() || !summarize_others => format!("not measured at {col}"),
+            _ => format!("not measured at {col} ({})", summary(&others)),
+        };
+    }
+    let measured: Vec<&(String, Option<bool>, String)> =
+        per.iter().filter(|(_, j, _)| j.is_some()).collect();
+    let missing: Vec<&str> = per
+        .iter()
+        .filter(|(_, j, _)| j.is_none())
+        .map(|(c, _, _)| c.as_str())
+        .collect();
+    if measured.is_empty() {
+        return "not measured".into();
+    }
+    let failed: Vec<String> = measured
+        .iter()
+        .filter(|(_, j, _)| *j == Some(false))
+        .map(|(c, _, s)| format!("{c}: {s}"))
+        .collect();
+    let mut v = if failed.is_empty() {
+        "met".to_string()
+    } else {
+        format!("**missed** ({})", failed.join("; "))
+    };
+    if !missing.is_empty() {
+        let _ = write!(v, "; not measured at {}", missing.join(", "));
+    }
+    v
+}
+
+fn size_label(r: &Value) -> String {
+    label(r["prompt_files"].as_u64().unwrap_or(0) as usize)
+}
+
+fn render_tables(out: &Value) -> String {
+    let sizes: Vec<Value> = out["sizes"].as_array().cloned().unwrap_or_default();
+    let runs = out["runs"].as_u64().unwrap_or(0);
+    let few = runs < 3;
+    let mut tables = Vec::new();
+    let per = |f: &dyn Fn(&Value) -> Vec<Result<f64, String>>| -> Vec<Vec<Result<f64, String>>> {
+        sizes.iter().map(f).collect()
+    };
+    let p50_99 = |path: &[&str]| {
+        let path: Vec<String> = path.iter().map(|s| s.to_string()).collect();
+        move |r: &Value| -> Vec<Result<f64, String>> {
+            let p: Vec<&str> = path.iter().map(String::as_str).collect();
+            let base = at(r, &p);
+            match base {
+                Ok(b) => vec![get(b, &["p50_ms"]), get(b, &["p99_ms"])],
+                Err(e) => vec![Err(e.clone()), Err(e)],
+            }
+        }
+    };
+    let lat = [Limit::Max(1.0), Limit::Max(5.0)];
+
+    // Index.
+    let mut t = Table::per_size(
+        "Cold index and memory (`index`)",
+        "Cold index: `initialize` sent → the `$/progress` end report, the client watching \
+         files (dynamic registration, as VS Code does), alternating per run with `rg --files` \
+         over the same tree; medians. The tree holds as many non-prompt files as prompt files.",
+        &sizes,
+    );
+    t.plain(
+        "files in the tree: prompt / non-prompt",
+        sizes
+            .iter()
+            .map(|r| {
+                let w = &r["workspace"];
+                let same = w["prompt_files"] == w["non_prompt_files"];
+                format!(
+                    "{} / {}{}",
+                    w["prompt_files"],
+                    w["non_prompt_files"],
+                    if same { "" } else { " (not 50 %)" }
+                )
+            })
+            .collect(),
+    );
+    t.figure("`rg --files`, ms", &["index", "rg_files_ms", "median"]);
+    t.figure(
+        "cold index, 50 % non-prompt tree, ms",
+        &["index", "cold_index_ms", "median"],
+    );
+    t.budget(
+        "**cold index ÷ `rg --files`**",
+        "≤ 1.5",
+        &["index", "cold_vs_rg"],
+        Limit::Max(1.5),
+        None,
+        few,
+    );
+    t.figure(
+        "cold index with the server's notify watcher, ms",
+        &["index", "cold_index_notify_watcher_ms", "median"],
+    );
+    t.judged(
+        "**VmRSS after indexing**, MB",
+        "≤ 150 at 100k",
+        per(&|r| vec![get(r, &["index", "rss_kib_after_index"]).map(|k| k * 1024.0 / 1e6)]),
+        &[Limit::Max(150.0)],
+        Some("100k"),
+        false,
+    );
+    t.budget(
+        "**VmRSS per prompt file**, bytes",
+        "≤ 1500 at 1M",
+        &["index", "rss_bytes_per_prompt_file"],
+        Limit::Max(1500.0),
+        Some("1M"),
+        false,
+    );
+    for w in sizes.windows(2) {
+        let (a, b) = (&w[0], &w[1]);
+        let ra =
+            b["prompt_files"].as_f64().unwrap_or(0.0) / a["prompt_files"].as_f64().unwrap_or(1.0);
+        let rt = match (
+            get(a, &["index", "cold_index_ms", "median"]),
+            get(b, &["index", "cold_index_ms", "median"]),
+        ) {
+            (Ok(x), Ok(y)) => f1(y / x),
+            _ => "not measured".into(),
+        };
+        t.notes.push(format!(
+            "Scaling {} → {}: {ra:.0}× the files, {rt}× the cold index time (budget for 100k → 1M: ≤ 12×).",
+            size_label(a),
+            size_label(b)
+        ));
+    }
+    tables.push(t);
+
+    // Latency in the tree.
+    let mut t = Table::per_size(
+        "Requests in a small file of the tree (`latency`)",
+        "Round trips over stdio after 20 warm-up requests: completion of a version, hover and \
+         definition on a prompt reference of a small Python buffer.",
+        &sizes,
+    );
+    for m in ["completion", "hover", "definition"] {
+        t.judged(
+            &format!("{m} p50 / p99, ms"),
+            "≤ 1 / ≤ 5",
+            per(&p50_99(&["latency", m])),
+            &lat,
+            None,
+            false,
+        );
+    }
+    tables.push(t);
+
+    // Big files and the big buffer (once per run).
+    let once = &out["once"];
+    if let Ok(b) = at(once, &["big_files"]) {
+        let tree = b["tree"].as_str().unwrap_or("").to_string();
+        let rows = &b["rows"];
+        let mut t = Table::new(
+            "Big files (`big-files`)",
+            &format!(
+                "Open buffers (not on disk) on the {tree} tree: a Python file of {} lines with \
+                 2 000 `load_prompt` calls and a Markdown file of {} bytes with a link every \
+                 fourth line; round trips after 20 warm-up requests. The edit rows time a \
+                 one-character `didChange` followed by a completion.",
+                rows["python_lines"], rows["markdown_bytes"]
+            ),
+            vec![format!("{tree} tree")],
+        );
+        for (doc, what) in [
+            ("python", "5 000-line Python file, 2 000 calls"),
+            ("markdown", "1 MB Markdown file"),
+        ] {
+            for m in ["completion", "hover", "definition"] {
+                t.judged(
+                    &format!("{m} in a {what}: p50 / p99, ms"),
+                    "≤ 1 / ≤ 5",
+                    vec![p50_99(&[doc, m])(rows)],
+                    &lat,
+                    None,
+                    false,
+                );
+            }
+            t.figures(
+                &format!("one-character edit + completion in a {what}: p50 / p99, ms"),
+                vec![p50_99(&[doc, "edit_then_completion"])(rows)],
+            );
+        }
+        tables.push(t);
+    }
+    if let Ok(b) = at(once, &["big_buffer"]) {
+        let tree = b["tree"].as_str().unwrap_or("").to_string();
+        let rows = &b["rows"];
+        let mb = |doc: &str| {
+            rows[doc]["bytes"]
+                .as_f64()
+                .map_or("–".into(), |x| format!("{:.1} MiB", x / 1048576.0))
+        };
+        let mut t = Table::new(
+            "A 20 MB open buffer (`big-buffer`)",
+            &format!(
+                "`didOpen` of a {} Markdown buffer (a link every fourth line) and a {} Python \
+                 buffer (`load_prompt` calls between comments and code), each on a fresh \
+                 server on the {tree} tree; requests on a reference in the middle. The first \
+                 completion is timed from the `didOpen`; the others after 20 warm-up requests.",
+                mb("markdown"),
+                mb("python")
+            ),
+            vec!["Markdown".into(), "Python".into()],
+        );
+        let docs = ["markdown", "python"];
+        t.figures(
+            "first completion after `didOpen`, ms",
+            docs.iter()
+                .map(|d| vec![get(rows, &[d, "first_completion_after_open_ms"])])
+                .collect(),
+        );
+        for (m, key) in [
+            ("completion", "completion"),
+            ("`textDocument/codeAction`", "code_action"),
+        ] {
+            t.judged(
+                &format!("{m} p50 / p99, ms"),
+                "p99 ≤ 50",
+                docs.iter().map(|d| p50_99(&[d, key])(rows)).collect(),
+                &[Limit::None, Limit::Max(50.0)],
+                None,
+                false,
+            );
+        }
+        tables.push(t);
+    }
+
+    // Events.
+    let mut t = Table::per_size(
+        "A file created or deleted → diagnostics republished (`events`, `watcher`)",
+        "From the write on disk until diagnostics of an open Python buffer that references the \
+         file arrive changed. Client event: the harness sends `workspace/didChangeWatchedFiles` \
+         right after the write. Server's watcher: a client without dynamic registration, so \
+         the server's own notify watcher sees the change (its debounce window included). \
+         \"Right after indexing\": the file is written as soon as the `$/progress` end arrives.",
+        &sizes,
+    );
+    t.judged(
+        "create / delete, client event, ms (median of 10)",
+        "≤ 20",
+        per(&|r| {
+            vec![
+                get(r, &["events", "create_p50_ms"]),
+                get(r, &["events", "delete_p50_ms"]),
+            ]
+        }),
+        &[Limit::Max(20.0), Limit::Max(20.0)],
+        None,
+        false,
+    );
+    t.budget(
+        "**created right after indexing, server's watcher**, ms",
+        "≤ 1000 at 1M",
+        &["watcher", "after_index", "create_ms"],
+        Limit::Max(1000.0),
+        Some("1M"),
+        false,
+    );
+    t.judged(
+        "**create / delete after settling, server's watcher**, ms (median of 5)",
+        "≤ 1000 at 1M",
+        per(&|r| {
+            vec![
+                get(r, &["watcher", "settled", "create_p50_ms"]),
+                get(r, &["watcher", "settled", "delete_p50_ms"]),
+            ]
+        }),
+        &[Limit::Max(1000.0), Limit::Max(1000.0)],
+        Some("1M"),
+        false,
+    );
+    t.figure(
+        "server's watcher: idle CPU, s in 3 s",
+        &["watcher", "idle_cpu_s_per_3s"],
+    );
+    tables.push(t);
+
+    // Burst.
+    let mut t = Table::per_size(
+        "A 10 000-file burst, as after a `git checkout` (`burst`)",
+        "10 000 prompt files written at once into the tree's `under/` folders; one coalesced \
+         `workspace/didChangeWatchedFiles` from the client; timed from the last write until \
+         two open buffers referencing the first and the last file lose their prompt-not-found. \
+         Against the cold index of exactly those files laid out alike in a scratch tree \
+         (median of runs).",
+        &sizes,
+    );
+    t.figure(
+        "burst, one client event → diagnostics, ms",
+        &["burst", "from_last_write_ms"],
+    );
+    t.figure(
+        "cold index of those 10 000 files, ms",
+        &["burst_cold", "median"],
+    );
+    t.judged(
+        "**burst ÷ cold index of its files**",
+        "≤ 2",
+        per(&|r| {
+            vec![ratio(
+                get(r, &["burst", "from_last_write_ms"]),
+                get(r, &["burst_cold", "median"]),
+            )]
+        }),
+        &[Limit::Max(2.0)],
+        None,
+        few,
+    );
+    t.figures(
+        "writing the 10 000 files: client-event server / server's watcher running, ms",
+        per(&|r| {
+            vec![
+                get(r, &["burst", "write_ms"]),
+                get(r, &["watcher", "burst", "write_ms"]),
+            ]
+        }),
+    );
+    t.figure(
+        "burst through the server's watcher, ms (from the last write)",
+        &["watcher", "burst", "from_last_write_ms"],
+    );
+    tables.push(t);
+
+    // Check.
+    let mut t = Table::per_size(
+        "`promptls check` of the whole tree (`check`)",
+        "`promptls check --format json TREE` (reads and scans every prompt and Python file) \
+         alternating per run with `rg -c '\\{\\{' TREE` (reads every file); medians.",
+        &sizes,
+    );
+    t.figure("`rg -c '\\{\\{'`, ms", &["check", "rg_count_ms", "median"]);
+    t.figure("`promptls check`, ms", &["check", "check_ms", "median"]);
+    t.budget(
+        "**check ÷ `rg -c`**",
+        "≤ 2",
+        &["check", "check_vs_rg_count"],
+        Limit::Max(2.0),
+        None,
+        few,
+    );
+    tables.push(t);
+
+    // promptic.
+    let mut t = Table::per_size(
+        "Head-to-head with promptic (`promptic`)",
+        "promptic 0.1.6 (installed from its source into `target/bench/venv`): one Python \
+         process, interpreter start and import included, resolves `latest` of every prompt of \
+         the tree with its `PromptPathResolver` (the resolver of `render`; `load_prompt` takes \
+         a folder, not a prompt) and reads the file. promptic reads no `promptic.toml`: each \
+         subtree's `[versioning]`, merged over the root's, is passed as a `VersioningConfig`. \
+         Prompts are named without an extension, except `.txt` ones (promptic tries only \
+         .md .markdown .yaml .yml .json .jinja2 .jinja). Like for like: `promptls check` of a \
+         Python file per subtree holding one `load_prompt(<the same prompt>, \
+         version=\"latest\")` per prompt (one process: index the tree and resolve every \
+         reference). Floors: `rg --files` lists the tree, `rg -c` reads it; promptic ÷ floor \
+         is the largest ratio any tool that lists (or reads) the tree could reach.",
+        &sizes,
+    );
+    t.plain(
+        "prompts given / resolved by promptic",
+        sizes
+            .iter()
+            .map(|r| match at(r, &["promptic", "promptic", "subtrees"]) {
+                Ok(s) => {
+                    let s = s.as_array().cloned().unwrap_or_default();
+                    let given: u64 = s.iter().map(|x| x["prompts"].as_u64().unwrap_or(0)).sum();
+                    let ok: u64 = s.iter().map(|x| x["resolved"].as_u64().unwrap_or(0)).sum();
+                    format!("{given} / {ok}")
+                }
+                Err(e) => e,
+            })
+            .collect(),
+    );
+    t.figure(
+        "promptic, one process, ms",
+        &["promptic", "promptic_ms", "median"],
+    );
+    t.figure(
+        "of which promptic's resolve loop, ms",
+        &["promptic", "promptic", "loop_ms"],
+    );
+    t.figure(
+        "`promptls check` of the references, ms",
+        &["promptic", "check_references_ms", "median"],
+    );
+    t.budget(
+        "**promptic ÷ check of the references** (like for like)",
+        "≥ 50",
+        &["promptic", "promptic_vs_check_references"],
+        Limit::Min(50.0),
+        None,
+        few,
+    );
+    t.judged(
+        "**promptic ÷ check of the whole tree**",
+        "≥ 50",
+        per(&|r| {
+            vec![ratio(
+                get(r, &["promptic", "promptic_ms", "median"]),
+                get(r, &["check", "check_ms", "median"]),
+            )]
+        }),
+        &[Limit::Min(50.0)],
+        None,
+        few,
+    );
+    t.figure(
+        "floor: promptic ÷ `rg --files`",
+        &["promptic", "promptic_vs_rg_files"],
+    );
+    t.figure(
+        "floor: promptic ÷ `rg -c`",
+        &["promptic", "promptic_vs_rg_count"],
+    );
+    for r in &sizes {
+        if let Ok(s) = at(r, &["promptic", "promptic", "subtrees"]) {
+            let mut parts = Vec::new();
+            for x in s.as_array().into_iter().flatten() {
+                let name = x["subtree"].as_str().unwrap_or("?");
+                if let Some(u) = x["unreadable"].as_str() {
+                    parts.push(format!("`{name}/` unreadable by promptic ({u})"));
+                } else {
+                    let errs = x["errors"].as_object().map_or(String::new(), |e| {
+                        e.iter()
+                            .map(|(k, v)| format!("{v} {k}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    });
+                    parts.push(format!(
+                        "`{name}/` {} of {}{}",
+                        x["resolved"],
+                        x["prompts"],
+                        if errs.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({errs})")
+                        }
+                    ));
+                }
+            }
+            t.notes.push(format!(
+                "promptic at {}, resolved per subtree: {}.",
+                size_label(r),
+                parts.join("; ")
+            ));
+            if let Ok(c) = at(r, &["promptic", "check_references_diagnostics"]) {
+                let c = c.as_object().map_or(String::new(), |m| {
+                    m.iter()
+                        .map(|(k, v)| format!("{v} {k}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                });
+                t.notes.push(format!(
+                    "promptls at {}, diagnostics on those references: {}.",
+                    size_label(r),
+                    if c.is_empty() { "none".into() } else { c }
+                ));
+            }
+        }
+    }
+    tables.push(t);
+
+    // Many versions.
+    let mv: Vec<Value> = once["many_versions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if !mv.is_empty() {
+        let mcols: Vec<String> = mv
+            .iter()
+            .map(|v| {
+                v["versions"]
+                    .as_u64()
+                    .map_or("?".into(), |n| format!("{} versions", label(n as usize)))
+            })
+            .collect();
+        let mut cols = mcols.clone();
+        let ratio_col = if mv.len() >= 2 {
+            let c = format!(
+                "{} ÷ {}",
+                mcols[mv.len() - 1].trim_end_matches(" versions"),
+                mcols[0].trim_end_matches(" versions")
+            );
+            cols.push(c.clone());
+            Some(c)
+        } else {
+            None
+        };
+        let mut t = Table::new(
+            "One prompt with many versions (`many-versions`)",
+            "`gen-workspace --versions N`: one folder holding `prompts/task` in N versions \
+             `task_vMAJOR.MINOR.0.md`, two templates in turn (every step changes the \
+             variables). `promptls versions prompts/task` and `promptls check TREE`, wall time, \
+             medians of runs; over LSP, completion of the versions in `load_prompt(\"prompts/task\", \
+             version=\"v` and hover on the reference, after 20 warm-up requests (at most 300 timed). The last \
+             column is the ratio of the largest N to the smallest (of p50 for LSP rows); the \
+             budget is linear, ≤ 5 for 20 000 ÷ 5 000.",
+            cols,
+        );
+        t.summarize_others = false;
+        for (name, path, two) in [
+            (
+                "`promptls versions`, ms",
+                vec!["versions_ms", "median"],
+                false,
+            ),
+            ("`promptls check`, ms", vec!["check_ms", "median"], false),
+            (
+                "completion of the versions p50 / p99, ms",
+                vec!["completion"],
+                true,
+            ),
+            ("hover p50 / p99, ms", vec!["hover"], true),
+        ] {
+            let mut cells: Vec<Vec<Result<f64, String>>> = mv
+                .iter()
+                .map(|v| {
+                    if two {
+                        p50_99(&path)(v)
+                    } else {
+                        vec![get(v, &path)]
+                    }
+                })
+                .collect();
+            let mut limits = vec![Limit::None];
+            if ratio_col.is_some() {
+                // Of the medians, or of p50 for the LSP rows: one figure, judged.
+                let r = ratio(cells[cells.len() - 1][0].clone(), cells[0][0].clone());
+                cells.push(vec![r]);
+                limits = vec![Limit::Max(5.0)];
+            }
+            let budget = if ratio_col.is_some() {
+                "ratio ≤ 5"
+            } else {
+                ""
+            };
+            t.judged(name, budget, cells, &limits, ratio_col.as_deref(), few);
+        }
+        let items: Vec<String> = mv
+            .iter()
+            .map(|v| {
+                format!(
+                    "{}: {} completion items{}, hover {} bytes",
+                    v["versions"],
+                    v["completion_items"],
+                    if v["completion_incomplete"] == true {
+                        " (isIncomplete)"
+                    } else {
+                        ""
+                    },
+                    v["hover_bytes"]
+                )
+            })
+            .collect();
+        t.notes.push(format!("Answers: {}.", items.join("; ")));
+        tables.push(t);
+    }
+
     let mut s = String::new();
+    if sizes.is_empty() {
+        // No tree size was run (`--only` of once-per-run shapes): drop the per-size tables.
+        let names: Vec<String> = tables
+            .iter()
+            .filter(|t| t.cols.is_empty())
+            .map(|t| t.title.clone())
+            .collect();
+        tables.retain(|t| !t.cols.is_empty());
+        let _ = writeln!(
+            s,
+            "Not measured in this run (no tree size was run): {}.\n",
+            names.join("; ")
+        );
+    }
+    if few {
+        let _ = writeln!(
+            s,
+            "Runs per figure: {runs}. The budgets ask for ratios from medians of at least 3 runs: \
+             verdicts on ratios are marked indicative.\n"
+        );
+    }
+    for t in &tables {
+        s.push_str(&t.render());
+    }
+    let crashes = out["crashes"].as_array().cloned().unwrap_or_default();
+    if !crashes.is_empty() {
+        let _ = writeln!(
+            s,
+            "**Crashes during the run:** {}\n",
+            crashes
+                .iter()
+                .map(|c| c.as_str().unwrap_or("").to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+    }
+    s
+}
+
+fn render_benchmarks(out: &Value, tables: &str, findings: &str) -> String {
     let m = &out["machine"];
-    s.push_str(&format!(
-        "Machine: {} × {}, {:.0} GiB; {}; seed {}.\n\n",
+    let mut s = String::from("# Benchmarks\n\n");
+    s.push_str(
+        "Figures against the project's performance budgets, written by the harness from \
+         `target/bench/results.json` (do not edit above \"Fixes and findings\"; that part is \
+         `benches/findings.md`). These are reports, not tests: nothing in `cargo test` times \
+         anything.\n\n",
+    );
+    s.push_str("## Regenerate\n\n```sh\n");
+    s.push_str("cargo bench --bench lsp_harness -- --sizes 10k,100k --runs 3 --requests 1000 --write-benchmarks\n");
+    s.push_str("```\n\n");
+    s.push_str(
+        "Options: `--sizes 10k,100k,1m` (tree sizes), `--runs N`, `--requests N`, `--seed S`, \
+         `--versions 5k,20k` (many-versions shape), `--only SHAPE,...` (index, latency, events, \
+         watcher, burst, check, promptic, big-files, big-buffer, many-versions), `--no-build`, \
+         `--clean`, `--render-only` (rewrite the reports from results.json). \
+         `PROMPTLS_BENCH_LOG=FILE` sends the server's debug log to FILE. \
+         `cargo run --release --bin gen-workspace -- --files N --seed S OUT` writes a tree \
+         alone; `cargo bench --bench core` runs the criterion benchmarks of the pure paths.\n\n",
+    );
+    s.push_str("## Machine and run\n\n");
+    let _ = writeln!(s, "- Command: `{}`", out["command"].as_str().unwrap_or(""));
+    let _ = writeln!(
+        s,
+        "- Date: {}; commit `{}`{}",
+        m["started"].as_str().unwrap_or(""),
+        m["commit"].as_str().unwrap_or(""),
+        if m["dirty"] == true {
+            " with uncommitted changes"
+        } else {
+            " (clean tree)"
+        }
+    );
+    let _ = writeln!(
+        s,
+        "- Machine: {} CPUs (`nproc`), {}, {:.1} GiB memory, kernel {}",
         m["nproc"],
         m["cpu"].as_str().unwrap_or(""),
         m["mem_gib"].as_f64().unwrap_or(0.0),
+        m["kernel"].as_str().unwrap_or("")
+    );
+    let _ = writeln!(
+        s,
+        "- File system of target/bench: {}",
+        m["filesystem"].as_str().unwrap_or("")
+    );
+    let _ = writeln!(
+        s,
+        "- {}; {}; release profile",
         m["ripgrep"].as_str().unwrap_or(""),
-        out["seed"]
-    ));
-    s.push_str("| measure | budget |");
-    for r in sizes {
-        s.push_str(&format!(
-            " {} |",
-            label(r["prompt_files"].as_u64().unwrap() as usize)
-        ));
-    }
-    s.push_str("\n| --- | --- |");
-    for _ in sizes {
-        s.push_str(" --- |");
-    }
+        m["rustc"].as_str().unwrap_or("")
+    );
+    let _ = writeln!(
+        s,
+        "- Load average (1, 5, 15 min) before the run: {}; after: {}. The machine is shared \
+         with other builds: single figures are noisy, so timings are medians and budgets are \
+         ratios against tools measured in the same run.",
+        m["load_before"].as_str().unwrap_or(""),
+        m["load_after"].as_str().unwrap_or("")
+    );
+    let _ = writeln!(
+        s,
+        "- Seed {}, {} run{} per figure, {} requests per latency row{}",
+        out["seed"],
+        out["runs"],
+        if out["runs"] == 1 { "" } else { "s" },
+        out["requests"],
+        match out["only"].as_array() {
+            Some(a) if !a.is_empty() => format!(
+                "; only {}",
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            _ => String::new(),
+        }
+    );
+    s.push_str("\n## Results\n\n");
+    s.push_str(tables);
     s.push('\n');
-    let row = |s: &mut String, name: &str, budget: &str, f: &dyn Fn(&Value) -> String| {
-        s.push_str(&format!("| {name} | {budget} |"));
-        for r in sizes {
-            s.push_str(&format!(" {} |", f(r)));
-        }
-        s.push('\n');
-    };
-    row(
-        &mut s,
-        "files in tree (prompt / non-prompt / README+py)",
-        "",
-        &|r| {
-            let w = &r["workspace"];
-            format!(
-                "{} / {} / {}",
-                w["prompt_files"],
-                w["non_prompt_files"],
-                w["readme_files"].as_u64().unwrap_or(0) + w["python_files"].as_u64().unwrap_or(0)
-            )
-        },
-    );
-    row(&mut s, "`rg --files`, ms (median)", "", &|r| {
-        f1(&r["rg_files_ms"]["median"])
-    });
-    row(
-        &mut s,
-        "cold index, ms (initialize → progress end, median)",
-        "",
-        &|r| f1(&r["cold_index_ms"]["median"]),
-    );
-    row(&mut s, "cold index ÷ `rg --files`", "≤ 1.5", &|r| {
-        f1(&r["cold_vs_rg"])
-    });
-    row(
-        &mut s,
-        "cold index with the server's notify watcher, ms (median)",
-        "",
-        &|r| f1(&r["cold_index_notify_watcher_ms"]["median"]),
-    );
-    row(&mut s, "completion p50 / p99, ms", "≤ 1 / ≤ 5", &|r| {
-        format!(
-            "{} / {}",
-            f1(&r["latency"]["completion"]["p50_ms"]),
-            f1(&r["latency"]["completion"]["p99_ms"])
-        )
-    });
-    row(&mut s, "hover p50 / p99, ms", "≤ 1 / ≤ 5", &|r| {
-        format!(
-            "{} / {}",
-            f1(&r["latency"]["hover"]["p50_ms"]),
-            f1(&r["latency"]["hover"]["p99_ms"])
-        )
-    });
-    for (doc, what) in [
-        ("python", "5 000-line Python file, 2 000 calls"),
-        ("markdown", "1 MB Markdown file"),
-    ] {
-        for m in ["completion", "hover", "definition"] {
-            row(
-                &mut s,
-                &format!("{m} in a {what}: p50 / p99, ms"),
-                "≤ 1 / ≤ 5",
-                &|r| {
-                    format!(
-                        "{} / {}",
-                        f1(&r["big_files"][doc][m]["p50_ms"]),
-                        f1(&r["big_files"][doc][m]["p99_ms"])
-                    )
-                },
-            );
-        }
-        row(
-            &mut s,
-            &format!("one-character edit + completion in a {what}: p50 / p99, ms"),
-            "",
-            &|r| {
-                format!(
-                    "{} / {}",
-                    f1(&r["big_files"][doc]["edit_then_completion"]["p50_ms"]),
-                    f1(&r["big_files"][doc]["edit_then_completion"]["p99_ms"])
-                )
-            },
-        );
-    }
-    row(&mut s, "definition p50 / p99, ms", "≤ 1 / ≤ 5", &|r| {
-        format!(
-            "{} / {}",
-            f1(&r["latency"]["definition"]["p50_ms"]),
-            f1(&r["latency"]["definition"]["p99_ms"])
-        )
-    });
-    row(
-        &mut s,
-        "create / delete → diagnostics, client event, ms (median)",
-        "≤ 20",
-        &|r| {
-            format!(
-                "{} / {}",
-                f1(&r["client_event_create_delete"]["create_p50_ms"]),
-                f1(&r["client_event_create_delete"]["delete_p50_ms"])
-            )
-        },
-    );
-    row(
-        &mut s,
-        "create / delete → diagnostics, server's watcher, ms (median)",
-        "(≤ 20 after the event)",
-        &|r| {
-            format!(
-                "{} / {}",
-                f1(&r["watcher_create_delete"]["create_p50_ms"]),
-                f1(&r["watcher_create_delete"]["delete_p50_ms"])
-            )
-        },
-    );
-    row(
-        &mut s,
-        "10 000-file burst, one client event → index, ms (from the event)",
-        "",
-        &|r| f1(&r["burst"]["from_last_write_ms"]),
-    );
-    row(
-        &mut s,
-        "burst through the server's watcher, ms (from the last write)",
-        "",
-        &|r| f1(&r["burst_watcher"]["from_last_write_ms"]),
-    );
-    row(&mut s, "server's watcher: idle CPU, s per 3 s", "", &|r| {
-        f1(&r["watcher_idle_cpu_s_per_3s"])
-    });
-    row(&mut s, "cold index of those 10 000 files, ms", "", &|r| {
-        f1(&r["burst_cold_index_ms"])
-    });
-    row(&mut s, "burst ÷ cold index of its files", "≤ 2", &|r| {
-        f1(&r["burst_vs_cold"])
-    });
-    row(
-        &mut s,
-        "VmRSS after indexing, MiB",
-        "≤ 150 (at 100k)",
-        &|r| {
-            f1(&json!(
-                r["rss_kib_after_index"].as_f64().unwrap_or(0.0) / 1024.0
-            ))
-        },
-    );
-    row(&mut s, "VmRSS per prompt file, bytes", "≤ 1536", &|r| {
-        f1(&r["rss_bytes_per_prompt_file"])
-    });
-    row(
-        &mut s,
-        "`promptls check` whole tree, ms (median)",
-        "",
-        &|r| f1(&r["check_ms"]),
-    );
-    row(
-        &mut s,
-        "promptic `latest` for every prompt, ms",
-        "check ≥ 50× faster",
-        &|r| {
-            if r["promptic"]["skipped"].is_string() {
-                "skipped".into()
-            } else {
-                f1(&r["promptic"]["ms"])
-            }
-        },
-    );
-    // Scaling between consecutive sizes.
-    let mut scaling = String::new();
-    for w in sizes.windows(2) {
-        let (a, b) = (&w[0], &w[1]);
-        let ra = b["prompt_files"].as_f64().unwrap() / a["prompt_files"].as_f64().unwrap();
-        let rt = b["cold_index_ms"]["median"].as_f64().unwrap()
-            / a["cold_index_ms"]["median"].as_f64().unwrap();
-        scaling.push_str(&format!(
-            "\nScaling {} → {}: {:.0}× the files, {:.2}× the cold index time (budget for 100k → 1M: ≤ 12×).\n",
-            label(a["prompt_files"].as_u64().unwrap() as usize),
-            label(b["prompt_files"].as_u64().unwrap() as usize),
-            ra,
-            rt
-        ));
-    }
-    s.push_str(&scaling);
-    for r in sizes {
-        if let Some(why) = r["promptic"]["skipped"].as_str() {
-            s.push_str(&format!("\npromptic column skipped: {why}.\n"));
-            break;
-        }
-    }
+    s.push_str(findings.trim_end());
+    s.push('\n');
     s
 }

@@ -2,7 +2,13 @@
 //!
 //! ```text
 //! cargo run --release --bin gen-workspace -- --files N --seed S OUT
+//! cargo run --release --bin gen-workspace -- --versions N OUT
 //! ```
+//!
+//! `--versions N` writes the many-versions shape instead: one prompt `prompts/task` with N
+//! versions `task_vMAJOR.MINOR.0.md` (100 minors per major), alternating two templates so
+//! every step changes the template variables, a `promptic.toml`, an `app.py` and a
+//! `README.md` that reference it.
 //!
 //! The same `--files` and `--seed` give a byte-identical tree. What it holds:
 //!
@@ -235,16 +241,18 @@ impl Writer {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: gen-workspace --files N [--seed S] OUT");
+    eprintln!("usage: gen-workspace --files N [--seed S] OUT | gen-workspace --versions N OUT");
     std::process::exit(2);
 }
 
 fn main() {
     let mut args = std::env::args().skip(1);
     let (mut files, mut seed, mut out): (Option<usize>, u64, Option<PathBuf>) = (None, 1, None);
+    let mut versions: Option<usize> = None;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--files" => files = args.next().and_then(|v| v.parse().ok()),
+            "--versions" => versions = args.next().and_then(|v| v.parse().ok()),
             "--seed" => {
                 seed = args
                     .next()
@@ -256,9 +264,10 @@ fn main() {
             _ => usage(),
         }
     }
-    let (Some(files), Some(out)) = (files, out) else {
+    let Some(out) = out else { usage() };
+    if versions.is_none() && files.is_none() {
         usage()
-    };
+    }
     if out.exists()
         && std::fs::read_dir(&out)
             .map(|mut d| d.next().is_some())
@@ -267,7 +276,14 @@ fn main() {
         eprintln!("gen-workspace: {} exists and is not empty", out.display());
         std::process::exit(2);
     }
-    let summary = generate(files, seed, &out);
+    if let Some(n) = versions {
+        let written = generate_versions(n, &out);
+        println!(
+            "{{\"prompt_files\": {n}, \"prompts\": 1, \"versions\": {n}, \"non_prompt_files\": 0, \"files_written\": {written}}}"
+        );
+        return;
+    }
+    let summary = generate(files.unwrap_or_else(|| usage()), seed, &out);
     println!(
         "{{\"prompt_files\": {}, \"prompts\": {}, \"non_prompt_files\": {}, \"ignored_files\": {}, \"folders\": {}, \"readme_files\": {}, \"python_files\": {}, \"references\": {}, \"broken\": {{\"version\": {}, \"classifier\": {}, \"prompt\": {}}}}}",
         summary.prompt_files,
@@ -282,6 +298,42 @@ fn main() {
         summary.broken_classifier,
         summary.broken_prompt
     );
+}
+
+/// The many-versions shape: one prompt with `n` versions. Returns the files written.
+fn generate_versions(n: usize, out: &Path) -> usize {
+    let mut w = Writer { files: 0 };
+    std::fs::create_dir_all(out.join(".git")).expect("create .git");
+    w.write(&out.join(".git/HEAD"), b"ref: refs/heads/main\n");
+    w.write(
+        &out.join("promptic.toml"),
+        b"# Generated benchmark workspace (gen-workspace --versions).\n[versioning]\ndelimiter = \"_\"\n",
+    );
+    let dir = out.join("prompts");
+    for k in 0..n {
+        let (major, minor) = (k / 100 + 1, k % 100);
+        // Two templates in turn: every step adds one variable and drops another.
+        let body = if k % 2 == 0 {
+            format!(
+                "# task v{major}.{minor}.0\n\nWrite for {{{{audience}}}} in a {{{{tone}}}} tone.\n"
+            )
+        } else {
+            format!("# task v{major}.{minor}.0\n\nAnswer {{{{question}}}} for {{{{audience}}}}.\n")
+        };
+        w.write(
+            &dir.join(format!("task_v{major}.{minor}.0.md")),
+            body.as_bytes(),
+        );
+    }
+    w.write(
+        &out.join("app.py"),
+        b"from promptic import load_prompt\n\nlatest = load_prompt(\"prompts/task\", version=\"latest\")\npinned = load_prompt(\"prompts/task\", version=\"v1.0.0\")\npick = load_prompt(\"prompts/task\", version=\"v\")\n",
+    );
+    w.write(
+        &out.join("README.md"),
+        b"# Many versions\n\n- the latest [task](prompts/task.md)\n- pinned: [task v1](prompts/task_v1.0.0.md)\n",
+    );
+    w.files
 }
 
 fn generate(files: usize, seed: u64, out: &Path) -> Summary {
