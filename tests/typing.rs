@@ -199,13 +199,9 @@ fn completion_while_typing() {
 mod prefixes {
     //! Every prefix of a valid document is a state a user passes through while typing it.
 
-    use std::sync::Arc;
-
     use promptls::analysis::completion::complete;
     use promptls::analysis::hover::hover;
     use promptls::analysis::{Document, TextChange, typed_reference};
-    use promptls::config::ConfigSource;
-    use promptls::index::Index;
     use promptls::references::scan_file;
     use promptls::text::PositionEncoding;
     use proptest::prelude::*;
@@ -256,7 +252,7 @@ mod prefixes {
         #[test]
         fn every_prefix_scans_and_completes_inside_the_text((name, doc) in document()) {
             let (_tmp, ws) = super::workspace();
-            let index = Index::scan(vec![ws.clone()], Arc::new(ConfigSource::new()));
+            let index = crate::scan(&ws);
             let path = ws.join(name);
             // The buffer as an editor sends it: one character per change, each version
             // derived from the previous one (its tree edited, not reparsed from scratch).
@@ -300,27 +296,23 @@ mod prefixes {
 fn a_long_list_is_narrowed_to_what_is_typed_and_marked_incomplete() {
     use promptls::analysis::Document;
     use promptls::analysis::completion::{LIST_LIMIT, complete_list};
-    use promptls::config::ConfigSource;
-    use promptls::index::Index;
-    use std::sync::Arc;
 
-    let tmp = tempfile::tempdir().unwrap();
-    let ws = tmp.path().to_path_buf();
-    let prompts = ws.join("prompts");
-    std::fs::create_dir(&prompts).unwrap();
+    let (_tmp, ws, prompts) = workspace_with_prompts_folder();
     for i in 0..120 {
         std::fs::write(prompts.join(format!("agent{i:03}_v1.md")), "x").unwrap();
     }
     std::fs::write(prompts.join("summary_v1.md"), "x").unwrap();
-    let index = Index::scan(vec![ws.clone()], Arc::new(ConfigSource::new()));
+    let index = scan(&ws);
     let path = ws.join("doc.md");
     let complete = |text: &str| {
         let doc = Document::new(&path, Some(1), text.to_string());
         complete_list(&index, &doc, text.find(')').unwrap())
     };
-    // Nothing typed in the folder yet: 121 prompts + 121 files, all offered.
+    // Nothing typed in the folder yet: of 121 prompts + 121 files, the first LIST_LIMIT
+    // in completion's order, and the editor asks again as the user types.
     let all = complete("[x](prompts/)");
-    assert_eq!((all.items.len(), all.is_incomplete), (242, false));
+    assert_eq!((all.items.len(), all.is_incomplete), (LIST_LIMIT, true));
+    assert_eq!(all.items[0].label, "agent000.md");
     // `sum` typed: only the candidates that contain s, u, m in order.
     let some = complete("[x](prompts/sum)");
     let labels: Vec<&str> = some.items.iter().map(|c| c.label.as_str()).collect();
@@ -328,4 +320,54 @@ fn a_long_list_is_narrowed_to_what_is_typed_and_marked_incomplete() {
     assert!(some.is_incomplete);
     // The folder is past the limit, so this exercises the narrowing.
     const _: () = assert!(LIST_LIMIT < 242);
+}
+
+#[test]
+fn version_completion_of_a_prompt_with_thousands_of_versions_offers_the_newest_first() {
+    use promptls::analysis::Document;
+    use promptls::analysis::completion::{LIST_LIMIT, complete_list};
+
+    let (_tmp, ws, prompts) = workspace_with_prompts_folder();
+    for i in 0..2000 {
+        std::fs::write(
+            prompts.join(format!("task_v{}.{}.0.md", i / 10, i % 10)),
+            "x",
+        )
+        .unwrap();
+    }
+    let index = scan(&ws);
+    let path = ws.join("app.py");
+    let text = "from promptic import load_prompt\nload_prompt(\"prompts/task\", version=\"\")\n";
+    let doc = Document::new(&path, Some(1), text.to_string());
+    let list = complete_list(&index, &doc, text.rfind("\")").unwrap());
+    let labels: Vec<&str> = list.items.iter().map(|c| c.label.as_str()).collect();
+    assert_eq!(labels.len(), LIST_LIMIT);
+    assert!(list.is_incomplete);
+    assert_eq!(
+        &labels[..4],
+        ["latest", "latest-prerelease", "v199.9.0", "v199.8.0"]
+    );
+    // Typing narrows among all 2 000, not among the 100 shown.
+    let text = text.replace("version=\"\"", "version=\"v3.\"");
+    let doc = Document::new(&path, Some(2), text.clone());
+    let list = complete_list(&index, &doc, text.rfind("\")").unwrap());
+    let labels: Vec<&str> = list.items.iter().map(|c| c.label.as_str()).collect();
+    assert_eq!(&labels[..3], ["v3.9.0", "v3.8.0", "v3.7.0"], "{labels:?}");
+}
+
+/// A temporary workspace with an empty `prompts/` folder: (its guard, root, folder).
+fn workspace_with_prompts_folder() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().to_path_buf();
+    let prompts = ws.join("prompts");
+    std::fs::create_dir(&prompts).unwrap();
+    (tmp, ws, prompts)
+}
+
+/// The index of `ws` under the default config.
+fn scan(ws: &std::path::Path) -> promptls::index::Index {
+    promptls::index::Index::scan(
+        vec![ws.to_path_buf()],
+        std::sync::Arc::new(promptls::config::ConfigSource::new()),
+    )
 }

@@ -133,7 +133,9 @@ pub struct CompletionList {
 /// [`complete`] as sent to an editor: a list longer than [`LIST_LIMIT`] (a folder of
 /// hundreds of prompts) keeps only the candidates that contain what is typed before the
 /// cursor in their literal, in order and ignoring case (as editors' fuzzy filters match),
-/// and is marked incomplete so the editor asks again as the user types or deletes.
+/// ranked by how they match (prefix, then substring, then scattered), then at most the
+/// first [`LIST_LIMIT`], and is marked incomplete so the editor asks again as the user
+/// types or deletes.
 pub fn complete_list(index: &Index, doc: &Document, offset: usize) -> CompletionList {
     let items = complete(index, doc, offset);
     if items.len() <= LIST_LIMIT {
@@ -144,18 +146,39 @@ pub fn complete_list(index: &Index, doc: &Document, offset: usize) -> Completion
     }
     let text = doc.text();
     let before = items.len();
-    let items: Vec<Candidate> = items
+    // Candidates that start with what is typed first, then those that contain it, then
+    // those that hold its characters in order; completion's order within each.
+    let mut ranked: Vec<(u8, Candidate)> = items
         .into_iter()
-        .filter(|c| {
+        .filter_map(|c| {
             let end = offset.clamp(c.replace.start, c.replace.end);
             let typed = text.get(c.replace.start..end).unwrap_or_default();
-            is_subsequence(typed, &c.new_text)
+            match_rank(typed, &c.new_text).map(|rank| (rank, c))
         })
         .collect();
+    ranked.sort_by_key(|(rank, _)| *rank);
+    // Still too long (nothing typed yet, 20 000 versions): the first ones.
+    ranked.truncate(LIST_LIMIT);
+    let items: Vec<Candidate> = ranked.into_iter().map(|(_, c)| c).collect();
     let is_incomplete = items.len() < before;
     CompletionList {
         items,
         is_incomplete,
+    }
+}
+
+/// How `candidate` matches what is `typed`, ignoring case: 0 when it starts with it, 1
+/// when it contains it, 2 when it holds its characters in order, `None` otherwise.
+fn match_rank(typed: &str, candidate: &str) -> Option<u8> {
+    let (typed_lower, candidate_lower) = (typed.to_lowercase(), candidate.to_lowercase());
+    if candidate_lower.starts_with(&typed_lower) {
+        Some(0)
+    } else if candidate_lower.contains(&typed_lower) {
+        Some(1)
+    } else if is_subsequence(typed, candidate) {
+        Some(2)
+    } else {
+        None
     }
 }
 

@@ -355,6 +355,16 @@ pub fn check(index: &Index) -> TreeCheck {
     out
 }
 
+/// [`check`] of the files `wanted` selects (`promptls check PATH…`): their references are
+/// checked, and only they and the other versions of their prompts are read (see
+/// [`refs::check_files`]); names and configs come from the index. Diagnostics of other
+/// files may be included: the caller keeps those it wants.
+pub fn check_only(index: &Index, wanted: &(dyn Fn(&Path) -> bool + Sync)) -> TreeCheck {
+    let mut out = refs::check_files(index, wanted);
+    out.diagnostics.extend(index.file_diagnostics());
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

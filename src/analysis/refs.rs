@@ -363,17 +363,45 @@ impl VersionFacts {
 /// scanned, its references resolved and, for a versioned prompt file, its
 /// [`VersionFacts`] computed. Files that cannot be read are skipped (logged by the read).
 pub fn check_tree(index: &Index) -> TreeCheck {
-    let files: Vec<(PathBuf, bool)> = index
-        .folders()
-        .iter()
-        .flat_map(|f| {
-            f.files
+    check_files(index, &|_| true)
+}
+
+/// [`check_tree`] for the files `wanted` selects: their references are checked, and the
+/// [`VersionFacts`] of every version of their prompts are computed (the version-bump
+/// check of a selected file compares it with its neighbours). Other files are not read.
+pub fn check_files(index: &Index, wanted: &(dyn Fn(&Path) -> bool + Sync)) -> TreeCheck {
+    // (path, versioned, its references are checked)
+    let mut files: Vec<(PathBuf, bool, bool)> = Vec::new();
+    for f in index.folders() {
+        for prompt in &f.prompts {
+            let paths: Vec<(PathBuf, bool)> = prompt
+                .files
                 .iter()
-                .map(|p| (f.path.join(&*p.name), p.parsed.version.is_some()))
-                .chain(f.python.iter().map(|p| (f.path.join(&**p), false)))
-                .collect::<Vec<_>>()
-        })
-        .collect();
+                .map(|&i| {
+                    let file = &f.files[i as usize];
+                    (f.path.join(&*file.name), file.parsed.version.is_some())
+                })
+                .collect();
+            let selected: Vec<bool> = paths.iter().map(|(p, _)| wanted(p)).collect();
+            if !selected.contains(&true) {
+                continue;
+            }
+            files.extend(
+                paths
+                    .into_iter()
+                    .zip(selected)
+                    .filter(|((_, versioned), selected)| *versioned || *selected)
+                    .map(|((p, versioned), selected)| (p, versioned, selected)),
+            );
+        }
+        files.extend(
+            f.python
+                .iter()
+                .map(|p| f.path.join(&**p))
+                .filter(|p| wanted(p))
+                .map(|p| (p, false, true)),
+        );
+    }
     let threads = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .min(8);
@@ -385,12 +413,16 @@ pub fn check_tree(index: &Index) -> TreeCheck {
             .map(|part| {
                 s.spawn(move || {
                     let mut found = TreeCheck::default();
-                    for (path, versioned) in part {
+                    for (path, versioned, selected) in part {
                         let Some(text) = super::analysis_text(index, path) else {
                             continue;
                         };
-                        let (scan, refs) = file_references(index, path, &text);
-                        let diags = reference_diagnostics(index, path, &scan, &refs);
+                        let diags = if *selected {
+                            let (scan, refs) = file_references(index, path, &text);
+                            reference_diagnostics(index, path, &scan, &refs)
+                        } else {
+                            Vec::new()
+                        };
                         if *versioned {
                             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
                             found

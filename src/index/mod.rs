@@ -783,7 +783,7 @@ impl Index {
                     format!(
                         "no prompt `{}` here; prompts in this folder: {}",
                         hint.base,
-                        available.join(", ")
+                        crate::versioning::shown_list(&available)
                     )
                 },
                 available,

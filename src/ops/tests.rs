@@ -550,3 +550,50 @@ fn check_reads_each_file_once() {
         ]
     );
 }
+
+#[test]
+fn check_of_one_file_reads_only_it_and_the_versions_of_its_prompt() {
+    let (_dir, index) = tree(
+        &[
+            ("p_v1.md", "{{a}}"),
+            ("p_v1.1.md", "{{b}} [x](missing.md)"),
+            ("p_v2.md", "{{d}}"),
+            ("q_v1.md", "[y](gone.md)"),
+            ("q_v2.md", "{{z}}"),
+            (
+                "app.py",
+                "from promptic import load_prompt\nload_prompt(\"nope\")\n",
+            ),
+        ],
+        None,
+    );
+    let counting = Arc::new(CountingFiles::default());
+    let index = index.with_files(counting.clone());
+    let wanted = |p: &std::path::Path| p.file_name().is_some_and(|n| n == "p_v1.1.md");
+    let checked = crate::analysis::check_only(&index, &wanted);
+    let mut broken: Vec<String> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.range != (0..0))
+        .map(|d| d.path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    broken.dedup();
+    // Reference problems: the selected file's broken link; q_v1's is not looked for.
+    assert_eq!(broken, ["p_v1.1.md"]);
+    let mut facts: Vec<String> = checked
+        .versions
+        .keys()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    facts.sort();
+    assert_eq!(facts, ["p_v1.1.md", "p_v1.md", "p_v2.md"]);
+    let mut reads: Vec<String> = counting
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(p, n)| format!("{}×{n}", p.file_name().unwrap().to_string_lossy()))
+        .collect();
+    reads.sort();
+    assert_eq!(reads, ["p_v1.1.md×1", "p_v1.md×1", "p_v2.md×1"]);
+}

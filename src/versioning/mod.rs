@@ -11,8 +11,9 @@ pub use model::{ClassifierConfig, DEFAULT_EXTENSIONS, VersioningConfig};
 pub use name::{NameIssue, NamingScheme, ParsedName, SharedScheme, Variant};
 pub use pattern::{VersionMatch, VersionPattern};
 pub use resolve::{
-    CandidateFile, ClassifierProblem, ErrorKind, HierarchicalSpec, RequestOptions, ResolveError,
-    Selection, VersionSpec, existing_values, requested_variant, select,
+    CandidateFile, ClassifierProblem, ErrorKind, HierarchicalSpec, MESSAGE_LIST_LIMIT,
+    RequestOptions, ResolveError, Selection, VersionSpec, existing_values, requested_variant,
+    select, shown_list,
 };
 pub use version::{Prerelease, Version, VersionError, parse_number};
 

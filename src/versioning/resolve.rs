@@ -238,7 +238,7 @@ pub fn requested_variant(
                 } else {
                     format!(
                         "classifier `{key}` is not declared; declared: {}",
-                        names.join(", ")
+                        shown_list(names)
                     )
                 },
                 names.to_vec(),
@@ -288,7 +288,7 @@ fn missing_value(
         spec,
         format!(
             "no file of `{target}` has {key}={value}; available: {}",
-            existing.join(", ")
+            shown_list(&existing)
         ),
         existing,
     )
@@ -389,7 +389,7 @@ pub fn select(
                 } else {
                     format!(
                         "{what} of `{target}` does not exist{for_variant}; versions of other variants: {}",
-                        avail.join(", ")
+                        shown_list(&avail)
                     )
                 };
                 Err(ResolveError::new(
@@ -433,7 +433,7 @@ pub fn select(
                     spec,
                     format!(
                         "`{target}` has only prereleases{for_variant} ({}); set include_prerelease = true or ask for latest-prerelease",
-                        available(&versioned).join(", ")
+                        shown_list(&available(&versioned))
                     ),
                     available(&versioned),
                 );
@@ -467,7 +467,7 @@ pub fn select(
                     spec,
                     format!(
                         "`{target}` has no prerelease{for_variant}; available: {}",
-                        available(&versioned).join(", ")
+                        shown_list(&available(&versioned))
                     ),
                     available(&versioned),
                 ));
@@ -495,7 +495,7 @@ pub fn select(
                         spec,
                         format!(
                             "{text:?} {why}; available: {}",
-                            available(&versioned).join(", ")
+                            shown_list(&available(&versioned))
                         ),
                         available(&versioned),
                     ));
@@ -513,12 +513,12 @@ pub fn select(
                 let msg = if elsewhere {
                     format!(
                         "{wanted} of `{target}` exists, but not{for_variant}; available{for_variant}: {}",
-                        available(&versioned).join(", ")
+                        shown_list(&available(&versioned))
                     )
                 } else {
                     format!(
                         "`{target}` has no version {wanted}{for_variant}; available: {}",
-                        available(&versioned).join(", ")
+                        shown_list(&available(&versioned))
                     )
                 };
                 return Err(ResolveError::new(
@@ -545,7 +545,7 @@ pub fn select(
                 "{} of `{target}` is spelled by {} files: {}; rename or remove all but one",
                 pool[0].1,
                 files.len(),
-                files.join(", ")
+                shown_list(&files)
             ),
             files,
         ));
@@ -589,4 +589,39 @@ pub fn existing_values(
     seen.iter()
         .map(|&vi| scheme.value_name(ci, vi).to_string())
         .collect()
+}
+
+/// Most names a message lists; the rest are counted.
+pub const MESSAGE_LIST_LIMIT: usize = 10;
+
+/// `items` joined with `, ` for a message: the first [`MESSAGE_LIST_LIMIT`], then
+/// `… and N more` (the full list stays in [`ResolveError::available`]).
+pub fn shown_list(items: &[String]) -> String {
+    if items.len() <= MESSAGE_LIST_LIMIT {
+        return items.join(", ");
+    }
+    format!(
+        "{}, … and {} more",
+        items[..MESSAGE_LIST_LIMIT].join(", "),
+        items.len() - MESSAGE_LIST_LIMIT
+    )
+}
+
+#[cfg(test)]
+mod message_list_tests {
+    use super::*;
+
+    #[test]
+    fn a_message_lists_ten_names_and_counts_the_rest() {
+        let names: Vec<String> = (1..=12).map(|i| format!("v{i}")).collect();
+        assert_eq!(
+            shown_list(&names[..10]),
+            "v1, v2, v3, v4, v5, v6, v7, v8, v9, v10"
+        );
+        assert_eq!(
+            shown_list(&names),
+            "v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, … and 2 more"
+        );
+        assert_eq!(shown_list(&[]), "");
+    }
 }
