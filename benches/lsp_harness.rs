@@ -1315,6 +1315,31 @@ fn burst_cold(bin: &Path, bench: &Path, ws: &Path, files: &[PathBuf], runs: usiz
     Ok(series(&v))
 }
 
+/// [`burst`] `runs` times: each run's figures, and the medians of the timings under the
+/// same keys.
+fn burst_runs(lsp: &mut Lsp, ws: &Path, files: &[PathBuf], runs: usize) -> R<Value> {
+    let mut all = Vec::new();
+    for r in 0..runs {
+        let one = burst(lsp, ws, files, true)?;
+        eprintln!("  burst run {r}: {one}");
+        all.push(one);
+    }
+    let mut out = all[0].clone();
+    for key in [
+        "write_ms",
+        "from_first_write_ms",
+        "from_last_write_ms",
+        "delete_from_first_ms",
+        "floor_lstat_ms",
+        "floor_decode_ms",
+    ] {
+        let v: Vec<f64> = all.iter().filter_map(|r| r[key].as_f64()).collect();
+        out[key] = json!(median(&v));
+    }
+    out["runs"] = json!(all);
+    Ok(out)
+}
+
 /// Creates the burst's files at once and waits until the index reflects them: open
 /// documents referencing the first and the last file lose their prompt-not-found, and
 /// workspace/symbol finds a sample of them. The files are removed again in any case.
@@ -1377,6 +1402,18 @@ fn burst_inner(lsp: &mut Lsp, ws: &Path, files: &[PathBuf], client_event: bool) 
             found += 1;
         }
     }
+    // Floors of a refresh that trusts nothing it did not examine: one `lstat` of each
+    // changed path, and decoding the notification that names them (JSON).
+    let t_stat = Instant::now();
+    for f in files {
+        let _ = std::fs::symlink_metadata(f);
+    }
+    let floor_lstat_ms = ms(t_stat.elapsed());
+    let body = serde_json::to_vec(&changes(1)).map_err(|e| e.to_string())?;
+    let t_decode = Instant::now();
+    let decoded: Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
+    let floor_decode_ms = ms(t_decode.elapsed());
+    drop(decoded);
     // Remove them again (another burst) and let the server settle.
     let t1 = Instant::now();
     for f in files {
@@ -1398,6 +1435,8 @@ fn burst_inner(lsp: &mut Lsp, ws: &Path, files: &[PathBuf], client_event: bool) 
         "from_first_write_ms": ms(t - t0),
         "from_last_write_ms": ms(t.saturating_duration_since(written)),
         "delete_from_first_ms": ms(tdel - t1),
+        "floor_lstat_ms": floor_lstat_ms,
+        "floor_decode_ms": floor_decode_ms,
         "sample_found": found, "sample": sample.len(),
     }))
 }
@@ -1807,7 +1846,7 @@ fn main() {
             if o.has("burst") {
                 r.insert(
                     "burst".into(),
-                    row("burst (client event)", || burst(lsp, &ws, &files, true)),
+                    row("burst (client event)", || burst_runs(lsp, &ws, &files, o.runs)),
                 );
                 r.insert(
                     "rss_kib_after_burst".into(),
@@ -2582,6 +2621,28 @@ fn render_tables(out: &Value) -> String {
         &[Limit::Max(2.0)],
         None,
         few,
+    );
+    t.figures(
+        "floors of the refresh: `lstat` of the 10 000 paths / decoding the notification, ms",
+        per(&|r| {
+            vec![
+                get(r, &["burst", "floor_lstat_ms"]),
+                get(r, &["burst", "floor_decode_ms"]),
+            ]
+        }),
+    );
+    t.figures(
+        "burst ÷ (cold index of its files + both floors)",
+        per(&|r| {
+            vec![ratio(
+                get(r, &["burst", "from_last_write_ms"]),
+                get(r, &["burst_cold", "median"]).and_then(|cold| {
+                    Ok(cold
+                        + get(r, &["burst", "floor_lstat_ms"])?
+                        + get(r, &["burst", "floor_decode_ms"])?)
+                }),
+            )]
+        }),
     );
     t.figures(
         "writing the 10 000 files: client-event server / server's watcher running, ms",
