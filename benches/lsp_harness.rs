@@ -1846,7 +1846,9 @@ fn main() {
             if o.has("burst") {
                 r.insert(
                     "burst".into(),
-                    row("burst (client event)", || burst_runs(lsp, &ws, &files, o.runs)),
+                    row("burst (client event)", || {
+                        burst_runs(lsp, &ws, &files, o.runs)
+                    }),
                 );
                 r.insert(
                     "rss_kib_after_burst".into(),

@@ -13,6 +13,7 @@ pub mod diagnostics;
 pub mod index;
 pub mod logging;
 pub mod ops;
+pub mod parallel;
 pub mod references;
 pub mod server;
 pub mod text;

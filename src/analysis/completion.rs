@@ -370,20 +370,29 @@ fn complete_versions(index: &Index, rr: &ResolvedRef, replace: Range<usize>) -> 
         ),
     ];
     let index_like = |f: &Folder, files: &[usize]| -> Vec<(Version, Vec<String>)> {
-        let mut versions: Vec<(Version, Vec<String>)> = Vec::new();
+        // Grouped by version in an ordered map: a linear search per file made 20 000
+        // versions cost 200 million comparisons.
+        // Keyed by the spelling of the prerelease too: versions equal in order but spelled
+        // differently (`rc.1`, `rc1`) stay apart, as they are different files' versions.
+        type Key<'v> = (&'v Version, Option<&'v str>);
+        let mut versions: std::collections::BTreeMap<Key, Vec<String>> =
+            std::collections::BTreeMap::new();
         for &i in files {
             let file = &f.files[i];
             let Some(v) = &file.parsed.version else {
                 continue;
             };
-            let label = f.scheme.variant_label(&file.parsed.variant);
-            match versions.iter_mut().find(|(x, _)| x == v) {
-                Some((_, labels)) => labels.push(label),
-                None => versions.push((v.clone(), vec![label])),
-            }
+            let spelling = v.prerelease.as_ref().map(|p| &*p.text);
+            versions
+                .entry((v, spelling))
+                .or_default()
+                .push(f.scheme.variant_label(&file.parsed.variant));
         }
-        versions.sort_by(|a, b| b.0.cmp(&a.0));
         versions
+            .into_iter()
+            .rev()
+            .map(|((v, _), labels)| (v.clone(), labels))
+            .collect()
     };
     // The index is not at hand here: reuse the folder the resolution saw, or re-read it.
     let folder_and_files = match &rr.result {

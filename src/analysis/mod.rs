@@ -40,6 +40,19 @@ pub fn analysis_text(index: &Index, path: &Path) -> Option<String> {
             tracing::debug!(path = %path.display(), "binary file: skipped by analysis");
             None
         }
+        Ok(t) if t.truncated => {
+            // Only the first part was read: analyse whole lines only, so that no reference
+            // is cut in two (a cut `version="latest"` read as `"lat"` is an error that is
+            // not there).
+            tracing::warn!(
+                path = %path.display(),
+                kib = crate::vfs::TEXT_CAP / 1024,
+                "file too large: only its first KiB are checked"
+            );
+            let mut text = t.text;
+            text.truncate(text.rfind('\n').map_or(0, |i| i + 1));
+            Some(text)
+        }
         Ok(t) => Some(t.text),
         Err(e) if e.is_not_found() => {
             tracing::debug!(error = %e, "file is gone: skipped by analysis");

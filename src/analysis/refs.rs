@@ -402,53 +402,30 @@ pub fn check_files(index: &Index, wanted: &(dyn Fn(&Path) -> bool + Sync)) -> Tr
                 .map(|p| (p, false, true)),
         );
     }
-    let threads = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .min(8);
-    let chunk = files.len().div_ceil(threads).max(1);
     let mut out = TreeCheck::default();
-    std::thread::scope(|s| {
-        let handles: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    let mut found = TreeCheck::default();
-                    for (path, versioned, selected) in part {
-                        let Some(text) = super::analysis_text(index, path) else {
-                            continue;
-                        };
-                        let diags = if *selected {
-                            let (scan, refs) = file_references(index, path, &text);
-                            reference_diagnostics(index, path, &scan, &refs)
-                        } else {
-                            Vec::new()
-                        };
-                        if *versioned {
-                            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                            found
-                                .versions
-                                .insert(path.clone(), VersionFacts::of(name, &text));
-                        }
-                        if !diags.is_empty() {
-                            found.texts.insert(path.clone(), text);
-                            found.diagnostics.extend(diags);
-                        }
-                    }
-                    found
-                })
-            })
-            .collect();
-        for h in handles {
-            match h.join() {
-                Ok(part) => {
-                    out.diagnostics.extend(part.diagnostics);
-                    out.versions.extend(part.versions);
-                    out.texts.extend(part.texts);
-                }
-                Err(_) => tracing::error!("checking some files failed internally"),
-            }
-        }
+    let checked = crate::parallel::map(&files, "checking files", |(path, versioned, selected)| {
+        let text = super::analysis_text(index, path)?;
+        let diags = if *selected {
+            let (scan, refs) = file_references(index, path, &text);
+            reference_diagnostics(index, path, &scan, &refs)
+        } else {
+            Vec::new()
+        };
+        let facts = versioned.then(|| {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            VersionFacts::of(name, &text)
+        });
+        Some((path, diags, facts, text))
     });
+    for (path, diags, facts, text) in checked.into_iter().flatten() {
+        if let Some(facts) = facts {
+            out.versions.insert(path.clone(), facts);
+        }
+        if !diags.is_empty() {
+            out.texts.insert(path.clone(), text);
+            out.diagnostics.extend(diags);
+        }
+    }
     out
 }
 

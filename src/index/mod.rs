@@ -197,11 +197,7 @@ fn is_normal(path: &Path) -> bool {
             .all(|c| !c.is_empty() && c != b"." && c != b"..")
 }
 
-fn threads() -> usize {
-    std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .min(8)
-}
+use crate::parallel::threads;
 
 impl Index {
     /// An empty index over `roots` (absolute), using `config` for every folder.
@@ -336,27 +332,14 @@ impl Index {
                 (dir, names, settings, scheme)
             })
             .collect();
-        let n = threads();
-        let chunk = prepared.len().div_ceil(n).max(1);
-        let mut out = Vec::with_capacity(prepared.len());
-        std::thread::scope(|s| {
-            let handles: Vec<_> = prepared
-                .chunks(chunk)
-                .map(|part| {
-                    s.spawn(move || {
-                        part.iter()
-                            .filter_map(|(dir, names, settings, scheme)| {
-                                build_folder(dir, names, settings, scheme)
-                            })
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            for h in handles {
-                out.extend(h.join().expect("folder build does not panic"));
-            }
-        });
-        out
+        crate::parallel::map(
+            &prepared,
+            "building folders",
+            |(dir, names, settings, scheme)| build_folder(dir, names, settings, scheme),
+        )
+        .into_iter()
+        .flatten()
+        .collect()
     }
 
     /// A new index with `paths` brought up to date with the disk: created, deleted and
@@ -405,39 +388,40 @@ impl Index {
             .roots
             .iter()
             .all(|r| self.files.real_path(r).is_ok_and(|real| &real == r));
-        let mut rules: Option<IgnoreRules> = None;
-        let mut relist = Vec::new();
-        let mut updates = Vec::new();
-        for (dir, files) in changed {
-            let folder_rules = (judge_alone
-                && next.dirs.contains_key(&dir)
-                && !next.unreadable.contains_key(&dir))
-            .then(|| {
-                rules
-                    .get_or_insert_with(IgnoreRules::default)
-                    .for_folder(&dir)
-            })
-            .flatten();
+        let rules = IgnoreRules::default();
+        let changed: Vec<(PathBuf, Vec<PathBuf>)> = changed.into_iter().collect();
+        // Each folder's files are judged on the cores in parallel (one `lstat` each).
+        let judged = crate::parallel::map(&changed, "judging changed files", |(dir, files)| {
+            let folder_rules =
+                (judge_alone && next.dirs.contains_key(dir) && !next.unreadable.contains_key(dir))
+                    .then(|| rules.for_folder(dir))
+                    .flatten();
             let mut verdicts = Vec::with_capacity(files.len());
+            let mut new_dirs = Vec::new();
             let mut whole = folder_rules.is_none();
             for f in files {
                 let verdict = folder_rules
                     .as_ref()
-                    .map_or(FileVerdict::Unsure, |r| file_verdict(&f, r));
+                    .map_or(FileVerdict::Unsure, |r| file_verdict(f, r));
                 let name = f.file_name().and_then(|n| n.to_str());
                 match (verdict, name) {
                     (FileVerdict::Listed, Some(name)) => verdicts.push((name.to_string(), true)),
                     (FileVerdict::NotListed, Some(name)) => {
                         verdicts.push((name.to_string(), false))
                     }
-                    _ if next.files.kind(&f) == Some(EntryKind::Dir) => subtrees.push(f),
+                    _ if next.files.kind(f) == Some(EntryKind::Dir) => new_dirs.push(f.clone()),
                     _ => whole = true,
                 }
             }
-            if whole {
-                relist.push(dir);
-            } else {
-                updates.push((dir, verdicts));
+            (dir.clone(), (!whole).then_some(verdicts), new_dirs)
+        });
+        let mut relist = Vec::new();
+        let mut updates = Vec::new();
+        for (dir, verdicts, new_dirs) in judged {
+            subtrees.extend(new_dirs);
+            match verdicts {
+                Some(v) => updates.push((dir, v)),
+                None => relist.push(dir),
             }
         }
         subtrees.sort();
@@ -455,6 +439,7 @@ impl Index {
         let in_subtree = |dir: &Path| subtrees.iter().any(|t| dir.starts_with(t));
         relist.retain(|d| !in_subtree(d));
         updates.retain(|(d, _)| !in_subtree(d));
+        let mut prepared = Vec::with_capacity(updates.len());
         for (dir, verdicts) in updates {
             for (name, listed) in &verdicts {
                 let file = dir.join(name);
@@ -469,7 +454,20 @@ impl Index {
             let settings = next.config.settings(&dir);
             let scheme = next.scheme_for(&settings);
             let old = next.folders.get(dir.as_path()).cloned();
-            match updated_folder(old.as_deref(), &dir, &verdicts, &settings, &scheme) {
+            prepared.push((dir, verdicts, settings, scheme, old));
+        }
+        let folders = crate::parallel::map(
+            &prepared,
+            "updating folders",
+            |(dir, verdicts, settings, scheme, old)| {
+                (
+                    dir,
+                    updated_folder(old.as_deref(), dir, verdicts, settings, scheme),
+                )
+            },
+        );
+        for (dir, folder) in folders {
+            match folder {
                 Some(folder) => {
                     next.folders.insert(folder.path.clone(), Arc::new(folder));
                 }
@@ -1022,17 +1020,22 @@ fn updated_folder(
         .filter(|(_, listed)| !listed)
         .map(|(n, _)| n.as_str())
         .collect();
+    // Every listed name is parsed (a burst creates new names; looking each up in the
+    // folder first cost more than parsing it), and one the folder already holds is
+    // dropped in the merge below.
     let (mut added, mut added_python) = (Vec::new(), Vec::new());
     for (name, listed) in changes {
-        if *listed
-            && old.file(name).is_none()
-            && old.python.binary_search_by(|p| (**p).cmp(name)).is_err()
-        {
+        if *listed {
             sort_name(name, scheme, &mut added, &mut added_python);
         }
     }
     added.sort_by(|a, b| a.name.cmp(&b.name));
     added.dedup_by(|a, b| a.name == b.name);
+    let mut known = old.files.iter().map(|f| &f.name).peekable();
+    added.retain(|a| {
+        while known.next_if(|k| **k < a.name).is_some() {}
+        known.peek().is_none_or(|k| **k != a.name)
+    });
     // The bases whose prompts change; every other prompt keeps its files, renumbered.
     let mut touched: HashSet<&str> = added.iter().map(|f| &*f.parsed.base).collect();
     // Merge the kept files (sorted) with the added ones (sorted): `renumber[old] = new`.

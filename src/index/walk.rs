@@ -291,14 +291,14 @@ pub enum FileVerdict {
 pub struct IgnoreRules {
     /// Folder -> its own ignore matchers; `None` when they cannot be known (an ignore file
     /// that exists but cannot be read).
-    own: HashMap<PathBuf, Option<Arc<Vec<ignore::gitignore::Gitignore>>>>,
+    own: Mutex<HashMap<PathBuf, Option<Arc<Vec<ignore::gitignore::Gitignore>>>>>,
     global: Arc<ignore::gitignore::Gitignore>,
 }
 
 impl Default for IgnoreRules {
     fn default() -> Self {
         IgnoreRules {
-            own: HashMap::new(),
+            own: Mutex::new(HashMap::new()),
             global: Arc::new(ignore::gitignore::Gitignore::global().0),
         }
     }
@@ -313,12 +313,13 @@ const GIT_POINTER_CAP: u64 = 4096;
 
 impl IgnoreRules {
     /// The matchers of `dir`'s own ignore files (not its parents').
-    fn own(&mut self, dir: &Path) -> Option<Arc<Vec<ignore::gitignore::Gitignore>>> {
-        if let Some(known) = self.own.get(dir) {
+    fn own(&self, dir: &Path) -> Option<Arc<Vec<ignore::gitignore::Gitignore>>> {
+        let mut own = self.own.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(known) = own.get(dir) {
             return known.clone();
         }
         let read = Self::read_own(dir).map(Arc::new);
-        self.own.insert(dir.to_path_buf(), read.clone());
+        own.insert(dir.to_path_buf(), read.clone());
         read
     }
 
@@ -370,7 +371,7 @@ impl IgnoreRules {
 
     /// The rules that can apply to the files of `dir` (absolute): its ignore files and
     /// those of every folder above it. `None` when one of them cannot be read.
-    pub fn for_folder(&mut self, dir: &Path) -> Option<FolderRules> {
+    pub fn for_folder(&self, dir: &Path) -> Option<FolderRules> {
         let mut own = Vec::new();
         for a in dir.ancestors() {
             let rules = self.own(a)?;
@@ -569,7 +570,7 @@ mod tests {
             candidates.push((root.join("absent_v1.md"), false));
             candidates.push((sub.join("absent_v1.md"), false));
             let listing = walk(&root, None, 1);
-            let mut rules = IgnoreRules::default();
+            let rules = IgnoreRules::default();
             for (path, regular) in candidates {
                 let dir = path.parent().unwrap();
                 if !listing.dirs.contains_key(dir) {

@@ -109,36 +109,18 @@ pub fn tree_semver_diagnostics_from(
     facts: &(dyn Fn(&Folder, &PromptFile) -> Option<VersionFacts> + Sync),
 ) -> Vec<Diagnostic> {
     let folders = index.folders();
-    let threads = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .min(8);
-    let chunk = folders.len().div_ceil(threads).max(1);
-    let mut out = Vec::new();
-    std::thread::scope(|s| {
-        let handles: Vec<_> = folders
-            .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    let mut v = Vec::new();
-                    for folder in part {
-                        for prompt in &folder.prompts {
-                            for chain in variant_chains(folder, prompt) {
-                                v.extend(chain_semver(index, folder, &chain, facts));
-                            }
-                        }
-                    }
-                    v
-                })
-            })
-            .collect();
-        for h in handles {
-            match h.join() {
-                Ok(v) => out.extend(v),
-                Err(_) => tracing::error!("the semver check of some folders failed internally"),
+    crate::parallel::map(&folders, "the version-bump check", |folder| {
+        let mut v = Vec::new();
+        for prompt in &folder.prompts {
+            for chain in variant_chains(folder, prompt) {
+                v.extend(chain_semver(index, folder, &chain, facts));
             }
         }
-    });
-    out
+        v
+    })
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// A prompt's versioned files by variant, each chain oldest first.

@@ -597,3 +597,32 @@ fn check_of_one_file_reads_only_it_and_the_versions_of_its_prompt() {
     reads.sort();
     assert_eq!(reads, ["p_v1.1.md×1", "p_v1.md×1", "p_v2.md×1"]);
 }
+
+// A Python file longer than the read cap: the reference the cap cuts in two is not read
+// as a broken one (`version="latest"` cut to `"lat"` was a version-not-found error).
+#[test]
+fn a_file_past_the_read_cap_gets_no_error_from_the_cut() {
+    let cap = crate::vfs::TEXT_CAP as usize;
+    let line = |i: usize| format!("p{i:06} = load_prompt(\"p\", version=\"latest\")\n");
+    let mut text = String::from("from promptic import load_prompt\n");
+    let mut i = 0;
+    while text.len() + 200 < cap {
+        text.push_str(&line(i));
+        i += 1;
+    }
+    // Pad so that the cap falls inside `latest` of the next line.
+    let pad = cap - text.len() - "p000000 = load_prompt(\"p\", version=\"lat".len();
+    text.push_str(&format!("#{}\n", "x".repeat(pad.saturating_sub(2))));
+    for k in 0..100 {
+        text.push_str(&line(i + k));
+    }
+    assert!(text.len() > cap);
+    let (_dir, index) = tree(&[("p_v1.md", "{{a}}"), ("app.py", &text)], None);
+    let checked = crate::analysis::check(&index);
+    let codes: Vec<String> = checked
+        .diagnostics
+        .iter()
+        .map(|d| format!("{:?}: {}", d.code, d.message))
+        .collect();
+    assert!(codes.is_empty(), "{codes:?}");
+}

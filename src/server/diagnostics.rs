@@ -222,10 +222,7 @@ pub async fn publish_affected(client: &Client, state: &Arc<State>, touched: &[Pa
             let Some(folder) = index.folder(dir) else {
                 continue;
             };
-            let base = match folder.file(name) {
-                Some((_, f)) => Some(f.parsed.base.clone()),
-                None => folder.scheme.parse(name).map(|parsed| parsed.base),
-            };
+            let base = folder.scheme.parse(name).map(|parsed| parsed.base);
             let Some(prompt) = base.as_deref().and_then(|b| folder.prompt(b)) else {
                 continue;
             };
