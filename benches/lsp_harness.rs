@@ -2946,7 +2946,7 @@ fn render_benchmarks(out: &Value, tables: &str, findings: &str) -> String {
          anything.\n\n",
     );
     s.push_str("## Regenerate\n\n```sh\n");
-    s.push_str("cargo bench --bench lsp_harness -- --sizes 10k,100k --runs 3 --requests 1000 --write-benchmarks\n");
+    s.push_str("cargo bench --bench lsp_harness -- --sizes 10k,100k,1m --runs 3 --requests 1000 --write-benchmarks\n");
     s.push_str("```\n\n");
     s.push_str(
         "Options: `--sizes 10k,100k,1m` (tree sizes), `--runs N`, `--requests N`, `--seed S`, \
