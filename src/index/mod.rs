@@ -388,13 +388,15 @@ impl Index {
             .roots
             .iter()
             .all(|r| self.files.real_path(r).is_ok_and(|real| &real == r));
-        let rules = IgnoreRules::default();
+        // Read on first need (git's global excludes file included): a refresh whose files
+        // all need a walk anyway reads none.
+        let rules: std::sync::OnceLock<IgnoreRules> = std::sync::OnceLock::new();
         let changed: Vec<(PathBuf, Vec<PathBuf>)> = changed.into_iter().collect();
         // Each folder's files are judged on the cores in parallel (one `lstat` each).
         let judged = crate::parallel::map(&changed, "judging changed files", |(dir, files)| {
             let folder_rules =
                 (judge_alone && next.dirs.contains_key(dir) && !next.unreadable.contains_key(dir))
-                    .then(|| rules.for_folder(dir))
+                    .then(|| rules.get_or_init(IgnoreRules::default).for_folder(dir))
                     .flatten();
             let mut verdicts = Vec::with_capacity(files.len());
             let mut new_dirs = Vec::new();
