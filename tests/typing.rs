@@ -355,6 +355,99 @@ fn version_completion_of_a_prompt_with_thousands_of_versions_offers_the_newest_f
     assert_eq!(&labels[..3], ["v3.9.0", "v3.8.0", "v3.7.0"], "{labels:?}");
 }
 
+#[test]
+fn a_version_list_narrowed_as_it_is_built_equals_the_whole_list_narrowed() {
+    use promptls::analysis::Document;
+    use promptls::analysis::completion::{Candidate, LIST_LIMIT, complete, complete_list};
+
+    let (_tmp, ws, prompts) = workspace_with_prompts_folder();
+    std::fs::write(
+        ws.join("promptic.toml"),
+        "[versioning]\nclassifiers = { lang = { values = [\"en\", \"ru\"], default = \"en\" } }\n",
+    )
+    .unwrap();
+    for i in 0..300 {
+        let (major, minor) = (i / 10, i % 10);
+        std::fs::write(prompts.join(format!("task_v{major}.{minor}.0.md")), "x").unwrap();
+        if i % 7 == 0 {
+            std::fs::write(prompts.join(format!("task_ru_v{major}.{minor}.0.md")), "x").unwrap();
+        }
+        if i % 11 == 0 {
+            std::fs::write(prompts.join(format!("task_v{major}.{minor}.1-rc.1.md")), "x").unwrap();
+        }
+    }
+    let index = scan(&ws);
+    let path = ws.join("app.py");
+    // The list an editor gets when the whole list is built first and then narrowed: the
+    // candidates that start with what is typed, then contain it, then hold its characters
+    // in order (ignoring case), in completion's order within each, at most LIST_LIMIT.
+    let narrowed_whole = |text: &str, offset: usize| -> (Vec<Candidate>, bool) {
+        let doc = Document::new(&path, Some(1), text.to_string());
+        let whole = complete(&index, &doc, offset);
+        if whole.len() <= LIST_LIMIT {
+            return (whole, false);
+        }
+        let before = whole.len();
+        let mut ranked: Vec<(u8, Candidate)> = whole
+            .into_iter()
+            .filter_map(|c| {
+                let end = offset.clamp(c.replace.start, c.replace.end);
+                let typed = text[c.replace.start..end].to_lowercase();
+                let label = c.new_text.to_lowercase();
+                let mut rest = label.chars();
+                let rank = if label.starts_with(&typed) {
+                    0
+                } else if label.contains(&typed) {
+                    1
+                } else if typed.chars().all(|t| rest.any(|l| l == t)) {
+                    2
+                } else {
+                    return None;
+                };
+                Some((rank, c))
+            })
+            .collect();
+        ranked.sort_by_key(|(rank, _)| *rank);
+        ranked.truncate(LIST_LIMIT);
+        let items: Vec<Candidate> = ranked.into_iter().map(|(_, c)| c).collect();
+        let incomplete = items.len() < before;
+        (items, incomplete)
+    };
+    let head = "from promptic import load_prompt\n";
+    let cases = [
+        // (the call, where the cursor goes: just before this text, or at the end)
+        ("load_prompt(\"prompts/task\", version=\"\")", "\")"),
+        ("load_prompt(\"prompts/task\", version=\"v\")", "\")"),
+        ("load_prompt(\"prompts/task\", version=\"V2\")", "\")"),
+        ("load_prompt(\"prompts/task\", version=\"v2.\")", "\")"),
+        ("load_prompt(\"prompts/task\", version=\"rc\")", "\")"),
+        ("load_prompt(\"prompts/task\", version=\"lat\")", "\")"),
+        ("load_prompt(\"prompts/task\", version=\"29\")", "\")"),
+        ("load_prompt(\"prompts/task\", version=\"zz\")", "\")"),
+        ("load_prompt(\"prompts/task\", version=\"v1.5.0\")", ".5.0\")"),
+        ("load_prompt(\"prompts/task\", version=\"v1", ""),
+        ("load_prompt(\"prompts/task\", version=", ""),
+        (
+            "load_prompt(\"prompts/task\", version=\"v3\", classifier={\"lang\": \"ru\"})",
+            "\", classifier",
+        ),
+    ];
+    for (call, before) in cases {
+        let text = format!("{head}{call}\n");
+        let offset = if before.is_empty() {
+            text.len() - 1
+        } else {
+            text.rfind(before).unwrap()
+        };
+        let doc = Document::new(&path, Some(1), text.clone());
+        let list = complete_list(&index, &doc, offset);
+        let (expected, incomplete) = narrowed_whole(&text, offset);
+        assert!(!expected.is_empty() || call.contains("zz"), "{call}");
+        assert_eq!(list.items, expected, "{call}");
+        assert_eq!(list.is_incomplete, incomplete, "{call}");
+    }
+}
+
 /// A temporary workspace with an empty `prompts/` folder: (its guard, root, folder).
 fn workspace_with_prompts_folder() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
     let tmp = tempfile::tempdir().unwrap();

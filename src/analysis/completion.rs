@@ -1,12 +1,14 @@
 //! Completion: what the cursor is in, and what is offered. Pure over the index and
 //! the buffer's text; the server only converts ranges.
 
+use std::cell::Cell;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use super::Document;
 use super::refs::{
-    ResolvedRef, on_any_literal, project_root, resolve_reference, typed_reference, within,
+    ResolvedRef, on_any_literal, project_root, resolve_reference, resolve_reference_unversioned,
+    typed_reference, within,
 };
 use crate::config::VERSIONING_KEYS;
 use crate::index::{Folder, Index, normalize};
@@ -74,6 +76,19 @@ fn candidate(
 /// so the cost does not grow with the size of the file; a Python literal still being typed
 /// is closed in a lookahead copy that reparses incrementally.
 pub fn complete(index: &Index, doc: &Document, offset: usize) -> Vec<Candidate> {
+    complete_with(index, doc, offset, None)
+}
+
+/// [`complete`], where a list longer than [`LIST_LIMIT`] may be narrowed as it is built
+/// (exactly as [`complete_list`] would narrow it) when `narrowed` is given: it is then set
+/// when candidates were left out. A prompt's 20 000 versions are ranked by their text
+/// alone, and only the ones kept become candidates.
+fn complete_with(
+    index: &Index,
+    doc: &Document,
+    offset: usize,
+    narrowed: Option<&Cell<bool>>,
+) -> Vec<Candidate> {
     let file = doc.path();
     let text = doc.text();
     let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -86,12 +101,12 @@ pub fn complete(index: &Index, doc: &Document, offset: usize) -> Vec<Candidate> 
         return Vec::new();
     }
     let refs = references_on(index, doc, offset);
-    if let Some(c) = complete_in_refs(index, file, text, &refs, offset) {
+    if let Some(c) = complete_in_refs(index, file, text, &refs, offset, narrowed) {
         return c;
     }
     // A reference still being typed in a prompt file (no closing `)`, `#}` or quote yet).
     if let Some(rr) = typed_reference(index, file, text, offset)
-        && let Some(c) = complete_in_refs(index, file, text, std::slice::from_ref(&rr), offset)
+        && let Some(c) = complete_in_refs(index, file, text, std::slice::from_ref(&rr), offset, narrowed)
     {
         return c;
     }
@@ -101,12 +116,12 @@ pub fn complete(index: &Index, doc: &Document, offset: usize) -> Vec<Candidate> 
         // Right after `=`, `:`, `{`, `(` or `,` no literal is open: quote one, else close
         // the one being typed (each attempt is one parse; never both kinds).
         if opens_literal(text, offset) {
-            return complete_unquoted(index, doc, offset).unwrap_or_default();
+            return complete_unquoted(index, doc, offset, narrowed).unwrap_or_default();
         }
         for fix in ["\"", "'", "\")", "')", "\"})", "'})", "\"}", "'}"] {
             let patched = doc.with_insertion(offset, fix);
             let refs = references_on(index, &patched, offset);
-            if let Some(mut c) = complete_in_refs(index, file, text, &refs, offset) {
+            if let Some(mut c) = complete_in_refs(index, file, text, &refs, offset, narrowed) {
                 for item in &mut c {
                     item.replace.end = item.replace.end.min(offset);
                 }
@@ -137,34 +152,47 @@ pub struct CompletionList {
 /// first [`LIST_LIMIT`], and is marked incomplete so the editor asks again as the user
 /// types or deletes.
 pub fn complete_list(index: &Index, doc: &Document, offset: usize) -> CompletionList {
-    let items = complete(index, doc, offset);
+    let narrowed = Cell::new(false);
+    let items = complete_with(index, doc, offset, Some(&narrowed));
     if items.len() <= LIST_LIMIT {
         return CompletionList {
             items,
-            is_incomplete: false,
+            is_incomplete: narrowed.get(),
         };
     }
     let text = doc.text();
     let before = items.len();
-    // Candidates that start with what is typed first, then those that contain it, then
-    // those that hold its characters in order; completion's order within each.
-    let mut ranked: Vec<(u8, Candidate)> = items
-        .into_iter()
-        .filter_map(|c| {
-            let end = offset.clamp(c.replace.start, c.replace.end);
-            let typed = text.get(c.replace.start..end).unwrap_or_default();
-            match_rank(typed, &c.new_text).map(|rank| (rank, c))
-        })
-        .collect();
-    ranked.sort_by_key(|(rank, _)| *rank);
-    // Still too long (nothing typed yet, 20 000 versions): the first ones.
-    ranked.truncate(LIST_LIMIT);
-    let items: Vec<Candidate> = ranked.into_iter().map(|(_, c)| c).collect();
+    let kept = narrowest(items.len(), |i| {
+        let c = &items[i];
+        match_rank(typed_in(text, &c.replace, offset), &c.new_text)
+    });
+    let mut items: Vec<Option<Candidate>> = items.into_iter().map(Some).collect();
+    let items: Vec<Candidate> = kept.into_iter().filter_map(|i| items[i].take()).collect();
     let is_incomplete = items.len() < before;
     CompletionList {
         items,
         is_incomplete,
     }
+}
+
+/// What is typed of the literal at `range` before `offset` (empty when `offset` is not
+/// in it, or splits a character).
+fn typed_in<'t>(text: &'t str, range: &Range<usize>, offset: usize) -> &'t str {
+    let end = offset.clamp(range.start, range.end);
+    text.get(range.start..end).unwrap_or_default()
+}
+
+/// The positions kept when `len` candidates ranked by `rank` ([`match_rank`]; `None`:
+/// left out) are narrowed: those that start with what is typed first, then those that
+/// contain it, then those that hold its characters in order, in completion's order
+/// within each; at most [`LIST_LIMIT`] (still too many when nothing is typed: the first).
+fn narrowest(len: usize, rank: impl Fn(usize) -> Option<u8>) -> Vec<usize> {
+    let mut ranked: Vec<(u8, usize)> = (0..len)
+        .filter_map(|i| rank(i).map(|r| (r, i)))
+        .collect();
+    ranked.sort_unstable();
+    ranked.truncate(LIST_LIMIT);
+    ranked.into_iter().map(|(_, i)| i).collect()
 }
 
 /// How `candidate` matches what is `typed`, ignoring case: 0 when it starts with it, 1
@@ -192,12 +220,24 @@ fn is_subsequence(typed: &str, candidate: &str) -> bool {
 }
 
 /// The references of a document whose literals hold `offset` (usually one; a
-/// hierarchical spec's value and its key's reference can overlap), resolved.
+/// hierarchical spec's value and its key's reference can overlap), resolved. A reference
+/// whose version literal holds the cursor resolves as if it named no version: that
+/// version is what is being completed.
 fn references_on(index: &Index, doc: &Document, offset: usize) -> Vec<ResolvedRef> {
     let scan = doc.scan();
     (0..scan.references.len())
         .filter(|&i| on_any_literal(&scan.references[i], offset))
-        .map(|i| resolve_reference(index, doc.path(), &scan, i))
+        .map(|i| {
+            let typing_version = scan.references[i]
+                .version
+                .as_ref()
+                .is_some_and(|v| within(&v.range, offset));
+            if typing_version {
+                resolve_reference_unversioned(index, doc.path(), &scan, i)
+            } else {
+                resolve_reference(index, doc.path(), &scan, i)
+            }
+        })
         .collect()
 }
 
@@ -213,11 +253,23 @@ fn opens_literal(text: &str, offset: usize) -> bool {
 /// Python with no quote typed yet where a literal goes (`version=`, `classifier={"lang": `,
 /// `load_prompt(`): complete as if `""` stood at the cursor, and offer the values quoted,
 /// inserted at the cursor.
-fn complete_unquoted(index: &Index, doc: &Document, offset: usize) -> Option<Vec<Candidate>> {
+fn complete_unquoted(
+    index: &Index,
+    doc: &Document,
+    offset: usize,
+    narrowed: Option<&Cell<bool>>,
+) -> Option<Vec<Candidate>> {
     for fix in ["\"\"", "\"\")", "\"\"})", "\"\"}"] {
         let patched = doc.with_insertion(offset, fix);
         let refs = references_on(index, &patched, offset + 1);
-        if let Some(mut c) = complete_in_refs(index, doc.path(), patched.text(), &refs, offset + 1)
+        if let Some(mut c) = complete_in_refs(
+            index,
+            doc.path(),
+            patched.text(),
+            &refs,
+            offset + 1,
+            narrowed,
+        )
         {
             for item in &mut c {
                 item.new_text = format!("\"{}\"", item.new_text);
@@ -235,6 +287,7 @@ fn complete_in_refs(
     text: &str,
     refs: &[ResolvedRef],
     offset: usize,
+    narrowed: Option<&Cell<bool>>,
 ) -> Option<Vec<Candidate>> {
     for rr in refs {
         let r = &rr.reference;
@@ -282,12 +335,14 @@ fn complete_in_refs(
         if let Some(v) = &r.version
             && within(&v.range, offset)
         {
-            return Some(complete_versions(index, rr, v.range.clone()));
+            let narrow = narrowed.map(|cell| (typed_in(text, &v.range, offset), cell));
+            return Some(complete_versions(index, rr, v.range.clone(), narrow));
         }
         if let Some(h) = &r.hierarchical {
             for (k, v) in h {
                 if within(&v.range, offset) && k.value == "root" {
-                    return Some(complete_versions(index, rr, v.range.clone()));
+                    let narrow = narrowed.map(|cell| (typed_in(text, &v.range, offset), cell));
+                    return Some(complete_versions(index, rr, v.range.clone(), narrow));
                 }
             }
         }
@@ -350,56 +405,20 @@ fn target_files(index: &Index, rr: &ResolvedRef) -> Option<(std::sync::Arc<Folde
     Some((folder, files))
 }
 
-fn complete_versions(index: &Index, rr: &ResolvedRef, replace: Range<usize>) -> Vec<Candidate> {
-    let mut out = vec![
-        candidate(
-            "latest".into(),
-            Some("newest release".into()),
-            CandidateKind::Version,
-            0,
-            "latest".into(),
-            replace.clone(),
-        ),
-        candidate(
-            "latest-prerelease".into(),
-            Some("newest prerelease".into()),
-            CandidateKind::Version,
-            1,
-            "latest-prerelease".into(),
-            replace.clone(),
-        ),
+/// The versions a reference can ask for: `latest`, `latest-prerelease`, then every version
+/// of its prompt (of its folder in directory mode), newest first, equal versions with their
+/// variants on one line. With `narrow` (what is typed, and the flag to set), a list longer
+/// than [`LIST_LIMIT`] is narrowed as [`complete_list`] would, before any candidate is built.
+fn complete_versions(
+    index: &Index,
+    rr: &ResolvedRef,
+    replace: Range<usize>,
+    narrow: Option<(&str, &Cell<bool>)>,
+) -> Vec<Candidate> {
+    const FIXED: [(&str, &str); 2] = [
+        ("latest", "newest release"),
+        ("latest-prerelease", "newest prerelease"),
     ];
-    let index_like = |f: &Folder, files: &[usize]| -> Vec<(Version, Vec<String>)> {
-        // Newest first, equal versions (spelled alike) grouped. A prompt's files come
-        // newest first already, so the sort is only for a folder's files (and a linear
-        // search per file, as before, made 20 000 versions cost 200 million comparisons).
-        // Keyed by the prerelease's spelling too: versions equal in order but spelled
-        // differently (`rc.1`, `rc1`) stay apart, as they are different files' versions.
-        let mut entries: Vec<(&Version, Option<&str>, usize)> = files
-            .iter()
-            .filter_map(|&i| {
-                let v = f.files[i].parsed.version.as_ref()?;
-                Some((v, v.prerelease.as_ref().map(|p| &*p.text), i))
-            })
-            .collect();
-        let newer = |a: &(&Version, Option<&str>, usize), b: &(&Version, Option<&str>, usize)| {
-            (b.0, b.1).cmp(&(a.0, a.1))
-        };
-        if !entries.is_sorted_by(|a, b| newer(a, b).is_le()) {
-            entries.sort_by(newer);
-        }
-        let mut versions: Vec<(Version, Vec<String>)> = Vec::new();
-        let mut last: Option<(&Version, Option<&str>)> = None;
-        for (v, spelling, i) in entries {
-            let label = f.scheme.variant_label(&f.files[i].parsed.variant);
-            match versions.last_mut() {
-                Some((_, labels)) if last == Some((v, spelling)) => labels.push(label),
-                _ => versions.push((v.clone(), vec![label])),
-            }
-            last = Some((v, spelling));
-        }
-        versions
-    };
     // The index is not at hand here: reuse the folder the resolution saw, or re-read it.
     let folder_and_files = match &rr.result {
         Ok(res) => {
@@ -416,45 +435,102 @@ fn complete_versions(index: &Index, rr: &ResolvedRef, replace: Range<usize>) -> 
         }
         Err(_) => None,
     };
-    let Some((folder, files)) = folder_and_files.or_else(|| target_files(index, rr)) else {
-        return out;
-    };
-    let versions = index_like(&folder, &files);
-    let newest_release = versions
-        .iter()
-        .find(|(v, _)| !v.is_prerelease())
-        .map(|(v, _)| v.clone());
-    for (i, (v, labels)) in versions.iter().enumerate() {
-        let mut detail = Vec::new();
-        if Some(v) == newest_release.as_ref() {
-            detail.push("latest".to_string());
-        }
-        if v.is_prerelease() {
-            detail.push("prerelease".to_string());
-        }
-        let labels: Vec<&String> = labels.iter().filter(|l| !l.is_empty()).collect();
-        if !labels.is_empty() {
-            detail.push(
-                labels
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            );
-        }
-        let text = v.to_string();
-        let mut c = candidate(
-            text.clone(),
-            (!detail.is_empty()).then(|| detail.join(" · ")),
+    let fixed = |i: usize| {
+        let (text, detail) = FIXED[i];
+        candidate(
+            text.into(),
+            Some(detail.into()),
             CandidateKind::Version,
-            i + 2,
-            text,
+            i,
+            text.into(),
             replace.clone(),
-        );
-        c.preselect = Some(v) == newest_release.as_ref();
-        out.push(c);
+        )
+    };
+    let Some((folder, files)) = folder_and_files.or_else(|| target_files(index, rr)) else {
+        return (0..FIXED.len()).map(fixed).collect();
+    };
+    let versions = grouped_versions(&folder, &files);
+    let texts: Vec<String> = versions.iter().map(|(v, _)| v.to_string()).collect();
+    let text_of = |i: usize| match i {
+        0 | 1 => FIXED[i].0,
+        _ => &texts[i - 2],
+    };
+    let total = FIXED.len() + versions.len();
+    let kept: Vec<usize> = match narrow {
+        Some((typed, narrowed)) if total > LIST_LIMIT => {
+            narrowed.set(true);
+            narrowest(total, |i| match_rank(typed, text_of(i)))
+        }
+        _ => (0..total).collect(),
+    };
+    let newest_release = versions.iter().find(|(v, _)| !v.is_prerelease()).map(|(v, _)| *v);
+    kept.into_iter()
+        .map(|i| {
+            if i < FIXED.len() {
+                return fixed(i);
+            }
+            let (v, group) = &versions[i - FIXED.len()];
+            let is_latest = Some(*v) == newest_release;
+            let mut detail = Vec::new();
+            if is_latest {
+                detail.push("latest".to_string());
+            }
+            if v.is_prerelease() {
+                detail.push("prerelease".to_string());
+            }
+            let labels: Vec<String> = group
+                .iter()
+                .map(|&f| folder.scheme.variant_label(&folder.files[f].parsed.variant))
+                .filter(|l| !l.is_empty())
+                .collect();
+            if !labels.is_empty() {
+                detail.push(labels.join(" "));
+            }
+            let text = text_of(i).to_string();
+            let mut c = candidate(
+                text.clone(),
+                (!detail.is_empty()).then(|| detail.join(" · ")),
+                CandidateKind::Version,
+                i,
+                text,
+                replace.clone(),
+            );
+            c.preselect = is_latest;
+            c
+        })
+        .collect()
+}
+
+/// The versions of `files` of `folder`, newest first, each with its files (variants of one
+/// version spelled alike). Versions equal in order but spelled differently (`rc.1`, `rc1`)
+/// stay apart: they are different files' versions.
+fn grouped_versions<'f>(folder: &'f Folder, files: &[usize]) -> Vec<(&'f Version, Vec<usize>)> {
+    // A prompt's files come newest first already, so the sort is only for a folder's files
+    // (a linear search per file, as before, made 20 000 versions cost 200 million
+    // comparisons).
+    let mut entries: Vec<(&Version, Option<&str>, usize)> = files
+        .iter()
+        .filter_map(|&i| {
+            let v = folder.files[i].parsed.version.as_ref()?;
+            Some((v, v.prerelease.as_ref().map(|p| &*p.text), i))
+        })
+        .collect();
+    let newer = |a: &(&Version, Option<&str>, usize), b: &(&Version, Option<&str>, usize)| {
+        (b.0, b.1).cmp(&(a.0, a.1))
+    };
+    if !entries.is_sorted_by(|a, b| newer(a, b).is_le()) {
+        entries.sort_by(newer);
     }
-    out
+    let mut versions: Vec<(&Version, Vec<usize>)> = Vec::new();
+    let mut last: Option<(&Version, Option<&str>)> = None;
+    for (v, spelling, i) in entries {
+        match versions.last_mut() {
+            Some((_, group)) if last == Some((v, spelling)) => group.push(i),
+            _ => versions.push((v, vec![i])),
+        }
+        last = Some((v, spelling));
+    }
+    versions
 }
 
 fn complete_classifier_values(

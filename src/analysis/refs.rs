@@ -115,10 +115,39 @@ pub fn resolve_scan(index: &Index, file: &Path, scan: &Scan) -> Vec<ResolvedRef>
 /// hierarchical key is read relative to the call it belongs to. Costs one resolution,
 /// whatever the size of the file. Panics if `i` is out of bounds.
 pub fn resolve_reference(index: &Index, file: &Path, scan: &Scan, i: usize) -> ResolvedRef {
+    resolve_reference_as(index, file, scan, &scan.references[i], i)
+}
+
+/// [`resolve_reference`] as if the reference named no version (so `latest`), while the
+/// returned [`ResolvedRef::reference`] keeps its version literal. Completion of a version
+/// being typed needs the prompt the reference names, not what its partial text resolves to
+/// (a half-typed version is an error that lists every version the prompt has). Panics if
+/// `i` is out of bounds.
+pub fn resolve_reference_unversioned(
+    index: &Index,
+    file: &Path,
+    scan: &Scan,
+    i: usize,
+) -> ResolvedRef {
+    let mut unversioned = scan.references[i].clone();
+    let version = unversioned.version.take();
+    let mut rr = resolve_reference_as(index, file, scan, &unversioned, i);
+    rr.reference.version = version;
+    rr
+}
+
+/// Resolves `r`, standing for `scan.references[i]`, with the settings and the enclosing
+/// call of that reference.
+fn resolve_reference_as(
+    index: &Index,
+    file: &Path,
+    scan: &Scan,
+    r: &Reference,
+    i: usize,
+) -> ResolvedRef {
     let base_settings = index
         .config()
         .settings(file.parent().unwrap_or(Path::new("/")));
-    let r = &scan.references[i];
     // The call a hierarchical key belongs to: the last call before it, if it encloses it.
     let call_target = scan.references[..i]
         .iter()

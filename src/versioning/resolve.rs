@@ -357,7 +357,10 @@ pub fn select(
         .collect();
     let available = |list: &[(usize, &Version)]| -> Vec<String> {
         let mut vs: Vec<&Version> = list.iter().map(|(_, v)| *v).collect();
-        vs.sort_by(|a, b| b.cmp(a));
+        // A prompt's files come newest first: sorted already but for a folder's.
+        if !vs.is_sorted_by(|a, b| a >= b) {
+            vs.sort_by(|a, b| b.cmp(a));
+        }
         vs.dedup();
         vs.iter().map(|v| v.to_string()).collect()
     };
