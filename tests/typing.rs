@@ -373,7 +373,11 @@ fn a_version_list_narrowed_as_it_is_built_equals_the_whole_list_narrowed() {
             std::fs::write(prompts.join(format!("task_ru_v{major}.{minor}.0.md")), "x").unwrap();
         }
         if i % 11 == 0 {
-            std::fs::write(prompts.join(format!("task_v{major}.{minor}.1-rc.1.md")), "x").unwrap();
+            std::fs::write(
+                prompts.join(format!("task_v{major}.{minor}.1-rc.1.md")),
+                "x",
+            )
+            .unwrap();
         }
     }
     let index = scan(&ws);
@@ -424,7 +428,10 @@ fn a_version_list_narrowed_as_it_is_built_equals_the_whole_list_narrowed() {
         ("load_prompt(\"prompts/task\", version=\"lat\")", "\")"),
         ("load_prompt(\"prompts/task\", version=\"29\")", "\")"),
         ("load_prompt(\"prompts/task\", version=\"zz\")", "\")"),
-        ("load_prompt(\"prompts/task\", version=\"v1.5.0\")", ".5.0\")"),
+        (
+            "load_prompt(\"prompts/task\", version=\"v1.5.0\")",
+            ".5.0\")",
+        ),
         ("load_prompt(\"prompts/task\", version=\"v1", ""),
         ("load_prompt(\"prompts/task\", version=", ""),
         (

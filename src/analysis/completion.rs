@@ -106,7 +106,14 @@ fn complete_with(
     }
     // A reference still being typed in a prompt file (no closing `)`, `#}` or quote yet).
     if let Some(rr) = typed_reference(index, file, text, offset)
-        && let Some(c) = complete_in_refs(index, file, text, std::slice::from_ref(&rr), offset, narrowed)
+        && let Some(c) = complete_in_refs(
+            index,
+            file,
+            text,
+            std::slice::from_ref(&rr),
+            offset,
+            narrowed,
+        )
     {
         return c;
     }
@@ -187,9 +194,7 @@ fn typed_in<'t>(text: &'t str, range: &Range<usize>, offset: usize) -> &'t str {
 /// contain it, then those that hold its characters in order, in completion's order
 /// within each; at most [`LIST_LIMIT`] (still too many when nothing is typed: the first).
 fn narrowest(len: usize, rank: impl Fn(usize) -> Option<u8>) -> Vec<usize> {
-    let mut ranked: Vec<(u8, usize)> = (0..len)
-        .filter_map(|i| rank(i).map(|r| (r, i)))
-        .collect();
+    let mut ranked: Vec<(u8, usize)> = (0..len).filter_map(|i| rank(i).map(|r| (r, i))).collect();
     ranked.sort_unstable();
     ranked.truncate(LIST_LIMIT);
     ranked.into_iter().map(|(_, i)| i).collect()
@@ -269,8 +274,7 @@ fn complete_unquoted(
             &refs,
             offset + 1,
             narrowed,
-        )
-        {
+        ) {
             for item in &mut c {
                 item.new_text = format!("\"{}\"", item.new_text);
                 item.replace = offset..offset;
@@ -463,7 +467,10 @@ fn complete_versions(
         }
         _ => (0..total).collect(),
     };
-    let newest_release = versions.iter().find(|(v, _)| !v.is_prerelease()).map(|(v, _)| *v);
+    let newest_release = versions
+        .iter()
+        .find(|(v, _)| !v.is_prerelease())
+        .map(|(v, _)| *v);
     kept.into_iter()
         .map(|i| {
             if i < FIXED.len() {

@@ -398,13 +398,17 @@ impl Index {
                 (judge_alone && next.dirs.contains_key(dir) && !next.unreadable.contains_key(dir))
                     .then(|| rules.get_or_init(IgnoreRules::default).for_folder(dir))
                     .flatten();
+            let handle = folder_rules
+                .as_ref()
+                .map(|_| crate::vfs::FolderHandle::open(dir));
             let mut verdicts = Vec::with_capacity(files.len());
             let mut new_dirs = Vec::new();
             let mut whole = folder_rules.is_none();
             for f in files {
-                let verdict = folder_rules
-                    .as_ref()
-                    .map_or(FileVerdict::Unsure, |r| file_verdict(f, r));
+                let verdict = match (&handle, &folder_rules) {
+                    (Some(handle), Some(rules)) => file_verdict(handle, f, rules),
+                    _ => FileVerdict::Unsure,
+                };
                 let name = f.file_name().and_then(|n| n.to_str());
                 match (verdict, name) {
                     (FileVerdict::Listed, Some(name)) => verdicts.push((name.to_string(), true)),

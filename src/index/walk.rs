@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex};
 
+use crate::vfs::{FolderHandle, LstatKind};
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
 
 /// Folder names never indexed, besides hidden ones and ignore files' entries (V-1).
@@ -405,9 +406,10 @@ impl FolderRules {
 }
 
 /// What the walk would make of the file at `path` (absolute), whose folder it walked and
-/// lists (the caller knows that folder is not ignored): examined with one `lstat` (and a
-/// `stat` for a symlink) and the ignore files of its folders, never a listing.
-pub fn file_verdict(path: &Path, rules: &FolderRules) -> FileVerdict {
+/// lists (the caller knows that folder is not ignored) and which `folder` has open:
+/// examined with one `lstat` (and a `stat` for a symlink) and the ignore files of its
+/// folders, never a listing.
+pub fn file_verdict(folder: &FolderHandle, path: &Path, rules: &FolderRules) -> FileVerdict {
     let Some(name) = path.file_name() else {
         return FileVerdict::Unsure;
     };
@@ -417,15 +419,15 @@ pub fn file_verdict(path: &Path, rules: &FolderRules) -> FileVerdict {
     if name.starts_with('.') {
         return FileVerdict::NotListed;
     }
-    let meta = match crate::vfs::symlink_metadata(path) {
-        Ok(m) => m,
+    let kind = match folder.lstat(name.as_ref()) {
+        Ok(kind) => kind,
         Err(e) if e.is_not_found() => return FileVerdict::NotListed,
         Err(_) => return FileVerdict::Unsure,
     };
-    if meta.is_dir() || !rules.unmatched(path) {
+    if kind == LstatKind::Dir || !rules.unmatched(path) {
         return FileVerdict::Unsure;
     }
-    if meta.is_file() {
+    if kind == LstatKind::File {
         return FileVerdict::Listed;
     }
     match crate::vfs::regular_metadata(path) {
@@ -580,7 +582,11 @@ mod tests {
                     names.iter().any(|n| Some(OsStr::new(n)) == path.file_name())
                 });
                 let folder_rules = rules.for_folder(dir).unwrap();
-                match file_verdict(&path, &folder_rules) {
+                // The folder opened, and looked into by whole paths: the same verdict.
+                let verdict = file_verdict(&FolderHandle::open(dir), &path, &folder_rules);
+                let by_paths = file_verdict(&FolderHandle::by_paths(dir), &path, &folder_rules);
+                prop_assert_eq!(verdict, by_paths, "{}", path.display());
+                match verdict {
                     FileVerdict::Listed => prop_assert!(listed, "{} judged listed", path.display()),
                     FileVerdict::NotListed => prop_assert!(!listed, "{} judged not listed", path.display()),
                     FileVerdict::Unsure => prop_assert!(

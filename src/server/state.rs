@@ -41,7 +41,7 @@ pub struct State {
     /// Last published diagnostics generation per file (stale results never overwrite newer).
     pub generations: Mutex<HashMap<PathBuf, u64>>,
     /// Files that had diagnostics published, so they can be cleared.
-    pub published: Mutex<std::collections::BTreeSet<PathBuf>>,
+    pub published: Mutex<PublishedFiles>,
     /// Workspace folders.
     pub roots: RwLock<Vec<PathBuf>>,
     /// `shutdown` was received.
@@ -53,6 +53,70 @@ pub struct State {
     /// When the last whole walk of the workspace started: a folder changed since then may
     /// hold changes no watch saw (see the file watcher's reconcile pass).
     pub walk_started: Mutex<std::time::SystemTime>,
+}
+
+/// The files that have diagnostics published, ordered by the bytes of their paths, so
+/// that the files at or below a path are two range queries that compare bytes (ordering
+/// paths component by component made a 10 000-file burst spend most of its republish in
+/// comparisons).
+#[derive(Debug, Default)]
+pub struct PublishedFiles(std::collections::BTreeSet<ByBytes>);
+
+/// A path ordered by its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ByBytes(PathBuf);
+
+impl Ord for ByBytes {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let (a, b) = (self.0.as_os_str(), other.0.as_os_str());
+        a.as_encoded_bytes().cmp(b.as_encoded_bytes())
+    }
+}
+
+impl PartialOrd for ByBytes {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PublishedFiles {
+    /// Adds `path`; whether it was not there.
+    pub fn insert(&mut self, path: PathBuf) -> bool {
+        self.0.insert(ByBytes(path))
+    }
+
+    /// Removes `path`; whether it was there.
+    pub fn remove(&mut self, path: &Path) -> bool {
+        self.0.remove(&ByBytes(path.to_path_buf()))
+    }
+
+    /// Every path, in the order of their bytes.
+    pub fn iter(&self) -> impl Iterator<Item = &Path> {
+        self.0.iter().map(|p| p.0.as_path())
+    }
+
+    /// The paths equal to `path` or below it (`path` followed by a separator), in the
+    /// order of their bytes.
+    pub fn at_or_below(&self, path: &Path) -> Vec<&Path> {
+        let mut out: Vec<&Path> = Vec::new();
+        if let Some(p) = self.0.get(&ByBytes(path.to_path_buf())) {
+            out.push(&p.0);
+        }
+        let mut separators = vec!['/', std::path::MAIN_SEPARATOR];
+        separators.dedup();
+        for sep in separators {
+            // Every path that starts with `path` and `sep` lies between that prefix and
+            // the prefix with `sep` replaced by the next character.
+            let bound = |c: char| {
+                let mut s = path.as_os_str().to_os_string();
+                s.push(c.to_string());
+                ByBytes(PathBuf::from(s))
+            };
+            let next = char::from_u32(sep as u32 + 1).unwrap_or(sep);
+            out.extend(self.0.range(bound(sep)..bound(next)).map(|p| p.0.as_path()));
+        }
+        out
+    }
 }
 
 impl State {
@@ -158,5 +222,40 @@ impl<'a> Conv<'a> {
             },
             self.enc,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn path_of(parts: &[usize]) -> PathBuf {
+        // Names that sort around the separator: `-` and `.` before `/`, `0` right after.
+        const NAMES: [&str; 6] = ["a", "a-b", "a.md", "a0", "b", "ab"];
+        let mut p = PathBuf::from("/ws");
+        for &i in parts {
+            p.push(NAMES[i % NAMES.len()]);
+        }
+        p
+    }
+
+    proptest! {
+        // The range queries over bytes find exactly what a component-wise `starts_with`
+        // finds, whatever sorts between a folder and its children.
+        #[test]
+        fn at_or_below_is_starts_with(
+            files in prop::collection::vec(prop::collection::vec(0usize..6, 0..4), 0..30),
+            query in prop::collection::vec(0usize..6, 0..3),
+        ) {
+            let mut published = PublishedFiles::default();
+            for f in &files {
+                published.insert(path_of(f));
+            }
+            let query = path_of(&query);
+            let mut expected: Vec<&Path> = published.iter().filter(|p| p.starts_with(&query)).collect();
+            expected.sort_by(|a, b| a.as_os_str().as_encoded_bytes().cmp(b.as_os_str().as_encoded_bytes()));
+            prop_assert_eq!(published.at_or_below(&query), expected);
+        }
     }
 }

@@ -22,8 +22,8 @@ mod disk;
 mod source;
 
 pub use disk::{
-    canonicalize, create_new, metadata, modified, read_bytes, read_dir, read_text,
-    regular_file_kind, regular_metadata, symlink_metadata,
+    FolderHandle, LstatKind, canonicalize, create_new, metadata, modified, read_bytes, read_dir,
+    read_text, regular_file_kind, regular_metadata, symlink_metadata,
 };
 pub use source::{DiskFiles, EntryKind, FileSource, MemoryFiles};
 
