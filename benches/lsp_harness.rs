@@ -520,7 +520,7 @@ fn ensure_binaries(o: &Opts) -> (PathBuf, PathBuf) {
                 "--release",
                 "--bin",
                 "promptls",
-                "--bin",
+                "--example",
                 "gen-workspace",
             ])
             .current_dir(manifest_dir())
@@ -529,7 +529,7 @@ fn ensure_binaries(o: &Opts) -> (PathBuf, PathBuf) {
         assert!(status.success(), "cargo build --release failed");
     }
     let dir = release_dir();
-    let (server, generator) = (dir.join("promptls"), dir.join("gen-workspace"));
+    let (server, generator) = (dir.join("promptls"), dir.join("examples/gen-workspace"));
     assert!(
         server.exists(),
         "{} missing: cargo build --release",
@@ -2968,7 +2968,7 @@ fn render_benchmarks(out: &Value, tables: &str, findings: &str) -> String {
          watcher, burst, check, promptic, big-files, big-buffer, many-versions), `--no-build`, \
          `--clean`, `--render-only` (rewrite the reports from results.json). \
          `PROMPTLS_BENCH_LOG=FILE` sends the server's debug log to FILE. \
-         `cargo run --release --bin gen-workspace -- --files N --seed S OUT` writes a tree \
+         `cargo run --release --example gen-workspace -- --files N --seed S OUT` writes a tree \
          alone; `cargo bench --bench core` runs the criterion benchmarks of the pure paths.\n\n",
     );
     s.push_str("## Machine and run\n\n");

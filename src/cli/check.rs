@@ -124,7 +124,13 @@ fn workspaces(given: &[Given], cwd: &Path) -> Vec<PathBuf> {
     roots
 }
 
-pub(super) fn run(paths: Vec<PathBuf>, format: Format, config: Option<PathBuf>) -> ExitCode {
+/// `promptls check`; `colour`: whether the human format is painted.
+pub(super) fn run(
+    paths: Vec<PathBuf>,
+    format: Format,
+    config: Option<PathBuf>,
+    colour: bool,
+) -> ExitCode {
     let paths = if paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -235,7 +241,7 @@ pub(super) fn run(paths: Vec<PathBuf>, format: Format, config: Option<PathBuf>) 
         })
         .collect();
     let text = match format {
-        Format::Human => human(&located),
+        Format::Human => human(&located, colour),
         Format::Json => json(&located),
         Format::Sarif => sarif(&located),
         Format::Github => github(&located),
@@ -277,9 +283,8 @@ fn is_text_source(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "toml" || e == "py")
 }
 
-fn human(list: &[Located<'_>]) -> String {
+fn human(list: &[Located<'_>], colour: bool) -> String {
     let mut out = String::new();
-    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let paint = |code: &str, s: &str| {
         if colour {
             format!("\x1b[{code}m{s}\x1b[0m")

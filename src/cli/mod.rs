@@ -57,6 +57,14 @@ Exit status:
   1  the version cannot be planned or written
   2  usage error";
 
+const COMPLETIONS_HELP: &str = "\
+Where each shell looks for them:
+  bash        ~/.local/share/bash-completion/completions/promptls
+  zsh         a folder of your $fpath, as _promptls
+  fish        ~/.config/fish/completions/promptls.fish
+  elvish      ~/.config/elvish/lib/promptls.elv (then `use promptls`)
+  powershell  add the output to your $PROFILE";
+
 const SERVE_HELP: &str = "\
 Exit status:
   0  the editor shut the server down
@@ -64,11 +72,26 @@ Exit status:
 
 /// promptls: versioned prompt files, checked, resolved and served to editors.
 #[derive(Debug, Parser)]
-#[command(name = "promptls", version, about, after_help = EXIT_STATUS)]
+#[command(
+    name = "promptls",
+    version = env!("PROMPTLS_VERSION_LONG"),
+    about,
+    after_help = EXIT_STATUS
+)]
 pub struct Cli {
     /// More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG also works.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
+    /// Colours in the output: `auto` (on a terminal, unless NO_COLOR is set), `always` or
+    /// `never`.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto",
+        global = true
+    )]
+    pub color: clap::ColorChoice,
     /// What to do; without one, `serve` when stdin is not a terminal.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -187,6 +210,16 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff).
+    ///
+    /// `promptls man > promptls.1`, then `man ./promptls.1`.
+    Man,
     /// Run the language server on stdio.
     #[command(after_help = SERVE_HELP)]
     Serve {
@@ -234,9 +267,24 @@ fn parse_kv(s: &str) -> Result<(String, String), String> {
     }
 }
 
-/// Sets up `tracing` to stderr: off unless `-v` or `RUST_LOG` says otherwise. Warnings
-/// and errors also reach the editor as `window/logMessage` while the server runs (I-1).
-pub fn init_logging(verbose: u8) {
+/// Whether output goes out in colour: `always` and `never` as said; `auto` on a terminal
+/// unless `NO_COLOR` is set to anything but the empty string (no-color.org).
+pub fn use_colour(
+    choice: clap::ColorChoice,
+    terminal: bool,
+    no_color: Option<&std::ffi::OsStr>,
+) -> bool {
+    match choice {
+        clap::ColorChoice::Always => true,
+        clap::ColorChoice::Never => false,
+        clap::ColorChoice::Auto => terminal && no_color.is_none_or(|v| v.is_empty()),
+    }
+}
+
+/// Sets up `tracing` to stderr: off unless `-v` or `RUST_LOG` says otherwise, in colour
+/// as `color` says ([`use_colour`]). Warnings and errors also reach the editor as
+/// `window/logMessage` while the server runs (I-1).
+pub fn init_logging(verbose: u8, color: clap::ColorChoice) {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     use tracing_subscriber::{EnvFilter, Layer};
@@ -248,7 +296,11 @@ pub fn init_logging(verbose: u8) {
     };
     let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_ansi(use_colour(
+            color,
+            std::io::stderr().is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+        ))
         .with_filter(filter);
     // Without a current folder, paths in these warnings are shown absolute.
     let cwd = match std::env::current_dir() {
@@ -293,7 +345,31 @@ pub fn run(cli: Cli, serve: impl FnOnce() -> bool) -> ExitCode {
             paths,
             format,
             config,
-        }) => check::run(paths, format, config),
+        }) => {
+            let colour = use_colour(
+                cli.color,
+                std::io::stdout().is_terminal(),
+                std::env::var_os("NO_COLOR").as_deref(),
+            );
+            check::run(paths, format, config, colour)
+        }
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory;
+            let mut out = std::io::stdout().lock();
+            clap_complete::generate(shell, &mut Cli::command(), "promptls", &mut out);
+            ExitCode::SUCCESS
+        }
+        Some(Command::Man) => {
+            use clap::CommandFactory;
+            let mut out = std::io::stdout().lock();
+            match clap_mangen::Man::new(Cli::command()).render(&mut out) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("promptls: cannot write the manual page: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
         Some(Command::Versions {
             target,
             classifier,

@@ -1,8 +1,8 @@
 //! Generates a deterministic synthetic workspace for the benchmarks (Q-1, `BENCHMARKS.md`).
 //!
 //! ```text
-//! cargo run --release --bin gen-workspace -- --files N --seed S OUT
-//! cargo run --release --bin gen-workspace -- --versions N OUT
+//! cargo run --release --example gen-workspace -- --files N --seed S OUT
+//! cargo run --release --example gen-workspace -- --versions N OUT
 //! ```
 //!
 //! `--versions N` writes the many-versions shape instead: one prompt `prompts/task` with N
