@@ -161,3 +161,41 @@ fn server_settings_that_do_not_apply_are_reported() {
     );
     c.shutdown();
 }
+
+/// A client that does not say `refreshSupport` (Helix) is never sent
+/// `workspace/inlayHint/refresh` or `workspace/codeLens/refresh`; one that says it for code
+/// lenses only gets that one.
+#[test]
+fn refresh_requests_go_only_to_clients_that_support_them() {
+    let (_dir, ws) = dash_workspace();
+    for (workspace, wanted) in [
+        (json!({}), vec![]),
+        (
+            json!({"codeLens": {"refreshSupport": true}}),
+            vec!["workspace/codeLens/refresh"],
+        ),
+    ] {
+        let mut c = Client::start_with(
+            &ws,
+            json!({"capabilities": {"workspace": workspace, "window": {"workDoneProgress": true}}}),
+        );
+        c.wait_indexed();
+        c.seen.clear();
+        // A reindex ends with the refreshes, then the answer to the command comes back.
+        let resp = c.request(
+            "workspace/executeCommand",
+            json!({"command": "promptls.reindex", "arguments": []}),
+        );
+        assert!(resp.get("error").is_none(), "{resp}");
+        // A versions request afterwards: anything the reindex sent is in by then.
+        task_versions(&mut c).ok();
+        let refreshes: Vec<&str> = c
+            .seen
+            .iter()
+            .filter_map(|m| m["method"].as_str())
+            .filter(|m| m.ends_with("/refresh"))
+            .collect();
+        assert_eq!(refreshes, wanted);
+        c.shutdown();
+    }
+}

@@ -576,7 +576,7 @@ pub(super) async fn refresh(client: &Client, state: &Arc<State>, paths: Vec<Path
             ms = started.elapsed().as_secs_f64() * 1e3,
             "republished the affected files"
         );
-        refresh_views(client);
+        refresh_views(client, state);
     }
 }
 
@@ -594,22 +594,34 @@ pub(super) async fn reindex(client: &Client, state: &Arc<State>) {
 
 async fn after_change(client: &Client, state: &Arc<State>) {
     diagnostics::publish_all(client, state).await;
-    refresh_views(client);
+    refresh_views(client, state);
 }
 
 /// How long the server waits for the client to answer a request of its own (progress
 /// creation, watcher registration) before going on without it.
 const CLIENT_REPLY: Duration = Duration::from_secs(5);
 
-/// Asks the client to refresh inlay hints and code lenses, without waiting for its
-/// answers: a handler never stalls on the client (one that is exiting, or never answers,
-/// would otherwise keep the handler — and the server's exit — waiting for good).
-fn refresh_views(client: &Client) {
+/// Asks the client to refresh inlay hints and code lenses (each only if it said it
+/// supports the request), without waiting for its answers: a handler never stalls on the
+/// client (one that is exiting, or never answers, would otherwise keep the handler — and
+/// the server's exit — waiting for good).
+fn refresh_views(client: &Client, state: &State) {
+    use std::sync::atomic::Ordering;
+    let hints = state.inlay_hint_refresh.load(Ordering::SeqCst);
+    let lenses = state.code_lens_refresh.load(Ordering::SeqCst);
+    if !hints && !lenses {
+        return;
+    }
     let client = client.clone();
     tokio::spawn(async move {
-        let hints = tokio::time::timeout(CLIENT_REPLY, client.inlay_hint_refresh()).await;
-        let lenses = tokio::time::timeout(CLIENT_REPLY, client.code_lens_refresh()).await;
-        tracing::debug!(?hints, ?lenses, "asked the client to refresh views");
+        if hints {
+            let answer = tokio::time::timeout(CLIENT_REPLY, client.inlay_hint_refresh()).await;
+            tracing::debug!(?answer, "asked the client to refresh inlay hints");
+        }
+        if lenses {
+            let answer = tokio::time::timeout(CLIENT_REPLY, client.code_lens_refresh()).await;
+            tracing::debug!(?answer, "asked the client to refresh code lenses");
+        }
     });
 }
 

@@ -139,6 +139,22 @@ impl LanguageServer for Backend {
         self.state
             .progress_supported
             .store(progress, std::sync::atomic::Ordering::SeqCst);
+        // Refresh requests only to a client that said it supports them (Helix does not).
+        let workspace = params.capabilities.workspace.as_ref();
+        let hints = workspace
+            .and_then(|w| w.inlay_hint.as_ref())
+            .and_then(|h| h.refresh_support)
+            .unwrap_or(false);
+        let lenses = workspace
+            .and_then(|w| w.code_lens.as_ref())
+            .and_then(|l| l.refresh_support)
+            .unwrap_or(false);
+        self.state
+            .inlay_hint_refresh
+            .store(hints, std::sync::atomic::Ordering::SeqCst);
+        self.state
+            .code_lens_refresh
+            .store(lenses, std::sync::atomic::Ordering::SeqCst);
         *self.init_warnings.lock().unwrap() = indexing::configure(&self.state, &params);
         let dynamic_watch = params
             .capabilities

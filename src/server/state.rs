@@ -48,6 +48,10 @@ pub struct State {
     pub shut_down: std::sync::atomic::AtomicBool,
     /// The client supports `window/workDoneProgress/create`.
     pub progress_supported: std::sync::atomic::AtomicBool,
+    /// The client supports `workspace/inlayHint/refresh` (it said `refreshSupport`).
+    pub inlay_hint_refresh: std::sync::atomic::AtomicBool,
+    /// The client supports `workspace/codeLens/refresh` (it said `refreshSupport`).
+    pub code_lens_refresh: std::sync::atomic::AtomicBool,
     /// The first index is in place.
     pub indexed: tokio::sync::watch::Sender<bool>,
     /// When the last whole walk of the workspace started: a folder changed since then may
@@ -135,6 +139,8 @@ impl State {
             roots: RwLock::new(Vec::new()),
             shut_down: Default::default(),
             progress_supported: Default::default(),
+            inlay_hint_refresh: Default::default(),
+            code_lens_refresh: Default::default(),
             indexed: tokio::sync::watch::Sender::new(false),
         }
     }

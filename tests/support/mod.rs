@@ -128,7 +128,7 @@ impl Client {
             "capabilities": {
                 "general": general,
                 "window": {"workDoneProgress": true},
-                "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": dynamic_watch}, "applyEdit": true, "workspaceEdit": {"documentChanges": true, "resourceOperations": ["create", "rename", "delete"]}},
+                "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": dynamic_watch}, "inlayHint": {"refreshSupport": true}, "codeLens": {"refreshSupport": true}, "applyEdit": true, "workspaceEdit": {"documentChanges": true, "resourceOperations": ["create", "rename", "delete"]}},
                 "textDocument": {"completion": {"completionItem": {"snippetSupport": false}}}
             }
         });

@@ -1,11 +1,24 @@
 --- promptls for Neovim: starts `promptls serve` for prompt files, Python files and promptic
 --- config files, and adds the version commands :PromptVersions, :PromptNewVersion,
---- :PromptRevert and :PromptDiff. Needs Neovim 0.10+. See :help promptls.
+--- :PromptRevert and :PromptDiff. See :help promptls.
+---
+--- Two ways in: on Neovim 0.11+ `vim.lsp.enable('promptls')` (the config is lsp/promptls.lua,
+--- plugin/promptls.lua adds the commands to every buffer the client attaches to); on 0.10+
+--- `require('promptls').setup{}`, which starts the server with its own autocommands.
 local M = {}
 
 local uv = vim.uv or vim.loop
 
 M.prompt_extensions = { 'md', 'markdown', 'yaml', 'yml', 'json', 'jinja2', 'jinja', 'j2', 'txt', 'prompt' }
+
+--- The filetypes of those files, of Python and of the config files: what `vim.lsp.enable()`
+--- starts the server for (lsp/promptls.lua). TOML buffers other than `filenames` are left alone.
+M.filetypes = { 'markdown', 'yaml', 'json', 'text', 'jinja', 'prompt', 'toml', 'python' }
+
+--- Filetype detection for the prompt extensions Neovim does not know (or not all versions do).
+M.filetype_rules = {
+  extension = { prompt = 'prompt', j2 = 'jinja', jinja = 'jinja', jinja2 = 'jinja' },
+}
 
 local defaults = {
   -- The server command. The binary from `cargo install --path .` lands in ~/.cargo/bin.
@@ -107,6 +120,40 @@ local function under(path, root)
   path = vim.fs.normalize(path)
   root = vim.fs.normalize(root)
   return path == root or path:sub(1, #root + 1) == root .. '/'
+end
+
+--- Whether a buffer is one the server is for: a file, and among TOML files only `filenames`
+--- (promptic.toml, pyproject.toml).
+function M.wants(bufnr)
+  if not vim.api.nvim_buf_is_valid(bufnr) or vim.bo[bufnr].buftype ~= '' then
+    return false
+  end
+  local fname = vim.api.nvim_buf_get_name(bufnr)
+  if fname == '' then
+    return false
+  end
+  if vim.bo[bufnr].filetype == 'toml' then
+    return vim.tbl_contains(M.config.filenames, vim.fs.basename(fname))
+  end
+  return true
+end
+
+--- `root_dir` of the vim.lsp.Config (lsp/promptls.lua): the rule of `find_root`, so one server
+--- serves a workspace with nested promptic.toml files. Buffers the server is not for get none.
+function M.root_dir(bufnr, on_dir)
+  if M.wants(bufnr) then
+    on_dir(M.find_root(vim.api.nvim_buf_get_name(bufnr)))
+  end
+end
+
+--- `reuse_client` of the vim.lsp.Config: a running promptls client serves every root inside its
+--- own (as `start()` attaches a file to the client whose root holds it).
+function M.reuse_client(client, config)
+  if client.name ~= config.name or (client.is_stopped and client:is_stopped()) then
+    return false
+  end
+  local root, client_root = config.root_dir, client.config.root_dir
+  return type(root) == 'string' and type(client_root) == 'string' and under(root, client_root)
 end
 
 --- The vim.lsp.start() config for a buffer.
@@ -512,8 +559,14 @@ local function register_lsp_commands()
   end
 end
 
-local function create_commands()
+--- The user commands: global (setup{}), or local to `bufnr` (a buffer the client attached to).
+local function create_commands(bufnr)
   local cmd = vim.api.nvim_create_user_command
+  if bufnr then
+    cmd = function(name, fn, opts)
+      vim.api.nvim_buf_create_user_command(bufnr, name, fn, opts)
+    end
+  end
   cmd('PromptVersions', function(o)
     M.show_versions(o.args, o.bang and 'float' or nil)
   end, { nargs = '?', bang = true, desc = 'promptls: list the versions of the current prompt (! = floating window)' })
@@ -536,6 +589,36 @@ local function create_commands()
   cmd('PromptReindex', M.reindex, { desc = 'promptls: rebuild the index' })
 end
 
+--- For each buffer the promptls client attaches to, whoever started it (vim.lsp.enable(),
+--- setup{}, nvim-lspconfig): the client-side handlers of the server's commands, and the user
+--- commands local to the buffer unless setup{} defined them globally or `commands` is off.
+function M.attach(bufnr)
+  register_lsp_commands()
+  if M.config.commands and not M._global_commands and vim.api.nvim_buf_is_valid(bufnr) then
+    create_commands(bufnr)
+  end
+end
+
+--- Filetype detection and the LspAttach hook; plugin/promptls.lua and lsp/promptls.lua call it,
+--- so it runs whether or not the plugin manager sourced plugin/. Runs once.
+function M.bootstrap()
+  if M._bootstrapped then
+    return
+  end
+  M._bootstrapped = true
+  vim.filetype.add(M.filetype_rules)
+  vim.api.nvim_create_autocmd('LspAttach', {
+    group = vim.api.nvim_create_augroup('promptls.attach', { clear = true }),
+    desc = 'promptls: version commands in buffers the promptls client attaches to',
+    callback = function(ev)
+      local client = vim.lsp.get_client_by_id(ev.data.client_id)
+      if client and client.name == 'promptls' then
+        M.attach(ev.buf)
+      end
+    end,
+  })
+end
+
 --- require('promptls').setup{ ... } — see :help promptls-setup.
 function M.setup(opts)
   if vim.fn.has('nvim-0.10') ~= 1 then
@@ -546,8 +629,11 @@ function M.setup(opts)
     M.config.cmd = { M.config.cmd, 'serve' }
   end
   M._warned_missing = false
+  M._setup_called = true
+  M.bootstrap()
   if M.config.commands then
     create_commands()
+    M._global_commands = true
   end
   register_lsp_commands()
 
@@ -584,17 +670,26 @@ function M.setup(opts)
     end
   end
 
-  -- 0.11+: also register the config, so `vim.lsp.enable('promptls')` works for those who prefer it.
+  -- 0.11+: pass the options on to the vim.lsp.Config of lsp/promptls.lua (its root rule stays),
+  -- so `vim.lsp.enable('promptls')` after setup{} starts the same server the same way.
   if has_011 and vim.lsp.config then
-    pcall(function()
-      vim.lsp.config('promptls', {
-        cmd = M.config.cmd,
-        filetypes = vim.list_extend({ 'markdown', 'yaml', 'json', 'text', 'jinja', 'toml' }, vim.deepcopy(M.config.filetypes)),
-        root_markers = { '.git', 'promptic.toml', 'pyproject.toml' },
-        init_options = init_options(),
-        settings = init_options(),
-      })
-    end)
+    local filetypes = vim.deepcopy(M.filetypes)
+    for _, ft in ipairs(M.config.filetypes) do
+      if not vim.tbl_contains(filetypes, ft) then
+        filetypes[#filetypes + 1] = ft
+      end
+    end
+    pcall(vim.lsp.config, 'promptls', {
+      cmd = M.config.cmd,
+      filetypes = filetypes,
+      root_dir = M.root_dir,
+      reuse_client = M.reuse_client,
+      init_options = init_options(),
+      settings = init_options(),
+      capabilities = M.config.capabilities,
+      handlers = M.config.handlers,
+      on_attach = M.config.on_attach,
+    })
   end
 end
 
