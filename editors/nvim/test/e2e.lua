@@ -1,64 +1,18 @@
--- Headless end-to-end test of the promptls Neovim plugin against the real server.
+-- Headless end-to-end test of the promptls Neovim plugin against the real server, started by
+-- require('promptls').setup{} (the path for Neovim 0.10 and for existing configurations).
 --
 --   PROMPTLS_BIN=/path/to/promptls nvim --headless --clean -l editors/nvim/test/e2e.lua
 --
 -- Env: PROMPTLS_BIN (required), EXAMPLES (default <repo>/examples), E2E_RESULTS (file that
 -- gets one "PASS name" / "FAIL name: reason" line per check). Exits non-zero on failure.
-local script = debug.getinfo(1, 'S').source:sub(2)
-local plugin_dir = vim.fn.fnamemodify(script, ':p:h:h')
-local repo = vim.fn.fnamemodify(plugin_dir, ':h:h')
-vim.opt.rtp:prepend(plugin_dir)
-vim.o.swapfile = false
-vim.o.more = false
-vim.o.shortmess = vim.o.shortmess .. 'F'
+local H = dofile(vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':p:h') .. '/helpers.lua')
+vim.opt.rtp:prepend(H.plugin_dir)
 
-local uv = vim.uv or vim.loop
 local bin = os.getenv('PROMPTLS_BIN')
-local examples = os.getenv('EXAMPLES') or (repo .. '/examples')
-local results_file = os.getenv('E2E_RESULTS')
-
--- Messages from the plugin, one per line among the test's own.
-vim.notify = function(msg, level)
-  io.stdout:write(('[nvim] notify(%s): %s\n'):format(level or vim.log.levels.INFO, tostring(msg)))
-end
-
-local passed, failed = 0, 0
-local function record(name, ok, reason)
-  local line = ok and ('PASS ' .. name) or ('FAIL ' .. name .. ': ' .. tostring(reason):gsub('\n', ' '))
-  if ok then
-    passed = passed + 1
-  else
-    failed = failed + 1
-  end
-  io.stdout:write('[nvim] ' .. line .. '\n')
-  if results_file then
-    local f = io.open(results_file, 'a')
-    if f then
-      f:write(line .. '\n')
-      f:close()
-    end
-  end
-end
-
+local check, record, wait_for, request_sync = H.check, H.record, H.wait_for, H.request_sync
+local position, hover_text, line_of = H.position, H.hover_text, H.line_of
 local function finish()
-  io.stdout:write(('[nvim] nvim e2e: %d passed, %d failed\n'):format(passed, failed))
-  for _, c in ipairs(vim.lsp.get_clients()) do
-    if vim.fn.has('nvim-0.11') == 1 then
-      c:stop(true)
-    else
-      c.stop(true)
-    end
-  end
-  vim.wait(1000, function()
-    return #vim.lsp.get_clients() == 0
-  end)
-  os.exit(failed == 0 and passed > 0 and 0 or 1)
-end
-
-local function check(name, fn)
-  local ok, err = xpcall(fn, debug.traceback)
-  record(name, ok, not ok and (tostring(err):match('^[^\n]*') or err) or nil)
-  return ok
+  H.finish('nvim e2e')
 end
 
 if not bin or bin == '' or vim.fn.executable(bin) ~= 1 then
@@ -67,96 +21,10 @@ if not bin or bin == '' or vim.fn.executable(bin) ~= 1 then
 end
 
 -- A temporary copy of the example workspace.
-local ws = vim.fn.tempname() .. '-promptls-ws'
-vim.fn.system({ 'cp', '-r', examples, ws })
-assert(vim.v.shell_error == 0, 'copying examples failed')
-ws = vim.fn.resolve(ws)
-local initial = {}
-for name in vim.fs.dir(ws .. '/prompts') do
-  initial[name] = true
-end
+local ws, open = H.copy_examples()
+local initial = H.names(ws .. '/prompts')
 
 require('promptls').setup({ cmd = { bin, 'serve' } })
-
-local function client_for(buf)
-  return vim.lsp.get_clients({ name = 'promptls', bufnr = buf })[1]
-end
-
-local function wait_for(what, ms, fn)
-  local last
-  local ok = vim.wait(ms, function()
-    local good, v = pcall(fn)
-    if not good then
-      last = v
-      return false
-    end
-    return v and true or false
-  end, 200)
-  if not ok then
-    error(('timed out after %d ms waiting for %s%s'):format(ms, what, last and (' (' .. tostring(last) .. ')') or ''), 0)
-  end
-end
-
-local function request_sync(buf, method, params, timeout)
-  local client = assert(client_for(buf), 'no promptls client on the buffer')
-  local resp
-  if vim.fn.has('nvim-0.11') == 1 then
-    resp = client:request_sync(method, params, timeout or 5000, buf)
-  else
-    resp = client.request_sync(method, params, timeout or 5000, buf)
-  end
-  if not resp then
-    error(method .. ' timed out', 0)
-  end
-  if resp.err then
-    error(method .. ' failed: ' .. vim.inspect(resp.err), 0)
-  end
-  return resp.result
-end
-
-local function open(rel)
-  vim.cmd.edit(vim.fn.fnameescape(ws .. '/' .. rel))
-  local buf = vim.api.nvim_get_current_buf()
-  wait_for('promptls to attach to ' .. rel, 20000, function()
-    local c = client_for(buf)
-    return c and c.initialized ~= false and not (c.is_stopped and c:is_stopped())
-  end)
-  return buf
-end
-
-local function position(buf, row, col)
-  local client = client_for(buf)
-  local line = vim.api.nvim_buf_get_lines(buf, row, row + 1, false)[1]
-  local enc = client.offset_encoding or 'utf-16'
-  local character
-  if enc == 'utf-8' then
-    character = col
-  elseif vim.fn.has('nvim-0.11') == 1 then
-    character = vim.str_utfindex(line, enc, col, false)
-  else
-    local utf32, utf16 = vim.str_utfindex(line, col)
-    character = enc == 'utf-32' and utf32 or utf16
-  end
-  return { textDocument = { uri = vim.uri_from_bufnr(buf) }, position = { line = row, character = character } }
-end
-
-local function hover_text(result)
-  if type(result) ~= 'table' then
-    return ''
-  end
-  local c = result.contents
-  if type(c) == 'string' then
-    return c
-  end
-  if c.value then
-    return c.value
-  end
-  local parts = {}
-  for _, p in ipairs(c) do
-    parts[#parts + 1] = type(p) == 'string' and p or p.value
-  end
-  return table.concat(parts, '\n')
-end
 
 local ok_start = check('server starts and attaches to app.py', function()
   open('app.py')
@@ -211,16 +79,6 @@ for name in vim.fs.dir(ws .. '/prompts') do
     originals[name] = f:read('*a')
     f:close()
   end
-end
-
-local function line_of(buf, needle)
-  for i, l in ipairs(vim.api.nvim_buf_get_lines(buf, 0, -1, false)) do
-    local s = l:find(needle, 1, true)
-    if s then
-      return i - 1, s - 1 + #needle
-    end
-  end
-  error('no ' .. needle .. ' in the buffer', 0)
 end
 
 check('completion at classifier={"lang": " offers the values that exist', function()
@@ -414,53 +272,9 @@ check(':PromptNewVersion offers the server choices, recommended first', function
   io.stdout:write('[nvim] created prompts/' .. created .. '\n')
 end)
 
-check('the code lens lists the versions in the quickfix list', function()
-  local buf = open('prompts/task_v2.md')
-  vim.fn.setqflist({}, 'r', { title = '', items = {} })
-  wait_for('a code lens on task_v2.md', 15000, function()
-    vim.lsp.codelens.refresh({ bufnr = buf })
-    vim.wait(300)
-    local lenses = vim.lsp.codelens.get(buf)
-    return #lenses > 0 and lenses[1].command ~= nil
-  end)
-  io.stdout:write('[nvim] code lens: ' .. vim.lsp.codelens.get(buf)[1].command.title .. '\n')
-  vim.api.nvim_win_set_cursor(0, { 1, 0 })
-  vim.lsp.codelens.run()
-  wait_for('the quickfix list', 10000, function()
-    return #vim.fn.getqflist() >= 2
-  end)
-  vim.cmd('cclose')
-end)
+H.check_code_lens('the code lens lists the versions in the quickfix list', ws)
 
-check('the code action "Create version … (patch)" writes and opens the file', function()
-  local before = {}
-  for name in vim.fs.dir(ws .. '/prompts') do
-    before[name] = true
-  end
-  open('prompts/task_v2.md')
-  vim.lsp.buf.code_action({
-    apply = true,
-    context = { only = { 'refactor.promptls.createVersion' }, diagnostics = {} },
-    range = { start = { 1, 0 }, ['end'] = { 1, 0 } },
-    filter = function(a)
-      return a.title:find('(patch)', 1, true) ~= nil
-    end,
-  })
-  local created
-  wait_for('a new prompts/task_v*.md open in the editor', 20000, function()
-    for name in vim.fs.dir(ws .. '/prompts') do
-      if not before[name] and name:match('^task_v[%d.]+%.md$') then
-        created = name
-      end
-    end
-    return created and vim.fs.basename(vim.api.nvim_buf_get_name(0)) == created and not vim.bo.modified
-  end)
-  local f = assert(io.open(ws .. '/prompts/' .. created))
-  local content = f:read('*a')
-  f:close()
-  assert(content:find('{{product}}', 1, true), 'the new file is empty on disk')
-  io.stdout:write('[nvim] created prompts/' .. created .. ' from the code action\n')
-end)
+H.check_code_action_patch('the code action "Create version … (patch)" writes and opens the file', ws)
 
 check(':PromptRevert v1.0.0 writes a new version with the old content', function()
   local before = {}
