@@ -199,3 +199,45 @@ fn refresh_requests_go_only_to_clients_that_support_them() {
         c.shutdown();
     }
 }
+
+/// The VS Code extension's `promptls.versioning.*` settings are exactly the server's
+/// versioning keys (camelCase there, snake_case in the config), so neither can gain or lose
+/// a key without the other; each is `resource`-scoped (multi-root folders can differ).
+#[test]
+fn vscode_versioning_settings_are_the_servers_keys() {
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(manifest.join("editors/vscode/package.json")).unwrap();
+    let package: Value = serde_json::from_str(&text).unwrap();
+    let sections = match &package["contributes"]["configuration"] {
+        Value::Array(list) => list.clone(),
+        one => vec![one.clone()],
+    };
+    let snake = |camel: &str| {
+        let mut out = String::new();
+        for c in camel.chars() {
+            if c.is_ascii_uppercase() {
+                out.push('_');
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    };
+    let mut settings: Vec<String> = Vec::new();
+    for section in &sections {
+        for (key, schema) in section["properties"].as_object().unwrap() {
+            if let Some(name) = key.strip_prefix("promptls.versioning.") {
+                assert_eq!(schema["scope"], "resource", "{key}");
+                settings.push(snake(name));
+            }
+        }
+    }
+    settings.sort();
+    let mut keys: Vec<String> = promptls::config::VERSIONING_KEYS
+        .iter()
+        .map(|k| k.to_string())
+        .collect();
+    keys.sort();
+    assert_eq!(settings, keys);
+}

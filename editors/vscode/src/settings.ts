@@ -14,6 +14,7 @@ const VERSIONING_KEYS: ReadonlyArray<[string, string]> = [
   ['prereleaseOrder', 'prerelease_order'],
   ['prerelease_order', 'prerelease_order'],
   ['classifiers', 'classifiers'],
+  ['extensions', 'extensions'],
 ];
 
 export interface PromptlsSettings {
@@ -40,7 +41,7 @@ function isSet(config: vscode.WorkspaceConfiguration, key: string): boolean {
 /**
  * Builds the object sent as `initializationOptions` and with `workspace/didChangeConfiguration`:
  * `{ versioning: {delimiter, delimiters, version_pattern, include_prerelease, prerelease_order,
- * classifiers}, server: {use_env} }`. Only keys the user set are sent, so that defaults never
+ * classifiers, extensions}, server: {use_env} }`. Only keys the user set are sent, so that defaults never
  * shadow anything and the workspace's `promptic.toml` / `pyproject.toml` stay in charge.
  *
  * The other `promptls.server.*` settings are the client's own and never sent: `path` and

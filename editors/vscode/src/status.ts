@@ -1,17 +1,34 @@
 import * as vscode from 'vscode';
+import type { IndexSize } from './serverInfo';
 import { type PromptVersion, versionLabel } from './types';
 
-export type ServerState = 'starting' | 'running' | 'stopped' | 'missing';
+/** `dormant`: the workspace does not use promptic, no server runs and the item is hidden. */
+export type ServerState = 'dormant' | 'starting' | 'running' | 'stopped' | 'missing';
+
+export interface ServerInfo {
+  /** `serverInfo.version` of the initialize result. */
+  version?: string;
+  /** Where the binary came from, e.g. "bundled with the extension". */
+  origin: string;
+  path: string;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
 
 /**
  * One status bar item: indexing progress while the server indexes, otherwise the version of
- * the prompt file in the active editor (click: "Promptls: Show Versions").
+ * the prompt file in the active editor (click: "Promptls: Show Versions"), or the server's
+ * version and the size of the index. Hidden while the extension is dormant.
  */
 export class PromptlsStatus implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private indexing: { title: string; message?: string; percentage?: number } | undefined;
   private version: { current: PromptVersion; all: PromptVersion[] } | undefined;
-  private server: ServerState = 'starting';
+  private server: ServerState = 'dormant';
+  private info: ServerInfo | undefined;
+  private indexSize: IndexSize | undefined;
 
   constructor() {
     this.item = vscode.window.createStatusBarItem('promptls.status', vscode.StatusBarAlignment.Right, 100);
@@ -24,7 +41,33 @@ export class PromptlsStatus implements vscode.Disposable {
     if (state !== 'running') {
       this.indexing = undefined;
     }
+    if (state === 'missing' || state === 'dormant') {
+      this.info = undefined;
+      this.indexSize = undefined;
+    }
     this.render();
+  }
+
+  setServerInfo(info: ServerInfo | undefined): void {
+    this.info = info;
+    this.render();
+  }
+
+  setIndexSize(size: IndexSize | undefined): void {
+    this.indexSize = size;
+    this.render();
+  }
+
+  /** "promptls 0.1.0 (bundled with the extension)" and the index size, for tooltips. */
+  private serverLines(): string[] {
+    if (!this.info) {
+      return [];
+    }
+    const lines = [`promptls ${this.info.version ?? '(version unknown)'} — ${this.info.origin}`];
+    if (this.indexSize) {
+      lines.push(`Index: ${plural(this.indexSize.files, 'prompt file')} in ${plural(this.indexSize.folders, 'folder')}`);
+    }
+    return lines;
   }
 
   startIndexing(title: string, message?: string, percentage?: number): void {
@@ -62,6 +105,10 @@ export class PromptlsStatus implements vscode.Disposable {
   private render(): void {
     const item = this.item;
     item.backgroundColor = undefined;
+    if (this.server === 'dormant') {
+      item.hide();
+      return;
+    }
     if (this.server === 'missing') {
       item.text = '$(error) promptls';
       item.tooltip = 'The promptls server was not found. Click to open the setting promptls.server.path.';
@@ -114,14 +161,18 @@ export class PromptlsStatus implements vscode.Disposable {
       if (current.title && !current.path.endsWith(current.title)) {
         lines.push(`_${current.title}_`);
       }
-      lines.push('', 'Click to show all versions.');
+      lines.push('', ...this.serverLines(), 'Click to show all versions.');
       item.tooltip = new vscode.MarkdownString(lines.join('\n\n'));
       item.command = 'promptls.showVersions';
       item.show();
       return;
     }
-    item.text = '$(versions) promptls';
-    item.tooltip = 'promptls is running. Click to show the versions of a prompt.';
+    const version = this.info?.version ? ` ${this.info.version}` : '';
+    const size = this.indexSize ? ` · ${plural(this.indexSize.files, 'prompt')}` : '';
+    item.text = `$(versions) promptls${version}${size}`;
+    item.tooltip = new vscode.MarkdownString(
+      [...this.serverLines(), 'Click to show the versions of a prompt.'].join('\n\n'),
+    );
     item.command = 'promptls.showVersions';
     item.show();
   }

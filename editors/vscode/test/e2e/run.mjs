@@ -1,10 +1,24 @@
 // End-to-end test of the packaged extension in a real VS Code (code-server) driven by headless
-// Chromium through playwright-core.
+// Chromium through playwright-core. The extension is a platform package with the server inside
+// (scripts/package.sh linux-x64 "$PROMPTLS_BIN" …): code-server runs with no
+// promptls.server.path setting and no promptls on PATH, so the bundled server must serve.
 //
 // Environment:
-//   PROMPTLS_BIN      the promptls binary (required)
-//   CODE_SERVER_DIR   where ../shared/tools/install-code-server.sh installed code-server (required)
-//   VSIX              the packaged extension (default: editors/vscode/promptls.vsix)
+//   PROMPTLS_BIN      the promptls binary that was bundled (required: its version is expected)
+//   CODE_SERVER_DIR   where code-server is installed (required; editors/ci.sh installs it)
+//   VSIX              the packaged extension, with the server inside
+//                     (default: editors/vscode/promptls-linux-x64.vsix)
+//   VSIX_TARGET       the platform it was packaged for (default: linux-x64)
+//   E2E_MODE          bundled (default): the checks above with the server inside the package;
+//                     restricted: VSIX is the universal package (no server inside), the user
+//                     and the workspace name a program in promptls.server.path, and the
+//                     folder is not trusted: that program must not run, one notification links
+//                     to the install instructions; trusting the folder then starts the server
+//                     the workspace names;
+//                     dormant: VSIX with the server inside, a Python project that does not use
+//                     promptic: opening a Python file activates the extension, which starts
+//                     no server and shows no status bar item until a versioned prompt file
+//                     appears
 //   EXAMPLES          the example workspace to copy (default: <repo>/examples)
 //   E2E_OUT           screenshots and logs (default: <repo>/target/e2e)
 //   E2E_RESULTS       file that gets one "PASS name" / "FAIL name: reason" line per check
@@ -24,7 +38,10 @@ const repoRoot = path.resolve(extRoot, '..', '..');
 
 const bin = process.env.PROMPTLS_BIN;
 const codeServerDir = process.env.CODE_SERVER_DIR;
-const vsix = path.resolve(process.env.VSIX ?? path.join(extRoot, 'promptls.vsix'));
+const vsixTarget = process.env.VSIX_TARGET ?? 'linux-x64';
+const mode = process.env.E2E_MODE ?? 'bundled';
+const INSTALL_DOCS = 'https://github.com/promptls/promptls#install';
+const vsix = path.resolve(process.env.VSIX ?? path.join(extRoot, `promptls-${vsixTarget}.vsix`));
 const examples = path.resolve(process.env.EXAMPLES ?? path.join(repoRoot, 'examples'));
 const outDir = path.resolve(process.env.E2E_OUT ?? path.join(repoRoot, 'target', 'e2e'));
 const resultsFile = process.env.E2E_RESULTS;
@@ -57,8 +74,31 @@ const entry = path.join(codeServerDir, 'node_modules', 'code-server', 'out', 'no
 if (!fs.existsSync(entry)) {
   die(`code-server is not installed in ${codeServerDir} (no ${entry})`);
 }
+if (!['bundled', 'restricted', 'dormant'].includes(mode)) {
+  die(`E2E_MODE must be bundled, restricted or dormant, not ${mode}`);
+}
 if (!fs.existsSync(vsix)) {
-  die(`the extension is not packaged: ${vsix} (run npm run package)`);
+  die(`the extension is not packaged: ${vsix} (run scripts/package.sh ${vsixTarget} "$PROMPTLS_BIN" ${vsix})`);
+}
+const binVersion = execFileSync(bin, ['--version'], { encoding: 'utf8', timeout: 10000 }).trim();
+if (!/^promptls \S+/.test(binVersion)) {
+  die(`${bin} --version printed ${JSON.stringify(binVersion)}`);
+}
+const expectedVersion = binVersion.split(/\s+/)[1];
+
+/** Waits until a status bar item of `page` shows `promptls <expectedVersion>`. */
+async function statusBarShowsVersion(page) {
+  let texts = [];
+  await waitFor(
+    `the status bar to show promptls ${expectedVersion}`,
+    async () => {
+      texts = await page.locator('.statusbar-item').allInnerTexts();
+      return texts.some((t) => t.includes(`promptls ${expectedVersion}`));
+    },
+    30000,
+  ).catch((err) => {
+    throw new Error(`${err.message}; status bar: ${JSON.stringify(texts.filter((t) => t.trim()))}`);
+  });
 }
 fs.mkdirSync(outDir, { recursive: true });
 
@@ -99,13 +139,45 @@ const ws = path.join(tmp, 'ws');
 const userData = path.join(tmp, 'user-data');
 const extDir = path.join(tmp, 'extensions');
 const chromeDir = path.join(tmp, 'chrome');
-fs.cpSync(examples, ws, { recursive: true });
+const emptyCargoHome = path.join(tmp, 'cargo-home');
+fs.mkdirSync(emptyCargoHome);
+if (mode === 'dormant') {
+  // A Python project without promptic.
+  fs.mkdirSync(path.join(ws, 'docs'), { recursive: true });
+  fs.writeFileSync(path.join(ws, 'main.py'), 'import os\n\nprint(os.getcwd())\n');
+  fs.writeFileSync(path.join(ws, 'pyproject.toml'), '[project]\nname = "plain"\nversion = "1.0.0"\n\n[tool.ruff]\nline-length = 100\n');
+  fs.writeFileSync(path.join(ws, 'README.md'), '# plain\n');
+  fs.writeFileSync(path.join(ws, 'docs', 'guide.md'), '# Guide\n');
+} else {
+  fs.cpSync(examples, ws, { recursive: true });
+}
 fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
+// Restricted mode: programs named by promptls.server.path in the user's settings and in the
+// workspace's; each leaves a marker when it runs, then runs the real server.
+const userWrapper = path.join(tmp, 'user-promptls.sh');
+const userMarker = path.join(tmp, 'user-wrapper-ran');
+const wsWrapper = path.join(ws, 'tools', 'promptls.sh');
+const wsMarker = path.join(tmp, 'workspace-wrapper-ran');
+if (mode === 'restricted') {
+  const wrapper = (file, marker) => {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, `#!/bin/sh\ntouch '${marker}'\nexec '${path.resolve(bin)}' "$@"\n`);
+    fs.chmodSync(file, 0o755);
+  };
+  wrapper(userWrapper, userMarker);
+  wrapper(wsWrapper, wsMarker);
+  fs.mkdirSync(path.join(ws, '.vscode'), { recursive: true });
+  fs.writeFileSync(
+    path.join(ws, '.vscode', 'settings.json'),
+    JSON.stringify({ 'promptls.server.path': '${workspaceFolder}/tools/promptls.sh' }, null, 2),
+  );
+}
 fs.writeFileSync(
   path.join(userData, 'User', 'settings.json'),
   JSON.stringify(
     {
-      'promptls.server.path': path.resolve(bin),
+      // bundled: no promptls.server.path, the server inside the .vsix must be found.
+      ...(mode === 'restricted' ? { 'promptls.server.path': userWrapper } : {}),
       'promptls.server.logLevel': 'debug',
       'workbench.startupEditor': 'none',
       'workbench.tips.enabled': false,
@@ -129,7 +201,8 @@ fs.writeFileSync(
     2,
   ),
 );
-const initialPrompts = new Set(fs.readdirSync(path.join(ws, 'prompts')));
+const codeServerLog = path.join(outDir, mode === 'bundled' ? 'code-server.log' : `code-server-${mode}.log`);
+const initialPrompts = new Set(mode === 'dormant' ? [] : fs.readdirSync(path.join(ws, 'prompts')));
 
 let codeServer;
 let context;
@@ -289,6 +362,36 @@ async function openFile(relPath) {
   }, 10000);
 }
 
+/**
+ * The environment code-server runs in: PATH without any folder that holds a `promptls`, and a
+ * CARGO_HOME without one, so that only the bundled server can be found.
+ */
+function environmentWithoutPromptls() {
+  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter((d) => d.length > 0);
+  const kept = dirs.filter((d) => !fs.existsSync(path.join(d, 'promptls')));
+  const dropped = dirs.filter((d) => !kept.includes(d));
+  if (dropped.length > 0) {
+    console.log(`[e2e] left out of PATH (they hold a promptls): ${dropped.join(', ')}`);
+  }
+  return { ...process.env, PATH: kept.join(path.delimiter), CARGO_HOME: emptyCargoHome, PROMPTLS_E2E: '1' };
+}
+
+/** The running `promptls serve` processes: their pid, executable and command line. */
+function promptlsServers() {
+  const found = [];
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a) => a.length > 0);
+      if (argv.length >= 2 && path.basename(argv[0]) === 'promptls' && argv[1] === 'serve') {
+        found.push({ pid, exe: fs.readlinkSync(`/proc/${pid}/exe`), argv });
+      }
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
+
 async function suggestions() {
   const widget = page.locator('.editor-widget.suggest-widget');
   if (!(await widget.isVisible())) {
@@ -297,7 +400,7 @@ async function suggestions() {
   return widget.locator('.monaco-list-row').allInnerTexts();
 }
 
-async function main() {
+function installExtension() {
   console.log(`[e2e] workspace ${ws}`);
   console.log(`[e2e] installing ${vsix}`);
   const installed = codeServerCli(['--install-extension', vsix, '--force'], 120000);
@@ -306,9 +409,17 @@ async function main() {
   if (!/promptls\.promptls@/.test(list)) {
     throw new Error(`extension not installed; --list-extensions printed: ${list}`);
   }
+  const installedDir = fs
+    .readdirSync(extDir)
+    .filter((d) => d.startsWith('promptls.promptls-'))
+    .map((d) => path.join(extDir, d))[0];
+  return installedDir;
+}
 
+/** Starts code-server in `env` and opens the workspace in headless Chromium. */
+async function openWorkbench(env) {
   const port = await freePort();
-  const log = fs.openSync(path.join(outDir, 'code-server.log'), 'w');
+  const log = fs.openSync(codeServerLog, 'w');
   codeServer = spawn(
     process.execPath,
     [
@@ -326,14 +437,14 @@ async function main() {
       extDir,
       ws,
     ],
-    { detached: true, stdio: ['ignore', log, log], env: { ...process.env, PROMPTLS_E2E: '1' } },
+    { detached: true, stdio: ['ignore', log, log], env },
   );
   const base = `http://127.0.0.1:${port}`;
   await waitFor(
     'code-server to answer /healthz',
     async () => {
       if (codeServer.exitCode !== null) {
-        throw new Error(`code-server exited with ${codeServer.exitCode} (see ${outDir}/code-server.log)`);
+        throw new Error(`code-server exited with ${codeServer.exitCode} (see ${codeServerLog})`);
       }
       const res = await fetch(`${base}/healthz`).catch(() => undefined);
       return res?.ok;
@@ -364,6 +475,42 @@ async function main() {
   await page.goto(`${base}/?folder=${encodeURIComponent(ws)}`, { waitUntil: 'domcontentloaded', timeout: 60000 });
   await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 90000 });
   console.log('[e2e] workbench loaded');
+}
+
+async function bundledChecks(installedDir, env) {
+  await check(`the installed extension holds the server for ${vsixTarget}`, async () => {
+    if (!installedDir) {
+      throw new Error(`no promptls.promptls-* folder in ${extDir}`);
+    }
+    const server = path.join(installedDir, 'server', 'promptls');
+    fs.accessSync(server, fs.constants.X_OK);
+    const target = JSON.parse(fs.readFileSync(path.join(installedDir, 'server', 'target.json'), 'utf8')).target;
+    if (target !== vsixTarget) {
+      throw new Error(`server/target.json says ${target}`);
+    }
+    const said = execFileSync(server, ['--version'], { encoding: 'utf8', timeout: 10000 }).trim();
+    if (said !== binVersion) {
+      throw new Error(`the bundled server says ${JSON.stringify(said)}, ${bin} says ${JSON.stringify(binVersion)}`);
+    }
+    console.log(`[e2e] installed ${path.basename(installedDir)}: server/promptls (${said}, ${target})`);
+  });
+
+  await check('code-server gets no promptls.server.path and no promptls on PATH', async () => {
+    const settings = JSON.parse(fs.readFileSync(path.join(userData, 'User', 'settings.json'), 'utf8'));
+    if (Object.keys(settings).some((k) => k.startsWith('promptls.server.path') || k.startsWith('promptls.server.extraArgs'))) {
+      throw new Error('settings.json sets promptls.server.path or extraArgs');
+    }
+    let where = '';
+    try {
+      where = execFileSync('/bin/sh', ['-c', 'command -v promptls'], { env, encoding: 'utf8', timeout: 10000 }).trim();
+    } catch {
+      return; // exit 1: not found, as it must be
+    }
+    throw new Error(`command -v promptls finds ${where} in code-server's environment`);
+  });
+
+  await openWorkbench(env);
+
 
   await check('trust the workspace folder', async () => {
     const trust = page.getByRole('button', { name: /Yes, I trust the authors/i });
@@ -400,6 +547,60 @@ async function main() {
       },
       60000,
     );
+  });
+
+  await check('the server that runs is the one bundled in the extension', async () => {
+    let servers = [];
+    await waitFor(
+      'a promptls serve process',
+      async () => {
+        servers = promptlsServers().filter((p) => p.exe.startsWith(`${extDir}${path.sep}`) || p.argv[0].startsWith(extDir));
+        return servers.length > 0;
+      },
+      20000,
+    ).catch((err) => {
+      const all = promptlsServers().map((p) => p.exe);
+      throw new Error(`${err.message}; promptls serve processes: ${JSON.stringify(all)}`);
+    });
+    const expected = path.join(installedDir, 'server', 'promptls');
+    if (!servers.some((p) => p.exe === expected)) {
+      throw new Error(`expected ${expected}, found ${JSON.stringify(servers.map((p) => p.exe))}`);
+    }
+    console.log(`[e2e] server process ${servers[0].pid}: ${servers[0].argv.join(' ')}`);
+    // The environment the extension host really had (VS Code may add the login shell's): no
+    // promptls on its PATH nor in its cargo home, so nothing but the bundled server was there.
+    const environ = Object.fromEntries(
+      fs
+        .readFileSync(`/proc/${servers[0].pid}/environ`, 'utf8')
+        .split('\0')
+        .filter((kv) => kv.includes('='))
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    );
+    const elsewhere = (environ.PATH ?? '')
+      .split(path.delimiter)
+      .filter((d) => d.length > 0)
+      .map((d) => path.join(d, 'promptls'))
+      .concat(path.join(environ.CARGO_HOME || path.join(environ.HOME ?? os.homedir(), '.cargo'), 'bin', 'promptls'))
+      .filter((f) => fs.existsSync(f));
+    if (elsewhere.length > 0) {
+      throw new Error(`the extension host could have found another promptls: ${elsewhere.join(', ')}`);
+    }
+  });
+
+  await check(`status bar shows the server version (${expectedVersion}) and the index size`, async () => {
+    let texts = [];
+    const want = new RegExp(`promptls ${expectedVersion.replace(/[.+]/g, '\\$&')} · \\d+ prompts?`);
+    await waitFor(
+      `a status bar item "promptls ${expectedVersion} · N prompts"`,
+      async () => {
+        texts = await page.locator('.statusbar-item').allInnerTexts();
+        return texts.some((t) => want.test(t));
+      },
+      30000,
+    ).catch((err) => {
+      throw new Error(`${err.message}; status bar: ${JSON.stringify(texts.filter((t) => t.trim()))}`);
+    });
+    console.log(`[e2e] status bar: ${texts.find((t) => want.test(t))}`);
   });
 
   // --- completion ------------------------------------------------------------------------------
@@ -612,11 +813,166 @@ async function main() {
     ).catch((err) => {
       throw new Error(`${err.message}; status bar: ${JSON.stringify(texts.filter((t) => t.trim()))}`);
     });
-    const log = fs.readFileSync(path.join(outDir, 'code-server.log'), 'utf8');
+    const log = fs.readFileSync(codeServerLog, 'utf8');
     if (/panicked/.test(log)) {
       throw new Error('code-server.log reports a panic');
     }
   });
+}
+
+async function restrictedChecks(installedDir, env) {
+  await check('restricted: the universal package holds no server', async () => {
+    const inside = fs.readdirSync(path.join(installedDir, 'server')).filter((f) => f !== 'README.md');
+    if (inside.length > 0) {
+      throw new Error(`server/ holds ${inside.join(', ')}`);
+    }
+  });
+  await check('restricted: no promptls on PATH for code-server', async () => {
+    let where = '';
+    try {
+      where = execFileSync('/bin/sh', ['-c', 'command -v promptls'], { env, encoding: 'utf8', timeout: 10000 }).trim();
+    } catch {
+      return;
+    }
+    throw new Error(`command -v promptls finds ${where} in code-server's environment`);
+  });
+
+  await openWorkbench(env);
+
+  await check('restricted: do not trust the folder', async () => {
+    const no = page.getByRole('button', { name: /No, I don't trust the authors/i });
+    await no.waitFor({ state: 'visible', timeout: 20000 });
+    await no.click();
+    await waitFor(
+      'the Restricted Mode status bar item',
+      async () => (await page.locator('.statusbar-item:has-text("Restricted Mode")').count()) > 0,
+      10000,
+    );
+  });
+
+  await check('restricted: one notification links to the install instructions', async () => {
+    const toasts = page.locator('.notification-toast', { hasText: 'no promptls language server was found' });
+    await toasts.first().waitFor({ state: 'visible', timeout: 30000 });
+    await sleep(1500); // a second one would show up by now
+    const count = await toasts.count();
+    if (count !== 1) {
+      throw new Error(`${count} notifications`);
+    }
+    const text = await toasts.first().innerText();
+    const href = await toasts.first().locator('a', { hasText: 'Install promptls' }).getAttribute('href', { timeout: 5000 });
+    if (href !== INSTALL_DOCS) {
+      throw new Error(`the link goes to ${href}; notification: ${JSON.stringify(text)}`);
+    }
+    if ((await toasts.first().locator('.monaco-button', { hasText: 'Open Settings' }).count()) !== 1) {
+      throw new Error(`no "Open Settings" button; notification: ${JSON.stringify(text)}`);
+    }
+    if (!text.includes('In Restricted Mode promptls.server.path is not used')) {
+      throw new Error(`the notification does not mention Restricted Mode: ${JSON.stringify(text)}`);
+    }
+    await shot('restricted-no-server');
+  });
+
+  await check('restricted: the programs named in the settings did not run', async () => {
+    const item = page.locator('.statusbar-item:has-text("promptls")');
+    await waitFor('the status bar to say the server is missing', async () => (await item.locator('.codicon-error').count()) > 0, 10000);
+    const ran = [userMarker, wsMarker].filter((m) => fs.existsSync(m));
+    if (ran.length > 0) {
+      throw new Error(`ran in Restricted Mode: ${ran.join(', ')}`);
+    }
+    if (promptlsServers().some((p) => p.exe.startsWith(tmp) || p.argv[0].startsWith(tmp))) {
+      throw new Error('a promptls serve process runs');
+    }
+  });
+
+  await check('restricted: trusting the folder starts the server the workspace names', async () => {
+    await runCommand('Workspaces: Manage Workspace Trust');
+    const trust = page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust$/ }).first();
+    await trust.waitFor({ state: 'visible', timeout: 15000 });
+    await trust.click();
+    await waitFor(
+      'Restricted Mode to end',
+      async () => (await page.locator('.statusbar-item:has-text("Restricted Mode")').count()) === 0,
+      15000,
+    );
+    await waitFor(`${wsWrapper} to run`, async () => fs.existsSync(wsMarker), 30000);
+    await statusBarShowsVersion(page);
+    await shot('restricted-trusted');
+  });
+}
+
+/** The text of the extension's **Promptls** output channel, as VS Code logs it to disk. */
+function promptlsOutput() {
+  const found = [];
+  const walk = (dir) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        walk(p);
+      } else if (/^\d+-Promptls\.log$/.test(e.name)) {
+        found.push(p);
+      }
+    }
+  };
+  const logs = path.join(userData, 'logs');
+  if (fs.existsSync(logs)) {
+    walk(logs);
+  }
+  return found.map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+}
+
+async function dormantChecks(installedDir, env) {
+  const ours = () => promptlsServers().filter((p) => p.exe.startsWith(`${installedDir}${path.sep}`));
+  const item = () => page.locator('.statusbar-item', { hasText: /promptls/ });
+
+  await openWorkbench(env);
+  await check('dormant: trust the folder', async () => {
+    const trust = page.getByRole('button', { name: /Yes, I trust the authors/i });
+    await trust.waitFor({ state: 'visible', timeout: 20000 });
+    await trust.click();
+    await trust.waitFor({ state: 'hidden', timeout: 10000 });
+  });
+
+  await check('dormant: a Python file of a project without promptic starts no server', async () => {
+    await openFile('main.py');
+    await waitFor(
+      'the extension to say there is no promptic here',
+      async () => promptlsOutput().includes('No promptic here'),
+      30000,
+    ).catch((err) => {
+      throw new Error(`${err.message}; output: ${JSON.stringify(promptlsOutput().slice(0, 400))}`);
+    });
+    await sleep(2000);
+    if ((await item().count()) > 0) {
+      throw new Error(`a status bar item: ${JSON.stringify(await item().allInnerTexts())}`);
+    }
+    if (ours().length > 0) {
+      throw new Error('a promptls serve process runs');
+    }
+    await shot('dormant');
+  });
+
+  await check('dormant: a versioned prompt file wakes it up', async () => {
+    // A new folder with the file in it: the watcher may report only the folder.
+    fs.mkdirSync(path.join(ws, 'prompts'), { recursive: true });
+    fs.writeFileSync(path.join(ws, 'prompts', 'greeting_v1.md'), 'Hello {{name}}.\n');
+    await waitFor('a promptls serve process from the extension', async () => ours().length > 0, 30000);
+    await statusBarShowsVersion(page);
+    if (!/prompts(\/greeting_v1\.md)? is in the workspace|versioned prompt files such as prompts\/greeting_v1\.md/.test(promptlsOutput())) {
+      throw new Error(`the log does not say why it started: ${JSON.stringify(promptlsOutput().slice(-600))}`);
+    }
+  });
+}
+
+async function main() {
+  const installedDir = installExtension();
+  const env = environmentWithoutPromptls();
+  if (mode === 'restricted') {
+    await restrictedChecks(installedDir, env);
+  } else if (mode === 'dormant') {
+    await dormantChecks(installedDir, env);
+  } else {
+    await bundledChecks(installedDir, env);
+  }
 }
 
 let exitCode = 0;
@@ -631,6 +987,6 @@ const failed = results.filter((r) => !r.ok).length;
 console.log(`[e2e] vscode e2e: ${results.length - failed} passed, ${failed} failed`);
 if (failed > 0) {
   exitCode = 1;
-  console.log(`[e2e] screenshots and code-server.log in ${outDir}`);
+  console.log(`[e2e] screenshots and ${path.basename(codeServerLog)} in ${outDir}`);
 }
 process.exit(exitCode);
