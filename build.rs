@@ -32,22 +32,19 @@ fn main() {
             println!("cargo:rerun-if-changed={}", abs(&manifest, &r));
         }
     }
-    let commit = std::env::var("PROMPTLS_COMMIT")
-        .ok()
-        .filter(|c| !c.is_empty())
-        .or_else(|| {
-            in_checkout
-                .then(|| git(&["-C", &manifest, "rev-parse", "--short=12", "HEAD"]))
-                .flatten()
-        });
-    let date = std::env::var("PROMPTLS_COMMIT_DATE")
-        .ok()
-        .filter(|d| !d.is_empty())
-        .or_else(|| {
-            in_checkout
-                .then(|| git(&["-C", &manifest, "log", "-1", "--format=%cs"]))
-                .flatten()
-        });
+    // A packager's variable, else git in a checkout.
+    let from = |var: &str, args: &[&str]| {
+        std::env::var(var)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .or_else(|| {
+                in_checkout
+                    .then(|| git(&[&["-C", manifest.as_str()], args].concat()))
+                    .flatten()
+            })
+    };
+    let commit = from("PROMPTLS_COMMIT", &["rev-parse", "--short=12", "HEAD"]);
+    let date = from("PROMPTLS_COMMIT_DATE", &["log", "-1", "--format=%cs"]);
     let long = match (commit, date) {
         (Some(c), Some(d)) => format!("{version} ({c} {d})"),
         (Some(c), None) => format!("{version} ({c})"),
