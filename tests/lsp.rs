@@ -1249,3 +1249,60 @@ fn the_server_exits_even_when_the_client_never_answers_its_requests() {
         "the server must exit 0 after shutdown + exit"
     );
 }
+
+/// After a burst of changes the open files are republished first, then the closed files
+/// the change affects: the file the user is looking at never waits for the rest.
+#[test]
+fn open_files_are_republished_before_closed_ones_after_a_change() {
+    let (_tmp, ws) = crate::support::cli::workspace();
+    let prompts = ws.join("prompts");
+    std::fs::create_dir_all(&prompts).unwrap();
+    std::fs::write(prompts.join("task_v1.md"), "Task v1.\n").unwrap();
+    // Sorts after `prompts/`: path order alone would publish it last.
+    let app = ws.join("zz_app.py");
+    std::fs::write(
+        &app,
+        "from promptic import load_prompt\nload_prompt(\"prompts/task\", version=\"v2\")\n",
+    )
+    .unwrap();
+    let mut c = Client::start(&ws, false, true);
+    c.wait_indexed();
+    c.open(&app);
+    c.diagnostics_where(&app, |d| d.iter().any(|x| x["code"] == "version-not-found"));
+    // Two names of one version: v2 now exists, and both files are duplicates.
+    let (dup_a, dup_b) = (prompts.join("task_v2.md"), prompts.join("task_v2.0.0.md"));
+    std::fs::write(&dup_a, "Task v2.\n").unwrap();
+    std::fs::write(&dup_b, "Task v2.0.0.\n").unwrap();
+    let before = c.seen.len();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&dup_a), "type": 1}, {"uri": uri(&dup_b), "type": 1}]}),
+    );
+    c.diagnostics_where(&dup_b, |d| {
+        d.iter().any(|x| x["code"] == "duplicate-version")
+    });
+    c.diagnostics_where(&dup_a, |d| {
+        d.iter().any(|x| x["code"] == "duplicate-version")
+    });
+    // The publishes after the change (the open file's earlier ones may still be arriving:
+    // those still report the missing version).
+    let order: Vec<String> = c.seen[before..]
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics")
+        .filter(|m| {
+            !m["params"]["diagnostics"]
+                .to_string()
+                .contains("version-not-found")
+        })
+        .map(|m| {
+            let path = crate::support::path_of(m["params"]["uri"].as_str().unwrap());
+            path.strip_prefix(&ws).unwrap().display().to_string()
+        })
+        .collect();
+    assert_eq!(
+        order,
+        ["zz_app.py", "prompts/task_v2.0.0.md", "prompts/task_v2.md"],
+        "publish order after the change"
+    );
+    c.shutdown();
+}

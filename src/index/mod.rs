@@ -1021,14 +1021,27 @@ fn updated_folder(
         let names: Vec<String> = names.into_iter().collect();
         return build_folder(dir, &names, settings, scheme);
     };
-    let gone: HashSet<&str> = changes
-        .iter()
-        .filter(|(_, listed)| !listed)
-        .map(|(n, _)| n.as_str())
-        .collect();
+    // Only the changed names are looked up (binary searches): a burst spread over many
+    // big folders must not look at every file of each, as each look is a cache miss on a
+    // separate allocation.
+    let mut removed = vec![false; old.files.len()];
+    let mut touched: Vec<&str> = Vec::new();
+    let mut gone_python: Vec<&str> = Vec::new();
+    for (name, listed) in changes {
+        if *listed {
+            continue;
+        }
+        match old.file(name) {
+            Some((i, f)) => {
+                removed[i] = true;
+                touched.push(&f.parsed.base);
+            }
+            None => gone_python.push(name),
+        }
+    }
+    gone_python.sort_unstable();
     // Every listed name is parsed (a burst creates new names; looking each up in the
-    // folder first cost more than parsing it), and one the folder already holds is
-    // dropped in the merge below.
+    // folder first cost more than parsing it); one the folder already holds is dropped.
     let (mut added, mut added_python) = (Vec::new(), Vec::new());
     for (name, listed) in changes {
         if *listed {
@@ -1037,42 +1050,58 @@ fn updated_folder(
     }
     added.sort_by(|a, b| a.name.cmp(&b.name));
     added.dedup_by(|a, b| a.name == b.name);
-    let mut known = old.files.iter().map(|f| &f.name).peekable();
-    added.retain(|a| {
-        while known.next_if(|k| **k < a.name).is_some() {}
-        known.peek().is_none_or(|k| **k != a.name)
-    });
-    // The bases whose prompts change; every other prompt keeps its files, renumbered.
-    let mut touched: HashSet<&str> = added.iter().map(|f| &*f.parsed.base).collect();
-    // Merge the kept files (sorted) with the added ones (sorted): `renumber[old] = new`.
+    // Each added file with the position in `old.files` it goes before.
+    let added: Vec<(Arc<PromptFile>, usize)> = added
+        .into_iter()
+        .filter_map(
+            |a| match old.files.binary_search_by(|f| f.name.cmp(&a.name)) {
+                Ok(_) => None,
+                Err(at) => Some((a, at)),
+            },
+        )
+        .collect();
+    touched.extend(added.iter().map(|(a, _)| &*a.parsed.base));
+    touched.sort_unstable();
+    touched.dedup();
+    // Merge the kept files with the added ones, both sorted: `renumber[old] = new`.
     let mut files = Vec::with_capacity(old.files.len() + added.len());
     let mut renumber = vec![u32::MAX; old.files.len()];
     let mut new_of_added = Vec::with_capacity(added.len());
-    let mut next_added = added.iter().peekable();
-    for (i, f) in old.files.iter().enumerate() {
-        if gone.contains(&*f.name) {
-            touched.insert(&f.parsed.base);
-            continue;
+    let mut keep_until = |files: &mut Vec<Arc<PromptFile>>, from: usize, to: usize| {
+        for i in from..to {
+            if !removed[i] {
+                renumber[i] = files.len() as u32;
+                files.push(old.files[i].clone());
+            }
         }
-        while let Some(a) = next_added.next_if(|a| a.name < f.name) {
-            new_of_added.push(files.len() as u32);
-            files.push(a.clone());
-        }
-        renumber[i] = files.len() as u32;
-        files.push(f.clone());
-    }
-    for a in next_added {
+    };
+    let mut kept_to = 0;
+    for (a, at) in &added {
+        keep_until(&mut files, kept_to, *at);
+        kept_to = *at;
         new_of_added.push(files.len() as u32);
         files.push(a.clone());
     }
-    let mut prompts: Vec<Prompt> = Vec::with_capacity(old.prompts.len() + added.len());
-    for p in &old.prompts {
-        if !touched.contains(&*p.base) {
-            prompts.push(Prompt {
-                base: p.base.clone(),
-                files: p.files.iter().map(|&i| renumber[i as usize]).collect(),
-            });
+    keep_until(&mut files, kept_to, old.files.len());
+    // The touched prompts, found by binary search; every other prompt keeps its files,
+    // renumbered.
+    let mut prompt_touched = vec![false; old.prompts.len()];
+    for base in &touched {
+        if let Ok(j) = old.prompts.binary_search_by(|p| (*p.base).cmp(base)) {
+            prompt_touched[j] = true;
         }
+    }
+    let mut prompts: Vec<Prompt> = Vec::with_capacity(old.prompts.len() + added.len());
+    for (p, _) in old
+        .prompts
+        .iter()
+        .zip(&prompt_touched)
+        .filter(|(_, t)| !**t)
+    {
+        prompts.push(Prompt {
+            base: p.base.clone(),
+            files: p.files.iter().map(|&i| renumber[i as usize]).collect(),
+        });
     }
     let mut rebuilt: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
     for base in &touched {
@@ -1084,24 +1113,30 @@ fn updated_folder(
             .filter(|&n| n != u32::MAX);
         rebuilt.entry(base).or_default().extend(kept);
     }
-    for (a, &n) in added.iter().zip(&new_of_added) {
+    for ((a, _), &n) in added.iter().zip(&new_of_added) {
         rebuilt.entry(&a.parsed.base).or_default().push(n);
     }
+    // The kept prompts are in order, and so are the rebuilt ones: each rebuilt prompt
+    // goes in where a binary search puts it (sorting all would look at every base).
+    let mut kept = prompts.into_iter();
+    let mut prompts: Vec<Prompt> = Vec::with_capacity(kept.len() + rebuilt.len());
     for (base, mut idx) in rebuilt {
         if idx.is_empty() {
             continue;
         }
         idx.sort_by(|&a, &b| newest_first(&files[a as usize], &files[b as usize]));
+        let before = kept.as_slice().partition_point(|p| &*p.base < base);
+        prompts.extend(kept.by_ref().take(before));
         prompts.push(Prompt {
             base: base.into(),
             files: idx.into(),
         });
     }
-    prompts.sort_by(|a, b| a.base.cmp(&b.base));
+    prompts.extend(kept);
     let mut python: Vec<Box<str>> = old
         .python
         .iter()
-        .filter(|p| !gone.contains(&***p))
+        .filter(|p| gone_python.is_empty() || gone_python.binary_search(&&***p).is_err())
         .cloned()
         .chain(added_python)
         .collect();
@@ -1312,6 +1347,12 @@ impl SharedIndex {
     /// Replaces the snapshot.
     pub fn store(&self, index: Index) {
         self.0.store(Arc::new(index));
+    }
+
+    /// Replaces the snapshot and returns the one it replaces (for the caller to drop where
+    /// freeing it costs nobody a wait).
+    pub fn replace(&self, index: Index) -> Arc<Index> {
+        self.0.swap(Arc::new(index))
     }
 }
 

@@ -315,13 +315,18 @@ const GIT_POINTER_CAP: u64 = 4096;
 impl IgnoreRules {
     /// The matchers of `dir`'s own ignore files (not its parents').
     fn own(&self, dir: &Path) -> Option<Arc<Vec<ignore::gitignore::Gitignore>>> {
-        let mut own = self.own.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(known) = own.get(dir) {
+        if let Some(known) = self.own.lock().unwrap_or_else(|e| e.into_inner()).get(dir) {
             return known.clone();
         }
+        // Read without the lock (other folders are judged meanwhile); a folder read twice
+        // at once gives the same answer twice.
         let read = Self::read_own(dir).map(Arc::new);
-        own.insert(dir.to_path_buf(), read.clone());
-        read
+        self.own
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(dir.to_path_buf())
+            .or_insert(read)
+            .clone()
     }
 
     fn read_own(dir: &Path) -> Option<Vec<ignore::gitignore::Gitignore>> {

@@ -189,19 +189,25 @@ pub async fn publish(client: &Client, state: &Arc<State>, paths: Vec<PathBuf>) {
     }
 }
 
-/// Republishes after files changed on disk: every open file (its references may resolve
+/// Republishes after files changed on disk: every open file first (its references may resolve
 /// differently now); the files of each touched file's prompt that have naming problems
 /// (a new or deleted file can make or end a duplicate version); everything in a touched
 /// folder; and the files with published diagnostics at or below a touched path (to clear
 /// them). A burst of changes costs what it touched, not the folders that hold it.
 pub async fn publish_affected(client: &Client, state: &Arc<State>, touched: &[PathBuf]) {
+    // The open files first: they are what the user looks at, and are republished whatever
+    // changed; finding the other files takes as long as the burst is big.
+    let mut open: Vec<PathBuf> = state.documents.read().unwrap().keys().cloned().collect();
+    open.sort_unstable();
+    publish(client, state, open.clone()).await;
     let started = std::time::Instant::now();
     let index = state.index.load();
     let st = state.clone();
     let touched = touched.to_vec();
     let found = tokio::task::spawn_blocking(move || affected_paths(&st, &index, touched)).await;
     match found {
-        Ok(paths) => {
+        Ok(mut paths) => {
+            paths.retain(|p| open.binary_search(p).is_err());
             tracing::debug!(
                 files = paths.len(),
                 ms = started.elapsed().as_secs_f64() * 1e3,
@@ -213,7 +219,7 @@ pub async fn publish_affected(client: &Client, state: &Arc<State>, touched: &[Pa
     }
 }
 
-/// The files [`publish_affected`] republishes for `touched`, sorted. Touched files are
+/// The files [`publish_affected`] republishes for `touched` besides the open ones, sorted. Touched files are
 /// taken folder by folder on the cores in parallel, and each touched prompt once (a
 /// checkout of a prompt's 20 000 versions looks at its files once, not once per file).
 fn affected_paths(state: &State, index: &Index, touched: Vec<PathBuf>) -> Vec<PathBuf> {
@@ -223,11 +229,13 @@ fn affected_paths(state: &State, index: &Index, touched: Vec<PathBuf>) -> Vec<Pa
     // platform's separators.
     let mut by_folder: HashMap<&[u8], Vec<&PathBuf>> = HashMap::new();
     for p in &touched {
-        let folder = p.parent().map_or(&[][..], |d| d.as_os_str().as_encoded_bytes());
+        let folder = p
+            .parent()
+            .map_or(&[][..], |d| d.as_os_str().as_encoded_bytes());
         by_folder.entry(folder).or_default().push(p);
     }
     let groups: Vec<Vec<&PathBuf>> = by_folder.into_values().collect();
-    let mut paths: Vec<PathBuf> = state.documents.read().unwrap().keys().cloned().collect();
+    let mut paths: Vec<PathBuf> = Vec::new();
     let mut folders: Vec<PathBuf> = Vec::new();
     {
         let published = state.published.lock().unwrap();

@@ -555,7 +555,10 @@ pub(super) async fn refresh(client: &Client, state: &Arc<State>, paths: Vec<Path
         let _writing = state.index_writer.lock().await;
         let next = tokio::task::spawn_blocking(move || st.index.load().refreshed(&paths)).await;
         if let Ok(next) = next {
-            state.index.store(next);
+            let previous = state.index.replace(next);
+            // Freeing the folders the refresh replaced touches each of their files: done
+            // beside the republish, not before it.
+            tokio::task::spawn_blocking(move || drop(previous));
         }
     }
     tracing::debug!(

@@ -336,6 +336,7 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        tracing::debug!(changes = params.changes.len(), "watched files changed");
         let paths = params
             .changes
             .iter()

@@ -359,6 +359,7 @@ pub async fn pump_input<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
             }
             continue;
         }
+        let started = std::time::Instant::now();
         let mut body = vec![0; len];
         if reader.read_exact(&mut body).await.is_err() {
             return;
@@ -369,6 +370,13 @@ pub async fn pump_input<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
                     || to_server.flush().await.is_err()
                 {
                     return;
+                }
+                if len >= 1 << 16 {
+                    tracing::debug!(
+                        bytes = len,
+                        ms = started.elapsed().as_secs_f64() * 1e3,
+                        "large message read and passed on"
+                    );
                 }
             }
             Err(reply) => {
