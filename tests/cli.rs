@@ -1104,6 +1104,7 @@ fn help_documents_exit_codes_without_internal_ids() {
         "check",
         "versions",
         "resolve",
+        "diff",
         "new-version",
         "revert",
         "serve",
@@ -1287,4 +1288,91 @@ fn man_page_is_roff_with_every_command() {
     ] {
         assert!(r.stdout.contains(c), "no {c}");
     }
+}
+
+#[test]
+fn diff_shows_the_text_and_the_variables_of_two_versions() {
+    let r = run(promptls().args(["diff", "examples/prompts/task", "v1", "v2"]));
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            Some(0),
+            "--- task_v1.md\n+++ task_v2.md\n@@ -1,8 +1,10 @@\n ---\n title: Task brief\n-description: First version of the task brief.\n+description: Adds a tone variable and the shared greeting.\n ---\n # Task for {{product}}\n \n-Write a short answer for {{audience}}.\n-Follow the [steps](steps.md).\n+Write a short answer for {{audience}} in a {{tone}} tone.\n+Follow the [steps](steps.md) and start with the [greeting](support/greeting_v1.md).\n+\n+{# ref: support/faq.md #}\n",
+            "variables: added tone; kept audience, product\n"
+        )
+    );
+    // TO defaults to `latest`; a file target compares within its variant (ru has only v1).
+    let r = run(promptls().args(["diff", "examples/prompts/task_ru_v1.md", "v1"]));
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            Some(0),
+            "",
+            "examples/prompts/task_ru_v1.md and examples/prompts/task_ru_v1.md are the same text\nvariables: kept audience, product\n"
+        )
+    );
+    // Colour only when asked (or on a terminal): headers bold, hunks cyan, -/+ red/green.
+    let r = run(promptls().args([
+        "--color",
+        "always",
+        "diff",
+        "examples/prompts/steps",
+        "v1.0.0",
+        "v2.0.0-beta",
+    ]));
+    assert_eq!(
+        r.stdout,
+        "\x1b[1m--- steps_v1.0.0.md\x1b[0m\n\x1b[1m+++ steps_v2.0.0-beta.md\x1b[0m\n\x1b[36m@@ -1,2 +1,3 @@\x1b[0m\n\x1b[31m-1. Read the question.\x1b[0m\n\x1b[31m-2. Answer it.\x1b[0m\n\x1b[32m+1. Read the question twice.\x1b[0m\n\x1b[32m+2. Check the [FAQ](support/faq.md).\x1b[0m\n\x1b[32m+3. Answer it in {{tone}}.\x1b[0m\n"
+    );
+    // A version that does not exist: the resolution error, exit 1, nothing on stdout.
+    let r = run(promptls().args([
+        "diff",
+        "examples/prompts/task",
+        "v1",
+        "--classifier",
+        "lang=de",
+    ]));
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            Some(1),
+            "",
+            "VersionNotFoundError: v1.0.0 of `examples/prompts/task` exists, but not for lang=de; available for lang=de: v2.0.0\navailable: v2.0.0\n"
+        )
+    );
+    let r = run(promptls().args(["diff", "examples/prompts/task", "v9", "--json"]));
+    assert_eq!(r.code, Some(1));
+    assert_eq!(json(&r)["error"], "VersionNotFoundError");
+}
+
+#[test]
+fn diff_json_has_both_files_the_hunks_and_the_variables() {
+    let r = run(promptls().args([
+        "diff",
+        "examples/prompts/steps",
+        "v1.0.0",
+        "latest",
+        "--include-prerelease",
+        "--json",
+    ]));
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        json(&r),
+        serde_json::json!({
+            "from": {"path": "examples/prompts/steps_v1.0.0.md", "version": "v1.0.0", "prerelease": null, "requested": "v1.0.0"},
+            "to": {"path": "examples/prompts/steps_v2.0.0-beta.md", "version": "v2.0.0", "prerelease": "beta", "requested": "latest"},
+            "hunks": [{
+                "oldStart": 1, "oldLines": 2, "newStart": 1, "newLines": 3,
+                "lines": [
+                    {"change": "removed", "text": "1. Read the question."},
+                    {"change": "removed", "text": "2. Answer it."},
+                    {"change": "added", "text": "1. Read the question twice."},
+                    {"change": "added", "text": "2. Check the [FAQ](support/faq.md)."},
+                    {"change": "added", "text": "3. Answer it in {{tone}}."}
+                ]
+            }],
+            "unified": "--- steps_v1.0.0.md\n+++ steps_v2.0.0-beta.md\n@@ -1,2 +1,3 @@\n-1. Read the question.\n-2. Answer it.\n+1. Read the question twice.\n+2. Check the [FAQ](support/faq.md).\n+3. Answer it in {{tone}}.\n",
+            "variables": {"removed": [], "added": ["tone"], "kept": []}
+        })
+    );
 }

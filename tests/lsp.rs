@@ -412,7 +412,7 @@ fn code_actions_create_and_revert_versions_without_touching_history() {
     );
     assert_eq!(
         d["result"]["variables"],
-        json!({"added": ["tone"], "removed": []})
+        json!({"added": ["tone"], "removed": [], "kept": ["audience", "product"]})
     );
     // getVersion: one version with its content.
     let g = c.request("workspace/executeCommand", json!({"command": "promptls.getVersion", "arguments": [{"prompt": "prompts/task", "version": "v1", "classifier": {"lang": "ru"}}]}));

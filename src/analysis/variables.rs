@@ -167,13 +167,18 @@ pub struct VariableChange {
     pub removed: Vec<String>,
     /// Variables the new version adds (MINOR).
     pub added: Vec<String>,
+    /// Variables both versions use.
+    pub kept: Vec<String>,
 }
 
-/// Compares the variables of `old` and `new` (sorted lists, as [`variables`] returns).
+/// Compares the variables of `old` and `new` (sorted lists, as [`variables`] returns);
+/// each list of the result keeps that order.
 pub fn compare_variables(old: &[String], new: &[String]) -> VariableChange {
+    let has = |list: &[String], v: &String| list.contains(v);
     VariableChange {
-        removed: old.iter().filter(|v| !new.contains(v)).cloned().collect(),
-        added: new.iter().filter(|v| !old.contains(v)).cloned().collect(),
+        removed: old.iter().filter(|v| !has(new, v)).cloned().collect(),
+        added: new.iter().filter(|v| !has(old, v)).cloned().collect(),
+        kept: old.iter().filter(|v| has(new, v)).cloned().collect(),
     }
 }
 

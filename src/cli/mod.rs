@@ -3,6 +3,7 @@
 //! command's `--help`).
 
 mod check;
+mod diff;
 mod output;
 
 use std::collections::BTreeMap;
@@ -49,6 +50,17 @@ const RESOLVE_HELP: &str = "\
 Exit status:
   0  resolved: the file's path on stdout, the reason on stderr
   1  the request cannot be resolved (error kind and message on stderr, or JSON with --json), or the given or resolved file cannot be read
+  2  usage error";
+
+const DIFF_HELP: &str = "\
+Each version is resolved as promptic's load_prompt would resolve it (`v1` is the newest \
+1.x.y), within the variant of the given file or of --classifier. The diff goes to stdout; \
+which template variables were added, removed and kept goes to stderr (both in the JSON \
+with --json).
+
+Exit status:
+  0  compared (also when the two versions are equal)
+  1  a version cannot be resolved, or a file cannot be read
   2  usage error";
 
 const WRITE_HELP: &str = "\
@@ -149,19 +161,32 @@ pub enum Command {
         /// `latest` (default), `latest-prerelease`, or a version (`v2`, `1.0.0`, `v1-rc.1`).
         #[arg(long = "version", value_name = "SPEC", default_value = "latest")]
         spec: String,
-        /// A classifier filter: `--classifier lang=ru` (repeatable).
-        #[arg(long = "classifier", value_name = "K=V", value_parser = parse_kv)]
-        classifier: Vec<(String, String)>,
-        /// Let `latest` pick prereleases too.
-        #[arg(long)]
-        include_prerelease: bool,
-        /// Use this config file (promptic.toml, pyproject.toml or promptic JSON).
-        #[arg(long)]
-        config: Option<PathBuf>,
+        /// The request options.
+        #[command(flatten)]
+        request: RequestArgs,
         /// Also read PROMPTIC_* environment variables (off unless asked for).
         #[arg(long)]
         env: bool,
         /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show what changed between two versions of a prompt: a unified diff, and the
+    /// template variables added and removed.
+    #[command(after_help = DIFF_HELP)]
+    Diff {
+        /// A prompt (`prompts/task`, `prompts/task.md`) or one of its files (its variant is
+        /// compared).
+        target: PathBuf,
+        /// The older version: `v1`, `1.0.0`, `v2-rc.1`, `latest`.
+        from: String,
+        /// The newer version.
+        #[arg(default_value = "latest")]
+        to: String,
+        /// The request options.
+        #[command(flatten)]
+        request: RequestArgs,
+        /// Print JSON: both files, the hunks, the unified diff and the variables.
         #[arg(long)]
         json: bool,
     },
@@ -227,6 +252,20 @@ pub enum Command {
         #[arg(long, hide = true)]
         stdio: bool,
     },
+}
+
+/// How a version request is read (`resolve`, `diff`): promptic's `load_prompt` options.
+#[derive(Debug, clap::Args)]
+pub struct RequestArgs {
+    /// A classifier filter: `--classifier lang=ru` (repeatable).
+    #[arg(long = "classifier", value_name = "K=V", value_parser = parse_kv)]
+    pub classifier: Vec<(String, String)>,
+    /// Let `latest` pick prereleases too.
+    #[arg(long)]
+    pub include_prerelease: bool,
+    /// Use this config file (promptic.toml, pyproject.toml or promptic JSON).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
 }
 
 /// `--bump` values.
@@ -379,20 +418,31 @@ pub fn run(cli: Cli, serve: impl FnOnce() -> bool) -> ExitCode {
         Some(Command::Resolve {
             target,
             spec,
-            classifier,
-            include_prerelease,
-            config,
+            request,
             env,
             json,
-        }) => resolve(
+        }) => resolve(target, spec, request, env, json),
+        Some(Command::Diff {
             target,
-            spec,
-            classifier,
-            include_prerelease,
-            config,
-            env,
+            from,
+            to,
+            request,
             json,
-        ),
+        }) => {
+            let colour = use_colour(
+                cli.color,
+                std::io::stdout().is_terminal(),
+                std::env::var_os("NO_COLOR").as_deref(),
+            );
+            diff::run(diff::Request {
+                target,
+                from,
+                to,
+                request,
+                json,
+                colour,
+            })
+        }
         Some(Command::NewVersion {
             file,
             bump,
@@ -600,15 +650,12 @@ fn resolve_error(e: &ResolveError, json: bool) -> ExitCode {
     finish(written, ExitCode::from(1))
 }
 
-fn resolve(
-    target: PathBuf,
-    spec: String,
-    classifier: Vec<(String, String)>,
-    include_prerelease: bool,
-    config: Option<PathBuf>,
-    env: bool,
-    json: bool,
-) -> ExitCode {
+fn resolve(target: PathBuf, spec: String, request: RequestArgs, env: bool, json: bool) -> ExitCode {
+    let RequestArgs {
+        classifier,
+        include_prerelease,
+        config,
+    } = request;
     let source = config_source(config.as_deref(), env);
     let cwd = match current_dir() {
         Ok(c) => c,

@@ -21,7 +21,7 @@ pub use bump::{
     Bump, Recommendation, newest_in_variant, next_prerelease, predecessor, recommend,
     recommend_next, validate_label,
 };
-pub use diff::diff;
+pub use diff::{DiffHunk, DiffLine, LineChange, VersionDiff, diff, diff_texts};
 pub use front_matter::set_front_matter;
 pub use plan::{plan_create, plan_revert, plan_variant};
 pub use semver::{semver_diagnostic, tree_semver_diagnostics, tree_semver_diagnostics_from};

@@ -422,14 +422,14 @@ pub(super) async fn execute(
                 let t = target_of!(&index, a)?;
                 let from = t.folder.path_of(t.version(&a.from)?);
                 let to = t.folder.path_of(t.version(&a.to)?);
-                let (diff, variables) = diff(index.files(), &from, &to).map_err(|e| {
+                let d = diff(index.files(), &from, &to).map_err(|e| {
                     let mut err = Error::internal_error();
                     err.message = e.to_string().into();
                     err
                 })?;
                 to_value(DiffResult {
-                    diff,
-                    variables,
+                    diff: d.unified,
+                    variables: d.variables,
                     from,
                     to,
                 })
