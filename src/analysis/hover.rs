@@ -2,11 +2,12 @@
 //! table, the variables it uses and a preview; on a prompt file's first line, its own
 //! prompt's table; in a config file, what the key means.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use super::Document;
 use super::refs::{ResolvedRef, reference_under_cursor};
-use super::{analysis_text, front_matter, variables};
+use super::{analysis_text, compare_variables, front_matter, variables};
 use crate::index::{Folder, Index, Prompt, TargetKind};
 
 /// Lines of the resolved file shown as a preview.
@@ -149,8 +150,10 @@ fn reference_markdown(index: &Index, rr: &ResolvedRef) -> String {
     md
 }
 
-/// A Markdown table of a prompt's versions: version, variants, prerelease, modified time
-/// and front matter title. `current` (an index into the folder's files) is marked.
+/// A Markdown table of a prompt's versions: version, variants, prerelease, modified time,
+/// front matter title, and what changed since the previous version of the same variant
+/// (variables added and removed, lines changed). `current` (an index into the folder's
+/// files) is marked. Files that cannot be read show no title and no changes.
 pub fn version_table(
     index: &Index,
     folder: &Folder,
@@ -158,18 +161,27 @@ pub fn version_table(
     current: Option<usize>,
 ) -> String {
     let mut md = String::from(
-        "| version | variant | prerelease | modified | title |\n|---|---|---|---|---|\n",
+        "| version | variant | prerelease | modified | title | changes since previous |\n|---|---|---|---|---|---|\n",
     );
     // The newest rows (and the current file's), so a prompt of thousands of versions
     // costs a hover no more than a short one.
-    let shown: Vec<u32> = prompt
+    let shown: Vec<usize> = prompt
         .files
         .iter()
         .enumerate()
         .filter(|&(k, &i)| k < TABLE_ROWS || current == Some(i as usize))
-        .map(|(_, &i)| i)
+        .map(|(k, _)| k)
         .collect();
-    for &i in &shown {
+    // Each file is read once, whether as a row or as the previous version of one.
+    let mut texts: HashMap<u32, Option<String>> = HashMap::new();
+    let mut text_of = |i: u32| -> Option<String> {
+        texts
+            .entry(i)
+            .or_insert_with(|| analysis_text(index, &folder.path_of(&folder.files[i as usize])))
+            .clone()
+    };
+    for &k in &shown {
+        let i = prompt.files[k];
         let f = &folder.files[i as usize];
         let path = folder.path_of(f);
         let modified = index
@@ -184,8 +196,10 @@ pub fn version_table(
                     .to_string()
             })
             .unwrap_or_default();
-        let title = analysis_text(index, &path)
-            .and_then(|t| front_matter(&t).title)
+        let text = text_of(i);
+        let title = text
+            .as_deref()
+            .and_then(|t| front_matter(t).title)
             .unwrap_or_default()
             .replace('|', "\\|");
         let version = f
@@ -204,8 +218,24 @@ pub fn version_table(
             ""
         };
         let variant = folder.scheme.variant_label(&f.parsed.variant);
+        // The previous version: the next older versioned file of the same variant (the
+        // prompt's files are newest first).
+        let previous = f.parsed.version.as_ref().and_then(|_| {
+            prompt.files[k + 1..].iter().copied().find(|&j| {
+                let g = &folder.files[j as usize];
+                g.parsed.version.is_some() && g.parsed.variant == f.parsed.variant
+            })
+        });
+        let changes = match (previous, &text) {
+            (None, _) if f.parsed.version.is_some() => "first version".to_string(),
+            (Some(j), Some(new)) => match text_of(j) {
+                Some(old) => changes_since(&old, new, variables::is_jinja(&f.name)),
+                None => String::new(),
+            },
+            _ => String::new(),
+        };
         md.push_str(&format!(
-            "| **{version}**{marker} | {variant} | {pre} | {modified} | {title} |\n"
+            "| **{version}**{marker} | {variant} | {pre} | {modified} | {title} | {changes} |\n"
         ));
     }
     let hidden = prompt.files.len() - shown.len();
@@ -216,6 +246,26 @@ pub fn version_table(
         ));
     }
     md
+}
+
+/// What changed from `old` to `new`, for a table cell: `+`{{tone}}`, −`{{product}}`, 12
+/// lines` (variables added, removed, and lines added or removed), or `same text`.
+fn changes_since(old: &str, new: &str, jinja: bool) -> String {
+    let vars = compare_variables(&variables(old, jinja), &variables(new, jinja));
+    let mut parts: Vec<String> = Vec::new();
+    parts.extend(vars.added.iter().map(|v| format!("+`{{{{{v}}}}}`")));
+    parts.extend(vars.removed.iter().map(|v| format!("−`{{{{{v}}}}}`")));
+    let lines = similar::TextDiff::from_lines(old, new)
+        .iter_all_changes()
+        .filter(|c| c.tag() != similar::ChangeTag::Equal)
+        .count();
+    match lines {
+        0 if parts.is_empty() => parts.push("same text".into()),
+        0 => {}
+        1 => parts.push("1 line".into()),
+        n => parts.push(format!("{n} lines")),
+    }
+    parts.join(", ")
 }
 
 /// Most rows of a hover's version table (the newest; the hovered file's row is added when
@@ -261,4 +311,29 @@ fn hover_config(text: &str, offset: usize) -> Option<(String, Range<usize>)> {
         return None;
     }
     Some((format!("**`{key}`** — {doc}"), range))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::changes_since;
+
+    #[test]
+    fn changes_name_the_variables_then_count_the_lines() {
+        assert_eq!(
+            changes_since(
+                "Hi {{product}}.\nBye.\n",
+                "Hi {{tone}}.\nBye.\nMore.\n",
+                false
+            ),
+            "+`{{tone}}`, −`{{product}}`, 3 lines"
+        );
+        assert_eq!(changes_since("a\n", "b\n", false), "2 lines");
+        assert_eq!(changes_since("a\n", "a\nb\n", false), "1 line");
+        assert_eq!(changes_since("a {{x}}\n", "a {{x}}\n", false), "same text");
+        // Jinja: a variable set by the template itself is not one the caller passes.
+        assert_eq!(
+            changes_since("{{ a }}\n", "{% set a = 1 %}{{ a }}\n", true),
+            "−`{{a}}`, 2 lines"
+        );
+    }
 }
