@@ -1781,6 +1781,9 @@ fn main() {
     }
     let load_before = loadavg();
     let started = date();
+    // The commit and whether the tree differs from it, as the binaries are built (edits
+    // made while the run goes on are not in what it measures).
+    let mut machine = machine(&bench);
     let (server, generator) = ensure_binaries(&o);
     let per_size = [
         "index", "latency", "events", "watcher", "burst", "check", "promptic",
@@ -1928,7 +1931,6 @@ fn main() {
             .collect();
         once.insert("many_versions".into(), Value::Array(v));
     }
-    let mut machine = machine(&bench);
     machine["load_before"] = json!(load_before);
     machine["load_after"] = json!(loadavg());
     machine["started"] = json!(started);
