@@ -12,8 +12,21 @@ const BACKTRACK_LIMIT: usize = 100_000;
 
 #[derive(Debug, Clone)]
 enum Engine {
-    Linear(regex::Regex),
+    /// The regex and the indices of its `major`, `minor`, `patch` and `prerelease` groups
+    /// (looked up once, not by name per match).
+    Linear([Option<usize>; 4], regex::Regex),
     Backtracking(fancy_regex::Regex),
+}
+
+/// The indices of the version groups of `re`, in [`Engine::Linear`]'s order.
+fn group_indices(re: &regex::Regex) -> [Option<usize>; 4] {
+    let index = |name: &str| re.capture_names().position(|n| n == Some(name));
+    [
+        index("major"),
+        index("minor"),
+        index("patch"),
+        index("prerelease"),
+    ]
 }
 
 /// A compiled version pattern.
@@ -78,7 +91,7 @@ impl VersionPattern {
             .build()
             .expect("standard pattern compiles");
         VersionPattern {
-            engine: Engine::Linear(re),
+            engine: Engine::Linear(group_indices(&re), re),
             source,
             custom: false,
         }
@@ -98,7 +111,7 @@ impl VersionPattern {
                     .skip(1)
                     .map(|n| n.map(str::to_string))
                     .collect();
-                (Engine::Linear(re), names)
+                (Engine::Linear(group_indices(&re), re), names)
             }
             Err(linear_err) => {
                 if let Some((_, hint)) = PYTHON_ONLY.iter().find(|(c, _)| pattern.contains(c)) {
@@ -153,15 +166,25 @@ impl VersionPattern {
     /// The LAST of the non-overlapping matches in `text` (V-2), or `None`.
     pub fn last_match(&self, text: &str) -> Option<VersionMatch> {
         match &self.engine {
-            Engine::Linear(re) => {
-                let caps = re.captures_iter(text).last()?;
-                let g = |name: &str| caps.name(name).map(|m| m.range());
+            Engine::Linear(groups, re) => {
+                // The last match found by the DFA alone, then its groups read once from
+                // where it starts (the same match: leftmost-first from the same position,
+                // with the text around it as context).
+                let last = re.find_iter(text).last()?;
+                let caps = if last.is_empty() {
+                    // An empty match (a custom pattern whose groups can be empty): the
+                    // iterator's own rules for empty matches decide; ask it.
+                    re.captures_iter(text).last()?
+                } else {
+                    re.captures_at(text, last.start())?
+                };
+                let g = |i: Option<usize>| i.and_then(|i| caps.get(i)).map(|m| m.range());
                 Some(VersionMatch {
                     range: caps.get(0)?.range(),
-                    major: g("major")?,
-                    minor: g("minor"),
-                    patch: g("patch"),
-                    prerelease: g("prerelease"),
+                    major: g(groups[0])?,
+                    minor: g(groups[1]),
+                    patch: g(groups[2]),
+                    prerelease: g(groups[3]),
                 })
             }
             Engine::Backtracking(re) => {
@@ -215,6 +238,43 @@ fn one_line(msg: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The last match as the match iterator gives it, read by group name: what
+    /// [`VersionPattern::last_match`] must equal.
+    fn last_by_iteration(re: &regex::Regex, text: &str) -> Option<VersionMatch> {
+        let caps = re.captures_iter(text).last()?;
+        let g = |name: &str| caps.name(name).map(|m| m.range());
+        Some(VersionMatch {
+            range: caps.get(0)?.range(),
+            major: g("major")?,
+            minor: g("minor"),
+            patch: g("patch"),
+            prerelease: g("prerelease"),
+        })
+    }
+
+    proptest::proptest! {
+        // The last match read from where the DFA found it equals the iterator's last
+        // match, for the standard patterns and custom ones (word boundaries, anchors,
+        // groups that can be empty), on names built from the characters that matter.
+        #[test]
+        fn last_match_equals_the_iterators_last(
+            which in 0usize..7,
+            text in "[_.v0-9a-zA-Z\\-]{0,24}",
+        ) {
+            let pattern = match which {
+                0 => VersionPattern::standard(&['_']),
+                1 => VersionPattern::standard(&['_', '.', '-']),
+                2 => VersionPattern::custom(r"_rev(?P<major>\d+)").unwrap(),
+                3 => VersionPattern::custom(r"\bv(?P<major>\d+)\b").unwrap(),
+                4 => VersionPattern::custom(r"(?P<major>\d*)").unwrap(),
+                5 => VersionPattern::custom(r"^(?P<major>\d+)|_(?P<minor>\d+)$").unwrap(),
+                _ => VersionPattern::custom(r"v(?P<major>\d+)(?:\.(?P<minor>\d*))?(?:-(?P<prerelease>[a-z]*))?").unwrap(),
+            };
+            let Engine::Linear(_, re) = &pattern.engine else { unreachable!() };
+            proptest::prop_assert_eq!(pattern.last_match(&text), last_by_iteration(re, &text));
+        }
+    }
 
     #[test]
     fn v2_last_match_wins() {
