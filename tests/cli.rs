@@ -1010,6 +1010,56 @@ fn special_files_in_the_workspace_are_skipped_with_a_warning() {
         (r.code, r.stdout.as_str(), sorted_lines(&r.stderr)),
         (Some(0), "prompts/task_v1.md\n", expected)
     );
+    // `diff` never opens the FIFO: v2 is not a version, and naming the FIFO is an error.
+    let r = run_bounded(t.path(), &["diff", "prompts/task", "v1", "v2"]);
+    let mut expected = warnings.to_vec();
+    expected.push("VersionNotFoundError: `prompts/task` has no version v2.0.0; available: v1.0.0");
+    expected.push("available: v1.0.0");
+    expected.sort_unstable();
+    assert_eq!(
+        (r.code, r.stdout.as_str(), sorted_lines(&r.stderr)),
+        (Some(1), "", expected)
+    );
+    let r = run_bounded(t.path(), &["diff", "prompts/task_v2.md", "v1"]);
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            Some(1),
+            "",
+            "error: prompts/task_v2.md: a named pipe, not a regular file\n"
+        )
+    );
+}
+
+/// Versions whose bytes are not UTF-8, numbers past `u64::MAX` and half-typed specs: a
+/// diff of the lossy text, or a resolution error; never a panic or a hang.
+#[test]
+fn diff_of_hostile_versions() {
+    let t = tempfile::tempdir().unwrap();
+    write_tree(
+        t.path(),
+        &[(".git/HEAD", ""), ("p/task_v1.md", "caf\u{e9} {{a}}\n")],
+    );
+    std::fs::write(t.path().join("p/task_v2.md"), b"caf\xe9 {{a}} {{b}}\n").unwrap();
+    let r = run_bounded(t.path(), &["diff", "p/task", "v1", "v2"]);
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            Some(0),
+            "--- task_v1.md\n+++ task_v2.md\n@@ -1 +1 @@\n-caf\u{e9} {{a}}\n+caf\u{fffd} {{a}} {{b}}\n",
+            "variables: added b; kept a\n"
+        )
+    );
+    for spec in ["v99999999999999999999", "v1.", "v", "1.0.0-", "latest-"] {
+        let r = run_bounded(t.path(), &["diff", "p/task", spec, "v2", "--json"]);
+        let v: Value = serde_json::from_str(&r.stdout)
+            .unwrap_or_else(|e| panic!("{spec}: {e}: {}{}", r.stdout, r.stderr));
+        assert_eq!(
+            (r.code, v["error"].is_string()),
+            (Some(1), true),
+            "{spec}: {v}"
+        );
+    }
 }
 
 /// A skipped entry is warned about once per command, however often its folder is walked:
