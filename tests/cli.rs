@@ -1281,21 +1281,23 @@ fn version_names_the_commit_it_was_built_from() {
     }
 }
 
+/// Every subcommand the CLI defines, from its clap definition.
+fn subcommand_names() -> Vec<String> {
+    use clap::CommandFactory;
+    promptls::cli::Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect()
+}
+
 #[test]
 fn completions_name_every_command_in_each_shell() {
-    let commands = [
-        "check",
-        "versions",
-        "resolve",
-        "new-version",
-        "revert",
-        "serve",
-        "completions",
-    ];
+    let commands = subcommand_names();
+    assert!(commands.len() >= 9, "{commands:?}");
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
         let r = run(promptls().args(["completions", shell]));
         assert_eq!(r.code, Some(0), "{shell}: {}", r.stderr);
-        for c in commands {
+        for c in &commands {
             assert!(r.stdout.contains(c), "{shell} completion lacks {c}");
         }
         // Options of a subcommand are completed too.
@@ -1328,15 +1330,10 @@ fn man_page_is_roff_with_every_command() {
     ] {
         assert!(r.stdout.contains(section), "no {section}");
     }
-    for c in [
-        "check",
-        "versions",
-        "resolve",
-        "new\\-version",
-        "revert",
-        "serve",
-    ] {
-        assert!(r.stdout.contains(c), "no {c}");
+    // roff escapes the hyphen.
+    for c in subcommand_names() {
+        let c = c.replace('-', "\\-");
+        assert!(r.stdout.contains(&c), "no {c}");
     }
 }
 

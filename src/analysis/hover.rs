@@ -172,14 +172,28 @@ pub fn version_table(
         .filter(|&(k, &i)| k < TABLE_ROWS || current == Some(i as usize))
         .map(|(k, _)| k)
         .collect();
-    // Each file is read once, whether as a row or as the previous version of one.
-    let mut texts: HashMap<u32, Option<String>> = HashMap::new();
-    let mut text_of = |i: u32| -> Option<String> {
-        texts
-            .entry(i)
-            .or_insert_with(|| analysis_text(index, &folder.path_of(&folder.files[i as usize])))
-            .clone()
+    // The previous version of each row: the next older versioned file of the same
+    // variant (the prompt's files are newest first).
+    let previous_of = |k: usize| -> Option<u32> {
+        let f = &folder.files[prompt.files[k] as usize];
+        f.parsed.version.as_ref()?;
+        prompt.files[k + 1..].iter().copied().find(|&j| {
+            let g = &folder.files[j as usize];
+            g.parsed.version.is_some() && g.parsed.variant == f.parsed.variant
+        })
     };
+    // Each file is read once, whether as a row or as the previous version of one.
+    let texts: HashMap<u32, Option<String>> = shown
+        .iter()
+        .flat_map(|&k| std::iter::once(prompt.files[k]).chain(previous_of(k)))
+        .map(|i| {
+            (
+                i,
+                analysis_text(index, &folder.path_of(&folder.files[i as usize])),
+            )
+        })
+        .collect();
+    let text_of = |i: u32| texts.get(&i).and_then(Option::as_deref);
     for &k in &shown {
         let i = prompt.files[k];
         let f = &folder.files[i as usize];
@@ -198,7 +212,6 @@ pub fn version_table(
             .unwrap_or_default();
         let text = text_of(i);
         let title = text
-            .as_deref()
             .and_then(|t| front_matter(t).title)
             .unwrap_or_default()
             .replace('|', "\\|");
@@ -218,20 +231,11 @@ pub fn version_table(
             ""
         };
         let variant = folder.scheme.variant_label(&f.parsed.variant);
-        // The previous version: the next older versioned file of the same variant (the
-        // prompt's files are newest first).
-        let previous = f.parsed.version.as_ref().and_then(|_| {
-            prompt.files[k + 1..].iter().copied().find(|&j| {
-                let g = &folder.files[j as usize];
-                g.parsed.version.is_some() && g.parsed.variant == f.parsed.variant
-            })
-        });
-        let changes = match (previous, &text) {
+        let changes = match (previous_of(k), text) {
             (None, _) if f.parsed.version.is_some() => "first version".to_string(),
-            (Some(j), Some(new)) => match text_of(j) {
-                Some(old) => changes_since(&old, new, variables::is_jinja(&f.name)),
-                None => String::new(),
-            },
+            (Some(j), Some(new)) => text_of(j).map_or_else(String::new, |old| {
+                changes_since(old, new, variables::is_jinja(&f.name))
+            }),
             _ => String::new(),
         };
         md.push_str(&format!(
