@@ -16,3 +16,9 @@ planner = pc.load_prompt("agents/planner", versioning_config=agents_config)
 missing = load_prompt("prompts/task", version="v7")
 spanish = render("prompts/task", classifier={"lang": "es"})
 tree = render("prompts/task", version={"root": "v2", "steps": "v1.0.0"})
+# Renders v2 and every prompt it includes; v2 uses {{tone}}, which is not passed.
+answer = render(
+    "prompts/task",
+    version="v2",
+    vars={"product": "promptls", "audience": "developers"},
+)

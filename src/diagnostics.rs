@@ -36,11 +36,15 @@ pub enum Code {
     SemverBump,
     /// `edit-older-version`: an open, modified version that is not the newest.
     EditOlderVersion,
+    /// `missing-variable`: a Python call renders a template without a variable it uses.
+    MissingVariable,
+    /// `unused-variable`: a Python call passes a variable the template does not use.
+    UnusedVariable,
 }
 
 impl Code {
     /// Every code, in I-4's order.
-    pub const ALL: [Code; 13] = [
+    pub const ALL: [Code; 15] = [
         Code::InvalidVersionPattern,
         Code::InvalidConfig,
         Code::VersionNotFound,
@@ -54,6 +58,8 @@ impl Code {
         Code::MalformedVersion,
         Code::SemverBump,
         Code::EditOlderVersion,
+        Code::MissingVariable,
+        Code::UnusedVariable,
     ];
 
     /// The code as written in diagnostics and config (`version-not-found`).
@@ -72,6 +78,8 @@ impl Code {
             Code::MalformedVersion => "malformed-version",
             Code::SemverBump => "semver-bump",
             Code::EditOlderVersion => "edit-older-version",
+            Code::MissingVariable => "missing-variable",
+            Code::UnusedVariable => "unused-variable",
         }
     }
 
@@ -95,7 +103,8 @@ impl Code {
             | Code::VersionNotFound
             | Code::ClassifierNotFound
             | Code::PromptNotFound
-            | Code::DuplicateVersion => Severity::Error,
+            | Code::DuplicateVersion
+            | Code::MissingVariable => Severity::Error,
             Code::EditOlderVersion => Severity::Information,
             _ => Severity::Warning,
         }
@@ -150,6 +159,13 @@ pub enum Fix {
     Replace {
         /// Candidate replacements, best first.
         candidates: Vec<String>,
+    },
+    /// Apply these edits to the diagnostic's file (add or remove a passed variable).
+    Edit {
+        /// What the fix does, as a code action title (``Add `tone=...` ``).
+        title: String,
+        /// `(byte range, new text)` pairs; the ranges do not overlap.
+        edits: Vec<(Range<usize>, String)>,
     },
 }
 

@@ -4,6 +4,9 @@
 use std::cell::Cell;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use super::Document;
 use super::refs::{
@@ -30,6 +33,8 @@ pub enum CandidateKind {
     Key,
     /// A classifier value or config value.
     Value,
+    /// A template variable (in the variables a Python call passes).
+    Variable,
 }
 
 /// One completion candidate.
@@ -100,6 +105,11 @@ fn complete_with(
         tracing::debug!("completion offset {offset} is inside a character; nothing offered");
         return Vec::new();
     }
+    if name.ends_with(".py")
+        && let Some(c) = complete_variables(index, doc, offset)
+    {
+        return c;
+    }
     let refs = references_on(index, doc, offset);
     if let Some(c) = complete_in_refs(index, file, text, &refs, offset, narrowed) {
         return c;
@@ -120,6 +130,13 @@ fn complete_with(
     // A literal still being typed (`version="` with no closing quote): close it for the
     // parser and try again. The insertion is after the cursor, so ranges before it hold.
     if name.ends_with(".py") {
+        // A variables dict still open (`vars={"to`): close it and look again.
+        for fix in ["\"})", "'})", "})", "\"}", "'}", "}"] {
+            let patched = doc.with_insertion(offset, fix);
+            if let Some(c) = complete_variables(index, &patched, offset) {
+                return c;
+            }
+        }
         // Right after `=`, `:`, `{`, `(` or `,` no literal is open: quote one, else close
         // the one being typed (each attempt is one parse; never both kinds).
         if opens_literal(text, offset) {
@@ -137,6 +154,80 @@ fn complete_with(
         }
     }
     Vec::new()
+}
+
+/// Template variables where a Python call lists the variables it passes (`vars={`,
+/// `vars=dict(`, `.format(`), on a key: the variables of the prompts the call renders that
+/// it does not pass yet, each with the files that use it. A quoted key gets the bare
+/// name; an unquoted position gets `"name": ` in a dict and `name=` in a call. `None` when
+/// the cursor is not on a key of such a list, or the call's template is unknown.
+fn complete_variables(index: &Index, doc: &Document, offset: usize) -> Option<Vec<Candidate>> {
+    static QUOTED: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#"^\s*["']([A-Za-z0-9_.]*)$"#).expect("valid regex"));
+    static BARE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^\s*([A-Za-z0-9_]*)$").expect("valid regex"));
+    let scan = doc.scan();
+    let text = doc.text();
+    let (i, passed) = scan.references.iter().enumerate().find_map(|(i, r)| {
+        r.variables
+            .iter()
+            .find(|v| v.container.start < offset && offset < v.container.end)
+            .map(|v| (i, v))
+    })?;
+    // What is typed since the last `{`, `(` or `,` decides whether the cursor is on a key.
+    let before = text.get(passed.container.start + 1..offset)?;
+    let segment = &before[before.rfind([',', '{', '('])
+        .map_or(0, |p| p + 1)..];
+    let (typed, quoted) = if let Some(c) = QUOTED.captures(segment) {
+        (c.get(1)?.as_str(), true)
+    } else if let Some(c) = BARE.captures(segment) {
+        (c.get(1)?.as_str(), false)
+    } else {
+        return None;
+    };
+    let rr = resolve_reference(index, doc.path(), &scan, i);
+    let nodes = super::template_network(index, &rr, passed.via)?;
+    let given: Vec<&str> = passed
+        .entries
+        .iter()
+        .filter(|e| !within(&e.key.range, offset))
+        .map(|e| e.key.value.as_str())
+        .collect();
+    let mut names: Vec<(&str, Vec<&str>)> = Vec::new();
+    for node in &nodes {
+        let file = node.path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        for v in &node.variables {
+            if given.contains(&v.as_str()) {
+                continue;
+            }
+            match names.iter_mut().find(|(n, _)| n == v) {
+                Some((_, files)) => files.push(file),
+                None => names.push((v, vec![file])),
+            }
+        }
+    }
+    let replace = offset - typed.len()..offset;
+    Some(
+        names
+            .into_iter()
+            .enumerate()
+            .map(|(n, (name, files))| {
+                let new_text = match (quoted, passed.style) {
+                    (true, _) => name.to_string(),
+                    (false, crate::references::EntryStyle::DictKey) => format!("\"{name}\": "),
+                    (false, crate::references::EntryStyle::Keyword) => format!("{name}="),
+                };
+                candidate(
+                    name.to_string(),
+                    Some(format!("used by {}", files.join(", "))),
+                    CandidateKind::Variable,
+                    n,
+                    new_text,
+                    replace.clone(),
+                )
+            })
+            .collect(),
+    )
 }
 
 /// Longest list sent whole; a longer one is narrowed to what the user has typed.

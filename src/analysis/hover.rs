@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::path::Path;
 
 use super::Document;
 use super::refs::{ResolvedRef, reference_under_cursor};
@@ -20,6 +21,11 @@ pub fn hover(index: &Index, doc: &Document, offset: usize) -> Option<(String, Ra
     let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
     if name == "promptic.toml" || name == "pyproject.toml" {
         return hover_config(text, offset);
+    }
+    if name.ends_with(".py")
+        && let Some(found) = hover_variable(index, doc, offset)
+    {
+        return Some(found);
     }
     if let Some(rr) = reference_under_cursor(index, doc, offset) {
         return Some((reference_markdown(index, &rr), rr.reference.range.clone()));
@@ -44,6 +50,85 @@ pub fn hover(index: &Index, doc: &Document, offset: usize) -> Option<(String, Ra
         return Some((md, 0..first_line_end));
     }
     None
+}
+
+/// Most uses of one variable listed by a hover.
+const USES_SHOWN: usize = 10;
+
+/// Hover on a variable a Python call passes (a `vars` key, a `.format` keyword): the
+/// prompts of the render it gives a value to, with each line that uses it.
+fn hover_variable(index: &Index, doc: &Document, offset: usize) -> Option<(String, Range<usize>)> {
+    let scan = doc.scan();
+    let (i, passed, entry) = scan.references.iter().enumerate().find_map(|(i, r)| {
+        r.variables.iter().find_map(|v| {
+            v.entries
+                .iter()
+                .find(|e| super::refs::within(&e.key.range, offset))
+                .map(|e| (i, v, e))
+        })
+    })?;
+    let rr = super::resolve_reference(index, doc.path(), &scan, i);
+    let nodes = super::template_network(index, &rr, passed.via)?;
+    let key = entry.key.value.as_str();
+    let scope = super::VariableScope::parse(key);
+    let name = scope.name();
+    let root = index.root_of(doc.path()).map(Path::to_path_buf);
+    let shown = |p: &Path| {
+        root.as_deref()
+            .and_then(|r| p.strip_prefix(r).ok())
+            .unwrap_or(p)
+            .display()
+            .to_string()
+    };
+    let mut md = format!("### `{key}`\n\n");
+    let filled: Vec<&super::TemplateNode> = nodes.iter().filter(|n| scope.fills(n)).collect();
+    if filled.is_empty() {
+        md.push_str(&format!(
+            "No prompt of this {} uses `{{{{{name}}}}}`: the value is not used.\n",
+            match passed.via {
+                crate::references::VariablesVia::RenderVars => "render",
+                crate::references::VariablesVia::Format => "`.format()`",
+            }
+        ));
+        return Some((md, entry.key.range.clone()));
+    }
+    md.push_str(&format!("Fills `{{{{{name}}}}}` in:\n\n"));
+    let mut listed = 0;
+    for node in &filled {
+        let lines = crate::text::LineIndex::new(&node.text);
+        let uses = super::variable_uses(&node.text, name);
+        for r in &uses {
+            if listed == USES_SHOWN {
+                break;
+            }
+            let at = lines.position(&node.text, r.start, crate::text::PositionEncoding::Utf8);
+            let line = at.line as usize;
+            let line_text = lines
+                .line_range(&node.text, at.line)
+                .and_then(|l| node.text.get(l))
+                .unwrap_or("")
+                .trim();
+            md.push_str(&format!(
+                "- `{}` line {}: `{}`\n",
+                shown(&node.path),
+                line + 1,
+                line_text.replace('`', "'")
+            ));
+            listed += 1;
+        }
+        if uses.is_empty() && listed < USES_SHOWN {
+            md.push_str(&format!("- `{}`\n", shown(&node.path)));
+            listed += 1;
+        }
+    }
+    let total: usize = filled
+        .iter()
+        .map(|n| super::variable_uses(&n.text, name).len().max(1))
+        .sum();
+    if total > listed {
+        md.push_str(&format!("- … and {} more\n", total - listed));
+    }
+    Some((md, entry.key.range.clone()))
 }
 
 fn reference_markdown(index: &Index, rr: &ResolvedRef) -> String {

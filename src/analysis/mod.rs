@@ -2,6 +2,7 @@
 //! Prompt Versions model of seed 000 (I-2). Pure functions plus bounded, lazy reads.
 
 pub mod completion;
+mod contracts;
 mod document;
 pub mod hover;
 mod refs;
@@ -10,6 +11,10 @@ mod variables;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+pub use contracts::{
+    BrokenCall, ContractCheck, MissingVariable, broken_call_sites, broken_calls_note, TemplateNode, VariableScope, check_contract, new_entry,
+    node_name, sanitize_segment, template_network, variable_diagnostics, variable_uses,
+};
 pub use document::{Document, TextChange};
 pub use refs::{
     ResolvedRef, TreeCheck, VersionFacts, check_tree, file_references, project_root, reference_at,

@@ -340,6 +340,7 @@ pub fn reference_diagnostics(
             }
         }
     }
+    out.extend(super::variable_diagnostics(index, file, refs));
     let file_settings = index
         .config()
         .settings(file.parent().unwrap_or(Path::new("/")));

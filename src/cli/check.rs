@@ -10,7 +10,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_encode};
 
 use super::output::{self, ReportingFiles, emit, finish, json_text, reason, shown_path};
 use super::{Format, config_source, current_dir};
-use crate::diagnostics::{Diagnostic, Severity};
+use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::index::{Index, normalize};
 use crate::text::{LineIndex, PositionEncoding};
 
@@ -188,6 +188,12 @@ pub(super) fn run(
     ));
     let mut texts_read = checked.texts;
     diags.retain(|d| given.iter().any(|g| g.covers(&d.path)));
+    // A version that needs a bigger bump: the call sites it breaks.
+    for d in diags.iter_mut().filter(|d| d.code == Code::SemverBump) {
+        let calls = crate::analysis::broken_call_sites(&index, &d.path);
+        d.message
+            .push_str(&crate::analysis::broken_calls_note(&calls, index.root_of(&d.path)));
+    }
     diags.sort_by(|a, b| {
         a.path
             .cmp(&b.path)

@@ -84,8 +84,71 @@ pub struct Reference {
     /// argument of `export_version`), when it was read back from incomplete syntax, and
     /// for every other kind of reference.
     pub add_version_at: Option<usize>,
+    /// Python calls only: the variables the call passes to the template it renders
+    /// (`render(…, vars={…})`, `.format(…)` on what `load_prompt(…)` returns), one entry
+    /// per place that passes them; empty when it passes none, and for every other kind of
+    /// reference.
+    pub variables: Vec<PassedVariables>,
     /// The whole reference (the link, the comment, the call).
     pub range: Range<usize>,
+}
+
+/// How a Python call passes variables to a template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VariablesVia {
+    /// promptic's `render(…, vars=…)`, applied to the prompt and every prompt it includes.
+    RenderVars,
+    /// `.format(…)` on the text `load_prompt(…)` returns (directly or through a name
+    /// assigned in the same scope): the loaded file only.
+    Format,
+}
+
+/// How a new entry is written where the variables are listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryStyle {
+    /// `"name": …` in a dict literal.
+    DictKey,
+    /// `name=…` in a call's arguments (`dict(…)`, `.format(…)`).
+    Keyword,
+}
+
+/// One variable a call passes: its key (a dict key's content, or a keyword's name) and
+/// the text to delete to stop passing it (the entry with one adjacent comma).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PassedVariable {
+    /// The key as written: `tone`, or a promptic scoped key (`instructions.format`).
+    pub key: Literal,
+    /// Byte range that removing the entry deletes.
+    pub removal: Range<usize>,
+}
+
+/// The variables one call passes (read only from literals: a dict literal, `dict(…)` with
+/// keyword arguments, keyword arguments of `.format(…)`, `**{…}`, or a NAME assigned one
+/// of those once in the same scope).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PassedVariables {
+    /// Which API receives them.
+    pub via: VariablesVia,
+    /// The keys, in source order.
+    pub entries: Vec<PassedVariable>,
+    /// Whether `entries` are every key the call can pass. `false` when a `**mapping`, a
+    /// key that is not a string literal, or a change to the dict after it was built
+    /// (`d["k"] = …`, `d.update(…)`, a second assignment) could add or remove keys.
+    pub complete: bool,
+    /// Byte range a missing variable is reported on: the `vars=` value in the call, or
+    /// the `.format(…)` call's arguments.
+    pub range: Range<usize>,
+    /// Byte range of the literal the entries are written in, delimiters included (the
+    /// dict's braces, the call's parentheses); it may lie in an earlier statement
+    /// (`vars=NAME`). Completion of variable names is offered inside it.
+    pub container: Range<usize>,
+    /// How a new entry is written in `container`.
+    pub style: EntryStyle,
+    /// Where a new entry goes, and the text that goes before it (`, `, `,\n    ` or
+    /// nothing in an empty container).
+    pub insert_at: usize,
+    /// See `insert_at`.
+    pub insert_prefix: String,
 }
 
 impl Reference {
@@ -100,6 +163,7 @@ impl Reference {
             hierarchical: None,
             config: None,
             add_version_at: None,
+            variables: Vec::new(),
             range,
         }
     }

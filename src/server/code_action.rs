@@ -192,9 +192,50 @@ pub(super) fn actions(
         }
     }
 
+    // Add or remove a passed variable: computed again here, so that only the server's own
+    // edits are offered (the `data` a client sends back is not trusted).
+    let requested = conv.offset(params.range.start)..conv.offset(params.range.end);
+    let scan = doc.scan();
+    if scan
+        .references
+        .iter()
+        .any(|r| r.variables.iter().any(|v| v.complete))
+    {
+        let refs = doc.resolved(&index);
+        for d in crate::analysis::variable_diagnostics(&index, path, &refs) {
+            let touches = d.range.start <= requested.end && requested.start <= d.range.end;
+            let Some(crate::diagnostics::Fix::Edit { title, edits }) = &d.fix else {
+                continue;
+            };
+            if !touches {
+                continue;
+            }
+            let lsp_range = conv.range(d.range.clone());
+            let shown = params.context.diagnostics.iter().find(|c| {
+                c.range == lsp_range
+                    && c.code == Some(NumberOrString::String(d.code.name().into()))
+                    && c.message == d.message
+            });
+            let edits = edits
+                .iter()
+                .map(|(range, text)| TextEdit {
+                    range: conv.range(range.clone()),
+                    new_text: text.clone(),
+                })
+                .collect();
+            out.push(edit_action(
+                title.clone(),
+                CodeActionKind::QUICKFIX,
+                uri,
+                edits,
+                shown,
+                shown.is_some(),
+            ));
+        }
+    }
+
     // Pin / unpin the reference under the cursor.
     let offset = conv.offset(params.range.start);
-    let scan = doc.scan();
     if let Some(i) = reference_index_at(&scan.references, offset)
         && let rr = resolve_reference(&index, path, &scan, i)
         && let Ok(res) = &rr.result

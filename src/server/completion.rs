@@ -28,6 +28,7 @@ pub(super) fn completion(
                 CandidateKind::Version => CompletionItemKind::CONSTANT,
                 CandidateKind::Key => CompletionItemKind::PROPERTY,
                 CandidateKind::Value => CompletionItemKind::ENUM_MEMBER,
+                CandidateKind::Variable => CompletionItemKind::VARIABLE,
             }),
             detail: c.detail.clone(),
             sort_text: Some(c.sort_text.clone()),

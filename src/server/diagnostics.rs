@@ -36,12 +36,16 @@ pub fn file_diagnostics(
     let text = doc.text();
     if let Some((folder, i)) = index.file(path) {
         let file = &folder.files[i];
-        out.extend(crate::ops::semver_diagnostic(
-            index.files(),
-            folder,
-            file,
-            text,
-        ));
+        if let Some(mut d) = crate::ops::semver_diagnostic(index.files(), folder, file, text) {
+            // The call sites the version breaks, for the files the user has open (finding
+            // them reads the workspace's Python files).
+            if state.documents.read().unwrap().contains_key(path) {
+                let calls = crate::analysis::broken_call_sites(index, path);
+                d.message
+                    .push_str(&crate::analysis::broken_calls_note(&calls, index.root_of(path)));
+            }
+            out.push(d);
+        }
         if modified && let Some(v) = &file.parsed.version {
             let prompt = folder.prompt(&file.parsed.base);
             let newest = prompt.and_then(|p| {
@@ -125,6 +129,8 @@ pub fn to_lsp(d: &Diagnostic, conv: &Conv<'_>) -> lsp::Diagnostic {
             crate::diagnostics::Fix::Replace { candidates } => {
                 serde_json::json!({"replace": candidates})
             }
+            // Recomputed by the code action from the server's own analysis.
+            crate::diagnostics::Fix::Edit { title, .. } => serde_json::json!({"fix": title}),
         }),
         ..Default::default()
     }

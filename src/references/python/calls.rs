@@ -63,6 +63,11 @@ impl<'t> Scanner<'t> {
             _ => keywords.contains_key("version"),
         };
         let add_version_at = last_arg_end.filter(|_| !version_given && !kw_splat && !has_error);
+        let vars_arg = match keywords.get("vars") {
+            Some(Arg::Node(n)) => Some(*n),
+            _ => None,
+        };
+        let variables = self.passed_variables(call, scope, api, vars_arg);
         self.build(
             api,
             scope,
@@ -71,6 +76,7 @@ impl<'t> Scanner<'t> {
                 positional,
                 keywords,
                 add_version_at,
+                variables,
             },
             out,
         );
@@ -97,6 +103,7 @@ impl<'t> Scanner<'t> {
             positional,
             keywords,
             add_version_at,
+            variables,
         } = args;
         let node_of = |a: Option<&Arg<'t>>| match a {
             Some(Arg::Node(n)) => Some(*n),
@@ -144,6 +151,7 @@ impl<'t> Scanner<'t> {
                     hierarchical: None,
                     config: config.clone(),
                     add_version_at: None,
+                    variables: Vec::new(),
                     range: pair_range.clone(),
                 });
             }
@@ -160,6 +168,7 @@ impl<'t> Scanner<'t> {
                 .map(|pairs| pairs.into_iter().map(|(k, v, _)| (k, v)).collect()),
             config,
             add_version_at,
+            variables,
             range,
         });
     }
@@ -173,6 +182,8 @@ pub(super) struct CallArgs<'t> {
     pub(super) keywords: HashMap<&'t str, Arg<'t>>,
     /// See [`Reference::add_version_at`].
     pub(super) add_version_at: Option<usize>,
+    /// See [`Reference::variables`].
+    pub(super) variables: Vec<crate::references::PassedVariables>,
 }
 
 /// An argument of a call: an expression, or an unterminated string inside an ERROR node.

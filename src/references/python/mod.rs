@@ -23,6 +23,7 @@ mod recovery;
 mod scope;
 #[cfg(test)]
 mod tests;
+mod variables;
 
 use std::collections::{HashMap, HashSet};
 
@@ -114,6 +115,12 @@ struct Scanner<'t> {
     assigns: HashMap<(usize, String), Node<'t>>,
     /// Call node id -> the NAME it is assigned to.
     assigned_name: HashMap<usize, String>,
+    /// `(scope id, NAME)` -> every value assigned to NAME there, in source order.
+    bindings: HashMap<(usize, String), Vec<Node<'t>>>,
+    /// Names that something may change or rebind other than a plain `NAME = value`
+    /// (`NAME[k] = …`, `NAME.update(…)`, `NAME += …`, `for NAME in …`, a parameter …),
+    /// in any scope.
+    unsettled: HashSet<String>,
     /// `VersioningConfig(...)` call node id -> its layer.
     layers: HashMap<usize, ConfigLayer>,
     /// `ClassifierConfig(...)` calls validated as part of a `VersioningConfig(...)` literal.
@@ -131,6 +138,8 @@ impl<'t> Scanner<'t> {
             error_nodes: Vec::new(),
             assigns: HashMap::new(),
             assigned_name: HashMap::new(),
+            bindings: HashMap::new(),
+            unsettled: HashSet::new(),
             layers: HashMap::new(),
             classifiers_inline: HashSet::new(),
             errors: Vec::new(),

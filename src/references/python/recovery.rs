@@ -76,6 +76,7 @@ impl<'t> Scanner<'t> {
                     positional,
                     keywords,
                     add_version_at: None,
+                    variables: Vec::new(),
                 },
                 out,
             );

@@ -26,7 +26,10 @@ impl<'t> Scanner<'t> {
             match node.kind() {
                 "import_statement" => self.import(node),
                 "import_from_statement" => self.import_from(node),
-                "call" => self.calls.push((node, scope)),
+                "call" => {
+                    self.calls.push((node, scope));
+                    self.method_call(node);
+                }
                 "ERROR" => self.error_nodes.push((node, scope)),
                 "assignment" => {
                     if let (Some(left), Some(right)) = (
@@ -35,11 +38,39 @@ impl<'t> Scanner<'t> {
                     ) && left.kind() == "identifier"
                     {
                         let right = unparen(right);
+                        let name = self.src(left).to_string();
+                        self.bindings
+                            .entry((scope, name.clone()))
+                            .or_default()
+                            .push(right);
                         if right.kind() == "call" {
-                            let name = self.src(left).to_string();
                             self.assigned_name.insert(right.id(), name.clone());
                             self.assigns.insert((scope, name), right);
                         }
+                    } else if let Some(left) = node.child_by_field_name("left") {
+                        self.unsettle_targets(left);
+                    }
+                }
+                "augmented_assignment" | "delete_statement" => {
+                    if let Some(target) = node
+                        .child_by_field_name("left")
+                        .or_else(|| node.named_child(0))
+                    {
+                        self.unsettle_targets(target);
+                    }
+                }
+                "for_statement" | "for_in_clause" => {
+                    if let Some(left) = node.child_by_field_name("left") {
+                        self.unsettle_targets(left);
+                    }
+                }
+                "named_expression" | "as_pattern_target" | "global_statement"
+                | "nonlocal_statement" => {
+                    self.unsettle_targets(node);
+                }
+                "function_definition" | "lambda" => {
+                    if let Some(params) = node.child_by_field_name("parameters") {
+                        self.unsettle_targets(params);
                     }
                 }
                 _ => {}
@@ -52,6 +83,66 @@ impl<'t> Scanner<'t> {
             let mut cursor = node.walk();
             let children: Vec<Node<'t>> = node.children(&mut cursor).collect();
             stack.extend(children.into_iter().rev().map(|c| (c, inner)));
+        }
+    }
+
+    /// Marks every name a target expression binds or changes (`a, b`, `d[k]`, `d.x`,
+    /// `*rest`, parameters) as unsettled: its value is not the one literal assigned to it.
+    fn unsettle_targets(&mut self, target: Node<'t>) {
+        let mut stack = vec![(target, 0)];
+        while let Some((node, depth)) = stack.pop() {
+            if depth > MAX_DEPTH {
+                continue;
+            }
+            match node.kind() {
+                "identifier" => {
+                    self.unsettled.insert(self.src(node).to_string());
+                }
+                // `d[k]` / `d.x`: the object is changed; what is inside the subscript is read.
+                "subscript" | "attribute" => {
+                    if let Some(object) = node
+                        .child_by_field_name("value")
+                        .or_else(|| node.child_by_field_name("object"))
+                    {
+                        stack.push((object, depth + 1));
+                    }
+                }
+                // A default value is read, not bound.
+                "default_parameter" | "typed_default_parameter" | "keyword_argument" => {
+                    if let Some(name) = node.child_by_field_name("name") {
+                        stack.push((name, depth + 1));
+                    }
+                }
+                _ => {
+                    let mut cursor = node.walk();
+                    for child in node.named_children(&mut cursor) {
+                        stack.push((child, depth + 1));
+                    }
+                }
+            }
+        }
+    }
+
+    /// A method call on a name (`d.update(…)`, `d.pop(…)`) may change what the name holds;
+    /// only the methods that read a dict leave it settled.
+    fn method_call(&mut self, call: Node<'t>) {
+        const READERS: &[&str] = &[
+            "get", "copy", "keys", "values", "items", "format", "format_map", "strip",
+        ];
+        let Some(f) = call.child_by_field_name("function") else {
+            return;
+        };
+        if f.kind() != "attribute" {
+            return;
+        }
+        let (Some(object), Some(method)) = (
+            f.child_by_field_name("object"),
+            f.child_by_field_name("attribute"),
+        ) else {
+            return;
+        };
+        if object.kind() == "identifier" && !READERS.contains(&self.src(method)) {
+            self.unsettled.insert(self.src(object).to_string());
         }
     }
 
