@@ -568,6 +568,7 @@ fn variant_action_config_files_and_cancellation() {
     let done = json!({"jsonrpc": "2.0", "id": id, "result": [
         reference("app.py", 8, 21, 33),
         reference("app.py", 17, 15, 27),
+        reference("app.py", 20, 5, 17),
         reference("prompts/support/faq.md", 2, 15, 25),
         reference("prompts/support/faq.yaml", 3, 8, 18),
     ]});
@@ -1303,6 +1304,148 @@ fn open_files_are_republished_before_closed_ones_after_a_change() {
         order,
         ["zz_app.py", "prompts/task_v2.0.0.md", "prompts/task_v2.md"],
         "publish order after the change"
+    );
+    c.shutdown();
+}
+
+/// Applies `changes` edits of a WorkspaceEdit for `u` to `text` (UTF-16 positions, ASCII
+/// text in these tests), last edit first.
+fn apply_changes(text: &str, edit: &Value, u: &str) -> String {
+    let offset = |p: &Value| {
+        let (line, col) = (
+            p["line"].as_u64().unwrap() as usize,
+            p["character"].as_u64().unwrap() as usize,
+        );
+        text.split_inclusive('\n')
+            .take(line)
+            .map(str::len)
+            .sum::<usize>()
+            + col
+    };
+    let mut edits: Vec<(usize, usize, String)> = edit["changes"][u]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                offset(&e["range"]["start"]),
+                offset(&e["range"]["end"]),
+                e["newText"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let mut out = text.to_string();
+    for (a, b, t) in edits {
+        out.replace_range(a..b, &t);
+    }
+    out
+}
+
+#[test]
+fn variable_contracts_report_fix_complete_and_hover_passed_variables() {
+    let (_tmp, ws) = example_workspace();
+    let app = ws.join("app.py");
+    let u = uri(&app);
+    let mut c = Client::start(&ws, false, true);
+    c.wait_indexed();
+    c.open(&app);
+    let diags = c.diagnostics_where(&app, |d| d.iter().any(|x| x["code"] == "missing-variable"));
+    let missing: Vec<&Value> = diags
+        .iter()
+        .filter(|d| d["code"] == "missing-variable")
+        .collect();
+    assert_eq!(
+        missing,
+        [&json!({
+            "range": {"start": {"line": 22, "character": 9}, "end": {"line": 22, "character": 58}},
+            "severity": 1,
+            "code": "missing-variable",
+            "codeDescription": {"href": "https://github.com/promptls/promptls/blob/main/docs/diagnostics.md#missing-variable"},
+            "source": "promptls",
+            "message": "`task_v2.md` uses `{{tone}}`, but this call does not pass `tone`",
+            "data": {"fix": "Add `\"tone\": ...`"}
+        })]
+    );
+    // The quick fix adds the entry where the others are; the diagnostic goes away.
+    let text = std::fs::read_to_string(&app).unwrap();
+    let actions = c.code_actions(&app, missing[0]["range"].clone(), json!([missing[0]]));
+    let fix = actions["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == "quickfix")
+        .unwrap()
+        .clone();
+    assert_eq!(fix["title"], "Add `\"tone\": ...`");
+    assert_eq!(fix["isPreferred"], true);
+    assert_eq!(fix["diagnostics"], json!([missing[0]]));
+    let fixed = apply_changes(&text, &fix["edit"], &u);
+    assert!(
+        fixed.contains(r#"vars={"product": "promptls", "audience": "developers", "tone": ...},"#),
+        "{fixed}"
+    );
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": u, "version": 2}, "contentChanges": [{"text": fixed}]}),
+    );
+    c.diagnostics_where(&app, |d| {
+        !d.is_empty()
+            && !d
+                .iter()
+                .any(|x| x["code"] == "missing-variable" || x["code"] == "unused-variable")
+    });
+
+    // A typo: unused, with the near miss offered, and the missing one reported again.
+    let typo = fixed.replace("\"tone\": ...", "\"toen\": 1");
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": u, "version": 3}, "contentChanges": [{"text": typo}]}),
+    );
+    let diags = c.diagnostics_where(&app, |d| d.iter().any(|x| x["code"] == "unused-variable"));
+    let unused = diags
+        .iter()
+        .find(|d| d["code"] == "unused-variable")
+        .unwrap();
+    assert_eq!(
+        unused["message"],
+        "`toen` is passed, but neither `task_v2.md` nor the 3 prompts it includes use `{{toen}}`; did you mean `tone`?"
+    );
+    assert_eq!(unused["data"], json!({"replace": ["tone"]}));
+    let actions = c.code_actions(&app, unused["range"].clone(), json!([unused]));
+    let titles: Vec<&str> = actions["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["kind"] == "quickfix")
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Replace with tone", "Add `\"tone\": ...`"]);
+
+    // Completion in the dict offers what is not passed yet, as a key.
+    let at = after(&typo, "\"developers\", ");
+    let r = complete(&mut c, &app, at);
+    assert_eq!(
+        r["result"]["items"],
+        json!([{
+            "label": "tone",
+            "kind": 6,
+            "detail": "used by task_v2.md",
+            "sortText": "0000",
+            "filterText": "\"tone\": ",
+            "textEdit": {"range": {"start": {"line": at.0, "character": at.1}, "end": {"line": at.0, "character": at.1}}, "newText": "\"tone\": "}
+        }])
+    );
+
+    // Hover on a passed name: where the templates use it.
+    let at = after(&typo, "\"prod");
+    let r = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": u}, "position": {"line": at.0, "character": at.1}}),
+    );
+    assert_eq!(
+        r["result"]["contents"]["value"],
+        "### `product`\n\nFills `{{product}}` in:\n\n- `prompts/task_v2.md` line 5: `# Task for {{product}}`\n- `prompts/support/greeting_v1.md` line 1: `Hello! I am the {{product}} assistant.`\n"
     );
     c.shutdown();
 }

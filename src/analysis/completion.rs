@@ -176,8 +176,7 @@ fn complete_variables(index: &Index, doc: &Document, offset: usize) -> Option<Ve
     })?;
     // What is typed since the last `{`, `(` or `,` decides whether the cursor is on a key.
     let before = text.get(passed.container.start + 1..offset)?;
-    let segment = &before[before.rfind([',', '{', '('])
-        .map_or(0, |p| p + 1)..];
+    let segment = &before[before.rfind([',', '{', '(']).map_or(0, |p| p + 1)..];
     let (typed, quoted) = if let Some(c) = QUOTED.captures(segment) {
         (c.get(1)?.as_str(), true)
     } else if let Some(c) = BARE.captures(segment) {

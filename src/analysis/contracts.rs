@@ -76,7 +76,9 @@ impl<'k> VariableScope<'k> {
     pub fn parse(key: &'k str) -> VariableScope<'k> {
         match key.rsplit_once('.') {
             None => VariableScope::Simple { name: key },
-            Some((scope, name)) if !scope.contains('.') => VariableScope::Node { node: scope, name },
+            Some((scope, name)) if !scope.contains('.') => {
+                VariableScope::Node { node: scope, name }
+            }
             Some((path, name)) => VariableScope::Path { path, name },
         }
     }
@@ -199,7 +201,11 @@ fn whole_text(index: &Index, path: &Path) -> Option<String> {
 ///
 /// `None` when the call does not resolve to one file, or when one of the files cannot
 /// be read whole (see the module docs).
-pub fn template_network(index: &Index, rr: &ResolvedRef, via: VariablesVia) -> Option<Vec<TemplateNode>> {
+pub fn template_network(
+    index: &Index,
+    rr: &ResolvedRef,
+    via: VariablesVia,
+) -> Option<Vec<TemplateNode>> {
     let resolved = rr.result.as_ref().ok()?;
     let root = resolved.path();
     let mut nodes = Vec::new();
@@ -262,9 +268,7 @@ pub fn check_contract(passed: &PassedVariables, nodes: &[TemplateNode]) -> Contr
     let mut missing: Vec<MissingVariable> = Vec::new();
     for node in nodes {
         for var in &node.variables {
-            let filled = scopes
-                .iter()
-                .any(|s| s.name() == var && s.applies_to(node));
+            let filled = scopes.iter().any(|s| s.name() == var && s.applies_to(node));
             if filled {
                 continue;
             }
@@ -494,7 +498,12 @@ pub fn broken_call_sites(index: &Index, target: &Path) -> Vec<BrokenCall> {
     let files: Vec<PathBuf> = index
         .folders()
         .into_iter()
-        .flat_map(|f| f.python.iter().map(|p| f.path.join(&**p)).collect::<Vec<_>>())
+        .flat_map(|f| {
+            f.python
+                .iter()
+                .map(|p| f.path.join(&**p))
+                .collect::<Vec<_>>()
+        })
         .collect();
     let mut found: Vec<BrokenCall> = crate::parallel::map(&files, "finding call sites", |path| {
         let Some(text) = super::analysis_text(index, path) else {
@@ -520,7 +529,11 @@ pub fn broken_call_sites(index: &Index, target: &Path) -> Vec<BrokenCall> {
                     .missing
                     .retain(|m| m.used_by.iter().any(|u| u == target) && !before.contains(&m.name));
                 if !check.missing.is_empty() {
-                    let at = lines.position(&text, rr.reference.range.start, crate::text::PositionEncoding::Utf8);
+                    let at = lines.position(
+                        &text,
+                        rr.reference.range.start,
+                        crate::text::PositionEncoding::Utf8,
+                    );
                     out.push(BrokenCall {
                         path: path.clone(),
                         line: at.line as usize + 1,
@@ -561,8 +574,16 @@ pub fn broken_calls_note(calls: &[BrokenCall], root: Option<&Path>) -> String {
     } else {
         String::new()
     };
-    let sites = if calls.len() == 1 { "call site" } else { "call sites" };
-    format!("; it breaks {} {sites}: {}{more}", calls.len(), listed.join(", "))
+    let sites = if calls.len() == 1 {
+        "call site"
+    } else {
+        "call sites"
+    };
+    format!(
+        "; it breaks {} {sites}: {}{more}",
+        calls.len(),
+        listed.join(", ")
+    )
 }
 
 /// Whether two names are one small typo apart (edit distance at most 2, and less than
@@ -609,8 +630,14 @@ mod tests {
             hierarchical_path(root, Path::new("/w/p/group-one/instructions_v2.md")),
             "root.group_one.instructions"
         );
-        assert_eq!(hierarchical_path(root, Path::new("/w/other/x.md")), "root.x");
-        assert_eq!(hierarchical_path(root, Path::new("/w/p/sub/root.md")), "root.sub");
+        assert_eq!(
+            hierarchical_path(root, Path::new("/w/other/x.md")),
+            "root.x"
+        );
+        assert_eq!(
+            hierarchical_path(root, Path::new("/w/p/sub/root.md")),
+            "root.sub"
+        );
     }
 
     #[test]
@@ -640,7 +667,10 @@ mod tests {
     #[test]
     fn uses_are_found_inside_tags_only() {
         let text = "tone {{ tone }} {{ x.tone }} {% if tone %}{{tones}}{% endif %}";
-        let uses: Vec<&str> = variable_uses(text, "tone").into_iter().map(|r| &text[r]).collect();
+        let uses: Vec<&str> = variable_uses(text, "tone")
+            .into_iter()
+            .map(|r| &text[r])
+            .collect();
         assert_eq!(uses, ["tone", "tone"]);
         assert_eq!(variable_uses(text, "tone")[0], 8..12);
     }

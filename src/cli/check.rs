@@ -191,8 +191,10 @@ pub(super) fn run(
     // A version that needs a bigger bump: the call sites it breaks.
     for d in diags.iter_mut().filter(|d| d.code == Code::SemverBump) {
         let calls = crate::analysis::broken_call_sites(&index, &d.path);
-        d.message
-            .push_str(&crate::analysis::broken_calls_note(&calls, index.root_of(&d.path)));
+        d.message.push_str(&crate::analysis::broken_calls_note(
+            &calls,
+            index.root_of(&d.path),
+        ));
     }
     diags.sort_by(|a, b| {
         a.path

@@ -218,9 +218,9 @@ pub(super) fn actions(
             });
             let edits = edits
                 .iter()
-                .map(|(range, text)| TextEdit {
+                .map(|(range, new_text)| TextEdit {
                     range: conv.range(range.clone()),
-                    new_text: text.clone(),
+                    new_text: new_text.to_string(),
                 })
                 .collect();
             out.push(edit_action(

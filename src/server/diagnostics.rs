@@ -41,8 +41,10 @@ pub fn file_diagnostics(
             // them reads the workspace's Python files).
             if state.documents.read().unwrap().contains_key(path) {
                 let calls = crate::analysis::broken_call_sites(index, path);
-                d.message
-                    .push_str(&crate::analysis::broken_calls_note(&calls, index.root_of(path)));
+                d.message.push_str(&crate::analysis::broken_calls_note(
+                    &calls,
+                    index.root_of(path),
+                ));
             }
             out.push(d);
         }

@@ -127,7 +127,14 @@ impl<'t> Scanner<'t> {
     /// only the methods that read a dict leave it settled.
     fn method_call(&mut self, call: Node<'t>) {
         const READERS: &[&str] = &[
-            "get", "copy", "keys", "values", "items", "format", "format_map", "strip",
+            "get",
+            "copy",
+            "keys",
+            "values",
+            "items",
+            "format",
+            "format_map",
+            "strip",
         ];
         let Some(f) = call.child_by_field_name("function") else {
             return;

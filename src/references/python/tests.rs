@@ -512,3 +512,146 @@ mod pin {
         }
     }
 }
+
+/// The keys a call passes, whether they are complete, and the text with each entry
+/// removed and with `new` added, for every set of variables of every call.
+fn passed(text: &str) -> Vec<(Vec<String>, bool, Vec<String>, String)> {
+    calls(text)
+        .iter()
+        .flat_map(|r| r.variables.clone())
+        .map(|v| {
+            for e in &v.entries {
+                check(text, &e.key);
+            }
+            let keys = v.entries.iter().map(|e| e.key.value.clone()).collect();
+            let removed = v
+                .entries
+                .iter()
+                .map(|e| format!("{}{}", &text[..e.removal.start], &text[e.removal.end..]))
+                .collect();
+            let entry = match v.style {
+                crate::references::EntryStyle::DictKey => "\"new\": ...",
+                crate::references::EntryStyle::Keyword => "new=...",
+            };
+            let added = format!(
+                "{}{}{entry}{}",
+                &text[..v.insert_at],
+                v.insert_prefix,
+                &text[v.insert_at..]
+            );
+            (keys, v.complete, removed, added)
+        })
+        .collect()
+}
+
+#[test]
+fn render_vars_in_every_literal_form() {
+    let t = format!("{IMPORT}render(\"p\", vars={{\"a\": 1, \"b\": 2}})\n");
+    let got = passed(&t);
+    assert_eq!(got.len(), 1);
+    let (keys, complete, removed, added) = &got[0];
+    assert_eq!(keys, &["a", "b"]);
+    assert!(complete);
+    assert_eq!(
+        removed,
+        &[
+            format!("{IMPORT}render(\"p\", vars={{\"b\": 2}})\n"),
+            format!("{IMPORT}render(\"p\", vars={{\"a\": 1}})\n"),
+        ]
+    );
+    assert_eq!(
+        added,
+        &format!("{IMPORT}render(\"p\", vars={{\"a\": 1, \"b\": 2, \"new\": ...}})\n")
+    );
+
+    // dict(...) with keywords; an empty dict; a multi-line dict with a trailing comma.
+    let t = format!("{IMPORT}render(\"p\", vars=dict(a=1))\n");
+    let (keys, complete, removed, added) = &passed(&t)[0];
+    assert_eq!((keys.as_slice(), *complete), (&["a".to_string()][..], true));
+    assert_eq!(removed, &[format!("{IMPORT}render(\"p\", vars=dict())\n")]);
+    assert_eq!(
+        added,
+        &format!("{IMPORT}render(\"p\", vars=dict(a=1, new=...))\n")
+    );
+    let t = format!("{IMPORT}render(\"p\", vars={{}})\n");
+    let (keys, complete, _, added) = &passed(&t)[0];
+    assert!(keys.is_empty() && *complete);
+    assert_eq!(
+        added,
+        &format!("{IMPORT}render(\"p\", vars={{\"new\": ...}})\n")
+    );
+    let t = format!("{IMPORT}render(\"p\", vars={{\n    \"a\": 1,\n}})\n");
+    let (_, _, removed, added) = &passed(&t)[0];
+    assert_eq!(
+        removed,
+        &[format!("{IMPORT}render(\"p\", vars={{\n    }})\n")]
+    );
+    assert_eq!(
+        added,
+        &format!("{IMPORT}render(\"p\", vars={{\n    \"a\": 1,\n    \"new\": ...,\n}})\n")
+    );
+}
+
+#[test]
+fn a_name_is_followed_only_when_assigned_once_and_never_changed() {
+    let once = format!("{IMPORT}v = {{\"a\": 1}}\nrender(\"p\", vars=v)\n");
+    assert_eq!(passed(&once)[0].0, ["a"]);
+    assert!(passed(&once)[0].1);
+    for change in [
+        "v[\"b\"] = 2\n",
+        "v.update(b=2)\n",
+        "v |= {\"b\": 2}\n",
+        "v = {\"b\": 2}\n",
+        "for v in []: pass\n",
+        "del v[\"a\"]\n",
+    ] {
+        let t = format!("{IMPORT}v = {{\"a\": 1}}\n{change}render(\"p\", vars=v)\n");
+        let got = passed(&t);
+        assert!(got.iter().all(|g| !g.1), "{change:?}: {got:?}");
+    }
+    // A parameter of the same name in the function shadows a module-level dict.
+    let t = format!("{IMPORT}v = {{\"a\": 1}}\ndef f(v):\n    return render(\"p\", vars=v)\n");
+    assert!(passed(&t).iter().all(|g| !g.1));
+}
+
+#[test]
+fn values_not_known_statically_make_the_set_incomplete() {
+    for vars in [
+        "{**base, \"a\": 1}",
+        "{key: 1}",
+        "dict(base, a=1)",
+        "dict(**base)",
+        "{\"a\"",
+    ] {
+        let t = format!("{IMPORT}render(\"p\", vars={vars})\n");
+        assert!(passed(&t).iter().all(|g| !g.1), "{vars}: {:?}", passed(&t));
+    }
+    // Values built at run time give no set at all.
+    for vars in ["build()", "kwargs", "None", "[1]"] {
+        let t = format!("{IMPORT}render(\"p\", vars={vars})\n");
+        assert!(passed(&t).is_empty(), "{vars}");
+    }
+    // No variables passed: nothing to compare.
+    assert!(passed(&format!("{IMPORT}render(\"p\")\nload_prompt(\"p\")\n")).is_empty());
+}
+
+#[test]
+fn format_on_what_load_prompt_returns() {
+    let t = format!("{IMPORT}load_prompt(\"p\").format(a=1, **{{\"b\": 2}})\n");
+    let got = passed(&t);
+    assert_eq!(got[0].0, ["a", "b"]);
+    assert!(got[0].1);
+    let t =
+        format!("{IMPORT}text = load_prompt(\"p\")\nx = text.format(a=1)\ny = text.format(b=2)\n");
+    let keys: Vec<Vec<String>> = passed(&t).into_iter().map(|g| g.0).collect();
+    assert_eq!(keys, [vec!["a".to_string()], vec!["b".to_string()]]);
+    // `**kwargs` from elsewhere: incomplete.
+    let t = format!("{IMPORT}load_prompt(\"p\").format(**kwargs)\n");
+    assert!(!passed(&t)[0].1);
+    // A reassigned name is not followed.
+    let t = format!("{IMPORT}text = load_prompt(\"p\")\ntext = other()\ntext.format(a=1)\n");
+    assert!(passed(&t).is_empty());
+    // render's keyword arguments are not variables.
+    let t = format!("{IMPORT}render(\"p\", target_format=\"yaml\")\n");
+    assert!(passed(&t).is_empty());
+}

@@ -58,7 +58,11 @@ impl<'t> Scanner<'t> {
             "dictionary" | "set" => (self.dict_entries(container), container, EntryStyle::DictKey),
             _ => {
                 let args = container.child_by_field_name("arguments")?;
-                (self.keyword_entries(args, scope, false), args, EntryStyle::Keyword)
+                (
+                    self.keyword_entries(args, scope, false),
+                    args,
+                    EntryStyle::Keyword,
+                )
             }
         };
         Some(self.finish(
@@ -116,7 +120,10 @@ impl<'t> Scanner<'t> {
         };
         // Chained: call -> attribute(object = call) -> call(function = attribute).
         let mut outer = call;
-        while let Some(p) = outer.parent().filter(|p| p.kind() == "parenthesized_expression") {
+        while let Some(p) = outer
+            .parent()
+            .filter(|p| p.kind() == "parenthesized_expression")
+        {
             outer = p;
         }
         if let Some(attribute) = outer.parent().filter(|a| is_format(*a))
@@ -299,7 +306,9 @@ fn closing(text: &str, container: Node<'_>) -> usize {
     let end = container.end_byte();
     let last = container.child(container.child_count().saturating_sub(1));
     match last {
-        Some(c) if !c.is_named() && !c.is_missing() && matches!(&text[c.byte_range()], ")" | "}") => {
+        Some(c)
+            if !c.is_named() && !c.is_missing() && matches!(&text[c.byte_range()], ")" | "}") =>
+        {
             c.start_byte()
         }
         _ => end,
