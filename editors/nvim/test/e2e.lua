@@ -120,6 +120,48 @@ check('a missing version is underlined with version-not-found and what exists', 
   end)
 end)
 
+check('missing-variable is reported on render(vars=...) and its quick fix removes it', function()
+  local buf = vim.fn.bufnr(ws .. '/app.py')
+  if buf == -1 then
+    buf = open('app.py')
+  end
+  vim.api.nvim_set_current_buf(buf)
+  local found
+  wait_for('missing-variable on the vars= line', 20000, function()
+    for _, d in ipairs(vim.diagnostic.get(buf)) do
+      if d.code == 'missing-variable' and d.message:find('{{tone}}', 1, true) then
+        found = d
+        return true
+      end
+    end
+  end)
+  local line = vim.api.nvim_buf_get_lines(buf, found.lnum, found.lnum + 1, false)[1]
+  assert(line:find('vars={"product"', 1, true), 'reported on another line: ' .. line)
+  vim.api.nvim_win_set_cursor(0, { found.lnum + 1, found.col })
+  vim.lsp.buf.code_action({
+    apply = true,
+    context = { only = { 'quickfix' } },
+    range = { start = { found.lnum + 1, found.col }, ['end'] = { found.lnum + 1, found.col } },
+    filter = function(a)
+      return a.title == 'Add `"tone": ...`'
+    end,
+  })
+  wait_for('the quick fix to add "tone"', 10000, function()
+    local now = vim.api.nvim_buf_get_lines(buf, found.lnum, found.lnum + 1, false)[1]
+    return now:find('"audience": "developers", "tone": ...}', 1, true) ~= nil
+  end)
+  wait_for('missing-variable to go away', 20000, function()
+    for _, d in ipairs(vim.diagnostic.get(buf)) do
+      if d.code == 'missing-variable' then
+        return false
+      end
+    end
+    return true
+  end)
+  -- Take the fix back for the next checks (nothing was written).
+  vim.cmd('silent! undo')
+end)
+
 check('creating task_v3.md on disk updates hints and diagnostics without a restart', function()
   local buf = vim.fn.bufnr(ws .. '/app.py')
   if buf == -1 then
