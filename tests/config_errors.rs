@@ -1350,3 +1350,98 @@ proptest::proptest! {
         let _ = load(ConfigFileKind::Pyproject, &text);
     }
 }
+
+// ----- convention ---------------------------------------------------------------------------------
+
+#[test]
+fn convention_is_validated_like_every_key() {
+    use promptls::versioning::Convention;
+    let layer = |kind: ConfigFileKind, path: &str, text: &str| {
+        let file = load_config_file(Path::new(path), kind, text);
+        assert!(file.errors.is_empty(), "{:#?}", file.errors);
+        file.layer.unwrap()
+    };
+    // Valid in every source, with the same spelling.
+    let toml = layer(
+        ConfigFileKind::Promptic,
+        "/ws/promptic.toml",
+        "[versioning]\nconvention = \"dotprompt\"\n",
+    );
+    assert_eq!(toml.convention, Some(Convention::Dotprompt));
+    let pyproject = layer(
+        ConfigFileKind::Pyproject,
+        "/ws/pyproject.toml",
+        "[tool.promptic.versioning]\nconvention = \"promptic\"\n",
+    );
+    assert_eq!(pyproject.convention, Some(Convention::Promptic));
+    let json = layer(
+        ConfigFileKind::Json,
+        "/ws/c.json",
+        r#"{"convention": "dotprompt", "delimiter": null}"#,
+    );
+    assert_eq!(json.convention, Some(Convention::Dotprompt));
+    // Nearest wins; without the key the default is promptic.
+    assert_eq!(
+        Settings::from_layers([&toml, &pyproject]).versioning.convention,
+        Convention::Promptic
+    );
+    assert_eq!(
+        Settings::from_layers([&pyproject, &toml]).versioning.convention,
+        Convention::Dotprompt
+    );
+    assert_eq!(
+        Settings::from_layers([&ConfigLayer::default()])
+            .versioning
+            .convention,
+        Convention::Promptic
+    );
+    // An unknown value lists the valid ones; the match is exact.
+    for bad in ["genkit", "Dotprompt", ""] {
+        let text = format!("[versioning]\nconvention = \"{bad}\"\n");
+        expect_one(
+            &text,
+            INVALID,
+            &format!("`convention` must be one of \"promptic\", \"dotprompt\" (got \"{bad}\")"),
+            &format!("\"{bad}\""),
+            0,
+        );
+    }
+    // A value of the wrong type.
+    expect_one(
+        "[versioning]\nconvention = 1\n",
+        INVALID,
+        "`convention` must be a string, not a number",
+        "1",
+        0,
+    );
+    expect_one(
+        "[versioning]\nconvention = [\"dotprompt\"]\n",
+        INVALID,
+        "`convention` must be a string, not a list",
+        "[\"",
+        0,
+    );
+    expect_one_in(
+        ConfigFileKind::Pyproject,
+        "[tool.promptic.versioning]\nconvention = true\n",
+        INVALID,
+        "`convention` must be a string, not a boolean",
+        "true",
+        0,
+    );
+    // JSON has no positions, but the same message.
+    let errors = load(ConfigFileKind::Json, r#"{"convention": "litellm"}"#);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(
+        errors[0].to_string(),
+        "/ws/config.json: InvalidConfigError: `convention` must be one of \"promptic\", \"dotprompt\" (got \"litellm\")"
+    );
+    // The key is known: a misspelling lists it.
+    expect_one(
+        "[versioning]\nconventon = \"dotprompt\"\n",
+        INVALID,
+        "known keys: delimiter, delimiters, version_pattern, include_prerelease, prerelease_order, classifiers, extensions, convention",
+        "conventon",
+        0,
+    );
+}

@@ -761,4 +761,154 @@ mod tests {
             matches!(&issue("task_v1-gamma.md")[0], NameIssue::UnknownPrereleaseLabel { label } if label == "gamma")
         );
     }
+
+    /// A Dotprompt scheme for a folder holding `names` (its variants found first, as the
+    /// index does).
+    fn dotprompt(names: &[&str]) -> NamingScheme {
+        let shared = NamingScheme::new(VersioningConfig {
+            convention: Convention::Dotprompt,
+            ..Default::default()
+        })
+        .unwrap();
+        shared
+            .with_variants(names.iter().filter_map(|n| shared.dotprompt_variant(n)))
+            .unwrap_or(shared)
+    }
+
+    #[test]
+    fn dotprompt_names_map_to_base_variant_and_version() {
+        let folder = [
+            "greeting.prompt",
+            "greeting.formal.prompt",
+            "greeting.v1.prompt",
+            "greeting.formal.v2.1.prompt",
+            "chat.V3.0.7.prompt",
+            "_header.prompt",
+            "_header.v2.prompt",
+            "a..prompt",
+            "a.b.c.prompt",
+            "x.v.prompt",
+            "x.v1.2.3.4.prompt",
+            "y.v2-beta.prompt",
+            "vintage.vintage.prompt",
+            "task_v1.md",
+            "task_formal_v1.md",
+            "notes.txt",
+        ];
+        let s = dotprompt(&folder);
+        assert_eq!(s.classifier_names(), ["variant"]);
+        // name -> (base, variant, version, issue count)
+        let table: &[(&str, &str, &str, Option<&str>, usize)] = &[
+            ("greeting.prompt", "greeting", "default", None, 0),
+            ("greeting.formal.prompt", "greeting", "formal", None, 0),
+            ("greeting.v1.prompt", "greeting", "default", Some("v1.0.0"), 0),
+            ("greeting.formal.v2.1.prompt", "greeting", "formal", Some("v2.1.0"), 0),
+            ("chat.V3.0.7.prompt", "chat", "default", Some("v3.0.7"), 0),
+            // Partials are never split or versioned.
+            ("_header.prompt", "_header", "default", None, 0),
+            ("_header.v2.prompt", "_header.v2", "default", None, 0),
+            // Not `name.variant`: the whole prefix is the name, reported.
+            ("a..prompt", "a.", "default", None, 1),
+            ("a.b.c.prompt", "a.b.c", "default", None, 1),
+            // Almost a version: reported, read as Genkit reads it (the segment is a variant).
+            ("x.v.prompt", "x", "v", None, 1),
+            ("x.v1.2.3.4.prompt", "x.v1.2.3.4", "default", None, 1),
+            ("y.v2-beta.prompt", "y", "v2-beta", None, 1),
+            ("vintage.vintage.prompt", "vintage", "vintage", None, 0),
+            // Other extensions keep promptic's names; variants are never read from them.
+            ("task_v1.md", "task", "default", Some("v1.0.0"), 0),
+            ("task_formal_v1.md", "task_formal", "default", Some("v1.0.0"), 0),
+            ("notes.txt", "notes", "default", None, 0),
+            // A variant the folder has no file of: `name.variant` is the prompt's name.
+            ("greeting.casual.prompt", "greeting.casual", "default", None, 0),
+            ("GREETING.FORMAL.PROMPT", "GREETING", "FORMAL", None, 0),
+        ];
+        for &(name, base, variant, version, issues) in table {
+            let p = s.parse(name).unwrap_or_else(|| panic!("{name} is a prompt file"));
+            assert_eq!(&*p.base, base, "{name}");
+            let shown = s.variant_map(&p.variant)["variant"].to_ascii_uppercase();
+            assert_eq!(shown, variant.to_ascii_uppercase(), "{name}");
+            assert_eq!(
+                p.version.as_ref().map(|v| v.to_string()).as_deref(),
+                version,
+                "{name}"
+            );
+            assert_eq!(p.issues.len(), issues, "{name}: {:?}", p.issues);
+        }
+        // The version's range is `.vN…` inside the name.
+        let p = s.parse("greeting.formal.v2.1.prompt").unwrap();
+        assert_eq!(p.version_range, Some(15..20));
+        // No stem, no prompt file.
+        assert!(s.parse(".prompt").is_none());
+        assert!(s.parse("prompt").is_none());
+    }
+
+    #[test]
+    fn dotprompt_numbers_past_u64_max_are_unreadable_not_another_version() {
+        let s = dotprompt(&["x.v99999999999999999999999.prompt"]);
+        let p = s.parse("x.v99999999999999999999999.prompt").unwrap();
+        assert_eq!(&*p.base, "x");
+        assert_eq!(p.version, None);
+        assert!(p.version_unreadable());
+        assert_eq!(
+            p.issues,
+            vec![NameIssue::VersionTooLarge {
+                number: "99999999999999999999999".into()
+            }]
+        );
+        let p = s.parse("x.formal.v1.18446744073709551616.prompt").unwrap();
+        assert_eq!(&*p.base, "x.formal", "no such variant in this folder");
+        assert!(p.version_unreadable());
+        // The largest number that fits is read.
+        let p = s.parse("x.v18446744073709551615.prompt").unwrap();
+        assert_eq!(p.version.unwrap().major, u64::MAX);
+    }
+
+    #[test]
+    fn without_the_key_prompt_files_keep_promptic_names() {
+        let s = NamingScheme::default_scheme();
+        assert!(!s.is_dotprompt_name("greeting.formal.prompt"));
+        assert_eq!(s.dotprompt_variant("greeting.formal.prompt"), None);
+        assert!(s.with_variants(["formal"]).is_none());
+        let p = s.parse("greeting.formal.prompt").unwrap();
+        assert_eq!(&*p.base, "greeting.formal");
+        assert!(s.classifier_names().is_empty());
+        let p = s.parse("greeting_v2.prompt").unwrap();
+        assert_eq!(p.version.unwrap().to_string(), "v2.0.0");
+    }
+
+    #[test]
+    fn a_declared_variant_classifier_takes_the_found_variants_too() {
+        let mut c = VersioningConfig {
+            convention: Convention::Dotprompt,
+            ..Default::default()
+        };
+        c.classifiers.insert(
+            "variant".into(),
+            ClassifierConfig {
+                values: vec!["plain".into(), "formal".into()],
+                default: "plain".into(),
+            },
+        );
+        c.classifiers.insert(
+            "lang".into(),
+            ClassifierConfig {
+                values: vec!["en".into(), "formal2".into()],
+                default: "en".into(),
+            },
+        );
+        let shared = NamingScheme::new(c).unwrap();
+        let s = shared.with_variants(["casual", "formal"]).unwrap();
+        assert_eq!(s.classifier_names(), ["lang", "variant"]);
+        let p = s.parse("greeting.prompt").unwrap();
+        assert_eq!(s.variant_label(&p.variant), "lang=en,variant=plain");
+        let p = s.parse("greeting.casual.v3.prompt").unwrap();
+        assert_eq!(s.variant_label(&p.variant), "lang=en,variant=casual");
+        // A found variant is not read from promptic-style names; declared values are.
+        assert_eq!(&*s.parse("task_casual_v1.md").unwrap().base, "task_casual");
+        let p = s.parse("task_formal_v1.md").unwrap();
+        assert_eq!(&*p.base, "task");
+        assert_eq!(s.variant_label(&p.variant), "lang=en,variant=formal");
+    }
+
 }
