@@ -1445,3 +1445,44 @@ fn convention_is_validated_like_every_key() {
         0,
     );
 }
+
+#[test]
+fn convention_is_completed_and_hovered() {
+    let t = "[versioning]\nconvention = ";
+    let n = t.len();
+    let offered = promptls::analysis::completion::complete_config(t, n);
+    let shown: Vec<(&str, &str)> = offered
+        .iter()
+        .map(|c| (c.label.as_str(), c.new_text.as_str()))
+        .collect();
+    assert_eq!(
+        shown,
+        [("promptic", "\"promptic\""), ("dotprompt", "\"dotprompt\"")]
+    );
+    let t = "[tool.promptic.versioning]\nconvention = \"d";
+    assert_eq!(
+        completions(t, t.len()),
+        labelled(&["promptic", "dotprompt"], t.len() - 1..t.len())
+    );
+    // The key is offered with the others, its detail the first line of its hover.
+    let t = "[versioning]\nconv";
+    let keys = promptls::analysis::completion::complete_config(t, t.len());
+    let key = keys.iter().find(|c| c.label == "convention").expect("offered");
+    assert!(
+        key.detail.as_deref().unwrap().starts_with("How `.prompt` file names are read"),
+        "{key:?}"
+    );
+    let text = "[versioning]\nconvention = \"dotprompt\"\n";
+    let t = tree(&[("promptic.toml", text)]);
+    let index = promptls::index::Index::scan(
+        vec![t.root.clone()],
+        std::sync::Arc::new(ConfigSource::new()),
+    );
+    let path = t.root.join("promptic.toml");
+    let doc = promptls::analysis::Document::new(&path, None, text.into());
+    let k = text.find("convention").unwrap();
+    let (md, range) = promptls::analysis::hover::hover(&index, &doc, k + 3).expect("hover");
+    assert!(md.starts_with("**`convention`** — How `.prompt` file names"), "{md}");
+    assert!(md.contains("\"dotprompt\""), "{md}");
+    assert_eq!(range, k..k + "convention".len());
+}
