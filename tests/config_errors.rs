@@ -1382,11 +1382,15 @@ fn convention_is_validated_like_every_key() {
     assert_eq!(json.convention, Some(Convention::Dotprompt));
     // Nearest wins; without the key the default is promptic.
     assert_eq!(
-        Settings::from_layers([&toml, &pyproject]).versioning.convention,
+        Settings::from_layers([&toml, &pyproject])
+            .versioning
+            .convention,
         Convention::Promptic
     );
     assert_eq!(
-        Settings::from_layers([&pyproject, &toml]).versioning.convention,
+        Settings::from_layers([&pyproject, &toml])
+            .versioning
+            .convention,
         Convention::Dotprompt
     );
     assert_eq!(
@@ -1467,9 +1471,15 @@ fn convention_is_completed_and_hovered() {
     // The key is offered with the others, its detail the first line of its hover.
     let t = "[versioning]\nconv";
     let keys = promptls::analysis::completion::complete_config(t, t.len());
-    let key = keys.iter().find(|c| c.label == "convention").expect("offered");
+    let key = keys
+        .iter()
+        .find(|c| c.label == "convention")
+        .expect("offered");
     assert!(
-        key.detail.as_deref().unwrap().starts_with("How `.prompt` file names are read"),
+        key.detail
+            .as_deref()
+            .unwrap()
+            .starts_with("How `.prompt` file names are read"),
         "{key:?}"
     );
     let text = "[versioning]\nconvention = \"dotprompt\"\n";
@@ -1482,7 +1492,10 @@ fn convention_is_completed_and_hovered() {
     let doc = promptls::analysis::Document::new(&path, None, text.into());
     let k = text.find("convention").unwrap();
     let (md, range) = promptls::analysis::hover::hover(&index, &doc, k + 3).expect("hover");
-    assert!(md.starts_with("**`convention`** — How `.prompt` file names"), "{md}");
+    assert!(
+        md.starts_with("**`convention`** — How `.prompt` file names"),
+        "{md}"
+    );
     assert!(md.contains("\"dotprompt\""), "{md}");
     assert_eq!(range, k..k + "convention".len());
 }

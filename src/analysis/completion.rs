@@ -756,7 +756,10 @@ pub fn complete_config(text: &str, offset: usize) -> Vec<Candidate> {
                 ["delimiter"] => vec![("_", "underscore (default)"), (".", "dot"), ("-", "hyphen")],
                 ["convention"] => vec![
                     ("promptic", "promptic's names (default)"),
-                    ("dotprompt", "Dotprompt / LiteLLM `.prompt` names, read-only"),
+                    (
+                        "dotprompt",
+                        "Dotprompt / LiteLLM `.prompt` names, read-only",
+                    ),
                 ],
                 ["include_prerelease"] => vec![
                     ("true", "latest may pick prereleases"),

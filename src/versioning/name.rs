@@ -801,8 +801,20 @@ mod tests {
         let table: &[(&str, &str, &str, Option<&str>, usize)] = &[
             ("greeting.prompt", "greeting", "default", None, 0),
             ("greeting.formal.prompt", "greeting", "formal", None, 0),
-            ("greeting.v1.prompt", "greeting", "default", Some("v1.0.0"), 0),
-            ("greeting.formal.v2.1.prompt", "greeting", "formal", Some("v2.1.0"), 0),
+            (
+                "greeting.v1.prompt",
+                "greeting",
+                "default",
+                Some("v1.0.0"),
+                0,
+            ),
+            (
+                "greeting.formal.v2.1.prompt",
+                "greeting",
+                "formal",
+                Some("v2.1.0"),
+                0,
+            ),
             ("chat.V3.0.7.prompt", "chat", "default", Some("v3.0.7"), 0),
             // Partials are never split or versioned.
             ("_header.prompt", "_header", "default", None, 0),
@@ -817,14 +829,28 @@ mod tests {
             ("vintage.vintage.prompt", "vintage", "vintage", None, 0),
             // Other extensions keep promptic's names; variants are never read from them.
             ("task_v1.md", "task", "default", Some("v1.0.0"), 0),
-            ("task_formal_v1.md", "task_formal", "default", Some("v1.0.0"), 0),
+            (
+                "task_formal_v1.md",
+                "task_formal",
+                "default",
+                Some("v1.0.0"),
+                0,
+            ),
             ("notes.txt", "notes", "default", None, 0),
             // A variant the folder has no file of: `name.variant` is the prompt's name.
-            ("greeting.casual.prompt", "greeting.casual", "default", None, 0),
+            (
+                "greeting.casual.prompt",
+                "greeting.casual",
+                "default",
+                None,
+                0,
+            ),
             ("GREETING.FORMAL.PROMPT", "GREETING", "FORMAL", None, 0),
         ];
         for &(name, base, variant, version, issues) in table {
-            let p = s.parse(name).unwrap_or_else(|| panic!("{name} is a prompt file"));
+            let p = s
+                .parse(name)
+                .unwrap_or_else(|| panic!("{name} is a prompt file"));
             assert_eq!(&*p.base, base, "{name}");
             let shown = s.variant_map(&p.variant)["variant"].to_ascii_uppercase();
             assert_eq!(shown, variant.to_ascii_uppercase(), "{name}");
@@ -910,5 +936,4 @@ mod tests {
         assert_eq!(&*p.base, "task");
         assert_eq!(s.variant_label(&p.variant), "lang=en,variant=formal");
     }
-
 }
