@@ -4,7 +4,6 @@
 
 mod support;
 
-use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
