@@ -1350,3 +1350,152 @@ proptest::proptest! {
         let _ = load(ConfigFileKind::Pyproject, &text);
     }
 }
+
+// ----- convention ---------------------------------------------------------------------------------
+
+#[test]
+fn convention_is_validated_like_every_key() {
+    use promptls::versioning::Convention;
+    let layer = |kind: ConfigFileKind, path: &str, text: &str| {
+        let file = load_config_file(Path::new(path), kind, text);
+        assert!(file.errors.is_empty(), "{:#?}", file.errors);
+        file.layer.unwrap()
+    };
+    // Valid in every source, with the same spelling.
+    let toml = layer(
+        ConfigFileKind::Promptic,
+        "/ws/promptic.toml",
+        "[versioning]\nconvention = \"dotprompt\"\n",
+    );
+    assert_eq!(toml.convention, Some(Convention::Dotprompt));
+    let pyproject = layer(
+        ConfigFileKind::Pyproject,
+        "/ws/pyproject.toml",
+        "[tool.promptic.versioning]\nconvention = \"promptic\"\n",
+    );
+    assert_eq!(pyproject.convention, Some(Convention::Promptic));
+    let json = layer(
+        ConfigFileKind::Json,
+        "/ws/c.json",
+        r#"{"convention": "dotprompt", "delimiter": null}"#,
+    );
+    assert_eq!(json.convention, Some(Convention::Dotprompt));
+    // Nearest wins; without the key the default is promptic.
+    assert_eq!(
+        Settings::from_layers([&toml, &pyproject])
+            .versioning
+            .convention,
+        Convention::Promptic
+    );
+    assert_eq!(
+        Settings::from_layers([&pyproject, &toml])
+            .versioning
+            .convention,
+        Convention::Dotprompt
+    );
+    assert_eq!(
+        Settings::from_layers([&ConfigLayer::default()])
+            .versioning
+            .convention,
+        Convention::Promptic
+    );
+    // An unknown value lists the valid ones; the match is exact.
+    for bad in ["genkit", "Dotprompt", ""] {
+        let text = format!("[versioning]\nconvention = \"{bad}\"\n");
+        expect_one(
+            &text,
+            INVALID,
+            &format!("`convention` must be one of \"promptic\", \"dotprompt\" (got \"{bad}\")"),
+            &format!("\"{bad}\""),
+            0,
+        );
+    }
+    // A value of the wrong type.
+    expect_one(
+        "[versioning]\nconvention = 1\n",
+        INVALID,
+        "`convention` must be a string, not a number",
+        "1",
+        0,
+    );
+    expect_one(
+        "[versioning]\nconvention = [\"dotprompt\"]\n",
+        INVALID,
+        "`convention` must be a string, not a list",
+        "[\"",
+        0,
+    );
+    expect_one_in(
+        ConfigFileKind::Pyproject,
+        "[tool.promptic.versioning]\nconvention = true\n",
+        INVALID,
+        "`convention` must be a string, not a boolean",
+        "true",
+        0,
+    );
+    // JSON has no positions, but the same message.
+    let errors = load(ConfigFileKind::Json, r#"{"convention": "litellm"}"#);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(
+        errors[0].to_string(),
+        "/ws/config.json: InvalidConfigError: `convention` must be one of \"promptic\", \"dotprompt\" (got \"litellm\")"
+    );
+    // The key is known: a misspelling lists it.
+    expect_one(
+        "[versioning]\nconventon = \"dotprompt\"\n",
+        INVALID,
+        "known keys: delimiter, delimiters, version_pattern, include_prerelease, prerelease_order, classifiers, extensions, convention",
+        "conventon",
+        0,
+    );
+}
+
+#[test]
+fn convention_is_completed_and_hovered() {
+    let t = "[versioning]\nconvention = ";
+    let n = t.len();
+    let offered = promptls::analysis::completion::complete_config(t, n);
+    let shown: Vec<(&str, &str)> = offered
+        .iter()
+        .map(|c| (c.label.as_str(), c.new_text.as_str()))
+        .collect();
+    assert_eq!(
+        shown,
+        [("promptic", "\"promptic\""), ("dotprompt", "\"dotprompt\"")]
+    );
+    let t = "[tool.promptic.versioning]\nconvention = \"d";
+    assert_eq!(
+        completions(t, t.len()),
+        labelled(&["promptic", "dotprompt"], t.len() - 1..t.len())
+    );
+    // The key is offered with the others, its detail the first line of its hover.
+    let t = "[versioning]\nconv";
+    let keys = promptls::analysis::completion::complete_config(t, t.len());
+    let key = keys
+        .iter()
+        .find(|c| c.label == "convention")
+        .expect("offered");
+    assert!(
+        key.detail
+            .as_deref()
+            .unwrap()
+            .starts_with("How `.prompt` file names are read"),
+        "{key:?}"
+    );
+    let text = "[versioning]\nconvention = \"dotprompt\"\n";
+    let t = tree(&[("promptic.toml", text)]);
+    let index = promptls::index::Index::scan(
+        vec![t.root.clone()],
+        std::sync::Arc::new(ConfigSource::new()),
+    );
+    let path = t.root.join("promptic.toml");
+    let doc = promptls::analysis::Document::new(&path, None, text.into());
+    let k = text.find("convention").unwrap();
+    let (md, range) = promptls::analysis::hover::hover(&index, &doc, k + 3).expect("hover");
+    assert!(
+        md.starts_with("**`convention`** — How `.prompt` file names"),
+        "{md}"
+    );
+    assert!(md.contains("\"dotprompt\""), "{md}");
+    assert_eq!(range, k..k + "convention".len());
+}

@@ -844,6 +844,13 @@ pub fn complete_config(text: &str, offset: usize) -> Vec<Candidate> {
             let sub: Vec<&str> = sub.iter().map(String::as_str).collect();
             let options: Vec<(&str, &str)> = match sub.as_slice() {
                 ["delimiter"] => vec![("_", "underscore (default)"), (".", "dot"), ("-", "hyphen")],
+                ["convention"] => vec![
+                    ("promptic", "promptic's names (default)"),
+                    (
+                        "dotprompt",
+                        "Dotprompt / LiteLLM `.prompt` names, read-only",
+                    ),
+                ],
                 ["include_prerelease"] => vec![
                     ("true", "latest may pick prereleases"),
                     ("false", "latest picks releases (default)"),
@@ -861,7 +868,7 @@ pub fn complete_config(text: &str, offset: usize) -> Vec<Candidate> {
                 }
                 _ => return Vec::new(),
             };
-            let string = sub.as_slice() == ["delimiter"];
+            let string = matches!(sub.as_slice(), ["delimiter"] | ["convention"]);
             return values(
                 options
                     .into_iter()

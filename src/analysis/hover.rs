@@ -381,6 +381,9 @@ pub fn config_key_doc(key: &str) -> &'static str {
         "extensions" => {
             "Prompt file extensions (promptls; default md markdown yaml yml json jinja2 jinja j2 txt prompt)."
         }
+        "convention" => {
+            "How `.prompt` file names are read (promptls): \"promptic\" (default) or \"dotprompt\" — `name.variant.v2.prompt`, the variant as classifier `variant`; read-only."
+        }
         "values" => "The values of this classifier; each value belongs to one classifier.",
         "default" => "The value a file without a segment for this classifier has; one of `values`.",
         _ => "",

@@ -27,7 +27,7 @@ pub use validate::{
 use crate::diagnostics::{Code, Diagnostic, Severity};
 // The model lives with the engine that reads names by it, so `versioning` never needs
 // `config`: this module validates and layers configs, the engine only consumes them.
-pub use crate::versioning::{ClassifierConfig, DEFAULT_EXTENSIONS, VersioningConfig};
+pub use crate::versioning::{ClassifierConfig, Convention, DEFAULT_EXTENSIONS, VersioningConfig};
 
 /// Keys of the `[versioning]` table, in documentation order (R-3 completion offers them).
 pub const VERSIONING_KEYS: &[&str] = &[
@@ -38,6 +38,7 @@ pub const VERSIONING_KEYS: &[&str] = &[
     "prerelease_order",
     "classifiers",
     "extensions",
+    "convention",
 ];
 
 /// The keys one source sets; `None` leaves the key to earlier sources.
@@ -57,6 +58,8 @@ pub struct ConfigLayer {
     pub classifiers: Option<BTreeMap<String, ClassifierConfig>>,
     /// `extensions` (promptls's own key, V-1).
     pub extensions: Option<Vec<String>>,
+    /// `convention` (promptls's own key: how `.prompt` names are read).
+    pub convention: Option<Convention>,
     /// `[diagnostics]`: code -> severity or off (I-4).
     pub diagnostics: BTreeMap<Code, Option<Severity>>,
 }
@@ -84,6 +87,9 @@ impl ConfigLayer {
         }
         if let Some(e) = &self.extensions {
             cfg.extensions = e.clone();
+        }
+        if let Some(c) = self.convention {
+            cfg.convention = c;
         }
     }
 }

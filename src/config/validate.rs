@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use super::{ClassifierConfig, ConfigError, ConfigErrorKind, ConfigLayer, Raw, RawValue};
+use super::{
+    ClassifierConfig, ConfigError, ConfigErrorKind, ConfigLayer, Convention, Raw, RawValue,
+};
 use crate::diagnostics::{Code, Severity};
 use crate::versioning::VersionPattern;
 
@@ -172,6 +174,24 @@ pub fn layer_from_raw(table: &Raw) -> (ConfigLayer, Vec<ConfigError>) {
                         errors.push(err("`extensions` must name at least one extension", raw));
                     } else {
                         layer.extensions = Some(exts);
+                    }
+                }
+            }
+            "convention" => {
+                if let Some(text) = expect_str("convention", raw, &mut errors) {
+                    match Convention::from_name(text) {
+                        Some(c) => layer.convention = Some(c),
+                        None => errors.push(err(
+                            format!(
+                                "`convention` must be one of {} (got {text:?})",
+                                Convention::ALL
+                                    .iter()
+                                    .map(|c| format!("\"{}\"", c.name()))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                            raw,
+                        )),
                     }
                 }
             }

@@ -22,8 +22,8 @@ pub use walk::{
 use crate::config::{CONFIG_FILE_NAMES, ConfigFileKind, ConfigSource, Settings, load_config_file};
 use crate::diagnostics::{Code, Diagnostic, Fix, Severity};
 use crate::versioning::{
-    CandidateFile, ErrorKind, NameIssue, NamingScheme, ParsedName, RequestOptions, ResolveError,
-    SharedScheme, Version, VersionSpec, select,
+    CandidateFile, Convention, ErrorKind, NameIssue, NamingScheme, ParsedName, RequestOptions,
+    ResolveError, SharedScheme, Version, VersionSpec, select,
 };
 use crate::vfs::{DiskFiles, EntryKind, FileSource};
 
@@ -965,6 +965,12 @@ pub fn build_folder(
     settings: &Arc<Settings>,
     scheme: &SharedScheme,
 ) -> Option<Folder> {
+    // Under the Dotprompt convention the folder's variants are the values of its own
+    // `variant` classifier: the scheme is the folder's.
+    let own = scheme
+        .with_variants(names.iter().filter_map(|n| scheme.dotprompt_variant(n)))
+        .map(Arc::new);
+    let scheme = own.as_ref().unwrap_or(scheme);
     let mut files: Vec<Arc<PromptFile>> = Vec::new();
     let mut python: Vec<Box<str>> = Vec::new();
     for name in names {
@@ -1000,8 +1006,12 @@ fn updated_folder(
     settings: &Arc<Settings>,
     scheme: &SharedScheme,
 ) -> Option<Folder> {
-    let Some(old) = old.filter(|f| Arc::ptr_eq(&f.scheme, scheme) && f.settings == *settings)
-    else {
+    // A Dotprompt folder is rebuilt whole: a new variant changes its scheme.
+    let Some(old) = old.filter(|f| {
+        Arc::ptr_eq(&f.scheme, scheme)
+            && f.settings == *settings
+            && scheme.config.convention != Convention::Dotprompt
+    }) else {
         let mut names: HashSet<String> = old
             .map(|f| {
                 f.files

@@ -48,6 +48,11 @@ pub enum PlanError {
         /// The digits as written.
         number: String,
     },
+    /// The source is read by the Dotprompt convention, which promptls does not write.
+    #[error(
+        "`{0}` is a Dotprompt name (`convention = \"dotprompt\"`), which promptls reads but does not create versions or variants of; name the new file yourself, e.g. `name.v2.prompt` or `name.variant.prompt`"
+    )]
+    ReadOnlyConvention(String),
     /// The new file exists already: nothing is overwritten.
     #[error("`{0}` already exists; promptls never overwrites a file")]
     Exists(String),

@@ -26,6 +26,15 @@ pub(super) fn unversioned(file: &PromptFile) -> PlanError {
     }
 }
 
+/// Refuses a file whose name the Dotprompt convention reads: promptls does not write
+/// that convention's names.
+fn read_only(folder: &crate::index::Folder, file: &PromptFile) -> Result<(), PlanError> {
+    if folder.scheme.is_dotprompt_name(&file.name) {
+        return Err(PlanError::ReadOnlyConvention(file.name.to_string()));
+    }
+    Ok(())
+}
+
 fn check_target(index: &Index, source: &Path, target: &Path) -> Result<(), PlanError> {
     let shown = target.to_string_lossy().to_string();
     let root = index
@@ -80,6 +89,7 @@ pub fn plan_create(
         .file(source)
         .ok_or_else(|| PlanError::NotAPrompt(source.display().to_string()))?;
     let file = &folder.files[i];
+    read_only(folder, file)?;
     if let Some(ext) = label.and_then(|l| l.rsplit_once('.')).map(|(_, e)| e)
         && folder.scheme.config.is_prompt_extension(ext)
     {
@@ -172,6 +182,7 @@ pub fn plan_revert(index: &Index, source: &Path, to: &str) -> Result<Plan, PlanE
         .file(source)
         .ok_or_else(|| PlanError::NotAPrompt(source.display().to_string()))?;
     let file = &folder.files[i];
+    read_only(folder, file)?;
     let prompt = folder
         .prompt(&file.parsed.base)
         .ok_or_else(|| PlanError::NotAPrompt(source.display().to_string()))?;
@@ -256,6 +267,7 @@ pub fn plan_variant(
         .file(source)
         .ok_or_else(|| PlanError::NotAPrompt(source.display().to_string()))?;
     let file = &folder.files[i];
+    read_only(folder, file)?;
     let version = file
         .parsed
         .version
@@ -269,13 +281,9 @@ pub fn plan_variant(
         .ok_or_else(|| {
             PlanError::Unspellable(format!("classifier `{classifier}` is not declared"))
         })?;
-    let (c, vi) = scheme
-        .lookup_value(value)
-        .filter(|(c, _)| *c as usize == ci)
-        .ok_or_else(|| {
-            PlanError::Unspellable(format!("`{value}` is not a value of `{classifier}`"))
-        })?;
-    let _ = c;
+    let vi = scheme.value_of(ci, value).ok_or_else(|| {
+        PlanError::Unspellable(format!("`{value}` is not a value of `{classifier}`"))
+    })?;
     let name = &*file.name;
     let stem = &name[..name.len() - file.parsed.ext.len() - 1];
     let m = scheme

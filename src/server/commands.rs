@@ -321,11 +321,9 @@ fn target<'a>(
     }
     for (k, value) in classifier.into_iter().flatten() {
         let ci = scheme.classifier_names().iter().position(|n| n == k);
-        let vi = scheme
-            .lookup_value(value)
-            .filter(|(c, _)| Some(*c as usize) == ci);
+        let vi = ci.and_then(|ci| scheme.value_of(ci, value));
         match (ci, vi) {
-            (Some(ci), Some((_, vi))) => variant[ci] = vi,
+            (Some(ci), Some(vi)) => variant[ci] = vi,
             _ => {
                 return Err(invalid(format!("ClassifierNotFoundError: {k}={value}")));
             }

@@ -7,7 +7,7 @@ mod pattern;
 mod resolve;
 mod version;
 
-pub use model::{ClassifierConfig, DEFAULT_EXTENSIONS, VersioningConfig};
+pub use model::{ClassifierConfig, Convention, DEFAULT_EXTENSIONS, VersioningConfig};
 pub use name::{NameIssue, NamingScheme, ParsedName, SharedScheme, Variant};
 pub use pattern::{VersionMatch, VersionPattern};
 pub use resolve::{

@@ -18,6 +18,43 @@ pub struct ClassifierConfig {
     pub default: String,
 }
 
+/// The file naming convention a folder's prompt files follow (`convention`, a promptls
+/// key; see `docs/naming.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Convention {
+    /// promptic's names (`task_en_v2.1.0.md`): the default.
+    #[default]
+    Promptic,
+    /// Dotprompt's `name.variant.prompt` (Genkit) with LiteLLM's versions
+    /// (`name.v1.prompt`), read for `.prompt` files; every other file keeps promptic's
+    /// names. Read-only: promptls does not create versions of such files.
+    Dotprompt,
+}
+
+impl Convention {
+    /// Every convention, in documentation order.
+    pub const ALL: &[Convention] = &[Convention::Promptic, Convention::Dotprompt];
+
+    /// The name as written in a config (`"promptic"`, `"dotprompt"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Convention::Promptic => "promptic",
+            Convention::Dotprompt => "dotprompt",
+        }
+    }
+
+    /// The convention called `name` (exact, lower-case), if any.
+    pub fn from_name(name: &str) -> Option<Convention> {
+        Convention::ALL.iter().copied().find(|c| c.name() == name)
+    }
+
+    /// Whether this is the default convention (a config that leaves it out).
+    pub fn is_promptic(&self) -> bool {
+        *self == Convention::Promptic
+    }
+}
+
 /// A complete, validated versioning config (promptic's `VersioningConfig`, V-7).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct VersioningConfig {
@@ -34,6 +71,10 @@ pub struct VersioningConfig {
     pub classifiers: BTreeMap<String, ClassifierConfig>,
     /// Prompt file extensions, lower-case, without the dot (V-1).
     pub extensions: Vec<String>,
+    /// How `.prompt` file names are read (promptls's `convention` key); left out of the
+    /// serialized form when it is the default, so promptic configs look as before.
+    #[serde(skip_serializing_if = "Convention::is_promptic")]
+    pub convention: Convention,
 }
 
 impl Default for VersioningConfig {
@@ -45,6 +86,7 @@ impl Default for VersioningConfig {
             prerelease_order: vec!["alpha".into(), "beta".into(), "rc".into()],
             classifiers: BTreeMap::new(),
             extensions: DEFAULT_EXTENSIONS.iter().map(|s| s.to_string()).collect(),
+            convention: Convention::Promptic,
         }
     }
 }

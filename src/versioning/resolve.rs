@@ -245,8 +245,8 @@ pub fn requested_variant(
             )
             .with_classifier(ClassifierProblem::Undeclared { name: key.clone() }));
         };
-        match scheme.lookup_value(value) {
-            Some((c, vi)) if c as usize == ci && has_value(candidates, ci, vi) => {
+        match scheme.value_of(ci, value) {
+            Some(vi) if has_value(candidates, ci, vi) => {
                 requested[ci] = Some(vi);
             }
             _ => {

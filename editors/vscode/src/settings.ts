@@ -15,6 +15,7 @@ const VERSIONING_KEYS: ReadonlyArray<[string, string]> = [
   ['prerelease_order', 'prerelease_order'],
   ['classifiers', 'classifiers'],
   ['extensions', 'extensions'],
+  ['convention', 'convention'],
 ];
 
 export interface PromptlsSettings {
