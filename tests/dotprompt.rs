@@ -235,7 +235,8 @@ fn labels(resp: &Value) -> Vec<String> {
 #[test]
 fn the_server_hovers_and_completes_a_dotprompt_workspace() {
     let py = "from promptic import load_prompt\n\
-              x = load_prompt(\"prompts/greeting\", version=\"\")\n";
+              x = load_prompt(\"prompts/greeting\", version=\"\")\n\
+              y = load_prompt(\"prompts/greeting\", classifier={\"variant\": \"\"})\n";
     let t = workspace(&[]);
     std::fs::write(t.path().join("app.py"), py).unwrap();
     let root = t.path().canonicalize().unwrap();
@@ -305,5 +306,12 @@ fn the_server_hovers_and_completes_a_dotprompt_workspace() {
         "{r}"
     );
     assert_eq!(r["result"]["items"][2]["detail"], "latest · variant=formal");
+    // The variants found in the names are the values of the `variant` classifier.
+    let (line, character) = after(py, "{\"variant\": \"");
+    let r = c.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri(&app)}, "position": {"line": line, "character": character}}),
+    );
+    assert_eq!(labels(&r), ["default", "formal"], "{r}");
     c.shutdown();
 }

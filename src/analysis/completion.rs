@@ -636,10 +636,12 @@ fn complete_classifier_values(
     key: &str,
     replace: Range<usize>,
 ) -> Vec<Candidate> {
-    let Some(decl) = rr.settings.versioning.classifiers.get(key) else {
+    let Some((folder, files)) = target_files(index, rr) else {
         return Vec::new();
     };
-    let Some((folder, files)) = target_files(index, rr) else {
+    // The folder's own scheme: it holds the declared classifiers and, for Dotprompt
+    // names, the `variant` classifier built from the names found.
+    let Some(decl) = folder.scheme.config.classifiers.get(key) else {
         return Vec::new();
     };
     let Some(ci) = folder
