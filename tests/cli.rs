@@ -1423,3 +1423,64 @@ fn diff_json_has_both_files_the_hunks_and_the_variables() {
         })
     );
 }
+
+/// Variable contracts on hostile templates: a template too large to read whole, bytes
+/// that are not UTF-8, an include that is a FIFO and one that does not exist, a key past
+/// `u64::MAX`, a call being typed, `**kwargs` from elsewhere. What cannot be known is not
+/// reported; what can is reported exactly.
+#[cfg(unix)]
+#[test]
+fn variable_contracts_say_nothing_they_cannot_know() {
+    let t = tempfile::tempdir().unwrap();
+    let huge = format!("{{{{a}}}}\n{}\n{{{{b}}}}\n", "x".repeat(300 * 1024));
+    write_tree(
+        t.path(),
+        &[
+            (".git/HEAD", ""),
+            ("pyproject.toml", ""),
+            ("prompts/huge_v1.md", huge.as_str()),
+            (
+                "prompts/linked_v1.md",
+                "{{a}} [pipe](pipe_v1.md) [gone](gone.md)\n",
+            ),
+            ("prompts/n_v1.md", "{{a}}\n"),
+            (
+                "app.py",
+                "from promptic import render, load_prompt\n\
+                 render(\"prompts/huge\", vars={\"a\": 1})\n\
+                 render(\"prompts/latin\", vars={\"x\": 1})\n\
+                 render(\"prompts/linked\", vars={\"a\": 1, \"zzz\": 2})\n\
+                 render(\"prompts/n\", vars={\"a\": 1, \"18446744073709551616\": 2})\n\
+                 load_prompt(\"prompts/n\").format(**kwargs)\n\
+                 render(\"prompts/n\", vars={\"a\": \n",
+            ),
+        ],
+    );
+    std::fs::write(
+        t.path().join("prompts/latin_v1.md"),
+        b"caf\xe9 {{x}} {{y}}\n",
+    )
+    .unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(t.path().join("prompts/pipe_v1.md"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let r = run_bounded(t.path(), &["check", "app.py"]);
+    let lines: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.contains("variable]"))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "app.py:3:30: error[missing-variable]: `latin_v1.md` uses `{{y}}`, but this call does not pass `y`",
+            "app.py:5:36: warning[unused-variable]: `18446744073709551616` is passed, but `n_v1.md` has no `{{18446744073709551616}}`",
+        ],
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    assert_eq!(r.code, Some(1));
+}

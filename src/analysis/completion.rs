@@ -185,7 +185,7 @@ fn complete_variables(index: &Index, doc: &Document, offset: usize) -> Option<Ve
         return None;
     };
     let rr = resolve_reference(index, doc.path(), &scan, i);
-    let nodes = super::template_network(index, &rr, passed.via)?;
+    let nodes = super::template_network(index, &rr, passed.via)?.nodes;
     let given: Vec<&str> = passed
         .entries
         .iter()

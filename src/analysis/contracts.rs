@@ -195,20 +195,31 @@ fn whole_text(index: &Index, path: &Path) -> Option<String> {
     }
 }
 
-/// The prompts a call renders, root first: for `render`, the resolved file and every
-/// prompt its links, `{# ref #}` and `$ref` reach (each once, breadth first); for
-/// `.format(…)`, the resolved file alone.
+/// The prompts a call renders, as far as they can be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateNetwork {
+    /// Root first, then the included prompts breadth first, each once.
+    pub nodes: Vec<TemplateNode>,
+    /// Whether every include resolved and was read whole. When not, a variable no node
+    /// uses may still be used by what is missing, so it is not called unused.
+    pub whole: bool,
+}
+
+/// The prompts a call renders: for `render`, the resolved file and every prompt its
+/// links, `{# ref #}` and `$ref` reach; for `.format(…)`, the resolved file alone.
 ///
-/// `None` when the call does not resolve to one file, or when one of the files cannot
-/// be read whole (see the module docs).
+/// `None` when the call does not resolve to one file, when that file cannot be read whole
+/// (see the module docs), or when the network has more than 256 prompts. An include that
+/// does not resolve or cannot be read whole is left out, and the network is not `whole`.
 pub fn template_network(
     index: &Index,
     rr: &ResolvedRef,
     via: VariablesVia,
-) -> Option<Vec<TemplateNode>> {
+) -> Option<TemplateNetwork> {
     let resolved = rr.result.as_ref().ok()?;
     let root = resolved.path();
     let mut nodes = Vec::new();
+    let mut whole = true;
     let mut seen = HashSet::from([root.clone()]);
     let mut queue = VecDeque::from([root.clone()]);
     while let Some(path) = queue.pop_front() {
@@ -216,16 +227,25 @@ pub fn template_network(
             tracing::debug!(root = %root.display(), "network too large: its variables are not checked");
             return None;
         }
-        let text = whole_text(index, &path)?;
+        let Some(text) = whole_text(index, &path) else {
+            if path == root {
+                return None;
+            }
+            whole = false;
+            continue;
+        };
         let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if via == VariablesVia::RenderVars {
             let scan = scan_file(file_name, &text);
             for child in super::resolve_scan(index, &path, &scan) {
-                if let Ok(res) = &child.result {
-                    let p = res.path();
-                    if seen.insert(p.clone()) {
-                        queue.push_back(p);
+                match &child.result {
+                    Ok(res) => {
+                        let p = res.path();
+                        if seen.insert(p.clone()) {
+                            queue.push_back(p);
+                        }
                     }
+                    Err(_) => whole = false,
                 }
             }
         }
@@ -237,7 +257,7 @@ pub fn template_network(
             path,
         });
     }
-    Some(nodes)
+    Some(TemplateNetwork { nodes, whole })
 }
 
 /// A variable the call does not pass, with the nodes that use it.
@@ -334,16 +354,16 @@ pub fn variable_diagnostics(index: &Index, file: &Path, refs: &[ResolvedRef]) ->
         if !matches!(rr.reference.kind, RefKind::PythonCall { .. }) {
             continue;
         }
-        let mut networks: BTreeMap<bool, Option<Vec<TemplateNode>>> = BTreeMap::new();
+        let mut networks: BTreeMap<bool, Option<TemplateNetwork>> = BTreeMap::new();
         for passed in rr.reference.variables.iter().filter(|p| p.complete) {
             let render = passed.via == VariablesVia::RenderVars;
-            let nodes = networks
+            let network = networks
                 .entry(render)
                 .or_insert_with(|| template_network(index, rr, passed.via));
-            let Some(nodes) = nodes.as_deref() else {
+            let Some(network) = network.as_ref() else {
                 continue;
             };
-            out.extend(call_diagnostics(file, rr, passed, nodes));
+            out.extend(call_diagnostics(file, rr, passed, network));
         }
     }
     out
@@ -354,9 +374,13 @@ fn call_diagnostics(
     file: &Path,
     rr: &ResolvedRef,
     passed: &PassedVariables,
-    nodes: &[TemplateNode],
+    network: &TemplateNetwork,
 ) -> Vec<Diagnostic> {
-    let check = check_contract(passed, nodes);
+    let nodes = network.nodes.as_slice();
+    let mut check = check_contract(passed, nodes);
+    if !network.whole {
+        check.unused.clear();
+    }
     let root = &nodes[0].path;
     let mut out = Vec::new();
     if let Some(severity) = rr.settings.severity(Code::MissingVariable) {
@@ -521,10 +545,10 @@ pub fn broken_call_sites(index: &Index, target: &Path) -> Vec<BrokenCall> {
                 continue;
             }
             for passed in rr.reference.variables.iter().filter(|p| p.complete) {
-                let Some(nodes) = template_network(index, rr, passed.via) else {
+                let Some(network) = template_network(index, rr, passed.via) else {
                     continue;
                 };
-                let mut check = check_contract(passed, &nodes);
+                let mut check = check_contract(passed, &network.nodes);
                 check
                     .missing
                     .retain(|m| m.used_by.iter().any(|u| u == target) && !before.contains(&m.name));

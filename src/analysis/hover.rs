@@ -68,7 +68,8 @@ fn hover_variable(index: &Index, doc: &Document, offset: usize) -> Option<(Strin
         })
     })?;
     let rr = super::resolve_reference(index, doc.path(), &scan, i);
-    let nodes = super::template_network(index, &rr, passed.via)?;
+    let network = super::template_network(index, &rr, passed.via)?;
+    let nodes = &network.nodes;
     let key = entry.key.value.as_str();
     let scope = super::VariableScope::parse(key);
     let name = scope.name();
@@ -83,13 +84,19 @@ fn hover_variable(index: &Index, doc: &Document, offset: usize) -> Option<(Strin
     let mut md = format!("### `{key}`\n\n");
     let filled: Vec<&super::TemplateNode> = nodes.iter().filter(|n| scope.fills(n)).collect();
     if filled.is_empty() {
-        md.push_str(&format!(
-            "No prompt of this {} uses `{{{{{name}}}}}`: the value is not used.\n",
-            match passed.via {
-                crate::references::VariablesVia::RenderVars => "render",
-                crate::references::VariablesVia::Format => "`.format()`",
-            }
-        ));
+        let what = match passed.via {
+            crate::references::VariablesVia::RenderVars => "render",
+            crate::references::VariablesVia::Format => "`.format()`",
+        };
+        if network.whole {
+            md.push_str(&format!(
+                "No prompt of this {what} uses `{{{{{name}}}}}`: the value is not used.\n"
+            ));
+        } else {
+            md.push_str(&format!(
+                "No prompt of this {what} that could be read uses `{{{{{name}}}}}`; an included prompt does not resolve or cannot be read whole.\n"
+            ));
+        }
         return Some((md, entry.key.range.clone()));
     }
     md.push_str(&format!("Fills `{{{{{name}}}}}` in:\n\n"));
