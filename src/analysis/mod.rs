@@ -13,8 +13,8 @@ use std::path::Path;
 pub use document::{Document, TextChange};
 pub use refs::{
     ResolvedRef, TreeCheck, VersionFacts, check_tree, file_references, project_root, reference_at,
-    reference_diagnostics, reference_index_at, reference_under_cursor, resolve_reference,
-    resolve_scan, typed_reference,
+    reference_base_dir, reference_diagnostics, reference_index_at, reference_under_cursor,
+    resolve_reference, resolve_scan, typed_reference,
 };
 pub use variables::{VariableChange, compare_variables, is_jinja, variables};
 
