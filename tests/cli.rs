@@ -1157,6 +1157,7 @@ fn help_documents_exit_codes_without_internal_ids() {
         "diff",
         "new-version",
         "revert",
+        "mv",
         "serve",
     ] {
         let r = run(promptls().args([cmd, "--help"]));

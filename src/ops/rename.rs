@@ -367,6 +367,12 @@ fn check_base(
     old_base: &str,
     base: &str,
 ) -> Result<(), RenameError> {
+    if scheme.is_prompt_file(base) {
+        return Err(RenameError::ParsesDifferently {
+            name: base.to_string(),
+            reason: "it ends with a prompt file extension; give the new name without version or extension".into(),
+        });
+    }
     let (read, _, explicit) = scheme.split_classifiers(base);
     if read != base || explicit.contains(&true) {
         return Err(RenameError::ParsesDifferently {
