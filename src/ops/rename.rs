@@ -10,6 +10,7 @@ use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
+use crate::analysis::Document;
 use crate::index::{Folder, Index, TargetKind};
 use crate::references::{RefBase, RefKind, decode_destination, encode_destination};
 use crate::versioning::{ErrorKind, NamingScheme};
@@ -210,7 +211,7 @@ pub fn prompt_of<'a>(index: &'a Index, old: &Path) -> Option<(&'a Arc<Folder>, &
 /// stays pinned to the same version, a base name or folder stays one, Markdown
 /// percent-encoding is kept, and relative paths are recomputed from the referring file's
 /// folder when a folder changes (also the references inside the moved files). `overlay`
-/// gives the text of open buffers (`None`: read the file).
+/// gives the open buffers, which override the disk (`None`: read the file).
 ///
 /// # Errors
 /// [`RenameError::NotAPrompt`], [`RenameError::InvalidName`], [`RenameError::Unchanged`],
@@ -222,7 +223,7 @@ pub fn plan_rename_with(
     index: &Index,
     old: &Path,
     new: &Path,
-    overlay: &dyn Fn(&Path) -> Option<String>,
+    overlay: &dyn Fn(&Path) -> Option<Arc<Document>>,
 ) -> Result<RenamePlan, RenameError> {
     let (folder, old_base) =
         prompt_of(index, old).ok_or_else(|| RenameError::NotAPrompt(old.display().to_string()))?;
@@ -435,10 +436,11 @@ fn describe(scheme: &NamingScheme, p: &crate::versioning::ParsedName) -> String 
 fn read(
     index: &Index,
     path: &Path,
-    overlay: &dyn Fn(&Path) -> Option<String>,
+    overlay: &dyn Fn(&Path) -> Option<Arc<Document>>,
 ) -> Result<(String, bool), String> {
-    if let Some(t) = overlay(path) {
-        return Ok((t, true));
+    if let Some(doc) = overlay(path) {
+        // The plan owns the text its edits apply to.
+        return Ok((doc.text().to_owned(), true));
     }
     match index.files().bytes(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
@@ -456,7 +458,7 @@ type Edits = (Vec<FileEdits>, Vec<(PathBuf, String)>);
 fn reference_edits(
     index: &Index,
     mv: &Move<'_>,
-    overlay: &dyn Fn(&Path) -> Option<String>,
+    overlay: &dyn Fn(&Path) -> Option<Arc<Document>>,
 ) -> Result<Edits, RenameError> {
     let encoded_base = encode_destination(mv.old_base);
     let mut out = Vec::new();
@@ -706,5 +708,5 @@ pub fn relative(from: &Path, to: &Path) -> String {
 }
 
 #[cfg(test)]
-#[path = "rename_tests.rs"]
+#[path = "rename/tests.rs"]
 mod tests;

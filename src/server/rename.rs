@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use tower_lsp_server::jsonrpc::{Error, ErrorCode};
 use tower_lsp_server::ls_types::*;
@@ -107,13 +108,13 @@ pub(super) fn prepare(
 }
 
 /// The text of every open buffer (they override the disk in the plan).
-fn overlay(state: &State) -> impl Fn(&Path) -> Option<String> + '_ {
-    let docs: HashMap<PathBuf, String> = state
+fn overlay(state: &State) -> impl Fn(&Path) -> Option<Arc<Document>> + '_ {
+    let docs: HashMap<PathBuf, Arc<Document>> = state
         .documents
         .read()
         .unwrap()
         .iter()
-        .map(|(p, d)| (p.clone(), d.doc.text().to_string()))
+        .map(|(p, d)| (p.clone(), d.doc.clone()))
         .collect();
     move |p: &Path| docs.get(p).cloned()
 }
@@ -138,7 +139,7 @@ pub(super) fn rename(
     };
     let plan = plan_rename_with(&index, &s.file, &new, &overlay(state))
         .map_err(|e| refused(e.to_string()))?;
-    Ok(Some(workspace_edit(state, &plan, &[])))
+    workspace_edit(state, &plan, &[]).map(Some).map_err(refused)
 }
 
 /// `workspace/willRenameFiles`: when the client renames files of one prompt, the edit
@@ -192,25 +193,31 @@ pub(super) fn will_rename(
         }
     }
     let skip: Vec<PathBuf> = moves.into_iter().map(|(o, _)| o).collect();
-    Ok(Some(workspace_edit(state, &plan, &skip)))
+    workspace_edit(state, &plan, &skip).map(Some)
 }
 
 /// The plan as one `WorkspaceEdit`: the text edits first (on the files as they are now,
 /// versioned when open), then the renames (`skip`: files the client renames itself).
-fn workspace_edit(state: &State, plan: &RenamePlan, skip: &[PathBuf]) -> WorkspaceEdit {
+fn workspace_edit(
+    state: &State,
+    plan: &RenamePlan,
+    skip: &[PathBuf],
+) -> Result<WorkspaceEdit, String> {
     let enc = state.enc();
     let mut ops = Vec::new();
     for e in &plan.edits {
         let Some(uri) = path_uri(&e.path) else {
             continue;
         };
-        let version = state
-            .documents
-            .read()
-            .unwrap()
-            .get(&e.path)
-            .and_then(|d| d.doc.version());
-        let doc = Document::new(&e.path, version, e.text.clone());
+        // The open buffer, else the file as analysis reads it: the text the plan edited
+        // (a file read only in part cannot be edited by positions).
+        let Some(doc) = state.document(&e.path).filter(|d| d.text() == e.text) else {
+            return Err(format!(
+                "{}: changed while the rename was planned, or too large to edit; nothing was renamed",
+                e.path.display()
+            ));
+        };
+        let version = doc.version();
         let conv = Conv::new(&doc, enc);
         ops.push(DocumentChangeOperation::Edit(TextDocumentEdit {
             text_document: OptionalVersionedTextDocumentIdentifier { uri, version },
@@ -242,9 +249,9 @@ fn workspace_edit(state: &State, plan: &RenamePlan, skip: &[PathBuf]) -> Workspa
             },
         )));
     }
-    WorkspaceEdit {
+    Ok(WorkspaceEdit {
         changes: None,
         document_changes: Some(DocumentChanges::Operations(ops)),
         change_annotations: None,
-    }
+    })
 }
