@@ -1157,6 +1157,7 @@ fn help_documents_exit_codes_without_internal_ids() {
         "diff",
         "new-version",
         "revert",
+        "mv",
         "serve",
     ] {
         let r = run(promptls().args([cmd, "--help"]));
@@ -1441,7 +1442,7 @@ fn variable_contracts_say_nothing_they_cannot_know() {
             ("prompts/huge_v1.md", huge.as_str()),
             (
                 "prompts/linked_v1.md",
-                "{{a}} [pipe](pipe_v1.md) [gone](gone.md)\n",
+                "{{a}} [pipe](pipe_v1.md) [gone](gone.md) [big](huge_v1.md)\n",
             ),
             ("prompts/n_v1.md", "{{a}}\n"),
             (

@@ -612,3 +612,179 @@ fn major_only_patterns_bump_major() {
         ]
     );
 }
+
+/// Every file under `dir` (but `.git`) with its bytes, by relative path.
+fn contents(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let rel = p.strip_prefix(dir).unwrap().to_string_lossy().to_string();
+            let meta = std::fs::symlink_metadata(&p).unwrap();
+            if rel == ".git" {
+                continue;
+            } else if meta.is_dir() {
+                stack.push(p);
+            } else if meta.is_file() {
+                out.push((rel, std::fs::read(&p).unwrap()));
+            } else {
+                out.push((rel, b"<special>".to_vec()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn mv_renames_the_family_and_its_references_byte_for_byte() {
+    let config = "[versioning.classifiers.lang]\nvalues = [\"en\", \"ru\"]\ndefault = \"en\"\n";
+    let d = tree(&[
+        ("promptic.toml", config),
+        ("task_v1.md", "one"),
+        ("task_ru_v1.md", "odin"),
+        ("other_v1.md", "[a](task_v1.md) and [b](task.md)\n"),
+    ]);
+    std::fs::write(d.path().join("task_v2.md"), b"bytes \xff\xfe not utf-8").unwrap();
+    let before = contents(d.path());
+    // Dry run: the plan and a diff, nothing written.
+    let out = promptls(d.path(), &["mv", "task", "job", "--dry-run"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout,
+        "would rename `task` to `job`:\n  task_ru_v1.md -> job_ru_v1.md\n  task_v1.md -> job_v1.md\n  task_v2.md -> job_v2.md\n--- a/other_v1.md\n+++ b/other_v1.md\n@@ -1 +1 @@\n-[a](task_v1.md) and [b](task.md)\n+[a](job_v1.md) and [b](job.md)\n"
+    );
+    assert_eq!(contents(d.path()), before);
+    let out = promptls(d.path(), &["mv", "task_v1.md", "job"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        contents(d.path()),
+        [
+            ("job_ru_v1.md".to_string(), b"odin".to_vec()),
+            ("job_v1.md".to_string(), b"one".to_vec()),
+            (
+                "job_v2.md".to_string(),
+                b"bytes \xff\xfe not utf-8".to_vec()
+            ),
+            (
+                "other_v1.md".to_string(),
+                b"[a](job_v1.md) and [b](job.md)\n".to_vec()
+            ),
+            ("promptic.toml".to_string(), config.as_bytes().to_vec()),
+        ]
+    );
+}
+
+#[test]
+fn mv_refuses_collisions_bad_names_and_hostile_files() {
+    let d = tree(&[
+        ("task_v1.md", "one"),
+        ("job_v1.md.bak", "x"),
+        ("free_v1.md", "x"),
+    ]);
+    std::fs::write(d.path().join("job_v1.md"), "taken").unwrap();
+    let before = contents(d.path());
+    let run = |args: &[&str]| {
+        let out = promptls(d.path(), args);
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    assert_eq!(
+        run(&["mv", "task", "job"]),
+        (
+            Some(1),
+            "error: `job` is already a prompt; renaming onto it would merge two prompts\n".into()
+        )
+    );
+    let (code, err) = run(&["mv", "task", "x_v2"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("would not read back as the same prompt file"),
+        "{err}"
+    );
+    let (code, err) = run(&["mv", "task", "../elsewhere"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("cannot be a prompt name"), "{err}");
+    let (code, err) = run(&["mv", "nothing", "x"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("names no prompt"), "{err}");
+    // A version number past u64::MAX is kept as written.
+    std::fs::write(d.path().join("free_v99999999999999999999.md"), "big").unwrap();
+    assert_eq!(run(&["mv", "free", "freed"]).0, Some(0));
+    assert!(d.path().join("freed_v99999999999999999999.md").exists());
+    assert!(d.path().join("freed_v1.md").exists());
+    std::fs::rename(
+        d.path().join("freed_v99999999999999999999.md"),
+        d.path().join("free_v99999999999999999999.md"),
+    )
+    .unwrap();
+    std::fs::rename(d.path().join("freed_v1.md"), d.path().join("free_v1.md")).unwrap();
+    assert_eq!(contents(d.path()).len(), before.len() + 1);
+    // A referring file that is not UTF-8 cannot be edited: refused, nothing written.
+    std::fs::write(d.path().join("ref_v1.md"), b"[a](task_v1.md) \xff").unwrap();
+    let snapshot = contents(d.path());
+    let (code, err) = run(&["mv", "task", "fresh"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("not valid UTF-8"), "{err}");
+    assert_eq!(contents(d.path()), snapshot);
+}
+
+#[cfg(unix)]
+#[test]
+fn mv_with_a_fifo_or_a_symlink_out_of_the_tree_never_hangs() {
+    let d = tree(&[("task_v1.md", "one"), ("other_v1.md", "[a](task.md)")]);
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.md"), "secret").unwrap();
+    // A FIFO named like a version is not a prompt file: it stays, untouched and unread.
+    let fifo = d.path().join("task_v3.md");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    // A symlink out of the tree among the family: refused, nothing written.
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.md"),
+        d.path().join("task_v2.md"),
+    )
+    .unwrap();
+    let snapshot = contents(d.path());
+    let out = promptls(d.path(), &["mv", "task", "job"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is a symbolic link"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(contents(d.path()), snapshot);
+    std::fs::remove_file(d.path().join("task_v2.md")).unwrap();
+    let out = promptls(d.path(), &["mv", "task", "job"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let names: Vec<String> = contents(d.path()).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["job_v1.md", "other_v1.md", "task_v3.md"]);
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("other_v1.md")).unwrap(),
+        "[a](job.md)"
+    );
+}

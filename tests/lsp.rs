@@ -4,7 +4,8 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{Client, after, example_workspace, uri};
+use std::path::PathBuf;
+use support::{Client, after, answer, example_workspace, uri};
 
 fn labels(resp: &Value) -> Vec<String> {
     let items = resp["result"]["items"]
@@ -1447,5 +1448,167 @@ fn variable_contracts_report_fix_complete_and_hover_passed_variables() {
         r["result"]["contents"]["value"],
         "### `product`\n\nFills `{{product}}` in:\n\n- `prompts/task_v2.md` line 5: `# Task for {{product}}`\n- `prompts/support/greeting_v1.md` line 1: `Hello! I am the {{product}} assistant.`\n"
     );
+    c.shutdown();
+}
+
+/// A workspace for rename: `prompts/task` in two versions and a Russian variant, linked
+/// from another prompt and loaded from Python.
+fn rename_workspace() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().canonicalize().unwrap();
+    std::fs::create_dir_all(ws.join(".git")).unwrap();
+    std::fs::create_dir_all(ws.join("prompts/sub")).unwrap();
+    std::fs::write(
+        ws.join("promptic.toml"),
+        "[versioning.classifiers.lang]\nvalues = [\"en\", \"ru\"]\ndefault = \"en\"\n",
+    )
+    .unwrap();
+    for (n, t) in [
+        ("prompts/task_v1.md", "one\n"),
+        ("prompts/task_v2.md", "two\n"),
+        ("prompts/task_ru_v1.md", "odin\n"),
+        (
+            "prompts/other_v1.md",
+            "Ты [x](task_ru_v1.md) {# ref: task #}\n",
+        ),
+        ("prompts/job_v1.md", "taken\n"),
+        (
+            "app.py",
+            "from promptic import load_prompt\nload_prompt(\"prompts/task\", version=\"v1\")\n",
+        ),
+    ] {
+        std::fs::write(ws.join(n), t).unwrap();
+    }
+    (dir, ws)
+}
+
+#[test]
+fn rename_a_prompt_family_from_a_reference() {
+    let (_dir, ws) = rename_workspace();
+    let mut c = Client::start(&ws, false, false);
+    c.wait_indexed();
+    let other = ws.join("prompts/other_v1.md");
+    c.open(&other);
+    let app = ws.join("app.py");
+    let pos = |text: &str, needle: &str| {
+        let (line, character) = after(text, needle);
+        json!({"line": line, "character": character})
+    };
+    let other_text = std::fs::read_to_string(&other).unwrap();
+    // prepareRename on the link's target: the base name inside it, as the placeholder
+    // (columns in UTF-16: the Cyrillic before it counts one unit per letter).
+    let r = c.request(
+        "textDocument/prepareRename",
+        json!({"textDocument": {"uri": uri(&other)}, "position": pos(&other_text, "[x](ta")}),
+    );
+    assert_eq!(
+        answer(&r, &ws),
+        json!({"result": {"range": {"start": {"line": 0, "character": 7}, "end": {"line": 0, "character": 11}}, "placeholder": "task"}})
+    );
+    // Elsewhere: an error that says where to put the cursor.
+    let r = c.request(
+        "textDocument/prepareRename",
+        json!({"textDocument": {"uri": uri(&app)}, "position": {"line": 0, "character": 3}}),
+    );
+    assert_eq!(
+        answer(&r, &ws),
+        json!({"error": {"code": -32803, "message": "nothing to rename here: place the cursor on a reference to a prompt, or in a prompt file"}})
+    );
+    // A name that is taken: refused, no edit.
+    let r = c.request(
+        "textDocument/rename",
+        json!({"textDocument": {"uri": uri(&other)}, "position": pos(&other_text, "[x](ta"), "newName": "job"}),
+    );
+    assert_eq!(
+        answer(&r, &ws),
+        json!({"error": {"code": -32803, "message": "`prompts/job` is already a prompt; renaming onto it would merge two prompts"}})
+    );
+    // A name that ends like a version: refused.
+    let r = c.request(
+        "textDocument/rename",
+        json!({"textDocument": {"uri": uri(&other)}, "position": pos(&other_text, "[x](ta"), "newName": "x_v2"}),
+    );
+    assert_eq!(r["error"]["code"], -32803, "{r}");
+    // The rename: one WorkspaceEdit, text edits (versioned for the open document) then
+    // file renames that never overwrite.
+    let r = c.request(
+        "textDocument/rename",
+        json!({"textDocument": {"uri": uri(&other)}, "position": pos(&other_text, "[x](ta"), "newName": "prompts/sub/renamed"}),
+    );
+    let rename = |from: &str, to: &str| json!({"kind": "rename", "oldUri": format!("file://[ws]/prompts/{from}"), "newUri": format!("file://[ws]/{to}"), "options": {"overwrite": false, "ignoreIfExists": false}});
+    assert_eq!(
+        answer(&r, &ws),
+        json!({"result": {"documentChanges": [
+            {"textDocument": {"uri": "file://[ws]/app.py", "version": null}, "edits": [
+                {"range": {"start": {"line": 1, "character": 13}, "end": {"line": 1, "character": 25}}, "newText": "prompts/sub/renamed"}
+            ]},
+            {"textDocument": {"uri": "file://[ws]/prompts/other_v1.md", "version": 1}, "edits": [
+                {"range": {"start": {"line": 0, "character": 7}, "end": {"line": 0, "character": 20}}, "newText": "sub/renamed_ru_v1.md"},
+                {"range": {"start": {"line": 0, "character": 30}, "end": {"line": 0, "character": 34}}, "newText": "sub/renamed"}
+            ]},
+            rename("task_ru_v1.md", "prompts/sub/renamed_ru_v1.md"),
+            rename("task_v1.md", "prompts/sub/renamed_v1.md"),
+            rename("task_v2.md", "prompts/sub/renamed_v2.md"),
+        ]}})
+    );
+    c.shutdown();
+}
+
+#[test]
+fn will_rename_files_renames_the_other_files_and_updates_references() {
+    let (_dir, ws) = rename_workspace();
+    let mut c = Client::start(&ws, false, false);
+    c.wait_indexed();
+    let file = |n: &str| format!("file://{}", ws.join(n).display());
+    // The client renames task_v1.md to job2_v1.md: the edit renames task_v2.md and
+    // task_ru_v1.md, not the one the client renames, and updates the references.
+    let r = c.request(
+        "workspace/willRenameFiles",
+        json!({"files": [{"oldUri": file("prompts/task_v1.md"), "newUri": file("prompts/job2_v1.md")}]}),
+    );
+    let rename = |from: &str, to: &str| json!({"kind": "rename", "oldUri": format!("file://[ws]/prompts/{from}"), "newUri": format!("file://[ws]/prompts/{to}"), "options": {"overwrite": false, "ignoreIfExists": false}});
+    assert_eq!(
+        answer(&r, &ws),
+        json!({"result": {"documentChanges": [
+            {"textDocument": {"uri": "file://[ws]/app.py", "version": null}, "edits": [
+                {"range": {"start": {"line": 1, "character": 21}, "end": {"line": 1, "character": 25}}, "newText": "job2"}
+            ]},
+            {"textDocument": {"uri": "file://[ws]/prompts/other_v1.md", "version": null}, "edits": [
+                {"range": {"start": {"line": 0, "character": 7}, "end": {"line": 0, "character": 11}}, "newText": "job2"},
+                {"range": {"start": {"line": 0, "character": 30}, "end": {"line": 0, "character": 34}}, "newText": "job2"}
+            ]},
+            rename("task_ru_v1.md", "job2_ru_v1.md"),
+            rename("task_v2.md", "job2_v2.md"),
+        ]}})
+    );
+    // A new name that collides or changes the version: no edit, and the user is told why.
+    let r = c.request(
+        "workspace/willRenameFiles",
+        json!({"files": [{"oldUri": file("prompts/task_v1.md"), "newUri": file("prompts/job_v1.md")}]}),
+    );
+    assert_eq!(answer(&r, &ws), json!({"result": null}));
+    let shown = c.wait_for("showMessage", |m| m["method"] == "window/showMessage");
+    assert_eq!(
+        shown["params"],
+        json!({"type": 2, "message": "promptls: references not updated: `prompts/job` is already a prompt; renaming onto it would merge two prompts"})
+    );
+    let r = c.request(
+        "workspace/willRenameFiles",
+        json!({"files": [{"oldUri": file("prompts/task_v1.md"), "newUri": file("prompts/task_v3.md")}]}),
+    );
+    assert_eq!(answer(&r, &ws), json!({"result": null}));
+    let shown = c.wait_for("showMessage", |m| {
+        m["method"] == "window/showMessage"
+            && m["params"]["message"]
+                .as_str()
+                .is_some_and(|s| s.contains("changes more than the prompt's name"))
+    });
+    assert_eq!(shown["params"]["type"], 2, "{shown}");
+    // A file that is not a prompt file: nothing to do.
+    let r = c.request(
+        "workspace/willRenameFiles",
+        json!({"files": [{"oldUri": file("app.py"), "newUri": file("main.py")}]}),
+    );
+    assert_eq!(answer(&r, &ws), json!({"result": null}));
     c.shutdown();
 }

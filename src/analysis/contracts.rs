@@ -200,8 +200,8 @@ fn whole_text(index: &Index, path: &Path) -> Option<String> {
 pub struct TemplateNetwork {
     /// Root first, then the included prompts breadth first, each once.
     pub nodes: Vec<TemplateNode>,
-    /// Whether every include resolved and was read whole. When not, a variable no node
-    /// uses may still be used by what is missing, so it is not called unused.
+    /// Whether every include that resolved was read whole. When not, a variable no node
+    /// uses may still be used by the part that was not read, so it is not called unused.
     pub whole: bool,
 }
 
@@ -210,7 +210,8 @@ pub struct TemplateNetwork {
 ///
 /// `None` when the call does not resolve to one file, when that file cannot be read whole
 /// (see the module docs), or when the network has more than 256 prompts. An include that
-/// does not resolve or cannot be read whole is left out, and the network is not `whole`.
+/// does not resolve is left out (its own diagnostic says why); one that cannot be read
+/// whole is left out, and the network is then not `whole`.
 pub fn template_network(
     index: &Index,
     rr: &ResolvedRef,
@@ -245,7 +246,8 @@ pub fn template_network(
                             queue.push_back(p);
                         }
                     }
-                    Err(_) => whole = false,
+                    // Nothing of it is rendered: it has no variables to count.
+                    Err(_) => {}
                 }
             }
         }

@@ -94,7 +94,7 @@ fn hover_variable(index: &Index, doc: &Document, offset: usize) -> Option<(Strin
             ));
         } else {
             md.push_str(&format!(
-                "No prompt of this {what} that could be read uses `{{{{{name}}}}}`; an included prompt does not resolve or cannot be read whole.\n"
+                "No prompt of this {what} that could be read uses `{{{{{name}}}}}`; an included prompt cannot be read whole.\n"
             ));
         }
         return Some((md, entry.key.range.clone()));

@@ -19,8 +19,8 @@ pub use contracts::{
 pub use document::{Document, TextChange};
 pub use refs::{
     ResolvedRef, TreeCheck, VersionFacts, check_tree, file_references, project_root, reference_at,
-    reference_diagnostics, reference_index_at, reference_under_cursor, resolve_reference,
-    resolve_scan, typed_reference,
+    reference_base_dir, reference_diagnostics, reference_index_at, reference_under_cursor,
+    resolve_reference, resolve_scan, typed_reference,
 };
 pub use variables::{VariableChange, compare_variables, is_jinja, variables};
 

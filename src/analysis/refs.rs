@@ -73,6 +73,19 @@ pub fn project_root(index: &Index, file: &Path) -> PathBuf {
         .unwrap_or_default()
 }
 
+/// The folder a reference's target is relative to: the referring file's folder (the
+/// workspace root for a target written with a leading `/`), the Python project root, or
+/// the folder of the root prompt of a hierarchical spec (`call_target`: the enclosing
+/// call's absolute target, as [`resolve_scan`] passes it).
+pub fn reference_base_dir(
+    index: &Index,
+    file: &Path,
+    r: &Reference,
+    call_target: Option<&Path>,
+) -> PathBuf {
+    base_dir(index, file, r, call_target)
+}
+
 /// The folder a reference's target is relative to.
 fn base_dir(index: &Index, file: &Path, r: &Reference, call_target: Option<&Path>) -> PathBuf {
     match r.base {

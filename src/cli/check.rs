@@ -90,7 +90,7 @@ fn has(dir: &Path, name: &str) -> bool {
 /// folder upwards holding `.git` (a repository, also a worktree or submodule); else the
 /// outermost holding `promptic.toml` or `pyproject.toml` (a nested one may configure a
 /// subfolder only); else the current folder when `dir` is inside it; else `dir` itself.
-fn workspace_of(dir: &Path, cwd: &Path) -> PathBuf {
+pub(super) fn workspace_of(dir: &Path, cwd: &Path) -> PathBuf {
     if let Some(repo) = dir.ancestors().find(|d| has(d, ".git")) {
         return repo.to_path_buf();
     }

@@ -4,6 +4,7 @@
 
 mod check;
 mod diff;
+mod mv;
 mod output;
 
 use std::collections::BTreeMap;
@@ -67,6 +68,22 @@ const WRITE_HELP: &str = "\
 Exit status:
   0  created (with --dry-run: planned, nothing written)
   1  the version cannot be planned or written
+  2  usage error";
+
+const MV_HELP: &str = "\
+NEW is the prompt's new path without version or extension: `prompts/job` renames in \
+place, `prompts/sub/job` also moves it (the folder must exist). Every file of the prompt \
+(all versions and classifier variants) keeps its version and classifier part \
+(`task_ru_v1.md` -> `job_ru_v1.md`), and every reference that resolves to one of them \
+(Markdown links, `{# ref #}`, `$ref`, promptic calls in Python, hierarchical version keys) \
+is rewritten as it was written. Nothing is overwritten: the new files are created first, \
+the old ones removed only when everything else succeeded, and a failure undoes what was \
+done.
+
+Exit status:
+  0  renamed (with --dry-run: planned, nothing written)
+  1  the rename is refused (a name taken, a name that would read differently, outside \
+the workspace, ...) or a file cannot be read or written
   2  usage error";
 
 const COMPLETIONS_HELP: &str = "\
@@ -232,6 +249,20 @@ pub enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
         /// Print the plan, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Rename a prompt (every version and variant) and update every reference to it.
+    #[command(after_help = MV_HELP)]
+    Mv {
+        /// The prompt: one of its files, or its path without version (`prompts/task`).
+        old: PathBuf,
+        /// The new prompt path without version or extension (`prompts/job`).
+        new: PathBuf,
+        /// Use this config file (promptic.toml, pyproject.toml or promptic JSON).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Print the renames and a diff of every edited file, write nothing.
         #[arg(long)]
         dry_run: bool,
     },
@@ -452,6 +483,17 @@ pub fn run(cli: Cli, serve: impl FnOnce() -> bool) -> ExitCode {
             description,
             dry_run,
         }) => new_version(file, bump, label, config, title, description, dry_run),
+        Some(Command::Mv {
+            old,
+            new,
+            config,
+            dry_run,
+        }) => mv::run(mv::Request {
+            old,
+            new,
+            config,
+            dry_run,
+        }),
         Some(Command::Revert {
             target,
             to,

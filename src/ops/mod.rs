@@ -6,12 +6,14 @@
 //! - [`bump`]: bump kinds, checked arithmetic, prerelease labels, the variable rule;
 //! - [`spell`](mod@spell): a version spelled in a file name's style;
 //! - [`front_matter`]: editing `title` / `description` in place;
-//! - [`plan`]: the planners; [`diff`](mod@diff); [`semver`]: the `semver-bump` check.
+//! - [`plan`]: the planners; [`rename`]: renaming a prompt family and its references;
+//!   [`diff`](mod@diff); [`semver`]: the `semver-bump` check.
 
 pub mod bump;
 pub mod diff;
 pub mod front_matter;
 pub mod plan;
+pub mod rename;
 pub mod semver;
 pub mod spell;
 
@@ -24,6 +26,10 @@ pub use bump::{
 pub use diff::{DiffHunk, DiffLine, LineChange, VersionDiff, diff, diff_texts};
 pub use front_matter::set_front_matter;
 pub use plan::{plan_create, plan_revert, plan_variant};
+pub use rename::{
+    FileEdits, FileRename, RenameError, RenamePlan, TextEdit, plan_rename, plan_rename_with,
+    prompt_of,
+};
 pub use semver::{semver_diagnostic, tree_semver_diagnostics, tree_semver_diagnostics_from};
 pub use spell::spell;
 

@@ -13,6 +13,7 @@ mod hover;
 mod indexing;
 mod inlay_hint;
 mod references;
+mod rename;
 pub mod state;
 mod symbols;
 mod transport;
@@ -196,6 +197,10 @@ impl LanguageServer for Backend {
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 definition_provider: Some(OneOf::Left(true)),
                 references_provider: Some(OneOf::Left(true)),
+                rename_provider: Some(OneOf::Right(RenameOptions {
+                    prepare_provider: Some(true),
+                    work_done_progress_options: Default::default(),
+                })),
                 document_link_provider: Some(DocumentLinkOptions {
                     resolve_provider: Some(false),
                     work_done_progress_options: Default::default(),
@@ -225,7 +230,10 @@ impl LanguageServer for Backend {
                         supported: Some(true),
                         change_notifications: Some(OneOf::Left(true)),
                     }),
-                    file_operations: None,
+                    file_operations: Some(WorkspaceFileOperationsServerCapabilities {
+                        will_rename: Some(rename::will_rename_filters()),
+                        ..Default::default()
+                    }),
                 }),
                 ..Default::default()
             },
@@ -402,6 +410,53 @@ impl LanguageServer for Backend {
             return Ok(None);
         };
         guard("references", || references::references(&self.state, &path))
+    }
+
+    async fn prepare_rename(
+        &self,
+        params: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        indexing::wait_indexed(&self.state, std::time::Duration::from_secs(2)).await;
+        let Some(doc) = self.snapshot_doc(&params.text_document.uri) else {
+            return Ok(None);
+        };
+        guard("prepareRename", || {
+            rename::prepare(&self.state, &doc, params.position)
+        })?
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        indexing::wait_indexed(&self.state, std::time::Duration::from_secs(10)).await;
+        let Some(doc) = self.snapshot_doc(&params.text_document_position.text_document.uri) else {
+            return Ok(None);
+        };
+        guard("rename", || {
+            rename::rename(
+                &self.state,
+                &doc,
+                params.text_document_position.position,
+                &params.new_name,
+            )
+        })?
+    }
+
+    async fn will_rename_files(&self, params: RenameFilesParams) -> Result<Option<WorkspaceEdit>> {
+        indexing::wait_indexed(&self.state, std::time::Duration::from_secs(10)).await;
+        match guard("willRenameFiles", || {
+            rename::will_rename(&self.state, &params.files)
+        })? {
+            Ok(edit) => Ok(edit),
+            Err(why) => {
+                tracing::info!(reason = %why, "willRenameFiles: no edit");
+                self.client
+                    .show_message(
+                        MessageType::WARNING,
+                        format!("promptls: references not updated: {why}"),
+                    )
+                    .await;
+                Ok(None)
+            }
+        }
     }
 
     async fn document_link(&self, params: DocumentLinkParams) -> Result<Option<Vec<DocumentLink>>> {

@@ -284,3 +284,47 @@ pub fn create_new(path: &Path, bytes: &[u8]) -> Result<(), VfsError> {
         Err(e) => Err(VfsError::io(path, e.error)),
     }
 }
+
+/// Replaces the content of the existing regular file `path` with `bytes`, atomically:
+/// the bytes go to a temporary file in the same folder (with `path`'s permissions), are
+/// flushed, and the temporary file then takes `path`'s place, so a reader sees the old
+/// or the new content, never a mix, and a failed write leaves the old file as it was.
+///
+/// Fails with [`VfsError::Io`] when `path` is a symbolic link (its target is not
+/// rewritten through it) or cannot be examined or written, [`VfsError::NotRegular`] when
+/// it is not a regular file.
+pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), VfsError> {
+    let meta = symlink_metadata(path)?;
+    if meta.file_type().is_symlink() {
+        return Err(VfsError::io(
+            path,
+            std::io::Error::other("a symbolic link; not rewritten through it"),
+        ));
+    }
+    if let Some(kind) = regular_file_kind(&meta) {
+        return Err(VfsError::NotRegular {
+            path: path.to_path_buf(),
+            kind,
+        });
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".promptls-").suffix(".tmp");
+    builder.permissions(meta.permissions());
+    let mut tmp = builder
+        .tempfile_in(dir)
+        .map_err(|e| VfsError::io(path, e))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|e| VfsError::io(path, e))?;
+    tmp.persist(path).map_err(|e| VfsError::io(path, e.error))?;
+    Ok(())
+}
+
+/// Removes the file `path` (a symbolic link itself, not its target).
+pub fn remove_file(path: &Path) -> Result<(), VfsError> {
+    std::fs::remove_file(path).map_err(|e| VfsError::io(path, e))
+}

@@ -355,5 +355,44 @@ check('every original file is byte-identical after the operations', function()
   end
 end)
 
+check('rename of a prompt family renames its files and updates two referring files on disk', function()
+  local function write(rel, text)
+    local f = assert(io.open(ws .. '/' .. rel, 'wb'))
+    f:write(text)
+    f:close()
+  end
+  local function read(rel)
+    local f = io.open(ws .. '/' .. rel, 'rb')
+    if not f then
+      return nil
+    end
+    local text = f:read('*a')
+    f:close()
+    return text
+  end
+  write('prompts/famx_v1.md', 'one\n')
+  write('prompts/famx_v2.md', 'two\n')
+  write('prompts/refa_v1.md', 'see [x](famx_v1.md)\n')
+  write('prompts/refb_v1.md', 'and {# ref: famx #}\n')
+  local buf = open('prompts/refa_v1.md')
+  local at = { textDocument = { uri = vim.uri_from_bufnr(buf) }, position = { line = 0, character = 10 } }
+  wait_for('prepareRename on [x](famx_v1.md) once the new files are indexed', 20000, function()
+    local ok, res = pcall(request_sync, buf, 'textDocument/prepareRename', at, 5000)
+    return ok and res and res.placeholder == 'famx'
+  end)
+  local params = vim.tbl_extend('force', at, { newName = 'famy' })
+  local edit = request_sync(buf, 'textDocument/rename', params, 10000)
+  local client = assert(H.client_for(buf))
+  vim.lsp.util.apply_workspace_edit(edit, client.offset_encoding)
+  vim.cmd('silent! wall')
+  wait_for('famy_v1.md, famy_v2.md and both references on disk', 10000, function()
+    return read('prompts/famy_v1.md') == 'one\n'
+      and read('prompts/famy_v2.md') == 'two\n'
+      and read('prompts/famx_v1.md') == nil
+      and read('prompts/refa_v1.md') == 'see [x](famy_v1.md)\n'
+      and read('prompts/refb_v1.md') == 'and {# ref: famy #}\n'
+  end)
+end)
+
 vim.fn.delete(ws, 'rf')
 finish()
