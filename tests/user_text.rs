@@ -327,7 +327,10 @@ fn published_diagnostics_carry_the_link_to_their_section() {
     c.open(&app);
     let diags = c.diagnostics_where(&app, |d| d.iter().any(|x| x["code"] == "version-not-found"));
     let codes: Vec<&str> = diags.iter().map(|d| d["code"].as_str().unwrap()).collect();
-    assert_eq!(codes, ["version-not-found", "classifier-not-found"]);
+    assert_eq!(
+        codes,
+        ["version-not-found", "classifier-not-found", "missing-variable"]
+    );
     for d in &diags {
         let code = d["code"].as_str().unwrap();
         assert_eq!(
