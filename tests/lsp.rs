@@ -1581,6 +1581,18 @@ fn will_rename_files_renames_the_other_files_and_updates_references() {
             rename("task_v2.md", "job2_v2.md"),
         ]}})
     );
+    // Carrying out that edit, the client announces the renames it holds (VS Code does):
+    // they are the server's own, so no second edit.
+    let r = c.request(
+        "workspace/willRenameFiles",
+        json!({"files": [{"oldUri": file("prompts/task_ru_v1.md"), "newUri": file("prompts/job2_ru_v1.md")}]}),
+    );
+    assert_eq!(answer(&r, &ws), json!({"result": null}));
+    let r = c.request(
+        "workspace/willRenameFiles",
+        json!({"files": [{"oldUri": file("prompts/task_v2.md"), "newUri": file("prompts/job2_v2.md")}]}),
+    );
+    assert_eq!(answer(&r, &ws), json!({"result": null}));
     // A new name that collides or changes the version: no edit, and the user is told why.
     let r = c.request(
         "workspace/willRenameFiles",

@@ -329,7 +329,11 @@ fn published_diagnostics_carry_the_link_to_their_section() {
     let codes: Vec<&str> = diags.iter().map(|d| d["code"].as_str().unwrap()).collect();
     assert_eq!(
         codes,
-        ["version-not-found", "classifier-not-found", "missing-variable"]
+        [
+            "version-not-found",
+            "classifier-not-found",
+            "missing-variable"
+        ]
     );
     for d in &diags {
         let code = d["code"].as_str().unwrap();

@@ -27,7 +27,7 @@ pub use diff::{DiffHunk, DiffLine, LineChange, VersionDiff, diff, diff_texts};
 pub use front_matter::set_front_matter;
 pub use plan::{plan_create, plan_revert, plan_variant};
 pub use rename::{
-    FileEdits, FileRename, RenameError, RenamePlan, TextEdit, plan_rename, plan_rename_with,
+    FileEdits, FileRename, ReferenceEdit, RenameError, RenamePlan, plan_rename, plan_rename_with,
     prompt_of,
 };
 pub use semver::{semver_diagnostic, tree_semver_diagnostics, tree_semver_diagnostics_from};

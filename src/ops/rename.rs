@@ -29,9 +29,9 @@ pub struct FileRename {
     pub to: PathBuf,
 }
 
-/// One replacement in a file's text.
+/// One replacement in a file's text (a reference rewritten for the new name).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct TextEdit {
+pub struct ReferenceEdit {
     /// Byte range of the replaced text in [`FileEdits::text`].
     pub range: Range<usize>,
     /// The new text.
@@ -46,7 +46,7 @@ pub struct FileEdits {
     /// The text the edits apply to (the open buffer's, else the file's whole content).
     pub text: String,
     /// The edits, sorted by range, never overlapping.
-    pub edits: Vec<TextEdit>,
+    pub edits: Vec<ReferenceEdit>,
 }
 
 impl FileEdits {
@@ -510,12 +510,12 @@ fn file_edits(
     path: &Path,
     name: &str,
     text: &str,
-) -> Result<Vec<TextEdit>, RenameError> {
+) -> Result<Vec<ReferenceEdit>, RenameError> {
     let scan = crate::references::scan_file(name, text);
     let resolved = crate::analysis::resolve_scan(index, path, &scan);
     let new_file = mv.map.get(path);
     let root = index.root_of(path).map(Path::to_path_buf);
-    let mut edits: BTreeMap<usize, TextEdit> = BTreeMap::new();
+    let mut edits: BTreeMap<usize, ReferenceEdit> = BTreeMap::new();
     // The enclosing call of hierarchical keys, as `resolve_scan` reads it:
     // (call range, old target, new target).
     let mut last_call: Option<(Range<usize>, PathBuf, PathBuf)> = None;
@@ -579,7 +579,7 @@ fn file_edits(
                 ));
             };
             let start = r.target.range.start + seg;
-            TextEdit {
+            ReferenceEdit {
                 range: start..start + k,
                 new_text: if markdown {
                     encode_destination(&mv.new_base)
@@ -606,7 +606,7 @@ fn file_edits(
             if raw.ends_with('/') && !rel.ends_with('/') {
                 rel.push('/');
             }
-            TextEdit {
+            ReferenceEdit {
                 range: r.target.range.clone(),
                 new_text: if markdown {
                     encode_destination(&rel)

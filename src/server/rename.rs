@@ -26,6 +26,9 @@ fn refused(message: String) -> Error {
 }
 
 /// The `willRename` filters: files with a prompt extension (any case).
+/// How long the renames of a willRenameFiles edit are awaited from the client.
+const PENDING_FOR: std::time::Duration = std::time::Duration::from_secs(120);
+
 pub(super) fn will_rename_filters() -> FileOperationRegistrationOptions {
     FileOperationRegistrationOptions {
         filters: vec![FileOperationFilter {
@@ -162,6 +165,19 @@ pub(super) fn will_rename(
     let Some((old, new)) = moves.first() else {
         return Ok(None);
     };
+    // The client is carrying out renames this server asked for (editors send
+    // willRenameFiles for the renames of a workspace edit too): nothing more to do.
+    {
+        let mut pending = state.pending_renames.lock().unwrap();
+        pending.retain(|(_, _, at)| at.elapsed() < PENDING_FOR);
+        let ours = moves
+            .iter()
+            .all(|(o, n)| pending.iter().any(|(f, t, _)| f == o && t == n));
+        if ours {
+            pending.retain(|(f, t, _)| !moves.iter().any(|(o, n)| f == o && t == n));
+            return Ok(None);
+        }
+    }
     let (folder, base) = prompt_of(&index, old).ok_or("not a prompt file")?;
     let family = (folder.path.clone(), base.to_string());
     for (o, _) in &moves {
@@ -193,7 +209,15 @@ pub(super) fn will_rename(
         }
     }
     let skip: Vec<PathBuf> = moves.into_iter().map(|(o, _)| o).collect();
-    workspace_edit(state, &plan, &skip).map(Some)
+    let edit = workspace_edit(state, &plan, &skip)?;
+    let now = std::time::Instant::now();
+    state.pending_renames.lock().unwrap().extend(
+        plan.renames
+            .iter()
+            .filter(|r| !skip.contains(&r.from))
+            .map(|r| (r.from.clone(), r.to.clone(), now)),
+    );
+    Ok(Some(edit))
 }
 
 /// The plan as one `WorkspaceEdit`: the text edits first (on the files as they are now,

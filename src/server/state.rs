@@ -57,6 +57,10 @@ pub struct State {
     /// When the last whole walk of the workspace started: a folder changed since then may
     /// hold changes no watch saw (see the file watcher's reconcile pass).
     pub walk_started: Mutex<std::time::SystemTime>,
+    /// The file renames the server put in its last `workspace/willRenameFiles` edits
+    /// (`from`, `to`, when), so that the client's own notice of carrying them out does not
+    /// start another rename of the family.
+    pub pending_renames: Mutex<Vec<(PathBuf, PathBuf, std::time::Instant)>>,
 }
 
 /// The files that have diagnostics published, ordered by the bytes of their paths, so
@@ -136,6 +140,7 @@ impl State {
             generations: Mutex::new(HashMap::new()),
             published: Mutex::new(Default::default()),
             walk_started: Mutex::new(std::time::SystemTime::UNIX_EPOCH),
+            pending_renames: Mutex::new(Vec::new()),
             roots: RwLock::new(Vec::new()),
             shut_down: Default::default(),
             progress_supported: Default::default(),

@@ -818,6 +818,54 @@ async function bundledChecks(installedDir, env) {
       throw new Error('code-server.log reports a panic');
     }
   });
+
+  // --- rename from the explorer ------------------------------------------------------------------
+  // Last: it renames a prompt the other checks use. task_ru_v1.md is never opened: its
+  // reference is updated by the edit the server returns to workspace/willRenameFiles.
+  await check('renaming steps_v1.1.0.md in the explorer renames its versions and updates references', async () => {
+    const prompts = path.join(ws, 'prompts');
+    await openFile('prompts/steps_v1.1.0.md');
+    await runCommand('File: Reveal Active File in Explorer View');
+    const row = page.locator('.explorer-folders-view .monaco-list-row[aria-label^="steps_v1.1.0.md"]').first();
+    await row.waitFor({ state: 'visible', timeout: 10000 });
+    await row.click();
+    await page.keyboard.press('F2');
+    const input = page.locator('.explorer-folders-view .monaco-inputbox input').first();
+    await input.waitFor({ state: 'visible', timeout: 5000 });
+    await input.fill('procedure_v1.1.0.md');
+    await page.keyboard.press('Enter');
+    // VS Code asks before it applies an extension's changes to a file move: the user says OK.
+    const ok = page.locator('.monaco-dialog-box .monaco-button', { hasText: /^OK$/ }).first();
+    await ok.waitFor({ state: 'visible', timeout: 15000 });
+    await shot('rename-confirm');
+    await ok.click();
+    const expected = ['procedure_v1.0.0.md', 'procedure_v1.1.0.md', 'procedure_v2.0.0-beta.md'];
+    let names = [];
+    await waitFor(
+      'every steps_* file renamed to procedure_*',
+      async () => {
+        names = fs.readdirSync(prompts);
+        return expected.every((n) => names.includes(n)) && !names.some((n) => n.startsWith('steps_'));
+      },
+      30000,
+    ).catch((err) => {
+      throw new Error(`${err.message}; prompts/: ${JSON.stringify(names.sort())}`);
+    });
+    // The reference is edited in an editor buffer, as every refactoring is; saving writes it.
+    await runCommand('File: Save All Files');
+    let text = '';
+    await waitFor(
+      'task_ru_v1.md to link procedure.md',
+      async () => {
+        text = fs.readFileSync(path.join(prompts, 'task_ru_v1.md'), 'utf8');
+        return text.includes('(procedure.md)') && !text.includes('(steps.md)');
+      },
+      15000,
+    ).catch((err) => {
+      throw new Error(`${err.message}; task_ru_v1.md: ${JSON.stringify(text)}`);
+    });
+    await shot('rename');
+  });
 }
 
 async function restrictedChecks(installedDir, env) {
