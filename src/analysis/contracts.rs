@@ -238,16 +238,13 @@ pub fn template_network(
         let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if via == VariablesVia::RenderVars {
             let scan = scan_file(file_name, &text);
+            // An include that does not resolve renders nothing: no variables to count.
             for child in super::resolve_scan(index, &path, &scan) {
-                match &child.result {
-                    Ok(res) => {
-                        let p = res.path();
-                        if seen.insert(p.clone()) {
-                            queue.push_back(p);
-                        }
+                if let Ok(res) = &child.result {
+                    let p = res.path();
+                    if seen.insert(p.clone()) {
+                        queue.push_back(p);
                     }
-                    // Nothing of it is rendered: it has no variables to count.
-                    Err(_) => {}
                 }
             }
         }
