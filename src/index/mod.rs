@@ -580,6 +580,22 @@ impl Index {
         v
     }
 
+    /// Every file that can hold references: each folder's prompt files, then its Python
+    /// files, folder by folder in path order.
+    pub fn source_paths(&self) -> Vec<PathBuf> {
+        self.folders()
+            .into_iter()
+            .flat_map(|folder| {
+                folder
+                    .files
+                    .iter()
+                    .map(|f| &*f.name)
+                    .chain(folder.python.iter().map(|p| &**p))
+                    .map(|name| folder.path.join(name))
+            })
+            .collect()
+    }
+
     /// The folders under the roots that the walk could not read (so what is in them is
     /// not indexed), sorted, each with the operating system's reason.
     pub fn unreadable_dirs(&self) -> &BTreeMap<PathBuf, String> {

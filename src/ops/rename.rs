@@ -463,41 +463,37 @@ fn reference_edits(
     let encoded_base = encode_destination(mv.old_base);
     let mut out = Vec::new();
     let mut unread = Vec::new();
-    for folder in index.folders() {
-        let names = folder
-            .files
-            .iter()
-            .map(|f| &*f.name)
-            .chain(folder.python.iter().map(|p| &**p));
-        for name in names {
-            let path = folder.path.join(name);
-            let (text, utf8) = match read(index, &path, overlay) {
-                Ok(t) => t,
-                Err(reason) => {
-                    if !mv.map.contains_key(&path) {
-                        tracing::warn!(path = %path.display(), %reason, "cannot read: its references are not updated");
-                    }
-                    unread.push((path, reason));
-                    continue;
+    for path in index.source_paths() {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let (text, utf8) = match read(index, &path, overlay) {
+            Ok(t) => t,
+            Err(reason) => {
+                if !mv.map.contains_key(&path) {
+                    tracing::warn!(path = %path.display(), %reason, "cannot read: its references are not updated");
                 }
-            };
-            // Cheap filter: a reference that could change names the base, or a folder
-            // that moves, or sits in a moved file.
-            if !mv.moved() && !text.contains(mv.old_base) && !text.contains(&encoded_base) {
+                unread.push((path, reason));
                 continue;
             }
-            let edits = file_edits(index, mv, &path, name, &text)?;
-            if edits.is_empty() {
-                continue;
-            }
-            if !utf8 {
-                return Err(RenameError::NotEditable {
-                    path: path.display().to_string(),
-                    reason: "not valid UTF-8 text".into(),
-                });
-            }
-            out.push(FileEdits { path, text, edits });
+        };
+        // Cheap filter: a reference that could change names the base, or a folder
+        // that moves, or sits in a moved file.
+        if !mv.moved() && !text.contains(mv.old_base) && !text.contains(&encoded_base) {
+            continue;
         }
+        let edits = file_edits(index, mv, &path, name, &text)?;
+        if edits.is_empty() {
+            continue;
+        }
+        if !utf8 {
+            return Err(RenameError::NotEditable {
+                path: path.display().to_string(),
+                reason: "not valid UTF-8 text".into(),
+            });
+        }
+        out.push(FileEdits { path, text, edits });
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok((out, unread))

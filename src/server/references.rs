@@ -74,38 +74,30 @@ pub(crate) fn referrers(
         .map(|(f, i)| f.files[i].parsed.base.to_string())
         .unwrap_or_default();
     let mut out = Vec::new();
-    for folder in index.folders() {
-        let names = folder
-            .files
+    for path in index.source_paths() {
+        let Some(scan) = scan_of(state, &path) else {
+            continue;
+        };
+        if !scan
+            .references
             .iter()
-            .map(|f| &*f.name)
-            .chain(folder.python.iter().map(|p| &**p));
-        for name in names {
-            let path = folder.path.join(name);
-            let Some(scan) = scan_of(state, &path) else {
-                continue;
-            };
-            if !scan
-                .references
-                .iter()
-                .any(|r| could_name(&r.target.value, &base))
-            {
-                continue;
-            }
-            let refs = crate::analysis::resolve_scan(&index, &path, &scan);
-            let hits: Vec<_> = refs
-                .iter()
-                .filter(|rr| rr.result.as_ref().is_ok_and(|r| r.path() == target))
-                .map(|rr| rr.reference.target.range.clone())
-                .collect();
-            if hits.is_empty() {
-                continue;
-            }
-            let Some(doc) = state.document(&path) else {
-                continue;
-            };
-            out.extend(hits.into_iter().map(|range| (doc.clone(), range)));
+            .any(|r| could_name(&r.target.value, &base))
+        {
+            continue;
         }
+        let refs = crate::analysis::resolve_scan(&index, &path, &scan);
+        let hits: Vec<_> = refs
+            .iter()
+            .filter(|rr| rr.result.as_ref().is_ok_and(|r| r.path() == target))
+            .map(|rr| rr.reference.target.range.clone())
+            .collect();
+        if hits.is_empty() {
+            continue;
+        }
+        let Some(doc) = state.document(&path) else {
+            continue;
+        };
+        out.extend(hits.into_iter().map(|range| (doc.clone(), range)));
     }
     out
 }

@@ -247,6 +247,32 @@ pub fn read_dir(dir: &Path) -> Result<Vec<PathBuf>, VfsError> {
     Ok(out)
 }
 
+/// A temporary file in `path`'s folder (unpredictable name, created with `O_EXCL`, so a
+/// planted symlink is never followed) holding exactly `bytes`, flushed to disk; it is
+/// removed when dropped unless persisted.
+fn written_beside(
+    path: &Path,
+    bytes: &[u8],
+    permissions: Option<std::fs::Permissions>,
+) -> Result<tempfile::NamedTempFile, VfsError> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".promptls-").suffix(".tmp");
+    if let Some(p) = permissions {
+        builder.permissions(p);
+    }
+    let mut tmp = builder
+        .tempfile_in(dir)
+        .map_err(|e| VfsError::io(path, e))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|e| VfsError::io(path, e))?;
+    Ok(tmp)
+}
+
 /// Creates the NEW file `path` holding exactly `bytes`.
 ///
 /// The bytes go to a temporary file in `path`'s own folder (unpredictable name, created
@@ -260,22 +286,13 @@ pub fn create_new(path: &Path, bytes: &[u8]) -> Result<(), VfsError> {
             path: path.to_path_buf(),
         });
     }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".promptls-").suffix(".tmp");
     // The mode a new file usually gets (0666 less the umask), not tempfile's private 0600:
     // the new version is a file of the workspace like any other.
     #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let mut tmp = builder
-        .tempfile_in(dir)
-        .map_err(|e| VfsError::io(path, e))?;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| VfsError::io(path, e))?;
+    let permissions = Some(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    #[cfg(not(unix))]
+    let permissions = None;
+    let tmp = written_beside(path, bytes, permissions)?;
     match tmp.persist_noclobber(path) {
         Ok(_) => Ok(()),
         Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Err(VfsError::Exists {
@@ -307,19 +324,7 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), VfsError> {
             kind,
         });
     }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".promptls-").suffix(".tmp");
-    builder.permissions(meta.permissions());
-    let mut tmp = builder
-        .tempfile_in(dir)
-        .map_err(|e| VfsError::io(path, e))?;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| VfsError::io(path, e))?;
+    let tmp = written_beside(path, bytes, Some(meta.permissions()))?;
     tmp.persist(path).map_err(|e| VfsError::io(path, e.error))?;
     Ok(())
 }
