@@ -1485,3 +1485,37 @@ fn variable_contracts_say_nothing_they_cannot_know() {
     );
     assert_eq!(r.code, Some(1));
 }
+
+/// A version that adds a variable under a patch bump: its `semver-bump` warning names the
+/// calls the new version breaks (those that do not pass the new variable), not the ones
+/// that were already missing something, nor pinned calls to the old version.
+#[test]
+fn semver_bump_lists_the_call_sites_a_new_version_breaks() {
+    let t = tempfile::tempdir().unwrap();
+    write_tree(
+        t.path(),
+        &[
+            (".git/HEAD", ""),
+            ("pyproject.toml", ""),
+            ("prompts/task_v1.md", "Hello {{a}}.\n"),
+            ("prompts/task_v1.0.1.md", "Hello {{a}} and {{b}}.\n"),
+            (
+                "app.py",
+                "from promptic import render\n\
+                 one = render(\"prompts/task\", vars={\"a\": 1})\n\
+                 both = render(\"prompts/task\", vars={\"a\": 1, \"b\": 2})\n\
+                 old = render(\"prompts/task\", version=\"v1.0.0\", vars={\"a\": 1})\n\
+                 text = load_prompt(\"prompts/task\")\n",
+            ),
+        ],
+    );
+    let r = run_bounded(t.path(), &["check", "prompts"]);
+    assert_eq!(
+        r.stdout,
+        "prompts/task_v1.0.1.md:1:1: warning[semver-bump]: v1.0.1 is a patch bump of v1.0.0 (task_v1.md), but it adds {{b}}: new variables: it needs a minor bump; it breaks 1 call site: app.py:2 (no `b`)\n\n\
+         0 error(s), 1 warning(s), 0 other(s).\n",
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.code, Some(0));
+}

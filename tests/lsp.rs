@@ -1624,3 +1624,32 @@ fn will_rename_files_renames_the_other_files_and_updates_references() {
     assert_eq!(answer(&r, &ws), json!({"result": null}));
     c.shutdown();
 }
+
+#[test]
+fn semver_bump_on_an_open_version_names_the_calls_it_breaks() {
+    let (_tmp, ws) = example_workspace();
+    let v2 = std::fs::read_to_string(ws.join("prompts/task_v2.md")).unwrap();
+    let patch = ws.join("prompts/task_v2.0.1.md");
+    std::fs::write(&patch, format!("{v2}\nAlso mention {{{{deadline}}}}.\n")).unwrap();
+    // app.py pins `v2` (2.0.0 exactly); this call takes the latest, 2.0.1.
+    std::fs::write(
+        ws.join("latest.py"),
+        "from promptic import render\n\
+         out = render(\"prompts/task\", vars={\"product\": 1, \"audience\": 2, \"tone\": 3})\n",
+    )
+    .unwrap();
+    let mut c = Client::start(&ws, false, true);
+    c.wait_indexed();
+    c.open(&patch);
+    // Open, its warning also names the call sites (finding them reads the Python files).
+    let breaks = |x: &serde_json::Value| {
+        x["code"] == "semver-bump" && x["message"].as_str().unwrap().contains("call site")
+    };
+    let diags = c.diagnostics_where(&patch, |d| d.iter().any(breaks));
+    let d = diags.iter().find(|x| breaks(x)).unwrap();
+    assert_eq!(
+        d["message"],
+        "v2.0.1 is a patch bump of v2.0.0 (task_v2.md), but it adds {{deadline}}: new variables: it needs a minor bump; it breaks 1 call site: latest.py:2 (no `deadline`)"
+    );
+    c.shutdown();
+}
