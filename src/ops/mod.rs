@@ -16,6 +16,7 @@ pub mod plan;
 pub mod rename;
 pub mod semver;
 pub mod spell;
+pub mod target;
 
 use std::path::PathBuf;
 
@@ -32,6 +33,7 @@ pub use rename::{
 };
 pub use semver::{semver_diagnostic, tree_semver_diagnostics, tree_semver_diagnostics_from};
 pub use spell::spell;
+pub use target::{PromptTarget, TargetError, find_prompt, prompt_target};
 
 use crate::vfs::VfsError;
 

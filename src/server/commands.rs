@@ -16,9 +16,8 @@ use tower_lsp_server::ls_types::*;
 use super::guard;
 use super::state::{State, path_uri, uri_path};
 use crate::analysis::{PromptVersion, VariableChange, list_versions, prompt_version};
-use crate::index::{Folder, Index, Prompt, PromptFile};
-use crate::ops::{Bump, Plan, diff, plan_create, plan_revert};
-use crate::versioning::Variant;
+use crate::index::Index;
+use crate::ops::{Bump, Plan, PromptTarget, diff, plan_create, plan_revert, prompt_target};
 
 fn invalid(msg: impl Into<String>) -> Error {
     let mut e = Error::invalid_params(msg.into());
@@ -179,68 +178,8 @@ fn to_value(v: impl Serialize) -> Result<Option<Value>> {
         .map_err(|e| invalid(format!("cannot encode the result: {e}")))
 }
 
-/// The prompt a command names, and the variant it works on.
-struct Target<'a> {
-    folder: &'a Arc<Folder>,
-    prompt: &'a Prompt,
-    /// The file `uri` named.
-    file: Option<usize>,
-    /// The variant of `uri`'s file, else the defaults; `classifier` values replace its parts.
-    variant: Variant,
-}
-
-impl<'a> Target<'a> {
-    /// The files of the target variant.
-    fn files(&self) -> impl Iterator<Item = &'a PromptFile> + '_ {
-        self.folder
-            .prompt_files(self.prompt)
-            .filter(|f| f.parsed.variant == self.variant)
-    }
-
-    /// The file to start from: the one `uri` named, else the newest of the variant.
-    fn source(&self) -> std::result::Result<PathBuf, Error> {
-        if let Some(i) = self.file {
-            return Ok(self.folder.path_of(&self.folder.files[i]));
-        }
-        self.files()
-            .filter(|f| f.parsed.version.is_some())
-            .max_by(|a, b| a.parsed.version.cmp(&b.parsed.version))
-            .map(|f| self.folder.path_of(f))
-            .ok_or_else(|| {
-                invalid(format!(
-                    "VersionNotFoundError: `{}` has no versioned file{}",
-                    self.prompt.base,
-                    self.label()
-                ))
-            })
-    }
-
-    /// ` for lang=de` (empty when there are no classifiers).
-    fn label(&self) -> String {
-        let l = self.folder.scheme.variant_label(&self.variant);
-        if l.is_empty() { l } else { format!(" for {l}") }
-    }
-
-    /// The file of `spec` in the variant.
-    fn version(&self, spec: &str) -> std::result::Result<&'a PromptFile, Error> {
-        let wanted =
-            self.folder.scheme.parse_version_spec(spec).ok_or_else(|| {
-                invalid(format!("VersionNotFoundError: {spec:?} is not a version"))
-            })?;
-        self.files()
-            .find(|f| f.parsed.version.as_ref() == Some(&wanted))
-            .ok_or_else(|| {
-                invalid(format!(
-                    "VersionNotFoundError: `{}` has no {wanted}{}",
-                    self.prompt.base,
-                    self.label()
-                ))
-            })
-    }
-}
-
-/// Resolves `{uri}` (a file of the prompt) or `{prompt}` (its id) and `classifier`.
-/// [`target`] of a command's `uri` / `prompt` / `classifier` arguments.
+/// [`prompt_target`] of a command's `uri` / `prompt` / `classifier` arguments, its errors
+/// as invalid parameters.
 macro_rules! target_of {
     ($index:expr, $a:expr) => {
         target(
@@ -257,84 +196,25 @@ fn target<'a>(
     uri: Option<&str>,
     prompt: Option<&str>,
     classifier: Option<&Classifier>,
-) -> std::result::Result<Target<'a>, Error> {
-    let (folder, prompt, file) = match (uri, prompt) {
-        (Some(uri), _) => {
+) -> std::result::Result<PromptTarget<'a>, Error> {
+    let path = match uri {
+        Some(uri) => {
             let parsed: Uri = uri
                 .parse()
                 .map_err(|_| invalid(format!("`uri`: not a URI: {uri}")))?;
             let path = uri_path(&parsed).ok_or_else(|| invalid("`uri`: not a file URI"))?;
-            let (folder, i) = index.file(&path).ok_or_else(|| {
-                invalid(format!(
+            if index.file(&path).is_none() {
+                return Err(invalid(format!(
                     "`uri`: {} is not an indexed prompt file",
                     path.display()
-                ))
-            })?;
-            let prompt = folder
-                .prompt(&folder.files[i].parsed.base)
-                .ok_or_else(|| invalid("`uri`: no prompt"))?;
-            (folder, prompt, Some(i))
-        }
-        (None, Some(id)) => {
-            let id = id.trim_start_matches('/');
-            let (dir, base) = id.rsplit_once('/').unwrap_or(("", id));
-            let found = index.roots().iter().find_map(|root| {
-                let folder_path = if dir.is_empty() {
-                    root.clone()
-                } else {
-                    root.join(dir)
-                };
-                let folder = index.folder(&folder_path)?;
-                let prompt = folder.prompt(base)?;
-                Some((folder, prompt))
-            });
-            let (folder, prompt) =
-                found.ok_or_else(|| invalid(format!("PromptNotFoundError: no prompt `{id}`")))?;
-            (folder, prompt, None)
-        }
-        (None, None) => return Err(invalid("expected `uri` or `prompt`")),
-    };
-    let scheme = &folder.scheme;
-    let mut variant = match file {
-        Some(i) => folder.files[i].parsed.variant.to_vec(),
-        None => scheme.default_variant().to_vec(),
-    };
-    // The classifier request is checked as resolution checks it (same errors, same
-    // messages): an undeclared name, or a value no file of the prompt has.
-    if classifier.is_some() {
-        let candidates: Vec<crate::versioning::CandidateFile<'_>> = folder
-            .prompt_files(prompt)
-            .map(|f| crate::versioning::CandidateFile {
-                name: &f.name,
-                parsed: &f.parsed,
-            })
-            .collect();
-        let id = index.prompt_id(folder, &prompt.base);
-        crate::versioning::requested_variant(
-            scheme,
-            &id,
-            &crate::versioning::VersionSpec::Latest,
-            &candidates,
-            classifier,
-        )
-        .map_err(|e| invalid(e.to_string()))?;
-    }
-    for (k, value) in classifier.into_iter().flatten() {
-        let ci = scheme.classifier_names().iter().position(|n| n == k);
-        let vi = ci.and_then(|ci| scheme.value_of(ci, value));
-        match (ci, vi) {
-            (Some(ci), Some(vi)) => variant[ci] = vi,
-            _ => {
-                return Err(invalid(format!("ClassifierNotFoundError: {k}={value}")));
+                )));
             }
+            Some(path)
         }
-    }
-    Ok(Target {
-        folder,
-        prompt,
-        file,
-        variant: variant.into(),
-    })
+        None if prompt.is_none() => return Err(invalid("expected `uri` or `prompt`")),
+        None => None,
+    };
+    prompt_target(index, path.as_deref(), prompt, classifier).map_err(|e| invalid(e.to_string()))
 }
 
 /// Runs a command.
@@ -367,7 +247,7 @@ pub(super) async fn execute(
             let a: GetVersionArgs = args(&params, false)?;
             guard("getVersion", || {
                 let t = target_of!(&index, a)?;
-                let file = t.version(&a.version)?;
+                let file = t.version(&a.version).map_err(|e| invalid(e.to_string()))?;
                 to_value(prompt_version(&index, t.folder, t.prompt, file, true))
             })?
         }
@@ -375,7 +255,7 @@ pub(super) async fn execute(
             let a: CreateVersionArgs = args(&params, false)?;
             let plan = guard("createVersion", || {
                 let t = target_of!(&index, a)?;
-                let source = t.source()?;
+                let source = t.source().map_err(|e| invalid(e.to_string()))?;
                 let doc = open_doc(&source);
                 let text = doc.as_ref().map(|d| d.text());
                 if let Some(variant) = &a.variant {
@@ -409,7 +289,7 @@ pub(super) async fn execute(
             let a: RevertVersionArgs = args(&params, false)?;
             let plan = guard("revertVersion", || {
                 let t = target_of!(&index, a)?;
-                let source = t.source()?;
+                let source = t.source().map_err(|e| invalid(e.to_string()))?;
                 plan_revert(&index, &source, &a.version).map_err(|e| invalid(e.to_string()))
             })??;
             apply_plan(client, state, &plan).await
@@ -418,8 +298,8 @@ pub(super) async fn execute(
             let a: DiffVersionsArgs = args(&params, false)?;
             guard("diffVersions", || {
                 let t = target_of!(&index, a)?;
-                let from = t.folder.path_of(t.version(&a.from)?);
-                let to = t.folder.path_of(t.version(&a.to)?);
+                let from = t.folder.path_of(t.version(&a.from).map_err(|e| invalid(e.to_string()))?);
+                let to = t.folder.path_of(t.version(&a.to).map_err(|e| invalid(e.to_string()))?);
                 let d = diff(index.files(), &from, &to).map_err(|e| {
                     let mut err = Error::internal_error();
                     err.message = e.to_string().into();
