@@ -1,12 +1,13 @@
 //! promptls: a language server and CLI for workspaces of versioned prompt files.
 //!
 //! The crate is a pure core ([`config`], [`versioning`], [`index`], [`diagnostics`],
-//! [`text`]) and two thin faces over it: the language server (`server`) and the command
-//! line (`cli`). The core never imports a face. See ARCHITECTURE.md.
+//! [`text`]) and three thin faces over it: the language server (`server`), the command
+//! line (`cli`) and the HTTP API (`api`). The core never imports a face. See ARCHITECTURE.md.
 
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod api;
 pub mod cli;
 pub mod config;
 pub mod diagnostics;

@@ -163,7 +163,7 @@ pub fn front_matter(text: &str) -> FrontMatter {
 }
 
 /// A version of a prompt in the Prompt Versions model (I-2, seed 000).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct PromptVersion {
     /// Workspace-relative path (`prompts/task_v2.md`).
     pub id: String,

@@ -161,7 +161,7 @@ fn collect_roots(expr: &str, out: &mut BTreeSet<String>) {
 }
 
 /// How the variables changed between a version and the one it follows.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct VariableChange {
     /// Variables the new version no longer uses (removed or renamed: MAJOR).
     pub removed: Vec<String>,

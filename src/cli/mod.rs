@@ -2,6 +2,7 @@
 //! a resolution error or a file that cannot be read, 2 a usage error (documented in each
 //! command's `--help`).
 
+mod api;
 mod check;
 mod diff;
 mod mv;
@@ -93,6 +94,21 @@ Where each shell looks for them:
   fish        ~/.config/fish/completions/promptls.fish
   elvish      ~/.config/elvish/lib/promptls.elv (then `use promptls`)
   powershell  add the output to your $PROFILE";
+
+const API_HELP: &str = "\
+Serves the Prompt Versions API (list, get, create and revert versions; prompts, resolve, \
+diff) and a web page at / over the files of ROOT, which stay the source of truth: a create \
+or revert writes a NEW file, never overwriting one, and only inside ROOT. The index follows \
+changes on disk. Prompt ids hold `/`: percent-encode them in a path (`prompts%2Ftask`). \
+The OpenAPI document is at /openapi.json; the reference is docs/api.md.
+
+A non-loopback --bind needs --token; every request must then carry \
+`Authorization: Bearer TOKEN`.
+
+Exit status:
+  0  stopped (Ctrl-C)
+  1  cannot listen on the address
+  2  a usage error (a folder that does not exist, a public address without a token)";
 
 const SERVE_HELP: &str = "\
 Exit status:
@@ -265,6 +281,21 @@ pub enum Command {
         /// Print the renames and a diff of every edited file, write nothing.
         #[arg(long)]
         dry_run: bool,
+    },
+    /// Serve the Prompt Versions API and a web page over HTTP.
+    #[command(after_help = API_HELP)]
+    Api {
+        /// The workspace root (default: the current folder).
+        root: Option<PathBuf>,
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1:7420")]
+        bind: std::net::SocketAddr,
+        /// The bearer token every request must carry (needed for a non-loopback address).
+        #[arg(long, env = "PROMPTLS_API_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Use this config file (promptic.toml, pyproject.toml or promptic JSON).
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = COMPLETIONS_HELP)]
@@ -483,6 +514,17 @@ pub fn run(cli: Cli, serve: impl FnOnce() -> bool) -> ExitCode {
             description,
             dry_run,
         }) => new_version(file, bump, label, config, title, description, dry_run),
+        Some(Command::Api {
+            root,
+            bind,
+            token,
+            config,
+        }) => api::run(api::Request {
+            root,
+            bind,
+            token,
+            config,
+        }),
         Some(Command::Mv {
             old,
             new,

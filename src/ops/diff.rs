@@ -14,7 +14,7 @@ use super::bump::is_jinja;
 const CONTEXT_LINES: usize = 3;
 
 /// What happened to one line of a [`DiffHunk`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum LineChange {
     /// In both versions (context around a change).
@@ -26,7 +26,7 @@ pub enum LineChange {
 }
 
 /// One line of a hunk.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DiffLine {
     /// What happened to the line.
     pub change: LineChange,
@@ -36,7 +36,7 @@ pub struct DiffLine {
 
 /// A run of changes with its context: the `@@ -old_start,old_lines +new_start,new_lines @@`
 /// block of a unified diff.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DiffHunk {
     /// First line of the hunk in the older version, 1-based; when the hunk takes no line
@@ -53,7 +53,7 @@ pub struct DiffHunk {
 }
 
 /// The difference between two versions of a prompt.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct VersionDiff {
     /// A unified diff (`--- old`, `+++ new`, hunks; empty when the texts are equal), the
     /// files named by their file names.

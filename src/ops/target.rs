@@ -188,11 +188,10 @@ impl<'a> PromptTarget<'a> {
 
     /// The file of version `spec` (`v2`, `2.1.0`) in the variant.
     pub fn version(&self, spec: &str) -> Result<&'a PromptFile, TargetError> {
-        let wanted = self
-            .folder
-            .scheme
-            .parse_version_spec(spec)
-            .ok_or_else(|| TargetError::VersionNotFound(format!("{spec:?} is not a version")))?;
+        let wanted =
+            self.folder.scheme.parse_version_spec(spec).ok_or_else(|| {
+                TargetError::VersionNotFound(format!("{spec:?} is not a version"))
+            })?;
         self.files()
             .find(|f| f.parsed.version.as_ref() == Some(&wanted))
             .ok_or_else(|| {

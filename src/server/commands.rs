@@ -298,8 +298,12 @@ pub(super) async fn execute(
             let a: DiffVersionsArgs = args(&params, false)?;
             guard("diffVersions", || {
                 let t = target_of!(&index, a)?;
-                let from = t.folder.path_of(t.version(&a.from).map_err(|e| invalid(e.to_string()))?);
-                let to = t.folder.path_of(t.version(&a.to).map_err(|e| invalid(e.to_string()))?);
+                let from = t
+                    .folder
+                    .path_of(t.version(&a.from).map_err(|e| invalid(e.to_string()))?);
+                let to = t
+                    .folder
+                    .path_of(t.version(&a.to).map_err(|e| invalid(e.to_string()))?);
                 let d = diff(index.files(), &from, &to).map_err(|e| {
                     let mut err = Error::internal_error();
                     err.message = e.to_string().into();
