@@ -321,7 +321,7 @@ pub struct PromptSummary {
     pub files: usize,
     /// The newest release of its default variant (`v2.0.0`), if any.
     pub latest: Option<String>,
-    /// Its variants' classifier values.
+    /// Its variants' classifier values, sorted.
     pub variants: Vec<BTreeMap<String, String>>,
 }
 
@@ -372,6 +372,7 @@ pub async fn prompts(
                     variants.push(map);
                 }
             }
+            variants.sort();
             out.push(PromptSummary {
                 files: folder.prompt_files(prompt).count(),
                 prompt_id,
