@@ -80,26 +80,27 @@ async fn seed_user_stories_view_create_and_revert_versions() {
     .await;
     assert_eq!(status, StatusCode::OK);
     let list = list.as_array().unwrap();
-    let keys: Vec<&str> = list[0]
+    let mut keys: Vec<&str> = list[0]
         .as_object()
         .unwrap()
         .keys()
         .map(String::as_str)
         .collect();
+    keys.sort_unstable();
     assert_eq!(
         keys,
         [
+            "classifiers",
+            "created_at",
+            "description",
             "id",
+            "latest",
+            "path",
+            "prerelease",
             "prompt_id",
             "title",
-            "description",
-            "created_at",
             "version",
-            "version_number",
-            "prerelease",
-            "classifiers",
-            "path",
-            "latest"
+            "version_number"
         ]
     );
     assert_eq!(

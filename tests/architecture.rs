@@ -149,6 +149,8 @@ fn the_core_never_imports_a_face() {
         &[
             "crate::server",
             "crate::cli",
+            "crate::api",
+            "axum",
             "tower_lsp_server",
             "ls_types",
             "indicatif",

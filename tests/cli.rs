@@ -1158,6 +1158,7 @@ fn help_documents_exit_codes_without_internal_ids() {
         "new-version",
         "revert",
         "mv",
+        "api",
         "serve",
     ] {
         let r = run(promptls().args([cmd, "--help"]));
