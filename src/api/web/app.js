@@ -136,6 +136,9 @@ async function loadPrompts() {
   renderPrompts();
 }
 
+// A prompt id that may wrap after each `/` (and nowhere else).
+const breakable = (id) => id.split('/').flatMap((part, i) => (i ? [el('wbr'), `/${part}`] : [part]));
+
 function renderPrompts() {
   const filter = $('filter').value.trim().toLowerCase();
   const list = $('prompts');
@@ -152,7 +155,7 @@ function renderPrompts() {
         el(
           'a',
           { href: `#prompt=${enc(p.prompt_id)}`, 'aria-current': p.prompt_id === state.id ? 'page' : null },
-          el('span', { class: 'prompt-id', text: p.prompt_id }),
+          el('span', { class: 'prompt-id' }, ...breakable(p.prompt_id)),
           el('span', { class: 'prompt-meta', text: meta }),
         ),
       );
@@ -177,6 +180,7 @@ async function openPrompt(id) {
   $('content').hidden = true;
   $('diff').hidden = true;
   $('edit-result').hidden = true;
+  $('edit-variant').replaceChildren();
   renderPrompts();
   document.title = `${id} — Prompt versions`;
   try {
@@ -188,6 +192,7 @@ async function openPrompt(id) {
       // no release: the form falls back to the first variant
     }
     fillVariantSelect();
+    if (state.defaultVariant) $('edit-variant').value = variantKey(state.defaultVariant);
     await fillForm();
     defaultDiff();
   } catch (e) {
@@ -254,10 +259,10 @@ function renderVersions() {
     return el(
       'tr',
       { 'data-id': v.id, class: v.id === state.shown ? 'selected' : null },
-      el('td', { text: variantLabel(v.classifiers) }),
+      el('td', { class: 'nowrap', text: variantLabel(v.classifiers) }),
       el('th', { scope: 'row' }, el('span', { class: 'version', text: versionLabel(v) }), el('span', { class: 'file', text: fileName(v) })),
       el('td', { text: v.prerelease || '' }),
-      el('td', {}, v.created_at ? el('time', { datetime: v.created_at, text: formatTime(v.created_at) }) : ''),
+      el('td', { class: 'nowrap' }, v.created_at ? el('time', { datetime: v.created_at, text: formatTime(v.created_at) }) : ''),
       el('td', { text: v.title || '' }),
       el('td', {}, v.latest ? el('span', { class: 'badge', text: 'latest' }) : ''),
       actions,
