@@ -119,6 +119,7 @@ async function waitFor(what, fn, ms = 10000, every = 200) {
       const v = await fn();
       if (v) return v;
     } catch (e) {
+      if (/exited/.test(e.message)) throw e;
       last = e;
     }
     await new Promise((r) => setTimeout(r, every));
@@ -157,9 +158,17 @@ async function main() {
   server.on('exit', (code, signal) => {
     if (!stopping) console.log(`[web] the server exited early (code ${code}, signal ${signal})`);
   });
-  await check('the server answers /healthz', () =>
-    waitFor('/healthz', async () => (await fetch(`${base}/healthz`)).ok, 20000),
+  const up = await check('the server answers /healthz', () =>
+    waitFor(
+      '/healthz',
+      async () => {
+        if (server.exitCode !== null || server.signalCode !== null) throw new Error('the server exited (see target/web/server.log)');
+        return (await fetch(`${base}/healthz`)).ok;
+      },
+      20000,
+    ),
   );
+  if (!up) return;
 
   browser = await chromium.launch({
     executablePath: browserPath,
