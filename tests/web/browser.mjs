@@ -203,6 +203,25 @@ async function main() {
     await page.getByLabel('Filter prompts').fill('');
   });
 
+  await check('keyboard: Tab to the filter and to a prompt, Enter opens it, focus is visible', async () => {
+    await page.reload({ waitUntil: 'domcontentloaded' }); // focus starts at the document
+    await waitFor('the prompt list', async () => (await page.locator('#prompts a').count()) >= 10);
+    const active = () => page.evaluate(() => document.activeElement && (document.activeElement.id || document.activeElement.textContent.trim()));
+    await page.keyboard.press('Tab');
+    assert((await active()) === 'Skip to the prompt', `the first Tab reaches ${await active()}`);
+    await page.keyboard.press('Tab');
+    assert((await active()) === 'filter', `Tab twice reaches ${await active()}`);
+    await page.keyboard.type('prompts/task');
+    await page.keyboard.press('Tab');
+    assert(/^prompts\/task/.test(await active()), `Tab after the filter reaches ${await active()}`);
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    assert(outline !== 'none', 'the focused link shows no outline');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 2, name: 'prompts/task' }).waitFor();
+    await waitFor('focus on the heading', async () => (await active()) === 'prompt-heading');
+    await page.getByLabel('Filter prompts').fill('');
+  });
+
   await check("opening prompts/task shows its versions", async () => {
     await page.getByRole('link', { name: /^prompts\/task\b/ }).click();
     await page.getByRole('heading', { level: 2, name: 'prompts/task' }).waitFor();

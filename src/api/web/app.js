@@ -62,6 +62,7 @@ function query(classifiers) {
 let statusTimer = null;
 function status(message, kind = 'info') {
   const el = $('status');
+  if (el.textContent === message && el.dataset.kind === kind) return; // not announced again
   el.textContent = message;
   el.dataset.kind = kind;
   clearTimeout(statusTimer);
@@ -532,6 +533,11 @@ function route() {
 }
 
 $('filter').addEventListener('input', renderPrompts);
+// The skip link moves focus without touching the address (which names the open prompt).
+document.querySelector('.skip').addEventListener('click', (e) => {
+  e.preventDefault();
+  ($('prompt').hidden ? $('main') : $('prompt-heading')).focus();
+});
 $('diff-form').addEventListener('submit', (e) => {
   e.preventDefault();
   const from = $('diff-from').value;
