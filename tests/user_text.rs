@@ -206,7 +206,7 @@ fn no_internal_ids_in_help() {
 }
 
 #[test]
-fn no_internal_ids_in_readmes_docs_and_editor_texts() {
+fn no_internal_ids_in_readmes_docs_editor_texts_and_the_web_page() {
     let re = internal();
     let r = root();
     let mut files = vec![r.join("README.md"), r.join("editors/vscode/package.json")];
@@ -219,10 +219,15 @@ fn no_internal_ids_in_readmes_docs_and_editor_texts() {
     files.push(r.join("editors/README.md"));
     files_under(&r.join("docs"), "md", &mut files);
     files_under(&r.join("editors/nvim/doc"), "txt", &mut files);
+    // The web page `promptls api` serves: every text a user reads there.
+    for ext in ["html", "js", "css"] {
+        files_under(&r.join("src/api/web"), ext, &mut files);
+    }
     files.sort();
     files.dedup();
     assert!(
-        files.iter().any(|f| f.ends_with("docs/diagnostics.md")),
+        files.iter().any(|f| f.ends_with("docs/diagnostics.md"))
+            && files.iter().any(|f| f.ends_with("src/api/web/app.js")),
         "{files:?}"
     );
     let mut bad = Vec::new();
