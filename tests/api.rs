@@ -661,3 +661,37 @@ fn the_binary_serves_the_seed_stories_over_http() {
         "promptls: 0.0.0.0:0 is reachable from other machines: give --token (or PROMPTLS_API_TOKEN) so that every request must carry it\n"
     );
 }
+
+/// A revert names a file of another variant than the default: it reverts within that
+/// file's variant (the `ru` line), not the default one.
+#[tokio::test]
+async fn a_revert_stays_in_the_variant_of_the_file_it_names() {
+    let (_tmp, ws) = support::example_workspace();
+    let st = state(&ws, None);
+    let (status, reverted) = send(
+        &st,
+        "POST",
+        "/prompts/prompts%2Ftask/versions/prompts%2Ftask_ru_v1.md/revert",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{reverted}");
+    assert_eq!(reverted["created"]["classifiers"], json!({"lang": "ru"}));
+    let id = reverted["created"]["id"].as_str().unwrap();
+    assert_eq!(id, "prompts/task_ru_v1.0.1.md");
+    assert_eq!(
+        std::fs::read(ws.join(id)).unwrap(),
+        std::fs::read(ws.join("prompts/task_ru_v1.md")).unwrap()
+    );
+    let versions: Vec<&str> = reverted["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        versions,
+        ["prompts/task_ru_v1.0.1.md", "prompts/task_ru_v1.md"]
+    );
+}

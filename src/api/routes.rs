@@ -257,8 +257,9 @@ pub struct Reverted {
     pub versions: Vec<PromptVersion>,
 }
 
-/// Revert to a version: a NEW version (the next patch of the newest) with the chosen
-/// version's content, byte for byte; history is never rewritten.
+/// Revert to a version: a NEW version (the next patch of the newest of the chosen
+/// version's variant) with the chosen version's content, byte for byte; history is never
+/// rewritten.
 #[utoipa::path(
     post,
     path = "/prompts/{prompt_id}/versions/{version_id}/revert",
@@ -290,8 +291,9 @@ pub async fn revert(
             .as_ref()
             .ok_or_else(|| ApiError::invalid(format!("`{}` has no version", file.name)))?
             .to_string();
-        let source = t.source()?;
-        let plan = plan_revert(index, &source, &version)?;
+        // The chosen file's own variant: a version id that names a file reverts within
+        // that file's variant, whatever the classifier query says.
+        let plan = plan_revert(index, &t.folder.path_of(file), &version)?;
         let reason = plan.reason.clone();
         Ok((plan, reason))
     })
@@ -299,7 +301,7 @@ pub async fn revert(
     let index = state.index.load();
     let t = target(&index, &prompt_id, &query)?;
     let id = index.prompt_id(t.folder, &t.prompt.base);
-    let variant = t.folder.scheme.variant_map(&t.variant);
+    let variant = created.version.classifiers.clone();
     let versions = list_versions(&index, t.folder, &[t.prompt], &id, Some(&variant))
         .map_err(|e| ApiError::from(crate::ops::TargetError::Classifier(Box::new(e))))?;
     Ok((
