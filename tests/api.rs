@@ -265,6 +265,27 @@ async fn bad_requests_get_json_errors_never_a_500() {
     let cases: Vec<(&str, &str, Option<Value>, StatusCode, &str)> = vec![
         (
             "GET",
+            "/prompts/%FF/versions",
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "InvalidRequestError",
+        ),
+        (
+            "GET",
+            "/prompts/a%00b/versions",
+            None,
+            StatusCode::NOT_FOUND,
+            "PromptNotFoundError",
+        ),
+        (
+            "GET",
+            "/prompts/prompts%2Ftask/resolve?version=v99999999999999999999999",
+            None,
+            StatusCode::NOT_FOUND,
+            "VersionNotFoundError",
+        ),
+        (
+            "GET",
             "/prompts/prompts%2Fnope/versions",
             None,
             StatusCode::NOT_FOUND,

@@ -99,3 +99,48 @@ impl IntoResponse for ApiError {
         (self.status, Json(self.body)).into_response()
     }
 }
+
+/// Path parameters whose rejection is a JSON [`ApiError`] (422) rather than axum's plain
+/// text: a prompt id that is not UTF-8 once percent-decoded, for example.
+#[derive(Debug, Clone)]
+pub struct Ids<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for Ids<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(v)| Ids(v))
+            .map_err(|e| ApiError::invalid(e.body_text()))
+    }
+}
+
+/// A query string whose rejection is a JSON [`ApiError`] (422).
+#[derive(Debug, Clone)]
+pub struct Params<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for Params<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(v)| Params(v))
+            .map_err(|e| ApiError::invalid(e.body_text()))
+    }
+}

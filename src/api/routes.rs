@@ -11,13 +11,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path as UrlPath, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::ApiState;
-use super::error::{ApiError, ApiErrorBody};
+use super::error::{ApiError, ApiErrorBody, Ids, Params};
 use crate::analysis::{PromptVersion, list_versions, prompt_version};
 use crate::index::{Index, PromptFile};
 use crate::ops::{
@@ -93,8 +93,8 @@ pub struct ClassifierQuery {
 )]
 pub async fn list(
     State(state): State<Arc<ApiState>>,
-    UrlPath(prompt_id): UrlPath<String>,
-    Query(ClassifierQuery { classifiers: query }): Query<ClassifierQuery>,
+    Ids(prompt_id): Ids<String>,
+    Params(ClassifierQuery { classifiers: query }): Params<ClassifierQuery>,
 ) -> Result<Json<Vec<PromptVersion>>, ApiError> {
     let index = state.index.load();
     let t = target(&index, &prompt_id, &query)?;
@@ -121,8 +121,8 @@ pub async fn list(
 )]
 pub async fn get(
     State(state): State<Arc<ApiState>>,
-    UrlPath((prompt_id, version_id)): UrlPath<(String, String)>,
-    Query(ClassifierQuery { classifiers: query }): Query<ClassifierQuery>,
+    Ids((prompt_id, version_id)): Ids<(String, String)>,
+    Params(ClassifierQuery { classifiers: query }): Params<ClassifierQuery>,
 ) -> Result<Json<PromptVersion>, ApiError> {
     let index = state.index.load();
     let t = target(&index, &prompt_id, &query)?;
@@ -195,7 +195,7 @@ pub struct Created {
 )]
 pub async fn create(
     State(state): State<Arc<ApiState>>,
-    UrlPath(prompt_id): UrlPath<String>,
+    Ids(prompt_id): Ids<String>,
     body: Result<Json<CreateVersion>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let Json(body) = body.map_err(super::rejection)?;
@@ -277,8 +277,8 @@ pub struct Reverted {
 )]
 pub async fn revert(
     State(state): State<Arc<ApiState>>,
-    UrlPath((prompt_id, version_id)): UrlPath<(String, String)>,
-    Query(ClassifierQuery { classifiers: query }): Query<ClassifierQuery>,
+    Ids((prompt_id, version_id)): Ids<(String, String)>,
+    Params(ClassifierQuery { classifiers: query }): Params<ClassifierQuery>,
 ) -> Result<(StatusCode, Json<Reverted>), ApiError> {
     let pid = prompt_id.clone();
     let q = query.clone();
@@ -345,7 +345,7 @@ pub struct PromptsQuery {
 )]
 pub async fn prompts(
     State(state): State<Arc<ApiState>>,
-    Query(query): Query<PromptsQuery>,
+    Params(query): Params<PromptsQuery>,
 ) -> Json<Vec<PromptSummary>> {
     let index = state.index.load();
     let needle = query.q.map(|q| q.to_lowercase());
@@ -423,8 +423,8 @@ pub struct ResolveQuery {
 )]
 pub async fn resolve(
     State(state): State<Arc<ApiState>>,
-    UrlPath(prompt_id): UrlPath<String>,
-    Query(query): Query<ResolveQuery>,
+    Ids(prompt_id): Ids<String>,
+    Params(query): Params<ResolveQuery>,
 ) -> Result<Json<ResolvedVersion>, ApiError> {
     let index = state.index.load();
     let (folder, prompt) = crate::ops::find_prompt(&index, &prompt_id).ok_or_else(|| {
@@ -472,8 +472,8 @@ pub async fn resolve(
 )]
 pub async fn diff(
     State(state): State<Arc<ApiState>>,
-    UrlPath((prompt_id, from, to)): UrlPath<(String, String, String)>,
-    Query(ClassifierQuery { classifiers: query }): Query<ClassifierQuery>,
+    Ids((prompt_id, from, to)): Ids<(String, String, String)>,
+    Params(ClassifierQuery { classifiers: query }): Params<ClassifierQuery>,
 ) -> Result<Json<VersionDiff>, ApiError> {
     let index = state.index.load();
     let t = target(&index, &prompt_id, &query)?;
