@@ -209,6 +209,21 @@ pub fn list_versions(
     target: &str,
     classifier: Option<&BTreeMap<String, String>>,
 ) -> Result<Vec<PromptVersion>, ResolveError> {
+    list_versions_with(index, folder, prompts, target, classifier, &|p| {
+        file_meta(index, p)
+    })
+}
+
+/// [`list_versions`] with each file's title, description and modified time from `meta`
+/// (a cache of [`file_meta`]), so that listing reads no file.
+pub fn list_versions_with(
+    index: &Index,
+    folder: &Folder,
+    prompts: &[&Prompt],
+    target: &str,
+    classifier: Option<&BTreeMap<String, String>>,
+    meta: &dyn Fn(&Path) -> FileMeta,
+) -> Result<Vec<PromptVersion>, ResolveError> {
     let candidates: Vec<CandidateFile<'_>> = prompts
         .iter()
         .flat_map(|p| folder.prompt_files(p))
@@ -243,7 +258,7 @@ pub fn list_versions(
             let orders = orders
                 .entry(&*p.base)
                 .or_insert_with(|| VariantOrders::of(folder, p));
-            prompt_version_with(index, folder, p, f, false, orders)
+            prompt_version_with(index, folder, p, f, false, orders, meta)
         })
         .collect())
 }
@@ -313,7 +328,44 @@ pub fn prompt_version(
         file,
         with_content,
         &VariantOrders::of(folder, prompt),
+        &|p| file_meta(index, p),
     )
+}
+
+/// What a [`PromptVersion`] tells of a file besides its content: front matter `title` and
+/// `description`, and the modified time (RFC 3339).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileMeta {
+    /// Front matter `title:`.
+    pub title: Option<String>,
+    /// Front matter `description:`.
+    pub description: Option<String>,
+    /// The modified time, RFC 3339; `None` when the file cannot be examined.
+    pub created_at: Option<String>,
+}
+
+/// The [`FileMeta`] of `path`: one capped read of its text (front matter) and one `stat`.
+/// A file that cannot be read has no title or description (logged by the read).
+pub fn file_meta(index: &Index, path: &Path) -> FileMeta {
+    let fm = analysis_text(index, path)
+        .as_deref()
+        .map(front_matter)
+        .unwrap_or_default();
+    FileMeta {
+        title: fm.title,
+        description: fm.description,
+        created_at: modified_rfc3339(index, path),
+    }
+}
+
+fn modified_rfc3339(index: &Index, path: &Path) -> Option<String> {
+    match index.files().modified(path) {
+        Ok(t) => Some(humantime::format_rfc3339_seconds(t).to_string()),
+        Err(e) => {
+            tracing::debug!(error = %e, "no modified time");
+            None
+        }
+    }
 }
 
 fn prompt_version_with(
@@ -323,11 +375,23 @@ fn prompt_version_with(
     file: &PromptFile,
     with_content: bool,
     orders: &VariantOrders<'_>,
+    meta: &dyn Fn(&Path) -> FileMeta,
 ) -> PromptVersion {
     let path = folder.path_of(file);
     let (version_number, latest) = orders.rank(file);
-    let text = analysis_text(index, &path);
-    let fm = text.as_deref().map(front_matter).unwrap_or_default();
+    // With the content, its one read gives the front matter too.
+    let (text, meta) = if with_content {
+        let text = analysis_text(index, &path);
+        let fm = text.as_deref().map(front_matter).unwrap_or_default();
+        let m = FileMeta {
+            title: fm.title,
+            description: fm.description,
+            created_at: modified_rfc3339(index, &path),
+        };
+        (text, m)
+    } else {
+        (None, meta(&path))
+    };
     let root = index
         .root_of(&path)
         .map(Path::to_path_buf)
@@ -337,20 +401,13 @@ fn prompt_version_with(
         .unwrap_or(&path)
         .to_string_lossy()
         .replace('\\', "/");
-    let created_at = match index.files().modified(&path) {
-        Ok(t) => Some(humantime::format_rfc3339_seconds(t).to_string()),
-        Err(e) => {
-            tracing::debug!(error = %e, "no modified time");
-            None
-        }
-    };
     PromptVersion {
         id,
         prompt_id: index.prompt_id(folder, &prompt.base),
-        title: fm.title.clone().unwrap_or_else(|| file.name.to_string()),
-        description: fm.description.clone(),
-        content: if with_content { text } else { None },
-        created_at,
+        title: meta.title.unwrap_or_else(|| file.name.to_string()),
+        description: meta.description,
+        content: text,
+        created_at: meta.created_at,
         version: file.parsed.version.as_ref().map(|v| v.to_string()),
         version_number,
         prerelease: file

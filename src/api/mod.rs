@@ -10,6 +10,7 @@ mod error;
 mod routes;
 mod web;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -30,6 +31,7 @@ pub use routes::{
     BumpName, CreateVersion, Created, Health, PromptSummary, ResolvedVersion, Reverted,
 };
 
+use crate::analysis::FileMeta;
 use crate::config::ConfigSource;
 use crate::index::{Index, SharedIndex};
 use crate::vfs::VfsError;
@@ -51,6 +53,9 @@ pub struct ApiState {
     pub token: Option<String>,
     /// Held by each write and index refresh, so writes never race each other.
     pub writes: tokio::sync::Mutex<()>,
+    /// Title, description and modified time of the files listed so far, so that a list
+    /// reads no file; an entry goes when the watcher or a write reports its path.
+    meta: std::sync::RwLock<HashMap<PathBuf, FileMeta>>,
 }
 
 impl ApiState {
@@ -62,7 +67,27 @@ impl ApiState {
             index: SharedIndex::new(index),
             token,
             writes: tokio::sync::Mutex::new(()),
+            meta: std::sync::RwLock::new(HashMap::new()),
         }
+    }
+
+    /// The [`FileMeta`] of `path`, from the cache, else read (and kept).
+    pub fn file_meta(&self, index: &Index, path: &Path) -> FileMeta {
+        if let Some(m) = self.meta.read().unwrap().get(path) {
+            return m.clone();
+        }
+        let m = crate::analysis::file_meta(index, path);
+        self.meta
+            .write()
+            .unwrap()
+            .insert(path.to_path_buf(), m.clone());
+        m
+    }
+
+    /// Forgets what is cached of `paths` and of everything under them (a folder's event).
+    fn forget(&self, paths: &[PathBuf]) {
+        let mut meta = self.meta.write().unwrap();
+        meta.retain(|p, _| !paths.iter().any(|changed| p.starts_with(changed)));
     }
 }
 
@@ -184,6 +209,7 @@ where
             }
             match crate::vfs::create_new(&plan.path, &plan.content) {
                 Ok(()) => {
+                    st.forget(std::slice::from_ref(&plan.path));
                     st.index.store(index.refreshed(std::slice::from_ref(&plan.path)));
                     let index = st.index.load();
                     let (folder, i) = index.file(&plan.path).ok_or_else(|| {
@@ -268,6 +294,7 @@ pub fn watch(state: Arc<ApiState>) -> Option<notify::RecommendedWatcher> {
             paths.sort();
             paths.dedup();
             let _turn = state.writes.blocking_lock();
+            state.forget(&paths);
             let next = state.index.load().refreshed(&paths);
             tracing::debug!(changed = paths.len(), "watched files changed");
             state.index.store(next);

@@ -18,7 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::ApiState;
 use super::error::{ApiError, ApiErrorBody, Ids, Params};
-use crate::analysis::{PromptVersion, list_versions, prompt_version};
+use crate::analysis::{PromptVersion, list_versions_with, prompt_version};
 use crate::index::{Index, PromptFile};
 use crate::ops::{
     Bump, Plan, PromptTarget, VersionDiff, plan_create, plan_revert, prompt_target, recommend_next,
@@ -99,8 +99,15 @@ pub async fn list(
     let index = state.index.load();
     let t = target(&index, &prompt_id, &query)?;
     let id = index.prompt_id(t.folder, &t.prompt.base);
-    let list = list_versions(&index, t.folder, &[t.prompt], &id, classifiers(&query))
-        .map_err(|e| ApiError::from(crate::ops::TargetError::Classifier(Box::new(e))))?;
+    let list = list_versions_with(
+        &index,
+        t.folder,
+        &[t.prompt],
+        &id,
+        classifiers(&query),
+        &|p| state.file_meta(&index, p),
+    )
+    .map_err(|e| ApiError::from(crate::ops::TargetError::Classifier(Box::new(e))))?;
     Ok(Json(list))
 }
 
@@ -302,8 +309,10 @@ pub async fn revert(
     let t = target(&index, &prompt_id, &query)?;
     let id = index.prompt_id(t.folder, &t.prompt.base);
     let variant = created.version.classifiers.clone();
-    let versions = list_versions(&index, t.folder, &[t.prompt], &id, Some(&variant))
-        .map_err(|e| ApiError::from(crate::ops::TargetError::Classifier(Box::new(e))))?;
+    let versions = list_versions_with(&index, t.folder, &[t.prompt], &id, Some(&variant), &|p| {
+        state.file_meta(&index, p)
+    })
+    .map_err(|e| ApiError::from(crate::ops::TargetError::Classifier(Box::new(e))))?;
     Ok((
         StatusCode::CREATED,
         Json(Reverted {
