@@ -1959,13 +1959,15 @@ fn api_load(server: &mut ApiServer, ws: &Path) -> R<(Value, Vec<PathBuf>)> {
     let addr = server.addr;
     let health = server.get_json("/healthz")?;
     let prompts = server.get_json("/prompts")?;
-    let prompts = prompts.as_array().ok_or("GET /prompts: not a list")?;
+    let all = prompts.as_array().ok_or("GET /prompts: not a list")?;
+    // Versioned prompts (with a release): not the folders' unversioned README.md.
+    let prompts: Vec<&Value> = all.iter().filter(|p| p["latest"].is_string()).collect();
     if prompts.is_empty() {
-        return Err("GET /prompts: no prompts".into());
+        return Err("GET /prompts: no prompt with a release".into());
     }
     let n = prompts.len();
     let sample: Vec<&Value> = (0..API_SAMPLE.min(n))
-        .map(|i| &prompts[i * n / API_SAMPLE.min(n)])
+        .map(|i| prompts[i * n / API_SAMPLE.min(n)])
         .collect();
     // The requests, each checked once before the load: one that fails alone is left out
     // of the load (and reported), so the load's errors are the load's.
@@ -2005,7 +2007,8 @@ fn api_load(server: &mut ApiServer, ws: &Path) -> R<(Value, Vec<PathBuf>)> {
     }
     let mut out = json!({
         "prompt_files": health["prompt_files"],
-        "prompts": n,
+        "prompts": all.len(),
+        "versioned_prompts": n,
         "sampled": sample.len(),
         "with_lang": with_lang,
         "excluded": excluded,
@@ -2086,9 +2089,12 @@ fn api_load(server: &mut ApiServer, ws: &Path) -> R<(Value, Vec<PathBuf>)> {
     for (path, title, content) in &posted {
         match std::fs::read_to_string(path) {
             Ok(text) => {
-                let body_ok = text.ends_with(content.as_str())
-                    && text.matches(API_MARK).count() == 2
-                    && text.contains(title.as_str());
+                // `---\ntitle: "…"\n---\n` and then the content, byte for byte.
+                let (front, body) = text
+                    .strip_prefix("---\n")
+                    .and_then(|t| t.split_once("\n---\n"))
+                    .unwrap_or(("", ""));
+                let body_ok = body == content.as_str() && front.contains(title.as_str());
                 if body_ok {
                     content_ok += 1;
                 } else if problems.len() < 10 {
@@ -2102,7 +2108,14 @@ fn api_load(server: &mut ApiServer, ws: &Path) -> R<(Value, Vec<PathBuf>)> {
         }
     }
     c["prompt_id"] = json!(id);
-    c["folder"] = json!(under_rel(ws, &folder));
+    let root = ws.canonicalize().unwrap_or_else(|_| ws.to_path_buf());
+    c["folder"] = json!(
+        folder
+            .strip_prefix(&root)
+            .unwrap_or(&folder)
+            .display()
+            .to_string()
+    );
     c["new_files"] = json!(new.len());
     c["distinct_files"] = json!(paths.len());
     c["content_ok"] = json!(content_ok);
@@ -3422,7 +3435,8 @@ fn api_table(api: &Value) -> Table {
             "`promptls api TREE --bind 127.0.0.1:0` on the {col} tree, driven over HTTP/1.1 by \
              the harness's own client (`benches/support/http_load.rs`: one thread per keep-alive \
              connection, requests serialized beforehand). Prompt ids are spread evenly over \
-             `GET /prompts`; each request is sent once alone first and one that fails alone is \
+             the prompts of `GET /prompts` that have a release (not the folders' unversioned \
+             `README.md`); each request is sent once alone first and one that fails alone is \
              left out of the load (named below). Each GET run: {conns} connections, each sending \
              its next request as soon as the previous answer is read (closed loop), 1 s of \
              warm-up, then {secs:.0} s timed: latency of every request, requests/s over the \
@@ -3439,10 +3453,10 @@ fn api_table(api: &Value) -> Table {
     );
     let g = |path: &[&str]| get(api, path);
     t.plain(
-        "prompt files indexed / prompts / prompt ids sampled",
+        "prompt files indexed / prompts (with a release) / prompt ids sampled",
         vec![format!(
-            "{} / {} / {}",
-            api["prompt_files"], api["prompts"], api["sampled"]
+            "{} / {} ({}) / {}",
+            api["prompt_files"], api["prompts"], api["versioned_prompts"], api["sampled"]
         )],
     );
     t.figures(
