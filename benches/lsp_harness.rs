@@ -3458,7 +3458,8 @@ fn api_table(api: &Value) -> Table {
              the content posted, byte for byte. The \
              client shares the machine's CPUs with the server: its time is in the latencies. \
              Reproduce: `cargo bench --bench lsp_harness -- --only api --write-benchmarks` \
-             (about a minute: the tree is generated once, then reused)."
+             (30 s of load plus seconds of setup; the first run also generates the tree, which is \
+             then reused)."
         ),
         vec![col],
     );
