@@ -1,5 +1,5 @@
 //! End-to-end benchmark harness (Q-1): drives the REAL release binary
-//! (`target/release/promptls serve`, `promptls check`, `promptls versions`) on workspaces
+//! (`target/release/promptls serve`, `promptls check`, `promptls versions`, `promptls api`) on workspaces
 //! made by `gen-workspace`, and writes `target/bench/results.json`,
 //! `target/bench/results.md` and, with `--write-benchmarks`, `BENCHMARKS.md`.
 //!
@@ -11,7 +11,9 @@
 //!
 //! Shapes (`--only`): per tree size `index`, `latency`, `events`, `watcher`, `burst`,
 //! `check`, `promptic`; once per run, on the first size's tree, `big-files` and
-//! `big-buffer`; and `many-versions` on its own trees (`--versions`). What each measures
+//! `big-buffer`; `many-versions` on its own trees (`--versions`); and `api`, the HTTP API
+//! on the 100k tree under 64 keep-alive connections and concurrent creates (an `--only api`
+//! run keeps the other figures of results.json). What each measures
 //! and against which budget is written next to its table (see `render_tables`).
 //!
 //! It reports; it asserts nothing. A row that times out or fails is recorded as such and
@@ -29,6 +31,9 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
+
+#[path = "support/http_load.rs"]
+mod http_load;
 
 /// The longest wait for a response or a state (bursts at 1M take seconds).
 const WAIT: Duration = Duration::from_secs(120);
@@ -397,6 +402,7 @@ const SHAPES: &[&str] = &[
     "big-files",
     "big-buffer",
     "many-versions",
+    "api",
 ];
 
 struct Opts {
@@ -1233,18 +1239,20 @@ fn watcher_after_index(bin: &Path, ws: &Path) -> R<Value> {
 }
 
 /// CPU seconds the server uses in `window` while nothing happens.
+/// CPU seconds (user + system) a process has used so far.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
+        + f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    ticks / 100.0
+}
+
 fn idle_cpu_seconds(pid: u32, window: Duration) -> f64 {
-    let cpu = || -> f64 {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        let after = stat.rsplit(')').next().unwrap_or("");
-        let f: Vec<&str> = after.split_whitespace().collect();
-        let ticks: f64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
-            + f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
-        ticks / 100.0
-    };
-    let c0 = cpu();
+    let c0 = cpu_seconds(pid);
     std::thread::sleep(window);
-    cpu() - c0
+    cpu_seconds(pid) - c0
 }
 
 /// The server's own notify watcher (a client without dynamic registration): right after
@@ -1767,6 +1775,436 @@ fn many_versions(
 }
 
 // ---------------------------------------------------------------------------------------
+// Shape `api`: `promptls api` under load over HTTP/1.1 (benches/support/http_load.rs).
+
+/// Concurrent keep-alive connections of each GET run.
+const API_CONNS: usize = 64;
+/// Each GET run: a warm-up, then the timed window.
+const API_WARMUP: Duration = Duration::from_secs(1);
+const API_GET: Duration = Duration::from_secs(10);
+/// The create run: concurrent clients POSTing new versions of one prompt.
+const API_CREATORS: usize = 8;
+const API_CREATE: Duration = Duration::from_secs(5);
+/// Prompt ids taken from `GET /prompts`, spread evenly over the sorted list.
+const API_SAMPLE: usize = 256;
+/// The tree the API is measured on (the budget's).
+const API_TREE: usize = 100_000;
+/// Marks what the create run writes (its files are removed after it, or at the next run).
+const API_MARK: &str = "promptls-bench-api";
+
+/// A `promptls api` process, stopped when dropped.
+struct ApiServer {
+    child: Child,
+    addr: std::net::SocketAddr,
+}
+
+impl Drop for ApiServer {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
+}
+
+impl ApiServer {
+    /// Starts `promptls api WS --bind 127.0.0.1:0`, reads the address it listens on from
+    /// its first line, and waits for `/healthz`. Returns it and spawn → healthy (ms).
+    fn start(bin: &Path, ws: &Path) -> R<(ApiServer, f64)> {
+        let t = Instant::now();
+        let mut child = Command::new(bin)
+            .arg("api")
+            .arg(ws)
+            .args(["--bind", "127.0.0.1:0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("spawn promptls api: {e}"))?;
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { return };
+                if !sent && let Some(rest) = line.split("listening on http://").nth(1) {
+                    let addr = rest.split('/').next().unwrap_or("").to_string();
+                    let _ = tx.send(addr);
+                    sent = true;
+                }
+            }
+        });
+        let addr = match rx.recv_timeout(WAIT) {
+            Ok(a) => a,
+            Err(_) => {
+                let _ = child.kill();
+                let status = child.wait();
+                return Err(crashed(format!(
+                    "promptls api did not start listening ({status:?})"
+                )));
+            }
+        };
+        let addr: std::net::SocketAddr = addr
+            .parse()
+            .map_err(|e| format!("the address {addr:?}: {e}"))?;
+        let server = ApiServer { child, addr };
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Ok(r) = http_load::get_once(addr, "/healthz")
+                && r.status == 200
+            {
+                break;
+            }
+            if Instant::now() > deadline {
+                return Err(format!("timeout waiting for {addr}/healthz"));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok((server, ms(t.elapsed())))
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether it is still running (a crash is recorded).
+    fn alive(&mut self) -> R<()> {
+        match self.child.try_wait() {
+            Ok(None) => Ok(()),
+            other => Err(crashed(format!("promptls api exited: {other:?}"))),
+        }
+    }
+
+    fn get_json(&self, path: &str) -> R<Value> {
+        let r = http_load::get_once(self.addr, path).map_err(|e| format!("GET {path}: {e}"))?;
+        if r.status != 200 {
+            return Err(format!(
+                "GET {path}: {} {}",
+                r.status,
+                String::from_utf8_lossy(&r.body)
+            ));
+        }
+        serde_json::from_slice(&r.body).map_err(|e| format!("GET {path}: {e}"))
+    }
+}
+
+/// A prompt id as one path segment (`prompts%2Ftask`).
+fn segment(id: &str) -> String {
+    let mut s = String::new();
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            s.push(b as char);
+        } else {
+            let _ = write!(s, "%{b:02X}");
+        }
+    }
+    s
+}
+
+/// Removes the files of an earlier create run from `folder` (they hold [`API_MARK`]).
+fn clean_api_files(folder: &Path) -> usize {
+    let mut n = 0;
+    for e in std::fs::read_dir(folder).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_file()
+            && std::fs::read_to_string(&p).is_ok_and(|t| t.contains(API_MARK))
+            && std::fs::remove_file(&p).is_ok()
+        {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// A load run's figures: latency percentiles, requests/s, errors, and the server's CPU.
+fn load_summary(l: &http_load::Load, cpu_s: f64) -> Value {
+    let mut v = latency_summary(&l.latencies_ms);
+    let wall = l.wall.as_secs_f64();
+    v["requests"] = json!(l.latencies_ms.len());
+    v["wall_s"] = json!(wall);
+    v["rps"] = json!(l.latencies_ms.len() as f64 / wall.max(1e-9));
+    v["non_2xx"] = json!(l.non_2xx);
+    v["io_errors"] = json!(l.io_errors);
+    v["errors"] = json!(l.non_2xx + l.io_errors);
+    v["error_samples"] = json!(l.samples);
+    v["mean_body_bytes"] = json!(l.bytes as f64 / l.latencies_ms.len().max(1) as f64);
+    v["server_cpu_cores"] = json!(cpu_s / wall.max(1e-9));
+    v
+}
+
+fn api_shape(bin: &Path, generator: &Path, bench: &Path, seed: u64) -> R<Value> {
+    let (ws, summary) = workspace(generator, bench, API_TREE, seed)?;
+    clean_leftovers(&ws);
+    let _ = time_rg_files(&ws);
+    let (mut server, startup_ms) = ApiServer::start(bin, &ws)?;
+    let r = api_load(&mut server, &ws);
+    let pid = server.pid();
+    let rss = vm_rss_kib(pid).unwrap_or(0);
+    drop(server);
+    let (mut v, created) = r?;
+    // The server is stopped: the create run's files go.
+    for f in &created {
+        let _ = std::fs::remove_file(f);
+    }
+    v["tree"] = json!(label(API_TREE));
+    v["workspace"] = summary;
+    v["startup_ms"] = json!(startup_ms);
+    v["rss_kib_after"] = json!(rss);
+    Ok(v)
+}
+
+/// The GET runs and the create run on a started server; returns the figures and the files
+/// the create run made.
+fn api_load(server: &mut ApiServer, ws: &Path) -> R<(Value, Vec<PathBuf>)> {
+    let addr = server.addr;
+    let health = server.get_json("/healthz")?;
+    let prompts = server.get_json("/prompts")?;
+    let all = prompts.as_array().ok_or("GET /prompts: not a list")?;
+    // Versioned prompts (with a release): not the folders' unversioned README.md.
+    let prompts: Vec<&Value> = all.iter().filter(|p| p["latest"].is_string()).collect();
+    if prompts.is_empty() {
+        return Err("GET /prompts: no prompt with a release".into());
+    }
+    let n = prompts.len();
+    let sample: Vec<&Value> = (0..API_SAMPLE.min(n))
+        .map(|i| prompts[i * n / API_SAMPLE.min(n)])
+        .collect();
+    // The requests, each checked once before the load: one that fails alone is left out
+    // of the load (and reported), so the load's errors are the load's.
+    let (mut versions, mut resolve, mut excluded, mut with_lang) =
+        (Vec::new(), Vec::new(), Vec::new(), 0);
+    for p in &sample {
+        let id = p["prompt_id"].as_str().unwrap_or("");
+        let seg = segment(id);
+        let lang = p["variants"]
+            .as_array()
+            .and_then(|v| v.iter().find_map(|m| m["lang"].as_str()));
+        let list = format!("/prompts/{seg}/versions");
+        let res = match lang {
+            Some(l) => {
+                with_lang += 1;
+                format!("/prompts/{seg}/resolve?version=latest&lang={}", segment(l))
+            }
+            None => format!("/prompts/{seg}/resolve?version=latest"),
+        };
+        for (path, into) in [(list, &mut versions), (res, &mut resolve)] {
+            match http_load::get_once(addr, &path) {
+                Ok(r) if (200..300).contains(&r.status) => into.push(http_load::get(&path)),
+                Ok(r) => excluded.push(format!(
+                    "{path}: {} {}",
+                    r.status,
+                    String::from_utf8_lossy(&r.body)
+                        .chars()
+                        .take(160)
+                        .collect::<String>()
+                )),
+                Err(e) => excluded.push(format!("{path}: {e}")),
+            }
+        }
+    }
+    if versions.is_empty() || resolve.is_empty() {
+        return Err(format!("no request answered 2xx alone: {excluded:?}"));
+    }
+    let mut out = json!({
+        "prompt_files": health["prompt_files"],
+        "prompts": all.len(),
+        "versioned_prompts": n,
+        "sampled": sample.len(),
+        "with_lang": with_lang,
+        "excluded": excluded,
+        "connections": API_CONNS,
+        "warmup_s": API_WARMUP.as_secs_f64(),
+        "duration_s": API_GET.as_secs_f64(),
+    });
+    for (key, reqs) in [("versions", &versions), ("resolve", &resolve)] {
+        eprintln!("  api: GET {key}, {API_CONNS} connections ...");
+        let c0 = cpu_seconds(server.pid());
+        let l = http_load::run(addr, reqs, API_CONNS, API_WARMUP, API_GET);
+        let c1 = cpu_seconds(server.pid());
+        server.alive()?;
+        // The server's CPU over warm-up and window alike, per second of the window.
+        let share = l.wall.as_secs_f64() / (API_WARMUP + API_GET).as_secs_f64();
+        let mut v = load_summary(&l, (c1 - c0) * share);
+        v["distinct_requests"] = json!(reqs.len());
+        eprintln!("  api: {key}: {v}");
+        out[key] = v;
+    }
+    // The create run: one prompt (the first sampled one with a single variant), API_CREATORS
+    // clients for API_CREATE.
+    let target = sample
+        .iter()
+        .find(|p| p["variants"].as_array().is_some_and(|v| v.len() <= 1))
+        .unwrap_or(&sample[0]);
+    let id = target["prompt_id"].as_str().unwrap_or("").to_string();
+    let listed = server.get_json(&format!("/prompts/{}/versions", segment(&id)))?;
+    let folder = listed[0]["path"]
+        .as_str()
+        .map(|p| {
+            Path::new(p)
+                .parent()
+                .unwrap_or(Path::new("/"))
+                .to_path_buf()
+        })
+        .ok_or("the target prompt lists no version")?;
+    let stale = clean_api_files(&folder);
+    if stale > 0 {
+        // Files of an interrupted run: the index learns of their removal from the watcher.
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let names = |dir: &Path| -> std::collections::BTreeSet<PathBuf> {
+        std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .collect()
+    };
+    let before = names(&folder);
+    eprintln!("  api: creates of {id}, {API_CREATORS} clients ...");
+    let create = api_creates(addr, &id);
+    let after = names(&folder);
+    let new: Vec<PathBuf> = after.difference(&before).cloned().collect();
+    server.alive()?;
+    let (mut c, posted) = create;
+    // Verify: one new file per 201, all distinct, each holding what was posted.
+    let mut problems = Vec::new();
+    let paths: std::collections::BTreeSet<PathBuf> =
+        posted.iter().map(|(p, _, _)| p.clone()).collect();
+    if paths.len() != posted.len() {
+        problems.push(format!(
+            "{} 201 responses name {} distinct files",
+            posted.len(),
+            paths.len()
+        ));
+    }
+    let new_set: std::collections::BTreeSet<PathBuf> = new.iter().cloned().collect();
+    if new_set != paths {
+        let missing = paths.difference(&new_set).count();
+        let extra = new_set.difference(&paths).count();
+        problems.push(format!(
+            "{missing} files answered 201 are not on disk; {extra} new files on disk no 201 names"
+        ));
+    }
+    let mut content_ok = 0;
+    for (path, title, content) in &posted {
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                // `---\ntitle: "…"\n---\n` and then the content, byte for byte.
+                let (front, body) = text
+                    .strip_prefix("---\n")
+                    .and_then(|t| t.split_once("\n---\n"))
+                    .unwrap_or(("", ""));
+                let body_ok = body == content.as_str() && front.contains(title.as_str());
+                if body_ok {
+                    content_ok += 1;
+                } else if problems.len() < 10 {
+                    problems.push(format!(
+                        "{}: holds {text:?}, posted title {title:?} content {content:?}",
+                        path.display()
+                    ));
+                }
+            }
+            Err(e) => problems.push(format!("{}: {e}", path.display())),
+        }
+    }
+    c["prompt_id"] = json!(id);
+    let root = ws.canonicalize().unwrap_or_else(|_| ws.to_path_buf());
+    c["folder"] = json!(
+        folder
+            .strip_prefix(&root)
+            .unwrap_or(&folder)
+            .display()
+            .to_string()
+    );
+    c["new_files"] = json!(new.len());
+    c["distinct_files"] = json!(paths.len());
+    c["content_ok"] = json!(content_ok);
+    c["problems"] = json!(problems);
+    c["verified"] =
+        json!(problems.is_empty() && new.len() == posted.len() && content_ok == posted.len());
+    if let Some(sample) = posted.first() {
+        c["example_file"] = json!(std::fs::read_to_string(&sample.0).unwrap_or_default());
+    }
+    out["create"] = c;
+    let mut made: Vec<PathBuf> = new;
+    made.extend(paths);
+    Ok((out, made))
+}
+
+/// API_CREATORS clients POSTing new versions of `id` for API_CREATE; returns the figures
+/// and, per 201, the file it names and the title and content posted.
+fn api_creates(addr: std::net::SocketAddr, id: &str) -> (Value, Vec<(PathBuf, String, String)>) {
+    let path = format!("/prompts/{}/versions", segment(id));
+    let start = Instant::now();
+    let stop = start + API_CREATE;
+    let threads: Vec<_> = (0..API_CREATORS)
+        .map(|c| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut lat = Vec::new();
+                let (mut ok, mut bad, mut io) = (Vec::new(), Vec::new(), 0usize);
+                let Ok(mut conn) = http_load::Conn::open(addr) else {
+                    return (lat, ok, bad, 1);
+                };
+                let mut i = 0;
+                while Instant::now() < stop {
+                    let title = format!("{API_MARK} client {c} request {i}");
+                    let content = format!(
+                        "{API_MARK}: client {c}, request {i}.\nAnswer the question in one line.\n"
+                    );
+                    i += 1;
+                    let body = json!({"title": title, "content": content}).to_string();
+                    let t = Instant::now();
+                    match conn.round_trip(&http_load::post_json(&path, &body)) {
+                        Ok(r) => {
+                            lat.push(ms(t.elapsed()));
+                            let v: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
+                            if r.status == 201 {
+                                let file = PathBuf::from(v["path"].as_str().unwrap_or(""));
+                                ok.push((file, title, content));
+                            } else {
+                                bad.push(format!("{}: {v}", r.status));
+                            }
+                        }
+                        Err(_) => {
+                            io += 1;
+                            if conn.reopen().is_err() {
+                                break;
+                            }
+                        }
+                    }
+                }
+                (lat, ok, bad, io)
+            })
+        })
+        .collect();
+    let (mut lat, mut posted, mut bad, mut io) = (Vec::new(), Vec::new(), Vec::new(), 0);
+    for t in threads {
+        match t.join() {
+            Ok((l, o, b, i)) => {
+                lat.extend(l);
+                posted.extend(o);
+                bad.extend(b);
+                io += i;
+            }
+            Err(_) => io += 1,
+        }
+    }
+    let wall = start.elapsed().as_secs_f64();
+    let mut v = latency_summary(&lat);
+    v["clients"] = json!(API_CREATORS);
+    v["duration_s"] = json!(API_CREATE.as_secs_f64());
+    v["wall_s"] = json!(wall);
+    v["created"] = json!(posted.len());
+    v["creates_per_s"] = json!(posted.len() as f64 / wall);
+    v["non_2xx"] = json!(bad.len());
+    v["io_errors"] = json!(io);
+    v["errors"] = json!(bad.len() + io);
+    v["error_samples"] = json!(bad.iter().take(5).collect::<Vec<_>>());
+    (v, posted)
+}
+
+// ---------------------------------------------------------------------------------------
 
 fn main() {
     let o = opts();
@@ -1931,11 +2369,23 @@ fn main() {
             .collect();
         once.insert("many_versions".into(), Value::Array(v));
     }
+    if o.has("api") {
+        let (load_before, started) = (loadavg(), date());
+        let mut v = row("api", || api_shape(&server, &generator, &bench, o.seed));
+        // Its own run: an `--only api` run keeps the other figures of results.json.
+        let mut m = machine.clone();
+        m["load_before"] = json!(load_before);
+        m["load_after"] = json!(loadavg());
+        m["started"] = json!(started);
+        v["machine"] = m;
+        v["command"] = json!(command_line(&o));
+        once.insert("api".into(), v);
+    }
     machine["load_before"] = json!(load_before);
     machine["load_after"] = json!(loadavg());
     machine["started"] = json!(started);
     let crashes = CRASHES.lock().unwrap().clone();
-    let out = json!({
+    let mut out = json!({
         "machine": machine,
         "command": command_line(&o),
         "seed": o.seed,
@@ -1946,6 +2396,21 @@ fn main() {
         "once": once,
         "crashes": crashes,
     });
+    if o.only.iter().all(|s| s == "api") && !o.only.is_empty() {
+        // `--only api`: the other figures of the last results.json stay (with their own
+        // machine and command); only the API's are replaced.
+        if let Some(mut prev) = std::fs::read_to_string(bench.join("results.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+            .filter(|p| p["once"].is_object())
+        {
+            prev["once"]["api"] = out["once"]["api"].take();
+            if let Some(c) = prev["crashes"].as_array_mut() {
+                c.extend(crashes.iter().map(|x| json!(x)));
+            }
+            out = prev;
+        }
+    }
     std::fs::write(
         bench.join("results.json"),
         serde_json::to_string_pretty(&out).unwrap(),
@@ -2912,6 +3377,10 @@ fn render_tables(out: &Value) -> String {
         tables.push(t);
     }
 
+    if out["once"]["api"].is_object() {
+        tables.push(api_table(&out["once"]["api"]));
+    }
+
     let mut s = String::new();
     if sizes.is_empty() {
         // No tree size was run (`--only` of once-per-run shapes): drop the per-size tables.
@@ -2952,6 +3421,186 @@ fn render_tables(out: &Value) -> String {
     s
 }
 
+/// A row counting errors (an integer), met when there are none.
+fn errors_row(name: &str, n: Result<f64, String>) -> (String, String, Vec<String>, String) {
+    let (cell, verdict) = match n {
+        Ok(0.0) => ("0".to_string(), "met".to_string()),
+        Ok(x) => (format!("{x:.0}"), format!("**missed** ({x:.0})")),
+        Err(e) => (e, "not measured".to_string()),
+    };
+    (name.into(), "0".into(), vec![cell], verdict)
+}
+
+/// The table of the `api` shape: one column, the tree it ran on; its own run line (an
+/// `--only api` run keeps the other figures, measured at another time).
+fn api_table(api: &Value) -> Table {
+    let col = api["tree"].as_str().unwrap_or("100k").to_string();
+    let conns = api["connections"].as_u64().unwrap_or(64);
+    let secs = api["duration_s"].as_f64().unwrap_or(10.0);
+    let creators = api["create"]["clients"].as_u64().unwrap_or(8);
+    let create_s = api["create"]["duration_s"].as_f64().unwrap_or(5.0);
+    let mut t = Table::new(
+        "HTTP API (`api`)",
+        &format!(
+            "`promptls api TREE --bind 127.0.0.1:0` on the {col} tree, driven over HTTP/1.1 by \
+             the harness's own client (`benches/support/http_load.rs`: one thread per keep-alive \
+             connection, requests serialized beforehand). Prompt ids are spread evenly over \
+             the prompts of `GET /prompts` that have a release (not the folders' unversioned \
+             `README.md`); each request is sent once alone first and one that fails alone is \
+             left out of the load (named below). Each GET run: {conns} connections, each sending \
+             its next request as soon as the previous answer is read (closed loop), 1 s of \
+             warm-up, then {secs:.0} s timed: latency of every request, requests/s over the \
+             window, errors = non-2xx answers and failed requests. The resolve requests carry \
+             `&lang=` when the prompt has a `lang` variant. Then the create run: {creators} \
+             clients POSTing `{{\"title\", \"content\"}}` to one prompt for {create_s:.0} s; then \
+             the new files on disk are counted against the 201 answers, their names must be \
+             distinct, and each file must be the front matter with the title posted and then \
+             the content posted, byte for byte. The \
+             client shares the machine's CPUs with the server: its time is in the latencies. \
+             Reproduce: `cargo bench --bench lsp_harness -- --only api --write-benchmarks` \
+             (30 s of load plus seconds of setup; the first run also generates the tree, which is \
+             then reused)."
+        ),
+        vec![col],
+    );
+    let g = |path: &[&str]| get(api, path);
+    t.plain(
+        "prompt files indexed / prompts (with a release) / prompt ids sampled",
+        vec![format!(
+            "{} / {} ({}) / {}",
+            api["prompt_files"], api["prompts"], api["versioned_prompts"], api["sampled"]
+        )],
+    );
+    t.figures(
+        "startup: spawn → `/healthz` answers, ms",
+        vec![vec![g(&["startup_ms"])]],
+    );
+    for (key, name) in [
+        ("versions", "`GET /prompts/{id}/versions`"),
+        ("resolve", "`GET /prompts/{id}/resolve?version=latest`"),
+    ] {
+        t.judged(
+            &format!("{name} at {conns} connections: p50 / p99 / max, ms"),
+            "p99 ≤ 10",
+            vec![vec![
+                g(&[key, "p50_ms"]),
+                g(&[key, "p99_ms"]),
+                g(&[key, "max_ms"]),
+            ]],
+            &[Limit::None, Limit::Max(10.0), Limit::None],
+            None,
+            false,
+        );
+        t.figures(
+            &format!("{name}: requests/s; requests timed; mean body, bytes"),
+            vec![vec![
+                g(&[key, "rps"]),
+                g(&[key, "requests"]),
+                g(&[key, "mean_body_bytes"]),
+            ]],
+        );
+        t.rows
+            .push(errors_row(&format!("{name}: errors"), g(&[key, "errors"])));
+        t.figures(
+            &format!("{name}: server CPU during the window, cores"),
+            vec![vec![g(&[key, "server_cpu_cores"])]],
+        );
+    }
+    t.figures(
+        &format!("creates/s, {creators} clients, one prompt"),
+        vec![vec![g(&["create", "creates_per_s"])]],
+    );
+    t.figures(
+        "create (`POST …/versions`) p50 / p99 / max, ms",
+        vec![vec![
+            g(&["create", "p50_ms"]),
+            g(&["create", "p99_ms"]),
+            g(&["create", "max_ms"]),
+        ]],
+    );
+    t.rows
+        .push(errors_row("create: errors", g(&["create", "errors"])));
+    let c = &api["create"];
+    let verified = match at(api, &["create", "verified"]) {
+        Ok(v) => {
+            let cell = format!(
+                "{} new files / {} answers 201 / {} distinct / {} as posted",
+                c["new_files"], c["created"], c["distinct_files"], c["content_ok"]
+            );
+            let v = if v == true {
+                "met".to_string()
+            } else {
+                format!(
+                    "**missed** ({})",
+                    c["problems"]
+                        .as_array()
+                        .map(|p| p
+                            .iter()
+                            .filter_map(Value::as_str)
+                            .take(3)
+                            .collect::<Vec<_>>()
+                            .join("; "))
+                        .unwrap_or_default()
+                )
+            };
+            (cell, v)
+        }
+        Err(e) => (e, "not measured".to_string()),
+    };
+    t.rows.push((
+        "no lost file: new files on disk = 201 answers, distinct, content as posted".into(),
+        "all".into(),
+        vec![verified.0],
+        verified.1,
+    ));
+    if let Some(e) = api.get("error").and_then(Value::as_str) {
+        t.notes.push(format!("The run failed: {e}"));
+    }
+    let excluded: Vec<&str> = api["excluded"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if !excluded.is_empty() {
+        t.notes.push(format!(
+            "Left out of the load ({} requests that fail alone): {}.",
+            excluded.len(),
+            excluded
+                .iter()
+                .take(5)
+                .map(|e| format!("`{e}`"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
+    let m = &api["machine"];
+    if m.is_object() {
+        t.notes.push(format!(
+            "Run: `{}`; {}; commit `{}`{}; {} CPUs (`nproc`), {}, {:.1} GiB memory, kernel {}; \
+             {}; load average before: {}, after: {}. Create run on `{}` (`{}`); the server's \
+             VmRSS after the run: {:.1} MB.",
+            api["command"].as_str().unwrap_or(""),
+            m["started"].as_str().unwrap_or(""),
+            m["commit"].as_str().unwrap_or(""),
+            if m["dirty"] == true {
+                " with uncommitted changes"
+            } else {
+                " (clean tree)"
+            },
+            m["nproc"],
+            m["cpu"].as_str().unwrap_or(""),
+            m["mem_gib"].as_f64().unwrap_or(0.0),
+            m["kernel"].as_str().unwrap_or(""),
+            m["rustc"].as_str().unwrap_or(""),
+            m["load_before"].as_str().unwrap_or(""),
+            m["load_after"].as_str().unwrap_or(""),
+            c["prompt_id"].as_str().unwrap_or(""),
+            c["folder"].as_str().unwrap_or(""),
+            api["rss_kib_after"].as_f64().unwrap_or(0.0) / 1024.0,
+        ));
+    }
+    t
+}
+
 fn render_benchmarks(out: &Value, tables: &str, findings: &str) -> String {
     let m = &out["machine"];
     let mut s = String::from("# Benchmarks\n\n");
@@ -2967,8 +3616,9 @@ fn render_benchmarks(out: &Value, tables: &str, findings: &str) -> String {
     s.push_str(
         "Options: `--sizes 10k,100k,1m` (tree sizes), `--runs N`, `--requests N`, `--seed S`, \
          `--versions 5k,20k` (many-versions shape), `--only SHAPE,...` (index, latency, events, \
-         watcher, burst, check, promptic, big-files, big-buffer, many-versions), `--no-build`, \
-         `--clean`, `--render-only` (rewrite the reports from results.json). \
+         watcher, burst, check, promptic, big-files, big-buffer, many-versions, api), `--no-build`, \
+         `--clean`, `--render-only` (rewrite the reports from results.json). `--only api` \
+         replaces only the HTTP API figures of results.json and keeps the others. \
          `PROMPTLS_BENCH_LOG=FILE` sends the server's debug log to FILE. \
          `cargo run --release --example gen-workspace -- --files N --seed S OUT` writes a tree \
          alone; `cargo bench --bench core` runs the criterion benchmarks of the pure paths.\n\n",
