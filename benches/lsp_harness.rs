@@ -2128,7 +2128,71 @@ fn api_load(server: &mut ApiServer, ws: &Path) -> R<(Value, Vec<PathBuf>)> {
     out["create"] = c;
     let mut made: Vec<PathBuf> = new;
     made.extend(paths);
+    // The seed's other two stories on this tree: get a version by its id (its content is
+    // the file's), and revert to the oldest (a NEW file with exactly the oldest's bytes).
+    let (stories, reverted) = api_stories(server, &id);
+    made.extend(reverted);
+    out["stories"] = stories;
     Ok((out, made))
+}
+
+/// `GET …/versions/{id}` of the oldest version of `id`, and `POST …/{id}/revert` to it;
+/// `{"get": bool, "revert": bool, "problems": [...]}` and the file the revert made.
+fn api_stories(server: &ApiServer, id: &str) -> (Value, Vec<PathBuf>) {
+    let mut problems = Vec::new();
+    let mut made = Vec::new();
+    let seg = segment(id);
+    let (mut get_ok, mut revert_ok) = (false, false);
+    match server.get_json(&format!("/prompts/{seg}/versions")) {
+        Ok(list) => {
+            let oldest = list
+                .as_array()
+                .and_then(|l| l.iter().rev().find(|v| v["version"].is_string()))
+                .cloned()
+                .unwrap_or(Value::Null);
+            let (vid, path) = (
+                oldest["id"].as_str().unwrap_or(""),
+                oldest["path"].as_str().unwrap_or(""),
+            );
+            let bytes = std::fs::read(path).unwrap_or_default();
+            match server.get_json(&format!("/prompts/{seg}/versions/{}", segment(vid))) {
+                Ok(v) if v["content"].as_str().map(str::as_bytes) == Some(&bytes[..]) => {
+                    get_ok = true
+                }
+                Ok(v) => problems.push(format!("GET {vid}: content differs: {}", v["content"])),
+                Err(e) => problems.push(e),
+            }
+            let path_ = format!("/prompts/{seg}/versions/{}/revert", segment(vid));
+            match http_load::Conn::open(server.addr)
+                .and_then(|mut c| c.round_trip(&http_load::post_json(&path_, "")))
+            {
+                Ok(r) if r.status == 201 => {
+                    let v: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
+                    let new = PathBuf::from(v["created"]["path"].as_str().unwrap_or(""));
+                    if std::fs::read(&new).ok().as_deref() == Some(&bytes[..]) {
+                        revert_ok = true;
+                    } else {
+                        problems.push(format!(
+                            "revert: {} does not hold {vid}'s bytes",
+                            new.display()
+                        ));
+                    }
+                    made.push(new);
+                }
+                Ok(r) => problems.push(format!(
+                    "POST {path_}: {} {}",
+                    r.status,
+                    String::from_utf8_lossy(&r.body)
+                )),
+                Err(e) => problems.push(format!("POST {path_}: {e}")),
+            }
+        }
+        Err(e) => problems.push(e),
+    }
+    (
+        json!({"get": get_ok, "revert": revert_ok, "problems": problems}),
+        made,
+    )
 }
 
 /// API_CREATORS clients POSTing new versions of `id` for API_CREATE; returns the figures
@@ -3552,6 +3616,42 @@ fn api_table(api: &Value) -> Table {
         "all".into(),
         vec![verified.0],
         verified.1,
+    ));
+    let st = &api["stories"];
+    let stories = if st.is_null() {
+        ("not measured".to_string(), "not measured".to_string())
+    } else {
+        let cell = format!(
+            "list {} · get {} · create {} · revert {}",
+            if api["versions"]["errors"] == 0 {
+                "ok"
+            } else {
+                "failed"
+            },
+            if st["get"] == true { "ok" } else { "failed" },
+            if c["verified"] == true {
+                "ok"
+            } else {
+                "failed"
+            },
+            if st["revert"] == true { "ok" } else { "failed" },
+        );
+        let all = api["versions"]["errors"] == 0
+            && st["get"] == true
+            && c["verified"] == true
+            && st["revert"] == true;
+        let verdict = if all {
+            "met".to_string()
+        } else {
+            format!("**missed** ({})", st["problems"])
+        };
+        (cell, verdict)
+    };
+    t.rows.push((
+        "the seed's stories on this tree: list, get (content = the file), create, revert (a new file with the old bytes)".into(),
+        "all".into(),
+        vec![stories.0],
+        stories.1,
     ));
     if let Some(e) = api.get("error").and_then(Value::as_str) {
         t.notes.push(format!("The run failed: {e}"));
