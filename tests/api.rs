@@ -128,6 +128,22 @@ async fn seed_user_stories_view_create_and_revert_versions() {
 
     // 2. Create a new version: a NEW file, the bump the variable rule recommends.
     let content = "---\ntitle: Task brief\n---\n# Task for {{product}}\n\nWrite for {{audience}} in a {{tone}} tone, before {{deadline}}.\n";
+    // A dry run says what a create would make, and writes nothing.
+    let untouched = support::cli::tree(&ws);
+    let (status, planned) = send(
+        &st,
+        "POST",
+        "/prompts/prompts%2Ftask/versions?dry_run=true",
+        Some(json!({"title": "Task with a deadline", "content": content})),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{planned}");
+    assert_eq!(
+        planned,
+        json!({"id": "prompts/task_v2.1.md", "version": "v2.1.0", "reason": "minor: adds {{deadline}}: new variables"})
+    );
+    assert_eq!(support::cli::tree(&ws), untouched);
     let (status, created) = send(
         &st,
         "POST",

@@ -28,7 +28,8 @@ use utoipa_axum::routes;
 
 pub use error::{ApiError, ApiErrorBody};
 pub use routes::{
-    BumpName, CreateVersion, Created, Health, PromptSummary, ResolvedVersion, Reverted,
+    BumpName, CreateQuery, CreateVersion, Created, Health, Planned, PromptSummary, ResolvedVersion,
+    Reverted,
 };
 
 use crate::analysis::FileMeta;
@@ -193,7 +194,7 @@ pub(crate) fn rejection(e: axum::extract::rejection::JsonRejection) -> ApiError 
 /// planned again; after [`WRITE_ATTEMPTS`] a 409.
 pub(crate) async fn write<F>(state: &Arc<ApiState>, plan: F) -> Result<Created, ApiError>
 where
-    F: Fn(&Index) -> Result<routes::Planned, ApiError> + Send + 'static,
+    F: Fn(&Index) -> Result<routes::PlannedWrite, ApiError> + Send + 'static,
 {
     let _turn = state.writes.lock().await;
     let st = state.clone();

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -190,10 +191,11 @@ pub struct Created {
     post,
     path = "/prompts/{prompt_id}/versions",
     tag = "versions",
-    params(("prompt_id" = String, Path, description = "The prompt, percent-encoded")),
+    params(("prompt_id" = String, Path, description = "The prompt, percent-encoded"), CreateQuery),
     request_body = CreateVersion,
     responses(
         (status = 201, description = "The new version", body = Created),
+        (status = 200, description = "With `dry_run=true`: what would be created; nothing is written", body = Planned),
         (status = 404, description = "No such prompt or classifier value", body = ApiErrorBody),
         (status = 409, description = "Another write took every version this one could have", body = ApiErrorBody),
         (status = 413, description = "The body is over the limit", body = ApiErrorBody),
@@ -203,45 +205,89 @@ pub struct Created {
 pub async fn create(
     State(state): State<Arc<ApiState>>,
     Ids(prompt_id): Ids<String>,
+    Params(CreateQuery { dry_run }): Params<CreateQuery>,
     body: Result<Json<CreateVersion>, axum::extract::rejection::JsonRejection>,
-) -> Result<(StatusCode, Json<Created>), ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let Json(body) = body.map_err(super::rejection)?;
     if body.label.is_some() && body.bump != Some(BumpName::Prerelease) {
         return Err(ApiError::invalid(
             "`label` goes with `\"bump\": \"prerelease\"`",
         ));
     }
+    if dry_run {
+        let index = state.index.load();
+        let (plan, reason) = plan_new_version(&index, &prompt_id, &body)?;
+        return Ok((
+            StatusCode::OK,
+            Json(Planned {
+                id: relative_id(&index, &plan.path),
+                version: plan.version,
+                reason,
+            }),
+        )
+            .into_response());
+    }
     let created = super::write(&state, move |index| {
-        let t = prompt_target(index, None, Some(&prompt_id), body.classifiers.as_ref())?;
-        let source = t.source()?;
-        let (folder, i) = index
-            .file(&source)
-            .ok_or_else(|| ApiError::not_found("the prompt's newest file is gone"))?;
-        let (bump, why) = match body.bump {
-            Some(b) => (bump_of(b), String::new()),
-            None => {
-                let rec = recommend_next(index.files(), folder, &folder.files[i], &body.content);
-                (rec.bump, rec.reason)
-            }
-        };
-        let plan = plan_create(
-            index,
-            &source,
-            &bump,
-            body.label.as_deref(),
-            Some(&body.content),
-            Some(&body.title),
-            body.description.as_deref(),
-        )?;
-        let reason = if why.is_empty() {
-            plan.reason.clone()
-        } else {
-            format!("{}: {why}", bump.name())
-        };
-        Ok((plan, reason))
+        plan_new_version(index, &prompt_id, &body)
     })
     .await?;
-    Ok((StatusCode::CREATED, Json(created)))
+    Ok((StatusCode::CREATED, Json(created)).into_response())
+}
+
+/// The plan of a create: the prompt's newest file of the variant, the bump given or the
+/// one the variable rule recommends for the content, and the reason in words.
+fn plan_new_version(
+    index: &Index,
+    prompt_id: &str,
+    body: &CreateVersion,
+) -> Result<PlannedWrite, ApiError> {
+    let t = prompt_target(index, None, Some(prompt_id), body.classifiers.as_ref())?;
+    let source = t.source()?;
+    let (folder, i) = index
+        .file(&source)
+        .ok_or_else(|| ApiError::not_found("the prompt's newest file is gone"))?;
+    let (bump, why) = match body.bump {
+        Some(b) => (bump_of(b), String::new()),
+        None => {
+            let rec = recommend_next(index.files(), folder, &folder.files[i], &body.content);
+            (rec.bump, rec.reason)
+        }
+    };
+    let plan = plan_create(
+        index,
+        &source,
+        &bump,
+        body.label.as_deref(),
+        Some(&body.content),
+        Some(&body.title),
+        body.description.as_deref(),
+    )?;
+    let reason = if why.is_empty() {
+        plan.reason.clone()
+    } else {
+        format!("{}: {why}", bump.name())
+    };
+    Ok((plan, reason))
+}
+
+/// What a create would write (`?dry_run=true`): nothing is written.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Planned {
+    /// The new file's id (its path from the workspace root).
+    pub id: String,
+    /// The new version (`v2.1.0`).
+    pub version: String,
+    /// The bump and why (`minor: adds {{deadline}}: new variables`).
+    pub reason: String,
+}
+
+/// Query of [`create`].
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CreateQuery {
+    /// `true`: answer what would be created (200), write nothing.
+    #[serde(default)]
+    pub dry_run: bool,
 }
 
 fn bump_of(b: BumpName) -> Bump {
@@ -522,4 +568,4 @@ pub async fn healthz(State(state): State<Arc<ApiState>>) -> Json<Health> {
 }
 
 /// The plan a write carries out, and its reason.
-pub(super) type Planned = (Plan, String);
+pub(super) type PlannedWrite = (Plan, String);

@@ -277,6 +277,15 @@ async function main() {
     await title.fill('Task brief, with a word limit');
     await page.getByLabel(/^Description/).fill('Asks for a word limit.');
     await page.getByLabel('Content').fill(content);
+    // Before saving, the page shows what saving would write (the server's dry run).
+    let preview = '';
+    await waitFor('the preview of the recommended bump', async () => {
+      preview = await page.locator('#edit-preview').innerText();
+      return /v2\.1\.0 as task_v2\.1\.md — minor: adds \{\{max_words\}\}/.test(preview);
+    }).catch((e) => {
+      throw new Error(`${e.message}; preview: ${JSON.stringify(preview)}`);
+    });
+    assert(newFiles(before).length === 0, 'the preview wrote a file');
     await page.getByRole('button', { name: 'Save as new version' }).click();
     await page.locator('#edit-result').waitFor({ state: 'visible' });
     const said = await page.locator('#edit-result').innerText();

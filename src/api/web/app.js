@@ -433,6 +433,53 @@ async function fillForm() {
   $('edit-hint').textContent = `Prefilled from ${versionLabel(full)} (${fileName(full)}). Saving never changes an existing file: it writes a new one with the next version number. Title and description replace the ones in the content's front matter.`;
   state.formDirty = false;
   state.formSource = newest.id;
+  schedulePreview();
+}
+
+// The body the form would send.
+function formBody() {
+  const body = {
+    title: $('edit-title').value,
+    content: $('edit-content').value,
+    classifiers: formVariant(),
+  };
+  const description = $('edit-description').value.trim();
+  if (description) body.description = $('edit-description').value;
+  const bump = $('edit-bump').value;
+  if (bump) body.bump = bump;
+  if (bump === 'prerelease' && $('edit-label').value.trim()) body.label = $('edit-label').value.trim();
+  return body;
+}
+
+// What saving now would write, asked of the server without writing (a dry run), shown
+// under the bump choice as the user edits.
+let previewTimer = null;
+let previewSeq = 0;
+function schedulePreview() {
+  clearTimeout(previewTimer);
+  previewTimer = setTimeout(preview, 400);
+}
+async function preview() {
+  if (!state.id || !$('edit-content').value) return;
+  const seq = ++previewSeq;
+  const out = $('edit-preview');
+  try {
+    const planned = await api(`${promptPath(state.id)}/versions?dry_run=true`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(formBody()),
+    });
+    if (seq !== previewSeq) return;
+    out.replaceChildren(
+      'Saving now writes ',
+      el('strong', { text: planned.version }),
+      ` as ${planned.id.split('/').pop()} — `,
+      el('span', { class: 'reason', text: planned.reason }),
+    );
+  } catch (e) {
+    if (seq !== previewSeq) return;
+    out.textContent = `Cannot save as it is: ${e.message}`;
+  }
 }
 
 async function save(event) {
@@ -548,7 +595,9 @@ $('diff-form').addEventListener('submit', (e) => {
 $('edit-form').addEventListener('submit', save);
 $('edit-form').addEventListener('input', (e) => {
   if (['edit-title', 'edit-description', 'edit-content'].includes(e.target.id)) state.formDirty = true;
+  schedulePreview();
 });
+$('edit-form').addEventListener('change', schedulePreview);
 $('edit-variant').addEventListener('change', () => {
   if (state.formDirty) {
     status('Your edits are kept; choose “Reset to newest” to load this variant’s newest version.');
