@@ -485,16 +485,7 @@ async function preview() {
 async function save(event) {
   event.preventDefault();
   const button = $('edit-save');
-  const body = {
-    title: $('edit-title').value,
-    content: $('edit-content').value,
-    classifiers: formVariant(),
-  };
-  const description = $('edit-description').value.trim();
-  if (description) body.description = $('edit-description').value;
-  const bump = $('edit-bump').value;
-  if (bump) body.bump = bump;
-  if (bump === 'prerelease' && $('edit-label').value.trim()) body.label = $('edit-label').value.trim();
+  const body = formBody();
   const previous = newestOfVariant();
   button.disabled = true;
   state.busy++;
