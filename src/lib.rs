@@ -16,6 +16,7 @@ pub mod logging;
 pub mod ops;
 pub mod parallel;
 pub mod references;
+pub mod registry;
 pub mod server;
 pub mod text;
 pub mod versioning;
