@@ -852,15 +852,24 @@ async function bundledChecks(installedDir, env) {
       throw new Error(`${err.message}; prompts/: ${JSON.stringify(names.sort())}`);
     });
     // The reference is edited in an editor buffer, as every refactoring is; saving writes it.
-    await runCommand('File: Save All Files');
+    // VS Code may apply the text edit after the renames it is carrying out, so the saving
+    // is repeated until the file on disk has the edit (or the wait ends).
     let text = '';
+    let savedAt = 0;
     await waitFor(
       'task_ru_v1.md to link procedure.md',
       async () => {
         text = fs.readFileSync(path.join(prompts, 'task_ru_v1.md'), 'utf8');
-        return text.includes('(procedure.md)') && !text.includes('(steps.md)');
+        if (text.includes('(procedure.md)') && !text.includes('(steps.md)')) {
+          return true;
+        }
+        if (Date.now() - savedAt > 3000) {
+          await runCommand('File: Save All Files');
+          savedAt = Date.now();
+        }
+        return false;
       },
-      15000,
+      30000,
     ).catch((err) => {
       throw new Error(`${err.message}; task_ru_v1.md: ${JSON.stringify(text)}`);
     });
