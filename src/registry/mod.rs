@@ -7,6 +7,10 @@
 use std::fmt;
 use std::str::FromStr;
 
+pub mod lock;
+pub mod package;
+pub mod tarball;
+
 /// Longest owner or package name, in bytes.
 pub const MAX_NAME_LEN: usize = 64;
 

@@ -333,3 +333,181 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), VfsError> {
 pub fn remove_file(path: &Path) -> Result<(), VfsError> {
     std::fs::remove_file(path).map_err(|e| VfsError::io(path, e))
 }
+
+/// Installs `files` (relative `/`-separated paths → bytes) as the folder `dest`.
+///
+/// The files are written into a new temporary folder beside `dest` (same parent,
+/// unpredictable name, each file created new and flushed), then swapped in: an existing
+/// `dest` (a real folder; a symbolic link or anything else is refused) is moved aside
+/// into a second temporary folder, the new folder is renamed to `dest`, and the old one
+/// is removed. Any failure removes the temporary folder and leaves the previous `dest`
+/// exactly as it was. `dest`'s parent is created when missing (one level only, and it
+/// must not be a symbolic link). Files get the usual mode of new files (0666 less the
+/// umask), folders 0755.
+///
+/// # Errors
+/// [`VfsError::Io`] naming the path: a relative path that is empty, absolute, or has an
+/// empty, `.` or `..` segment or a `\` (nothing is written); `dest` a symbolic link or
+/// not a folder; a parent that is a symbolic link or cannot be created; two paths that
+/// collide (the same path twice, or `a` and `a/b`); any write or rename the operating
+/// system refuses. A failure to remove the old folder after the swap is only logged
+/// (the install succeeded).
+pub fn install_folder(dest: &Path, files: &[(&str, &[u8])]) -> Result<(), VfsError> {
+    for (rel, _) in files {
+        check_relative(rel)?;
+    }
+    let invalid = |path: &Path, why: &str| {
+        VfsError::io(
+            path,
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, why.to_string()),
+        )
+    };
+    let (Some(parent), Some(_)) = (dest.parent(), dest.file_name()) else {
+        return Err(invalid(dest, "not a folder that can be installed into"));
+    };
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    let existing = match std::fs::symlink_metadata(dest) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(invalid(
+                dest,
+                "a symbolic link; promptls installs only into a real folder",
+            ));
+        }
+        Ok(meta) if meta.is_dir() => true,
+        Ok(_) => {
+            return Err(invalid(
+                dest,
+                "exists and is not a folder; promptls never overwrites a file",
+            ));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(e) => return Err(VfsError::io(dest, e)),
+    };
+    let created_parent = match std::fs::symlink_metadata(parent) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(invalid(
+                parent,
+                "a symbolic link; promptls installs only into a real folder",
+            ));
+        }
+        Ok(meta) if meta.is_dir() => false,
+        Ok(_) => return Err(invalid(parent, "not a folder")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir(parent).map_err(|e| VfsError::io(parent, e))?;
+            true
+        }
+        Err(e) => return Err(VfsError::io(parent, e)),
+    };
+    let result = swap_in(parent, dest, existing, files);
+    if result.is_err() && created_parent {
+        // Only if still empty: the folder this call created, nothing else.
+        if let Err(e) = std::fs::remove_dir(parent) {
+            tracing::debug!(parent = %parent.display(), error = %e, "the created parent is kept");
+        }
+    }
+    result
+}
+
+/// Writes `files` into a temporary folder in `parent` and swaps it in as `dest` (see
+/// [`install_folder`]).
+fn swap_in(
+    parent: &Path,
+    dest: &Path,
+    existing: bool,
+    files: &[(&str, &[u8])],
+) -> Result<(), VfsError> {
+    let staging = tempfile::Builder::new()
+        .prefix(".promptls-install-")
+        .tempdir_in(parent)
+        .map_err(|e| VfsError::io(dest, e))?;
+    write_tree(staging.path(), dest, files)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(staging.path(), std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| VfsError::io(dest, e))?;
+    }
+    if !existing {
+        std::fs::rename(staging.path(), dest).map_err(|e| VfsError::io(dest, e))?;
+        // Renamed: nothing is left to clean up.
+        let _kept = staging.keep();
+        return Ok(());
+    }
+    let aside = tempfile::Builder::new()
+        .prefix(".promptls-old-")
+        .tempdir_in(parent)
+        .map_err(|e| VfsError::io(dest, e))?;
+    let old = aside.path().join("old");
+    std::fs::rename(dest, &old).map_err(|e| VfsError::io(dest, e))?;
+    if let Err(e) = std::fs::rename(staging.path(), dest) {
+        if let Err(back) = std::fs::rename(&old, dest) {
+            // The previous folder stays in `aside`, which must then be kept.
+            let kept = aside.keep();
+            tracing::error!(
+                dest = %dest.display(),
+                kept = %kept.display(),
+                error = %back,
+                "cannot move the previous folder back; it is kept aside"
+            );
+        }
+        return Err(VfsError::io(dest, e));
+    }
+    let _kept = staging.keep();
+    if let Err(e) = aside.close() {
+        tracing::warn!(dest = %dest.display(), error = %e, "installed, but the previous folder could not be removed");
+    }
+    Ok(())
+}
+
+/// Checks a relative path of [`install_folder`]: not empty, not absolute, no `\`, no
+/// empty, `.` or `..` segment.
+fn check_relative(rel: &str) -> Result<(), VfsError> {
+    let why = if rel.is_empty() {
+        Some("an empty path")
+    } else if rel.starts_with('/') || Path::new(rel).is_absolute() {
+        Some("an absolute path; installed files are relative to their folder")
+    } else if rel.contains('\\') {
+        Some("holds a backslash; separate folders with /")
+    } else if rel.split('/').any(|s| s == "..") {
+        Some("has a `..` segment; installed files stay inside their folder")
+    } else if rel.split('/').any(|s| s.is_empty() || s == ".") {
+        Some("has an empty or `.` segment")
+    } else {
+        None
+    };
+    match why {
+        None => Ok(()),
+        Some(why) => Err(VfsError::io(
+            Path::new(rel),
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, why),
+        )),
+    }
+}
+
+/// Writes `files` under the fresh folder `root` (errors name the path under `shown`, the
+/// folder the user asked for).
+fn write_tree(root: &Path, shown: &Path, files: &[(&str, &[u8])]) -> Result<(), VfsError> {
+    for (rel, bytes) in files {
+        let path = root.join(rel);
+        let user_path = shown.join(rel);
+        if let Some(folder) = Path::new(rel)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(root.join(folder)).map_err(|e| VfsError::io(&user_path, e))?;
+        }
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| VfsError::io(&user_path, e))?;
+        file.write_all(bytes)
+            .and_then(|()| file.sync_all())
+            .map_err(|e| VfsError::io(&user_path, e))?;
+    }
+    Ok(())
+}

@@ -22,8 +22,9 @@ mod disk;
 mod source;
 
 pub use disk::{
-    FolderHandle, LstatKind, canonicalize, create_new, metadata, modified, read_bytes, read_dir,
-    read_text, regular_file_kind, regular_metadata, remove_file, replace_file, symlink_metadata,
+    FolderHandle, LstatKind, canonicalize, create_new, install_folder, metadata, modified,
+    read_bytes, read_dir, read_text, regular_file_kind, regular_metadata, remove_file,
+    replace_file, symlink_metadata,
 };
 pub use source::{DiskFiles, EntryKind, FileSource, MemoryFiles};
 

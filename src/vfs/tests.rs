@@ -203,3 +203,183 @@ proptest! {
         prop_assert_eq!(DiskFiles.bytes(&path).unwrap(), bytes);
     }
 }
+
+/// Every file under `dir` (relative path → bytes) and every folder (relative path → None).
+fn tree(dir: &Path) -> std::collections::BTreeMap<String, Option<Vec<u8>>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+            if p.symlink_metadata().unwrap().is_dir() {
+                out.insert(rel, None);
+                stack.push(p);
+            } else {
+                out.insert(rel, Some(std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out
+}
+
+fn files_of(t: &[(&str, &[u8])]) -> std::collections::BTreeMap<String, Option<Vec<u8>>> {
+    let mut out = std::collections::BTreeMap::new();
+    for (p, b) in t {
+        let mut prefix = String::new();
+        for seg in p.split('/').collect::<Vec<_>>().split_last().unwrap().1 {
+            if !prefix.is_empty() {
+                prefix.push('/');
+            }
+            prefix.push_str(seg);
+            out.insert(prefix.clone(), None);
+        }
+        out.insert(p.to_string(), Some(b.to_vec()));
+    }
+    out
+}
+
+#[test]
+fn install_folder_writes_a_fresh_folder_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    // The parent `.prompts` does not exist yet: it is created (one level).
+    let dest = dir.path().join(".prompts/support-reply");
+    let files: &[(&str, &[u8])] = &[
+        ("reply_en.md", b"Hello {{name}}\r\n"),
+        ("ru/reply_ru.md", "Привет\n".as_bytes()),
+        ("bin/blob", b"\x00\xff\xfe"),
+        ("empty.md", b""),
+    ];
+    install_folder(&dest, files).unwrap();
+    assert_eq!(tree(&dest), files_of(files));
+    assert_eq!(entries(&dir.path().join(".prompts")), ["support-reply"]);
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&dest).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o755);
+}
+
+#[test]
+fn install_folder_replaces_an_existing_install_entirely() {
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("pkg");
+    install_folder(&dest, &[("a.md", b"v1 a"), ("old/only.md", b"v1 only")]).unwrap();
+    let v2: &[(&str, &[u8])] = &[("a.md", b"v2 a"), ("new.md", b"v2 new")];
+    install_folder(&dest, v2).unwrap();
+    // Nothing of v1 is left (not merged), and nothing temporary beside it.
+    assert_eq!(tree(&dest), files_of(v2));
+    assert_eq!(entries(dir.path()), ["pkg"]);
+}
+
+#[test]
+fn a_failed_install_leaves_the_previous_folder_and_no_temporary_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("pkg");
+    let v1: &[(&str, &[u8])] = &[("a.md", b"v1"), ("sub/b.md", b"v1 b")];
+    install_folder(&dest, v1).unwrap();
+    let before = tree(&dest);
+    // "x" is a file, then "x/y" needs it as a folder; and the same path twice.
+    for bad in [
+        &[
+            ("first.md", b"1" as &[u8]),
+            ("x", b"file"),
+            ("x/y", b"inside"),
+        ][..],
+        &[("x/y", b"inside" as &[u8]), ("x", b"file")][..],
+        &[("twice.md", b"1" as &[u8]), ("twice.md", b"2")][..],
+    ] {
+        let err = install_folder(&dest, bad).unwrap_err();
+        assert!(matches!(err, VfsError::Io { .. }), "{err}");
+        assert!(err.path().starts_with(&dest), "{err}");
+        assert_eq!(tree(&dest), before);
+        assert_eq!(entries(dir.path()), ["pkg"]);
+    }
+    // A fresh install that fails leaves nothing at all, not even the parent it created.
+    let fresh = dir.path().join("new-parent/pkg");
+    install_folder(&fresh, &[("x", b"file"), ("x/y", b"inside")]).unwrap_err();
+    assert_eq!(entries(dir.path()), ["pkg"]);
+}
+
+#[test]
+fn install_folder_error_messages_name_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("pkg");
+    let err = install_folder(&dest, &[("twice.md", b"1"), ("twice.md", b"2")]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: File exists (os error 17)",
+            dest.join("twice.md").display()
+        )
+    );
+}
+
+#[test]
+fn install_folder_refuses_a_symlinked_destination_or_parent() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("elsewhere");
+    std::fs::create_dir(&target).unwrap();
+    std::fs::write(target.join("keep.md"), "keep").unwrap();
+    let dest = dir.path().join("pkg");
+    std::os::unix::fs::symlink(&target, &dest).unwrap();
+    let err = install_folder(&dest, &[("a.md", b"evil")]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: a symbolic link; promptls installs only into a real folder",
+            dest.display()
+        )
+    );
+    // The parent being a symlink is refused too: nothing is written through it.
+    let linked_parent = dir.path().join("linked");
+    std::os::unix::fs::symlink(&target, &linked_parent).unwrap();
+    let err = install_folder(&linked_parent.join("pkg"), &[("a.md", b"evil")]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: a symbolic link; promptls installs only into a real folder",
+            linked_parent.display()
+        )
+    );
+    // A regular file at the destination is never overwritten.
+    let file = dir.path().join("file");
+    std::fs::write(&file, "mine").unwrap();
+    let err = install_folder(&file, &[("a.md", b"x")]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: exists and is not a folder; promptls never overwrites a file",
+            file.display()
+        )
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+    assert_eq!(entries(&target), ["keep.md"]);
+    assert_eq!(entries(dir.path()), ["elsewhere", "file", "linked", "pkg"]);
+}
+
+#[test]
+fn install_folder_refuses_paths_that_leave_the_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("pkg");
+    for (rel, why) in [
+        (
+            "../escape.md",
+            "has a `..` segment; installed files stay inside their folder",
+        ),
+        (
+            "a/../../escape.md",
+            "has a `..` segment; installed files stay inside their folder",
+        ),
+        (
+            "/etc/escape.md",
+            "an absolute path; installed files are relative to their folder",
+        ),
+        ("a//b.md", "has an empty or `.` segment"),
+        ("./a.md", "has an empty or `.` segment"),
+        ("a\\b.md", "holds a backslash; separate folders with /"),
+        ("", "an empty path"),
+    ] {
+        let err = install_folder(&dest, &[("ok.md", b"ok"), (rel, b"x")]).unwrap_err();
+        assert_eq!(err.to_string(), format!("{rel}: {why}"));
+    }
+    assert!(entries(dir.path()).is_empty());
+}
