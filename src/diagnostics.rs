@@ -40,11 +40,17 @@ pub enum Code {
     MissingVariable,
     /// `unused-variable`: a Python call passes a variable the template does not use.
     UnusedVariable,
+    /// `package-missing`: `prompts.lock` lists a package that is not installed.
+    PackageMissing,
+    /// `package-modified`: an installed package's file differs from what was installed.
+    PackageModified,
+    /// `invalid-lockfile`: `prompts.lock` cannot be read as a lockfile.
+    InvalidLockfile,
 }
 
 impl Code {
     /// Every code, in I-4's order.
-    pub const ALL: [Code; 15] = [
+    pub const ALL: [Code; 18] = [
         Code::InvalidVersionPattern,
         Code::InvalidConfig,
         Code::VersionNotFound,
@@ -60,6 +66,9 @@ impl Code {
         Code::EditOlderVersion,
         Code::MissingVariable,
         Code::UnusedVariable,
+        Code::PackageMissing,
+        Code::PackageModified,
+        Code::InvalidLockfile,
     ];
 
     /// The code as written in diagnostics and config (`version-not-found`).
@@ -80,6 +89,9 @@ impl Code {
             Code::EditOlderVersion => "edit-older-version",
             Code::MissingVariable => "missing-variable",
             Code::UnusedVariable => "unused-variable",
+            Code::PackageMissing => "package-missing",
+            Code::PackageModified => "package-modified",
+            Code::InvalidLockfile => "invalid-lockfile",
         }
     }
 
@@ -104,7 +116,10 @@ impl Code {
             | Code::ClassifierNotFound
             | Code::PromptNotFound
             | Code::DuplicateVersion
-            | Code::MissingVariable => Severity::Error,
+            | Code::MissingVariable
+            | Code::PackageMissing
+            | Code::PackageModified
+            | Code::InvalidLockfile => Severity::Error,
             Code::EditOlderVersion => Severity::Information,
             _ => Severity::Warning,
         }

@@ -7,6 +7,9 @@ mod check;
 mod diff;
 mod mv;
 mod output;
+mod registry;
+
+pub use registry::{RegistryCommand, TokenCommand};
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -297,6 +300,12 @@ pub enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Run a prompt registry (`serve`) and create its publishing tokens (`token create`).
+    Registry {
+        /// What to do.
+        #[command(subcommand)]
+        command: RegistryCommand,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = COMPLETIONS_HELP)]
     Completions {
@@ -525,6 +534,7 @@ pub fn run(cli: Cli, serve: impl FnOnce() -> bool) -> ExitCode {
             token,
             config,
         }),
+        Some(Command::Registry { command }) => registry::run(command),
         Some(Command::Mv {
             old,
             new,

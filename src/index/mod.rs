@@ -15,8 +15,8 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 
 pub use walk::{
-    FileVerdict, FolderRules, IgnoreRules, Listing, SKIPPED_DIRS, SKIPPED_TARGET, SkippedPath,
-    file_verdict, walk,
+    FileVerdict, FolderRules, IgnoreRules, Listing, PACKAGES_DIR, SKIPPED_DIRS, SKIPPED_TARGET,
+    SkippedPath, file_verdict, is_hidden_name, walk,
 };
 
 use crate::config::{CONFIG_FILE_NAMES, ConfigFileKind, ConfigSource, Settings, load_config_file};

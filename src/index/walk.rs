@@ -10,6 +10,17 @@ use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, Wal
 /// Folder names never indexed, besides hidden ones and ignore files' entries (V-1).
 pub const SKIPPED_DIRS: &[&str] = &["node_modules", "target", ".venv", "venv", "__pycache__"];
 
+/// The folder `promptls install` installs registry packages into (`.prompts/{name}/`):
+/// hidden by its name, but indexed like any folder, so references into installed
+/// packages resolve.
+pub const PACKAGES_DIR: &str = ".prompts";
+
+/// Whether the index leaves out an entry of this name for being hidden: a name starting
+/// with `.`, except [`PACKAGES_DIR`].
+pub fn is_hidden_name(name: &[u8]) -> bool {
+    name.starts_with(b".") && name != PACKAGES_DIR.as_bytes()
+}
+
 /// What a walk found: per folder, the file names in it; and every folder walked, with
 /// whether it is a repository root (holds `.git`).
 #[derive(Debug, Default)]
@@ -32,7 +43,7 @@ fn keep(entry: &DirEntry, git_dirs: &Mutex<HashSet<PathBuf>>) -> bool {
     let Some(name) = entry.file_name().to_str() else {
         // A folder is kept whatever its name (paths are `OsStr`); a file name that is not
         // UTF-8 cannot be a prompt name, so it is skipped, but never silently.
-        if entry.file_name().as_encoded_bytes().starts_with(b".") {
+        if is_hidden_name(entry.file_name().as_encoded_bytes()) {
             return false;
         }
         if is_dir {
@@ -47,7 +58,7 @@ fn keep(entry: &DirEntry, git_dirs: &Mutex<HashSet<PathBuf>>) -> bool {
         }
         return false;
     }
-    if name.starts_with('.') {
+    if is_hidden_name(name.as_bytes()) {
         return false;
     }
     !(is_dir && SKIPPED_DIRS.contains(&name))
@@ -421,7 +432,7 @@ pub fn file_verdict(folder: &FolderHandle, path: &Path, rules: &FolderRules) -> 
     let Some(name) = name.to_str() else {
         return FileVerdict::Unsure;
     };
-    if name.starts_with('.') {
+    if is_hidden_name(name.as_bytes()) {
         return FileVerdict::NotListed;
     }
     let kind = match folder.lstat(name.as_ref()) {
@@ -595,7 +606,7 @@ mod tests {
                     FileVerdict::Listed => prop_assert!(listed, "{} judged listed", path.display()),
                     FileVerdict::NotListed => prop_assert!(!listed, "{} judged not listed", path.display()),
                     FileVerdict::Unsure => prop_assert!(
-                        !(no_rules && regular && !path.file_name().unwrap().as_bytes().starts_with(b".")),
+                        !(no_rules && regular && !is_hidden_name(path.file_name().unwrap().as_bytes())),
                         "{} undecided with no ignore file", path.display()
                     ),
                 }

@@ -31,7 +31,7 @@ pub const LOCK_NAME: &str = "prompts.lock";
 
 /// The folder packages are installed into, at the root of the workspace: package `name`
 /// goes to `.prompts/{name}/`.
-pub const INSTALL_DIR: &str = ".prompts";
+pub const INSTALL_DIR: &str = crate::index::PACKAGES_DIR;
 
 /// The format version this promptls reads and writes.
 pub const LOCK_VERSION: i64 = 1;
@@ -186,6 +186,26 @@ pub enum LockError {
         /// The first package (with the same name as `id`).
         other: PackageId,
     },
+}
+
+impl LockError {
+    /// The line (1-based) of `prompts.lock` the error is about.
+    pub fn line(&self) -> usize {
+        match self {
+            LockError::MissingVersion => 1,
+            LockError::Syntax { line, .. }
+            | LockError::UnsupportedVersion { line, .. }
+            | LockError::UnknownKey { line, .. }
+            | LockError::Missing { line, .. }
+            | LockError::WrongType { line, .. }
+            | LockError::BadId { line, .. }
+            | LockError::BadVersion { line, .. }
+            | LockError::BadSha256 { line, .. }
+            | LockError::BadPath { line, .. }
+            | LockError::DuplicateId { line, .. }
+            | LockError::SameName { line, .. } => *line,
+        }
+    }
 }
 
 /// What [`verify`] found wrong in `.prompts/`.

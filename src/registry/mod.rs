@@ -7,9 +7,14 @@
 use std::fmt;
 use std::str::FromStr;
 
+pub mod client;
+pub mod installed;
 pub mod lock;
 pub mod package;
+pub mod serve;
+pub mod store;
 pub mod tarball;
+pub mod workspace;
 
 /// Longest owner or package name, in bytes.
 pub const MAX_NAME_LEN: usize = 64;

@@ -436,7 +436,8 @@ async fn watch(client: &Client, state: &Arc<State>, watcher: &SharedWatcher) {
                 };
                 !rel.components().any(|c| {
                     c.as_os_str().to_str().is_some_and(|s| {
-                        s.starts_with('.') || crate::index::SKIPPED_DIRS.contains(&s)
+                        crate::index::is_hidden_name(s.as_bytes())
+                            || crate::index::SKIPPED_DIRS.contains(&s)
                     })
                 })
             });
@@ -518,7 +519,7 @@ fn entries_out_of_date(index: &Index, dir: &std::path::Path) -> Vec<PathBuf> {
     }
     let hidden = |p: &PathBuf| {
         p.file_name()
-            .is_some_and(|n| n.as_encoded_bytes().starts_with(b"."))
+            .is_some_and(|n| crate::index::is_hidden_name(n.as_encoded_bytes()))
     };
     on_disk
         .symmetric_difference(&indexed)
