@@ -7,6 +7,7 @@ mod check;
 mod diff;
 mod mv;
 mod output;
+mod packages;
 mod registry;
 
 pub use registry::{RegistryCommand, TokenCommand};
@@ -46,9 +47,31 @@ Exit status:
   2  usage error, or a given path does not exist";
 
 const VERSIONS_HELP: &str = "\
+With --registry, or for an owner/name that is no prompt of the workspace, lists the \
+versions of a registry package instead: newest first, with when each was published and \
+which are yanked. See docs/registry.md.
+
 Exit status:
   0  versions listed
-  1  no prompt files match, or the given file cannot be read
+  1  no prompt files match, the given file cannot be read, or the registry has no such package
+  2  usage error";
+
+const PUBLISH_HELP: &str = "\
+The package is stored as prompts/{owner}/{name}/{version}.tar.gz in the registry, once: a \
+version is never replaced. A folder's prompt.yaml gives the name and the version; for \
+PROMPT@VERSION, prompt.yaml is generated from the files (front matter, variables, \
+classifiers, sha256). The default registry is a folder of yours that needs no server \
+(file://~/.local/share/promptls/registry). See docs/registry.md.
+
+Exit status:
+  0  published (with --dry-run: packaged, nothing published)
+  1  the package is invalid, the version exists already, the token is refused, or the registry cannot be reached
+  2  usage error";
+
+const YANK_HELP: &str = "\
+Exit status:
+  0  yanked
+  1  no such version, the token is refused, or the registry cannot be reached
   2  usage error";
 
 const RESOLVE_HELP: &str = "\
@@ -185,9 +208,16 @@ pub enum Command {
         /// Use this config file instead of discovery.
         #[arg(long)]
         config: Option<PathBuf>,
-        /// Print JSON (an array of PromptVersion).
+        /// Print JSON (an array of PromptVersion; for a registry package, the registry's
+        /// list).
         #[arg(long)]
         json: bool,
+        /// List the versions of a registry package (`owner/name`) in this registry
+        /// (file:///path, http(s)://host, or a folder). Without it, a target that names no
+        /// prompt of the workspace but reads as `owner/name` is looked up in the default
+        /// registry.
+        #[arg(long, value_name = "URL")]
+        registry: Option<String>,
     },
     /// Resolve a request to one file, as promptic's load_prompt would.
     #[command(after_help = RESOLVE_HELP)]
@@ -299,6 +329,45 @@ pub enum Command {
         /// Use this config file (promptic.toml, pyproject.toml or promptic JSON).
         #[arg(long)]
         config: Option<PathBuf>,
+    },
+    /// Publish a prompt to a registry: a folder with a prompt.yaml, or one prompt of the
+    /// workspace at one version (`prompts/task@v2.1.0`, every variant of that version).
+    #[command(after_help = PUBLISH_HELP)]
+    Publish {
+        /// A folder holding prompt.yaml, or PROMPT@VERSION.
+        target: String,
+        /// The owner to publish under (a user or an organisation).
+        #[arg(long, env = "PROMPTLS_REGISTRY_OWNER")]
+        owner: String,
+        /// The package name for PROMPT@VERSION (default: the prompt's name, with `_` as `-`).
+        #[arg(long)]
+        name: Option<String>,
+        /// The registry: file:///path, http(s)://host, or a folder (default: $PROMPTLS_REGISTRY,
+        /// else your own folder registry).
+        #[arg(long, value_name = "URL")]
+        registry: Option<String>,
+        /// The owner's publishing token, for a registry server.
+        #[arg(long, env = "PROMPTLS_REGISTRY_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Use this config file instead of discovery (for PROMPT@VERSION).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Show the package (files, prompt.yaml, size, sha256) and publish nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Hide a published version from new installs (`owner/name@VERSION`); it stays
+    /// downloadable, and installs locked to it keep working. Versions are never deleted.
+    #[command(after_help = YANK_HELP)]
+    Yank {
+        /// owner/name@VERSION.
+        target: String,
+        /// The registry (as for publish).
+        #[arg(long, value_name = "URL")]
+        registry: Option<String>,
+        /// The owner's publishing token, for a registry server.
+        #[arg(long, env = "PROMPTLS_REGISTRY_TOKEN", hide_env_values = true)]
+        token: Option<String>,
     },
     /// Run a prompt registry (`serve`) and create its publishing tokens (`token create`).
     Registry {
@@ -485,7 +554,30 @@ pub fn run(cli: Cli, serve: impl FnOnce() -> bool) -> ExitCode {
             classifier,
             config,
             json,
-        }) => versions(target, classifier, config, json),
+            registry,
+        }) => {
+            let package = target
+                .to_str()
+                .and_then(|t| t.parse::<crate::registry::PackageId>().ok());
+            match (package, registry) {
+                (Some(id), Some(url)) => packages::remote_versions(&id, Some(&url), json),
+                (None, Some(_)) => {
+                    eprintln!(
+                        "error: `{}` is not a registry package; write owner/name",
+                        target.display()
+                    );
+                    ExitCode::from(2)
+                }
+                // Not a path of the workspace, and a package id: the default registry.
+                (Some(id), None)
+                    if crate::vfs::symlink_metadata(&target).is_err()
+                        && !names_a_local_prompt(&target, config.as_deref()) =>
+                {
+                    packages::remote_versions(&id, None, json)
+                }
+                _ => versions(target, classifier, config, json),
+            }
+        }
         Some(Command::Resolve {
             target,
             spec,
@@ -535,6 +627,28 @@ pub fn run(cli: Cli, serve: impl FnOnce() -> bool) -> ExitCode {
             config,
         }),
         Some(Command::Registry { command }) => registry::run(command),
+        Some(Command::Publish {
+            target,
+            owner,
+            name,
+            registry,
+            token,
+            config,
+            dry_run,
+        }) => packages::publish(packages::PublishRequest {
+            target,
+            owner,
+            name,
+            registry,
+            token,
+            config,
+            dry_run,
+        }),
+        Some(Command::Yank {
+            target,
+            registry,
+            token,
+        }) => packages::yank(&target, registry.as_deref(), token),
         Some(Command::Mv {
             old,
             new,
@@ -814,6 +928,25 @@ fn resolve(target: PathBuf, spec: String, request: RequestArgs, env: bool, json:
         }
         Err(e) => fail(e),
     }
+}
+
+/// Whether `target` (which does not exist on disk) is a prompt hint of the workspace:
+/// its folder has a prompt of that base name (`prompts/task` for `prompts/task_v1.md`).
+fn names_a_local_prompt(target: &Path, config: Option<&Path>) -> bool {
+    let Ok(source) = config_source(config, false) else {
+        return true; // the local listing reports the config error
+    };
+    let folder_path = target_folder(target);
+    let index = Index::scan_shallow(folder_path.clone(), Arc::new(source));
+    let Some(folder) = index.folder(&folder_path) else {
+        return false;
+    };
+    let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let base = match folder.scheme.parse(name) {
+        Some(p) => p.base.to_string(),
+        None => folder.scheme.split_classifiers(name).0.to_string(),
+    };
+    folder.prompt(&base).is_some()
 }
 
 fn versions(
