@@ -186,6 +186,10 @@ pub(super) fn run(
         &index,
         &|folder, file| checked.versions.get(&folder.path_of(file)).cloned(),
     ));
+    // An installed package is published, immutable content: what is wrong inside it is
+    // its author's to fix, so only whether it is still what was installed is reported.
+    diags.retain(|d| !crate::registry::installed::is_installed_file(&index, &d.path));
+    diags.extend(crate::registry::installed::lock_diagnostics(&index));
     let mut texts_read = checked.texts;
     diags.retain(|d| given.iter().any(|g| g.covers(&d.path)));
     // A version that needs a bigger bump: the call sites it breaks.
@@ -207,11 +211,17 @@ pub(super) fn run(
         pb.finish_and_clear();
     }
     let mut texts: HashMap<PathBuf, Option<(String, LineIndex)>> = HashMap::new();
+    // Files whose diagnostics all concern the name (no range): their text is not needed.
+    let located_in: std::collections::HashSet<&Path> = diags
+        .iter()
+        .filter(|d| d.range != (0..0) || is_text_source(&d.path))
+        .map(|d| d.path.as_path())
+        .collect();
     let located: Vec<Located<'_>> = diags
         .iter()
         .map(|d| {
             let entry = texts.entry(d.path.clone()).or_insert_with(|| {
-                if d.range == (0..0) && !is_text_source(&d.path) {
+                if !located_in.contains(d.path.as_path()) {
                     return None;
                 }
                 if let Some(text) = texts_read.remove(&d.path) {

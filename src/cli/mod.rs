@@ -5,6 +5,7 @@
 mod api;
 mod check;
 mod diff;
+mod install;
 mod mv;
 mod output;
 mod packages;
@@ -66,6 +67,18 @@ classifiers, sha256). The default registry is a folder of yours that needs no se
 Exit status:
   0  published (with --dry-run: packaged, nothing published)
   1  the package is invalid, the version exists already, the token is refused, or the registry cannot be reached
+  2  usage error";
+
+const INSTALL_HELP: &str = "\
+A package's files go to .prompts/{name}/ beside prompts.lock (the nearest one upwards, else \
+at the workspace root). The tarball's sha256 is checked, and nothing is extracted that could \
+leave the folder (absolute paths, .., links, devices) or exceed the size limits. A failed \
+install leaves the previous content as it was. An install whose files were changed locally \
+is not replaced without --force; `promptls check` reports such changes. See docs/registry.md.
+
+Exit status:
+  0  installed (or already up to date)
+  1  no such package or version, a checksum or extraction failure, local changes, or --frozen and the lock would change
   2  usage error";
 
 const YANK_HELP: &str = "\
@@ -356,6 +369,26 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Install registry packages into .prompts/{name}/ and record them in prompts.lock;
+    /// with no package, install exactly what prompts.lock says.
+    #[command(after_help = INSTALL_HELP)]
+    Install {
+        /// owner/name, owner/name@1.2.0 (exactly), or owner/name@^1.2 (a semver requirement).
+        package: Option<String>,
+        /// The registry (as for publish; default: the one the lock names, else
+        /// $PROMPTLS_REGISTRY, else your own folder registry).
+        #[arg(long, value_name = "URL")]
+        registry: Option<String>,
+        /// Fail if prompts.lock would change (for CI).
+        #[arg(long)]
+        frozen: bool,
+        /// Let a requirement pick prereleases.
+        #[arg(long)]
+        prerelease: bool,
+        /// Replace an install whose files were changed locally (the changes are lost).
+        #[arg(long)]
+        force: bool,
+    },
     /// Hide a published version from new installs (`owner/name@VERSION`); it stays
     /// downloadable, and installs locked to it keep working. Versions are never deleted.
     #[command(after_help = YANK_HELP)]
@@ -643,6 +676,19 @@ pub fn run(cli: Cli, serve: impl FnOnce() -> bool) -> ExitCode {
             token,
             config,
             dry_run,
+        }),
+        Some(Command::Install {
+            package,
+            registry,
+            frozen,
+            prerelease,
+            force,
+        }) => install::run(install::Request {
+            package,
+            registry,
+            frozen,
+            prerelease,
+            force,
         }),
         Some(Command::Yank {
             target,

@@ -98,7 +98,9 @@ pub(super) fn split_spec(text: &str) -> Result<(PackageId, Option<&str>), String
         Some((id, spec)) => (id, Some(spec)),
         None => (text, None),
     };
-    let id: PackageId = id.parse().map_err(|e: crate::registry::PackageIdError| e.to_string())?;
+    let id: PackageId = id
+        .parse()
+        .map_err(|e: crate::registry::PackageIdError| e.to_string())?;
     Ok((id, spec))
 }
 
@@ -192,7 +194,9 @@ fn package_of(req: &PublishRequest) -> Result<crate::registry::package::Package,
     let is_folder = crate::vfs::metadata(as_path).is_ok_and(|m| m.is_dir());
     if is_folder {
         if req.name.is_some() {
-            eprintln!("error: --name applies to a prompt of the workspace; a folder's package is named by its prompt.yaml");
+            eprintln!(
+                "error: --name applies to a prompt of the workspace; a folder's package is named by its prompt.yaml"
+            );
             return Err(ExitCode::from(2));
         }
         let dir = crate::index::normalize(as_path);

@@ -87,21 +87,50 @@ pub fn lock_diagnostics(index: &Index) -> Vec<Diagnostic> {
             let on_file = file
                 .map(|f| root.join(INSTALL_DIR).join(id.name()).join(f))
                 .filter(|p| index.files().kind(p).is_some_and(|k| k != EntryKind::Dir));
-            let (path, range) = match on_file {
-                Some(p) => (p, 0..0),
-                None => (lock_path.clone(), id_range(&text, &id.to_string())),
+            let version = lock
+                .get(id)
+                .map_or(String::new(), |p| format!(" {}", p.version));
+            let (path, range, message) = match (on_file, &problem) {
+                (Some(p), LockProblem::Modified { .. }) => (
+                    p,
+                    0..0,
+                    format!(
+                        "differs from what {id}{version} installed; `promptls install --force` restores it"
+                    ),
+                ),
+                (Some(p), LockProblem::Extra { .. }) => (
+                    p,
+                    0..0,
+                    format!(
+                        "not part of {id}{version} as installed; `promptls install --force` removes it"
+                    ),
+                ),
+                (Some(p), _) => (p, 0..0, problem.to_string()),
+                (None, _) => (
+                    lock_path.clone(),
+                    id_range(&text, &id.to_string()),
+                    problem.to_string(),
+                ),
             };
             out.push(Diagnostic {
                 path,
                 range,
                 severity,
                 code,
-                message: problem.to_string(),
+                message,
                 fix: None,
             });
         }
     }
     out
+}
+
+/// Whether `path` is inside the package folder of a workspace root of `index`
+/// (`<root>/.prompts/…`).
+pub fn is_installed_file(index: &Index, path: &std::path::Path) -> bool {
+    index
+        .root_of(path)
+        .is_some_and(|root| path.starts_with(root.join(INSTALL_DIR)))
 }
 
 /// The byte range of line `line` (1-based) of `text`, without its line ending; `0..0`
