@@ -1159,16 +1159,21 @@ fn help_documents_exit_codes_without_internal_ids() {
         "revert",
         "mv",
         "api",
+        "publish",
+        "install",
+        "yank",
+        "registry serve",
+        "registry token create",
         "serve",
     ] {
-        let r = run(promptls().args([cmd, "--help"]));
+        let r = run(promptls().args(cmd.split(' ').chain(["--help"])));
         assert_eq!((r.code, r.stderr.as_str()), (Some(0), ""), "{cmd}");
         assert!(
             !ids.is_match(&r.stdout),
             "{cmd} --help cites an internal id:\n{}",
             r.stdout
         );
-        insta::assert_snapshot!(format!("help_{}", cmd.replace('-', "_")), r.stdout);
+        insta::assert_snapshot!(format!("help_{}", cmd.replace(['-', ' '], "_")), r.stdout);
     }
     let r = run(promptls().arg("--help"));
     assert_eq!((r.code, r.stderr.as_str()), (Some(0), ""));

@@ -786,3 +786,254 @@ fn serve_errors_on_postgres_and_s3() {
 fn serve_race_on_postgres_and_s3() {
     race(&Backend::services());
 }
+
+/// `promptls` run in `dir`, with no registry or token from the environment.
+fn cli(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_promptls"))
+        .args(args)
+        .current_dir(dir)
+        .env("RUST_LOG", "off")
+        .env_remove("PROMPTLS_REGISTRY")
+        .env_remove("PROMPTLS_REGISTRY_TOKEN")
+        .env_remove("PROMPTLS_REGISTRY_OWNER")
+        .env("XDG_DATA_HOME", dir.join("no-default-registry"))
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The seed's publication and download processes through the command line: a prompt of a
+/// workspace published at two versions, listed, installed into another repository by a
+/// requirement (the lock, the files and the `downloads` rows checked), tampering reported
+/// by `check` and repaired, `--frozen`, a yanked version skipped, the lock reinstalled.
+fn cli_publish_install_check(backend: &Backend) {
+    let server = Server::start(backend);
+    let owner = fresh_owner("cli");
+    let token = create_token(backend, &owner);
+    let url = server.base.clone();
+    let authoring = tempfile::tempdir().unwrap();
+    let a = authoring.path();
+    std::fs::create_dir_all(a.join(".git")).unwrap();
+    std::fs::create_dir_all(a.join("prompts")).unwrap();
+    let v100 = "---\ndescription: Replies to a support ticket\n---\nReply to {{ticket}}.\n";
+    let v110 = "---\ndescription: Replies to a support ticket\n---\nReply to {{ticket}} in a {{tone}} tone.\n";
+    std::fs::write(a.join("prompts/support_reply_v1.0.0.md"), v100).unwrap();
+    std::fs::write(a.join("prompts/support_reply_v1.1.0.md"), v110).unwrap();
+    let id = format!("{owner}/support-reply");
+
+    for (version, spec) in [
+        ("1.0.0", "prompts/support_reply@v1.0.0"),
+        ("1.1.0", "prompts/support_reply@v1.1.0"),
+    ] {
+        let (code, out, err) = cli(
+            a,
+            &[
+                "publish",
+                spec,
+                "--owner",
+                &owner,
+                "--registry",
+                &url,
+                "--token",
+                &token,
+            ],
+        );
+        assert_eq!(code, 0, "{err}");
+        let prefix = format!("published {id} {version} to {url} (");
+        assert!(out.starts_with(&prefix) && out.ends_with(")\n"), "{out}");
+    }
+    // Without the token: refused, nothing published.
+    let (code, _, err) = cli(
+        a,
+        &[
+            "publish",
+            "prompts/support_reply@v1.1.0",
+            "--owner",
+            &owner,
+            "--registry",
+            &url,
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(err.starts_with("error: "), "{err}");
+    // The same version again: immutable.
+    let (code, _, err) = cli(
+        a,
+        &[
+            "publish",
+            "prompts/support_reply@v1.0.0",
+            "--owner",
+            &owner,
+            "--registry",
+            &url,
+            "--token",
+            &token,
+        ],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        err,
+        format!(
+            "error: {id} 1.0.0 is already published; versions are immutable, publish a new version\n"
+        )
+    );
+
+    let (code, out, err) = cli(a, &["versions", &id, "--registry", &url]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].starts_with("1.1.0  20") && lines[1].starts_with("1.0.0  20"),
+        "{out}"
+    );
+
+    // Another repository installs it by a requirement.
+    let project = tempfile::tempdir().unwrap();
+    let p = project.path();
+    std::fs::create_dir_all(p.join(".git")).unwrap();
+    let (code, out, err) = cli(p, &["install", &format!("{id}@^1.0"), "--registry", &url]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        format!("installed {id} 1.1.0 into .prompts/support-reply/ (1 file)\n")
+    );
+    let installed = p.join(".prompts/support-reply/support_reply_v1.1.0.md");
+    assert_eq!(std::fs::read_to_string(&installed).unwrap(), v110);
+    let lock_text = std::fs::read_to_string(p.join("prompts.lock")).unwrap();
+    let lock = promptls::registry::lock::Lockfile::parse(&lock_text).unwrap();
+    assert_eq!(lock.packages.len(), 1);
+    let entry = &lock.packages[0];
+    assert_eq!(entry.id.to_string(), id);
+    assert_eq!(entry.version, v("1.1.0"));
+    assert_eq!(entry.registry, url);
+    assert_eq!(entry.url, format!("{url}/prompts/{id}/1.1.0/tarball"));
+    let rt = runtime();
+    let client = RegistryClient::new(&url).unwrap();
+    let pkg: PackageId = id.parse().unwrap();
+    let meta = rt.block_on(client.version(&pkg, &v("1.1.0"))).unwrap();
+    assert_eq!(entry.sha256, meta.sha256);
+    assert_eq!(
+        entry
+            .files
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(
+            "support_reply_v1.1.0.md",
+            sha256_hex(v110.as_bytes()).as_str()
+        )]
+    );
+    let db = rt.block_on(pool(backend));
+    assert_eq!(rt.block_on(count(&db, DOWNLOADS, &owner, "1.1.0")), 1);
+    assert_eq!(rt.block_on(count(&db, DOWNLOADS, &owner, "1.0.0")), 0);
+
+    // check: clean; then a local edit is reported on the file.
+    let (code, out, _) = cli(p, &["check"]);
+    assert_eq!((code, out.as_str()), (0, "No problems found.\n"));
+    std::fs::write(&installed, "Reply to {{ticket}}, rudely.\n").unwrap();
+    let (code, out, _) = cli(p, &["check"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        out,
+        format!(
+            ".prompts/support-reply/support_reply_v1.1.0.md:1:1: error[package-modified]: differs from what {id} 1.1.0 installed; `promptls install --force` restores it\n\n1 error(s), 0 warning(s), 0 other(s).\n"
+        )
+    );
+    // install (the lock) keeps the local change without --force, restores it with it.
+    let (code, _, err) = cli(p, &["install"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("was changed locally; it was not reinstalled"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&installed).unwrap(),
+        "Reply to {{ticket}}, rudely.\n"
+    );
+    let (code, out, err) = cli(p, &["install", "--force"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        format!("installed {id} 1.1.0 into .prompts/support-reply/\n")
+    );
+    assert_eq!(std::fs::read_to_string(&installed).unwrap(), v110);
+    assert_eq!(
+        std::fs::read_to_string(p.join("prompts.lock")).unwrap(),
+        lock_text
+    );
+    assert_eq!(rt.block_on(count(&db, DOWNLOADS, &owner, "1.1.0")), 2);
+
+    // --frozen: a request that would change the lock fails and changes nothing.
+    let (code, _, err) = cli(p, &["install", &format!("{id}@1.0.0"), "--frozen"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        err,
+        format!(
+            "error: --frozen: prompts.lock would change ({id} is locked at 1.1.0; the request picks 1.0.0)\n"
+        )
+    );
+    assert_eq!(
+        std::fs::read_to_string(p.join("prompts.lock")).unwrap(),
+        lock_text
+    );
+    assert_eq!(std::fs::read_to_string(&installed).unwrap(), v110);
+
+    // Yanked: new resolution skips it; the newest release is then 1.0.0.
+    let (code, out, err) = cli(
+        a,
+        &[
+            "yank",
+            &format!("{id}@1.1.0"),
+            "--registry",
+            &url,
+            "--token",
+            &token,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        format!("yanked {id} 1.1.0: new installs no longer pick it; it stays downloadable\n")
+    );
+    let (code, out, err) = cli(p, &["install", &id]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        format!("installed {id} 1.0.0 into .prompts/support-reply/ (1 file)\n")
+    );
+    assert!(!installed.exists());
+    assert_eq!(
+        std::fs::read_to_string(p.join(".prompts/support-reply/support_reply_v1.0.0.md")).unwrap(),
+        v100
+    );
+
+    // A fresh clone: the folder is gone, the lock says what to install.
+    std::fs::remove_dir_all(p.join(".prompts")).unwrap();
+    let (code, out, _) = cli(p, &["check"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("error[package-missing]"), "{out}");
+    let (code, out, err) = cli(p, &["install", "--frozen"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        format!("installed {id} 1.0.0 into .prompts/support-reply/\n")
+    );
+    let (code, out, _) = cli(p, &["check"]);
+    assert_eq!((code, out.as_str()), (0, "No problems found.\n"));
+    drop(server);
+}
+
+#[test]
+fn cli_publish_install_check_on_sqlite() {
+    cli_publish_install_check(&Backend::sqlite());
+}
+
+#[test]
+#[ignore = "needs PostgreSQL and an S3 server: tests/registry/services.sh"]
+fn cli_publish_install_check_on_postgres_and_s3() {
+    cli_publish_install_check(&Backend::services());
+}
