@@ -178,3 +178,124 @@ pub fn package_prompt(
     };
     Ok(Package::new(manifest, package_files)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::config::{ConfigFileKind, ConfigSource, load_config_file};
+
+    const CONFIG: &str =
+        "[versioning.classifiers.lang]\nvalues = [\"en\", \"ru\"]\ndefault = \"en\"\n";
+
+    fn tree(files: &[(&str, &[u8])]) -> (tempfile::TempDir, Index) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(".git")).unwrap();
+        std::fs::create_dir(dir.path().join("prompts")).unwrap();
+        for (name, bytes) in files {
+            std::fs::write(dir.path().join("prompts").join(name), bytes).unwrap();
+        }
+        let p = dir.path().join("promptic.toml");
+        std::fs::write(&p, CONFIG).unwrap();
+        let mut source = ConfigSource::new();
+        source.explicit = Some(Arc::new(load_config_file(
+            &p,
+            ConfigFileKind::Promptic,
+            CONFIG,
+        )));
+        let index = Index::scan(vec![dir.path().to_path_buf()], Arc::new(source));
+        (dir, index)
+    }
+
+    #[test]
+    fn every_variant_of_the_version_with_a_generated_manifest() {
+        let en: &[u8] = b"---\ndescription: English first\n---\nHello {{name}} in {{tone}}.\n";
+        let ru: &[u8] = b"---\ndescription: Russian\n---\n\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 {{name}}\n";
+        let (_dir, index) = tree(&[
+            ("support_reply_v1.0.0.md", b"old"),
+            ("support_reply_ru_v1.2.0.md", ru),
+            ("support_reply_v1.2.0.md", en),
+            ("support_reply_v1.3.0-beta.md", b"next"),
+        ]);
+        let package = package_prompt(&index, "prompts/support_reply@v1.2", None).unwrap();
+        let m = &package.manifest;
+        assert_eq!(m.name, "support-reply");
+        assert_eq!(m.version.to_string(), "1.2.0");
+        // The default variant's description wins over the other variant's.
+        assert_eq!(m.description.as_deref(), Some("English first"));
+        let files: Vec<(&str, Vec<&str>, Vec<(&str, &str)>, bool)> = m
+            .files
+            .iter()
+            .map(|f| {
+                (
+                    f.path.as_str(),
+                    f.variables.iter().map(String::as_str).collect(),
+                    f.classifiers
+                        .iter()
+                        .map(|(k, v)| (k.as_str(), v.as_str()))
+                        .collect(),
+                    f.sha256.is_some(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            files,
+            vec![
+                (
+                    "support_reply_ru_v1.2.0.md",
+                    vec!["name"],
+                    vec![("lang", "ru")],
+                    true
+                ),
+                (
+                    "support_reply_v1.2.0.md",
+                    vec!["name", "tone"],
+                    vec![("lang", "en")],
+                    true
+                ),
+            ]
+        );
+        // Bytes verbatim, sums of those bytes.
+        assert_eq!(package.files[0].bytes, ru);
+        assert_eq!(m.files[0].sha256.as_deref(), Some(sha256_hex(ru).as_str()));
+        // A prerelease and another name.
+        let beta =
+            package_prompt(&index, "prompts/support_reply@v1.3.0-beta", Some("reply")).unwrap();
+        assert_eq!(
+            (
+                beta.manifest.name.as_str(),
+                beta.manifest.version.to_string().as_str()
+            ),
+            ("reply", "1.3.0-beta")
+        );
+    }
+
+    #[test]
+    fn errors_say_what_exists() {
+        let (_dir, index) = tree(&[("task_v1.0.0.md", b"a"), ("task_v2.0.0.md", b"b")]);
+        let err =
+            |t: &str, name: Option<&str>| package_prompt(&index, t, name).unwrap_err().to_string();
+        assert_eq!(
+            err("prompts/task", None),
+            "`prompts/task` names no version; write the prompt and the version to publish, for example prompts/task@v2.1.0"
+        );
+        assert_eq!(
+            err("prompts/nope@v1", None),
+            "PromptNotFoundError: no prompt `prompts/nope`"
+        );
+        assert_eq!(
+            err("prompts/task@v3", None),
+            "VersionNotFoundError: `prompts/task` has no version `v3` (it has v2.0.0, v1.0.0)"
+        );
+        assert_eq!(
+            err("prompts/task@v99999999999999999999999", None),
+            "VersionNotFoundError: `prompts/task` has no version `v99999999999999999999999` (it has v2.0.0, v1.0.0)"
+        );
+        assert_eq!(
+            err("../outside@v1", None),
+            "PromptNotFoundError: no prompt `../outside`"
+        );
+        assert!(err("prompts/task@v1", Some("Bad_Name")).ends_with("; choose one with --name"));
+    }
+}
