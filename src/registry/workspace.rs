@@ -224,7 +224,8 @@ mod tests {
         assert_eq!(m.version.to_string(), "1.2.0");
         // The default variant's description wins over the other variant's.
         assert_eq!(m.description.as_deref(), Some("English first"));
-        let files: Vec<(&str, Vec<&str>, Vec<(&str, &str)>, bool)> = m
+        type Row<'a> = (&'a str, Vec<&'a str>, Vec<(&'a str, &'a str)>, bool);
+        let files: Vec<Row<'_>> = m
             .files
             .iter()
             .map(|f| {
