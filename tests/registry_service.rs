@@ -1037,3 +1037,64 @@ fn cli_publish_install_check_on_sqlite() {
 fn cli_publish_install_check_on_postgres_and_s3() {
     cli_publish_install_check(&Backend::services());
 }
+
+#[test]
+fn publish_dry_run_shows_the_package_and_warns_of_references_outside_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let w = tmp.path();
+    std::fs::create_dir_all(w.join(".git")).unwrap();
+    std::fs::create_dir_all(w.join("prompts")).unwrap();
+    let body =
+        "Follow the [steps](steps.md), then [the other version](task_v1.md).\n{# ref: gone.md #}\n";
+    std::fs::write(w.join("prompts/task_v1.md"), "Old.\n").unwrap();
+    std::fs::write(w.join("prompts/task_v2.md"), body).unwrap();
+    std::fs::write(w.join("prompts/steps_v1.md"), "1. Read.\n").unwrap();
+    let (code, out, err) = cli(
+        w,
+        &[
+            "publish",
+            "prompts/task@v2",
+            "--owner",
+            "acme",
+            "--registry",
+            "file:///nowhere",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let sha = sha256_hex(body.as_bytes());
+    assert!(
+        out.starts_with("would publish acme/task 2.0.0 to file:///nowhere: "),
+        "{out}"
+    );
+    assert!(
+        out.ends_with(&format!(
+            "  task_v2.md ({} bytes)\nprompt.yaml:\n  name: \"task\"\n  version: \"2.0.0\"\n  files:\n    - path: \"task_v2.md\"\n      sha256: \"{sha}\"\n"
+            , body.len()
+        )),
+        "{out}"
+    );
+    assert_eq!(
+        err,
+        "warning: task_v2.md:1: `steps.md` reaches prompts/steps_v1.md, which the package does not hold\n\
+         warning: task_v2.md:1: `task_v1.md` reaches prompts/task_v1.md, which the package does not hold\n\
+         warning: task_v2.md:2: `gone.md` does not resolve\n\
+         warning: where the package is installed, these references do not resolve; publish what they reach as well, or keep the prompt self-contained\n"
+    );
+    // Nothing was written anywhere.
+    assert!(!std::path::Path::new("/nowhere").exists());
+    // The same input gives the same package: the dry run's size and sha256 are stable.
+    let (_, again, _) = cli(
+        w,
+        &[
+            "publish",
+            "prompts/task@v2",
+            "--owner",
+            "acme",
+            "--registry",
+            "file:///nowhere",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(again, out);
+}

@@ -225,11 +225,26 @@ fn package_of(req: &PublishRequest) -> Result<crate::registry::package::Package,
         .map(|p| p.to_string_lossy().replace('\\', "/"))
         .unwrap_or_else(|_| prompt.to_owned());
     let spec = req.target.rsplit_once('@').map_or("", |(_, v)| v);
-    crate::registry::workspace::package_prompt(&index, &format!("{id}@{spec}"), req.name.as_deref())
-        .map_err(|e| {
-            eprintln!("error: {e}");
-            ExitCode::from(1)
-        })
+    let package = crate::registry::workspace::package_prompt(
+        &index,
+        &format!("{id}@{spec}"),
+        req.name.as_deref(),
+    )
+    .map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(1)
+    })?;
+    let dir = prompt_path.parent().unwrap_or(&root);
+    let outside = crate::registry::workspace::references_outside(&index, dir, &package);
+    for line in &outside {
+        eprintln!("warning: {line}");
+    }
+    if !outside.is_empty() {
+        eprintln!(
+            "warning: where the package is installed, these references do not resolve; publish what they reach as well, or keep the prompt self-contained"
+        );
+    }
+    Ok(package)
 }
 
 /// `promptls yank owner/name@VERSION`.

@@ -179,6 +179,45 @@ pub fn package_prompt(
     Ok(Package::new(manifest, package_files)?)
 }
 
+/// The references of the package's files (in the workspace `index`, where the package
+/// was made) that reach outside it: to a file the package does not hold, or to nothing.
+/// Once installed elsewhere, such a reference does not resolve. One line each,
+/// `file:line: \`target\` reaches …`, in file order.
+pub fn references_outside(index: &Index, dir: &std::path::Path, package: &Package) -> Vec<String> {
+    let inside: std::collections::HashSet<std::path::PathBuf> =
+        package.files.iter().map(|f| dir.join(&f.path)).collect();
+    let mut out = Vec::new();
+    for f in &package.files {
+        let text = String::from_utf8_lossy(&f.bytes);
+        let path = dir.join(&f.path);
+        let scan = crate::references::scan_file(&f.path, &text);
+        for rr in crate::analysis::resolve_scan(index, &path, &scan) {
+            let line = text[..rr.reference.target.range.start.min(text.len())]
+                .matches('\n')
+                .count()
+                + 1;
+            let target = &rr.reference.target.value;
+            match &rr.result {
+                Ok(resolved) if inside.contains(&resolved.path()) => {}
+                Ok(resolved) => out.push(format!(
+                    "{}:{line}: `{target}` reaches {}, which the package does not hold",
+                    f.path,
+                    index
+                        .root_of(&resolved.path())
+                        .and_then(|r| resolved
+                            .path()
+                            .strip_prefix(r)
+                            .ok()
+                            .map(|p| p.display().to_string()))
+                        .unwrap_or_else(|| resolved.path().display().to_string())
+                )),
+                Err(_) => out.push(format!("{}:{line}: `{target}` does not resolve", f.path)),
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
