@@ -1,6 +1,7 @@
 //! Hover text (I-1): on a reference, what it resolves to and why, the prompt's version
 //! table, the variables it uses and a preview; on a prompt file's first line, its own
-//! prompt's table; in a config file, what the key means.
+//! prompt's table; in a config file, what the key means. A prompt inside an installed
+//! package (`.prompts/{name}/`) also names the package's locked version and registry.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -9,7 +10,9 @@ use std::path::Path;
 use super::Document;
 use super::refs::{ResolvedRef, reference_under_cursor};
 use super::{analysis_text, compare_variables, front_matter, variables};
-use crate::index::{Folder, Index, Prompt, TargetKind};
+use crate::index::{Folder, Index, PACKAGES_DIR, Prompt, TargetKind};
+use crate::registry::installed::{PackageLock, package_of};
+use crate::registry::lock::LOCK_NAME;
 
 /// Lines of the resolved file shown as a preview.
 const PREVIEW_LINES: usize = 8;
@@ -38,6 +41,7 @@ pub fn hover(index: &Index, doc: &Document, offset: usize) -> Option<(String, Ra
         let f = &folder.files[i];
         let prompt = folder.prompt(&f.parsed.base)?;
         let mut md = format!("### `{}`\n\n", index.prompt_id(folder, &prompt.base));
+        md.push_str(&package_paragraph(index, file));
         if let Some(v) = &f.parsed.version {
             md.push_str(&format!("This file is **{v}**"));
             let label = folder.scheme.variant_label(&f.parsed.variant);
@@ -152,6 +156,7 @@ fn reference_markdown(index: &Index, rr: &ResolvedRef) -> String {
                 md.push_str(&format!(" ({v})"));
             }
             md.push_str("\n\n");
+            md.push_str(&package_paragraph(index, &res.path()));
             let why = match res.kind {
                 TargetKind::Pinned => "pinned file".to_string(),
                 TargetKind::Directory { prompts } => {
@@ -221,12 +226,9 @@ fn reference_markdown(index: &Index, rr: &ResolvedRef) -> String {
             }
         }
         Err(e) => {
-            md.push_str(&format!(
-                "### `{}`: {}\n\n{}\n",
-                r.target.value,
-                e.kind.name(),
-                e.message
-            ));
+            md.push_str(&format!("### `{}`: {}\n\n", r.target.value, e.kind.name()));
+            md.push_str(&package_paragraph(index, &rr.target));
+            md.push_str(&format!("{}\n", e.message));
             if !e.available.is_empty() {
                 md.push_str(&format!(
                     "\n**Available:** {}\n",
@@ -240,6 +242,49 @@ fn reference_markdown(index: &Index, rr: &ResolvedRef) -> String {
         }
     }
     md
+}
+
+/// The paragraph (ending in a blank line) naming the installed package `path` is in:
+/// `Installed package **acme/support-reply** 1.2.0 from file:///srv/prompts`, or what
+/// keeps the lock from saying so. Empty when `path` is in no `.prompts/{name}/` folder.
+fn package_paragraph(index: &Index, path: &Path) -> String {
+    let Some(package) = package_of(index, path) else {
+        return String::new();
+    };
+    let folder = markdown_text(&format!("{PACKAGES_DIR}/{}/", package.name));
+    match &package.lock {
+        PackageLock::Locked(p) => format!(
+            "Installed package **{}** {} from {}\n\n",
+            markdown_text(&p.id.to_string()),
+            markdown_text(&p.version.to_string()),
+            markdown_text(&p.registry)
+        ),
+        PackageLock::NotLocked => format!("In {folder}, not in {LOCK_NAME}\n\n"),
+        PackageLock::Unreadable(e) => format!(
+            "In {folder}, but {LOCK_NAME} cannot be read: {}\n\n",
+            markdown_text(&e.to_string())
+        ),
+    }
+}
+
+/// `text` as literal Markdown inline text on one line: characters that start Markdown
+/// syntax are backslash-escaped, line breaks and other control characters become spaces.
+fn markdown_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            out.push(' ');
+        } else {
+            if matches!(
+                c,
+                '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '!' | '#' | '|' | '~' | '&'
+            ) {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A Markdown table of a prompt's versions: version, variants, prerelease, modified time,
@@ -414,7 +459,19 @@ fn hover_config(text: &str, offset: usize) -> Option<(String, Range<usize>)> {
 
 #[cfg(test)]
 mod tests {
-    use super::changes_since;
+    use super::{changes_since, markdown_text};
+
+    #[test]
+    fn text_from_a_file_cannot_make_markdown() {
+        assert_eq!(
+            markdown_text("file:///srv/my_prompts\n![x](http://e/a.png) <b>*`|#~&\\"),
+            "file:///srv/my\\_prompts \\!\\[x\\](http://e/a.png) \\<b\\>\\*\\`\\|\\#\\~\\&\\\\"
+        );
+        assert_eq!(
+            markdown_text("acme/support-reply 1.2.0"),
+            "acme/support-reply 1.2.0"
+        );
+    }
 
     #[test]
     fn changes_name_the_variables_then_count_the_lines() {
