@@ -94,8 +94,8 @@ Exit status:
   2  usage error";
 
 const DIFF_HELP: &str = "\
-Each version is resolved as promptic's load_prompt would resolve it (`v1` is the newest \
-1.x.y), within the variant of the given file or of --classifier. The diff goes to stdout; \
+Each version is resolved as promptic's load_prompt would resolve it (`v1` is version \
+1.0.0, `latest` the newest release), within the variant of the given file or of --classifier. The diff goes to stdout; \
 which template variables were added, removed and kept goes to stderr (both in the JSON \
 with --json).
 
