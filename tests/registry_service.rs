@@ -1098,3 +1098,36 @@ fn publish_dry_run_shows_the_package_and_warns_of_references_outside_it() {
     );
     assert_eq!(again, out);
 }
+
+#[test]
+fn check_reports_a_broken_or_unreadable_lock_on_its_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path();
+    std::fs::create_dir_all(p.join(".git")).unwrap();
+    std::fs::write(
+        p.join("prompts.lock"),
+        "version = 1\n\n[[package]]\nid = \"acme/x\"\nversion = \"one\"\n",
+    )
+    .unwrap();
+    let (code, out, _) = cli(p, &["check", "--format", "github"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        out,
+        "::error file=prompts.lock,line=5,col=1,endLine=5,endColumn=16,title=invalid-lockfile::prompts.lock, line 5: version `one` is not a semantic version (unexpected character 'o' while parsing major version number)\n"
+    );
+    std::fs::write(p.join("prompts.lock"), b"version = 1\n\xff\n").unwrap();
+    let (code, out, _) = cli(p, &["check"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        out,
+        "prompts.lock:1:1: error[invalid-lockfile]: prompts.lock is not UTF-8 text\n\n1 error(s), 0 warning(s), 0 other(s).\n"
+    );
+    // Turned off in the config: nothing.
+    std::fs::write(
+        p.join("promptic.toml"),
+        "[diagnostics]\ninvalid-lockfile = \"off\"\n",
+    )
+    .unwrap();
+    let (code, out, _) = cli(p, &["check"]);
+    assert_eq!((code, out.as_str()), (0, "No problems found.\n"));
+}

@@ -77,6 +77,19 @@ pub(super) fn client(url: &str) -> Result<RegistryClient, ExitCode> {
     })
 }
 
+/// The client of the registry `registry` names ([`registry_url`]) and a runtime to run
+/// its requests on; exit 2 for a registry that cannot be named or spoken to, 1 when the
+/// runtime cannot start.
+pub(super) fn connect(
+    registry: Option<&str>,
+) -> Result<(RegistryClient, tokio::runtime::Runtime), ExitCode> {
+    let url = registry_url(registry).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })?;
+    Ok((client(&url)?, runtime()?))
+}
+
 /// `error: …` for a failed registry request, and the exit status: 2 for a request the
 /// registry calls bad, 1 for everything else (not found, conflict, unreachable, …).
 pub(super) fn report(e: &ClientError) -> ExitCode {
@@ -163,18 +176,12 @@ pub(super) fn publish(req: PublishRequest) -> ExitCode {
         }
         return finish(output::emit(&text), ExitCode::SUCCESS);
     }
-    let client = match client(&url) {
+    let (client, runtime) = match connect(Some(&url)) {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let runtime = match runtime() {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    let token = req
-        .token
-        .or_else(|| std::env::var(TOKEN_ENV).ok().filter(|t| !t.is_empty()));
-    match runtime.block_on(client.publish(&id, &version, Bytes::from(bytes), token.as_deref())) {
+    match runtime.block_on(client.publish(&id, &version, Bytes::from(bytes), req.token.as_deref()))
+    {
         Ok(published) => {
             let text = format!(
                 "published {id} {version} to {url} ({} bytes, sha256 {})\n",
@@ -185,9 +192,6 @@ pub(super) fn publish(req: PublishRequest) -> ExitCode {
         Err(e) => report(&e),
     }
 }
-
-/// The environment variable holding the publishing token when `--token` is not given.
-pub const TOKEN_ENV: &str = "PROMPTLS_REGISTRY_TOKEN";
 
 fn package_of(req: &PublishRequest) -> Result<crate::registry::package::Package, ExitCode> {
     let as_path = Path::new(&req.target);
@@ -266,22 +270,10 @@ pub(super) fn yank(target: &str, registry: Option<&str>, token: Option<String>) 
             return ExitCode::from(2);
         }
     };
-    let url = match registry_url(registry) {
-        Ok(u) => u,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let client = match client(&url) {
+    let (client, runtime) = match connect(registry) {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let runtime = match runtime() {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    let token = token.or_else(|| std::env::var(TOKEN_ENV).ok().filter(|t| !t.is_empty()));
     match runtime.block_on(client.yank(&id, &version, token.as_deref())) {
         Ok(_) => finish(
             output::emit(&format!(
@@ -296,19 +288,8 @@ pub(super) fn yank(target: &str, registry: Option<&str>, token: Option<String>) 
 /// `promptls versions owner/name`: the registry's versions of a package, newest first
 /// (`--json`: the registry's list as is).
 pub(super) fn remote_versions(id: &PackageId, registry: Option<&str>, json: bool) -> ExitCode {
-    let url = match registry_url(registry) {
-        Ok(u) => u,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let client = match client(&url) {
+    let (client, runtime) = match connect(registry) {
         Ok(c) => c,
-        Err(code) => return code,
-    };
-    let runtime = match runtime() {
-        Ok(r) => r,
         Err(code) => return code,
     };
     match runtime.block_on(client.versions(id)) {

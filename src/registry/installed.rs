@@ -123,48 +123,31 @@ pub fn lock_diagnostics(index: &Index) -> Vec<Diagnostic> {
         }
         let settings = index.config().settings(root);
         let severity = |code| settings.severity(code);
+        let invalid = |range: std::ops::Range<usize>, message: String| {
+            severity(Code::InvalidLockfile).map(|severity| Diagnostic {
+                path: lock_path.clone(),
+                range,
+                severity,
+                code: Code::InvalidLockfile,
+                message,
+                fix: None,
+            })
+        };
         let text = match index.files().text(&lock_path) {
             Ok(t) if !t.lossy => t.text,
             Ok(_) => {
-                if let Some(severity) = severity(Code::InvalidLockfile) {
-                    out.push(Diagnostic {
-                        path: lock_path.clone(),
-                        range: 0..0,
-                        severity,
-                        code: Code::InvalidLockfile,
-                        message: format!("{LOCK_NAME} is not UTF-8 text"),
-                        fix: None,
-                    });
-                }
+                out.extend(invalid(0..0, format!("{LOCK_NAME} is not UTF-8 text")));
                 continue;
             }
             Err(e) => {
-                if let Some(severity) = severity(Code::InvalidLockfile) {
-                    out.push(Diagnostic {
-                        path: lock_path.clone(),
-                        range: 0..0,
-                        severity,
-                        code: Code::InvalidLockfile,
-                        message: format!("{LOCK_NAME} cannot be read: {e}"),
-                        fix: None,
-                    });
-                }
+                out.extend(invalid(0..0, format!("{LOCK_NAME} cannot be read: {e}")));
                 continue;
             }
         };
         let lock = match Lockfile::parse(&text) {
             Ok(lock) => lock,
             Err(e) => {
-                if let Some(severity) = severity(Code::InvalidLockfile) {
-                    out.push(Diagnostic {
-                        path: lock_path.clone(),
-                        range: line_range(&text, e.line()),
-                        severity,
-                        code: Code::InvalidLockfile,
-                        message: e.to_string(),
-                        fix: None,
-                    });
-                }
+                out.extend(invalid(line_range(&text, e.line()), e.to_string()));
                 continue;
             }
         };
