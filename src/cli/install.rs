@@ -39,13 +39,13 @@ pub enum VersionRequest {
 }
 
 impl VersionRequest {
-    /// Reads the text after `@`: a full version is [`VersionRequest::Exact`], anything
-    /// else a semver requirement.
+    /// Reads the text after `@`: none or `latest` is [`VersionRequest::Newest`], a full
+    /// version [`VersionRequest::Exact`], anything else a semver requirement.
     ///
     /// # Errors
     /// A message naming the text when it is neither.
     pub fn parse(text: Option<&str>) -> Result<VersionRequest, String> {
-        let Some(text) = text.map(str::trim) else {
+        let Some(text) = text.map(str::trim).filter(|t| *t != "latest") else {
             return Ok(VersionRequest::Newest);
         };
         let bare = text.strip_prefix('v').unwrap_or(text);
@@ -541,6 +541,7 @@ mod tests {
 
     #[test]
     fn bad_requests_say_what_they_are() {
+        assert_eq!(VersionRequest::parse(Some("latest")), Ok(VersionRequest::Newest));
         let err = VersionRequest::parse(Some("latest!")).unwrap_err();
         assert!(
             err.starts_with("`latest!` is neither a version (1.2.0) nor a requirement"),
