@@ -381,17 +381,36 @@ check('rename of a prompt family renames its files and updates two referring fil
     return ok and res and res.placeholder == 'famx'
   end)
   local params = vim.tbl_extend('force', at, { newName = 'famy' })
-  local edit = request_sync(buf, 'textDocument/rename', params, 10000)
+  -- The four files were written at once, but the server may see them in two batches of
+  -- file events (a slow first start): ask until the edit covers both referring files.
+  local edit
+  wait_for('a rename edit that updates refa_v1.md and refb_v1.md', 20000, function()
+    local ok, res = pcall(request_sync, buf, 'textDocument/rename', params, 5000)
+    local text = ok and res and vim.json.encode(res) or ''
+    if text:find('refa_v1.md', 1, true) and text:find('refb_v1.md', 1, true) then
+      edit = res
+      return true
+    end
+    return false
+  end)
   local client = assert(H.client_for(buf))
   vim.lsp.util.apply_workspace_edit(edit, client.offset_encoding)
-  vim.cmd('silent! wall')
-  wait_for('famy_v1.md, famy_v2.md and both references on disk', 10000, function()
+  local names = { 'famy_v1.md', 'famy_v2.md', 'famx_v1.md', 'refa_v1.md', 'refb_v1.md' }
+  local ok = pcall(wait_for, 'famy_v1.md, famy_v2.md and both references on disk', 20000, function()
+    vim.cmd('silent! wall')
     return read('prompts/famy_v1.md') == 'one\n'
       and read('prompts/famy_v2.md') == 'two\n'
       and read('prompts/famx_v1.md') == nil
       and read('prompts/refa_v1.md') == 'see [x](famy_v1.md)\n'
       and read('prompts/refb_v1.md') == 'and {# ref: famy #}\n'
   end)
+  if not ok then
+    local seen = {}
+    for _, n in ipairs(names) do
+      table.insert(seen, n .. '=' .. vim.inspect(read('prompts/' .. n)))
+    end
+    error('the rename is not on disk: ' .. table.concat(seen, ', '))
+  end
 end)
 
 vim.fn.delete(ws, 'rf')
