@@ -541,7 +541,10 @@ mod tests {
 
     #[test]
     fn bad_requests_say_what_they_are() {
-        assert_eq!(VersionRequest::parse(Some("latest")), Ok(VersionRequest::Newest));
+        assert_eq!(
+            VersionRequest::parse(Some("latest")),
+            Ok(VersionRequest::Newest)
+        );
         let err = VersionRequest::parse(Some("latest!")).unwrap_err();
         assert!(
             err.starts_with("`latest!` is neither a version (1.2.0) nor a requirement"),
