@@ -235,11 +235,26 @@ fn markdown_text() -> String {
     s
 }
 
-fn python_text() -> String {
+/// A module of `calls` promptic calls, most assigned to a name; some names are formatted
+/// later and some `render` calls pass `vars=`, so that the variables pass (which follows
+/// names to their `.format(…)` calls) is measured at scale: its cost per byte should not
+/// grow with the module.
+fn python_text(calls: usize) -> String {
     let mut s = String::from(
         "\"\"\"Loads prompts.\"\"\"\n\nfrom promptic import load_prompt, render\nimport promptic as pc\n\n",
     );
-    for i in 0..40 {
+    for i in 0..calls {
+        if i % 8 == 5 {
+            s.push_str(&format!(
+                "t{i} = p{}.format(tone=\"warm\", product=x)\n",
+                i - 1
+            ));
+        }
+        if i % 8 == 6 {
+            s.push_str(&format!(
+                "r{i} = render(\"g00/f000/task{i}\", vars=dict(tone=\"warm\", n={i}))\n"
+            ));
+        }
         s.push_str(&match i % 4 {
             0 => format!("p{i} = load_prompt(\"g00/f000/task{i}\")\n"),
             1 => format!("p{i} = load_prompt(\"g00/f000/task{i}\", version=\"v2.1.0\")\n"),
@@ -254,14 +269,18 @@ fn python_text() -> String {
 
 fn bench_scan(c: &mut Criterion) {
     let md = markdown_text();
-    let py = python_text();
     let mut g = c.benchmark_group("scan");
     g.throughput(Throughput::Bytes(md.len() as u64));
     g.bench_function("markdown", |b| {
         b.iter(|| scan_file("README.md", black_box(&md)))
     });
-    g.throughput(Throughput::Bytes(py.len() as u64));
-    g.bench_function("python", |b| b.iter(|| scan_file("app.py", black_box(&py))));
+    for calls in [40, 2000] {
+        let py = python_text(calls);
+        g.throughput(Throughput::Bytes(py.len() as u64));
+        g.bench_function(format!("python/{calls} calls"), |b| {
+            b.iter(|| scan_file("app.py", black_box(&py)))
+        });
+    }
     g.finish();
 }
 

@@ -117,6 +117,12 @@ struct Scanner<'t> {
     assigned_name: HashMap<usize, String>,
     /// `(scope id, NAME)` -> every value assigned to NAME there, in source order.
     bindings: HashMap<(usize, String), Vec<Node<'t>>>,
+    /// `(scope id, NAME)` -> the `NAME.format(…)` calls made there, in source order (one
+    /// pass over `calls`, so that finding the format calls of each of n `load_prompt`
+    /// calls costs a lookup, not a pass over every call).
+    format_calls: HashMap<(usize, String), Vec<Node<'t>>>,
+    /// Whether `dict` is bound by an assignment in any scope (it is then not the builtin).
+    dict_bound: bool,
     /// Names that something may change or rebind other than a plain `NAME = value`
     /// (`NAME[k] = …`, `NAME.update(…)`, `NAME += …`, `for NAME in …`, a parameter …),
     /// in any scope.
@@ -139,6 +145,8 @@ impl<'t> Scanner<'t> {
             assigns: HashMap::new(),
             assigned_name: HashMap::new(),
             bindings: HashMap::new(),
+            format_calls: HashMap::new(),
+            dict_bound: false,
             unsettled: HashSet::new(),
             layers: HashMap::new(),
             classifiers_inline: HashSet::new(),
@@ -148,6 +156,7 @@ impl<'t> Scanner<'t> {
 
     fn run(mut self) -> Scan {
         self.collect();
+        self.index_format_calls();
         let calls: Vec<(Node<'t>, usize, Api)> = self
             .calls
             .iter()

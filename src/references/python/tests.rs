@@ -654,4 +654,12 @@ fn format_on_what_load_prompt_returns() {
     // render's keyword arguments are not variables.
     let t = format!("{IMPORT}render(\"p\", target_format=\"yaml\")\n");
     assert!(passed(&t).is_empty());
+    // Only the name's `.format(…)` calls after the load and in its scope count: not one
+    // before it, not one of the same name in a function, not another name's.
+    let t = format!(
+        "{IMPORT}text.format(z=0)\ntext = load_prompt(\"p\")\nother.format(y=1)\n\
+         def f():\n    text.format(x=2)\ntext.format(a=1)\n"
+    );
+    let keys: Vec<Vec<String>> = passed(&t).into_iter().map(|g| g.0).collect();
+    assert_eq!(keys, [vec!["a".to_string()]]);
 }

@@ -4,6 +4,7 @@
 //! those exactly once. Anything else leaves the set incomplete, and the analysis then says
 //! nothing about it.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use tree_sitter::Node;
@@ -104,7 +105,7 @@ impl<'t> Scanner<'t> {
         call.child_by_field_name("function")
             .is_some_and(|f| f.kind() == "identifier" && self.src(f) == "dict")
             && !self.unsettled.contains("dict")
-            && !self.bindings.keys().any(|(_, n)| n == "dict")
+            && !self.dict_bound
             && !self.imports.names.contains_key("dict")
     }
 
@@ -112,12 +113,7 @@ impl<'t> Scanner<'t> {
     /// (`load_prompt(…).format(…)`), or through the NAME it is assigned to once, in the
     /// same scope.
     fn format_calls(&self, call: Node<'t>, scope: usize) -> Vec<Node<'t>> {
-        let is_format = |attribute: Node<'t>| {
-            attribute.kind() == "attribute"
-                && attribute
-                    .child_by_field_name("attribute")
-                    .is_some_and(|a| self.src(a) == "format")
-        };
+        let is_format = |attribute: Node<'t>| is_format(self, attribute);
         // Chained: call -> attribute(object = call) -> call(function = attribute).
         let mut outer = call;
         while let Some(p) = outer
@@ -136,23 +132,40 @@ impl<'t> Scanner<'t> {
         let Some(name) = self.assigned_name.get(&call.id()) else {
             return Vec::new();
         };
-        let once = self
-            .bindings
-            .get(&(scope, name.clone()))
-            .is_some_and(|b| b.len() == 1);
+        let key = (scope, name.clone());
+        let once = self.bindings.get(&key).is_some_and(|b| b.len() == 1);
         if !once || self.unsettled.contains(name.as_str()) {
             return Vec::new();
         }
-        self.calls
-            .iter()
-            .filter(|&&(c, s)| s == scope && c.start_byte() > call.end_byte())
-            .filter_map(|&(c, _)| {
-                let f = c.child_by_field_name("function")?;
-                let object = f.child_by_field_name("object")?;
-                (is_format(f) && object.kind() == "identifier" && self.src(object) == name)
-                    .then_some(c)
-            })
-            .collect()
+        let Some(formats) = self.format_calls.get(&key) else {
+            return Vec::new();
+        };
+        // In source order: those after the call are a suffix.
+        let after = formats.partition_point(|c| c.start_byte() <= call.end_byte());
+        formats[after..].to_vec()
+    }
+
+    /// Fills `format_calls` and `dict_bound` from `calls` and `bindings` (after `collect`).
+    pub(super) fn index_format_calls(&mut self) {
+        let mut formats: HashMap<(usize, String), Vec<Node<'t>>> = HashMap::new();
+        for &(call, scope) in &self.calls {
+            let Some(f) = call.child_by_field_name("function") else {
+                continue;
+            };
+            if !is_format(self, f) {
+                continue;
+            }
+            if let Some(object) = f.child_by_field_name("object")
+                && object.kind() == "identifier"
+            {
+                formats
+                    .entry((scope, self.src(object).to_string()))
+                    .or_default()
+                    .push(call);
+            }
+        }
+        self.format_calls = formats;
+        self.dict_bound = self.bindings.keys().any(|(_, n)| n == "dict");
     }
 
     /// The variables of one `.format(…)` call.
@@ -327,4 +340,12 @@ fn removal(items: &[Node<'_>], i: usize, close: usize) -> Range<usize> {
     } else {
         item.start_byte()..close.max(item.end_byte())
     }
+}
+
+/// `X.format` (an attribute named `format`).
+fn is_format<'t>(scanner: &Scanner<'t>, attribute: Node<'t>) -> bool {
+    attribute.kind() == "attribute"
+        && attribute
+            .child_by_field_name("attribute")
+            .is_some_and(|a| scanner.src(a) == "format")
 }
