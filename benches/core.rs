@@ -5,9 +5,11 @@
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
+use std::sync::Arc;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use promptls::config::{ClassifierConfig, VersioningConfig};
+use promptls::config::{ClassifierConfig, Settings, VersioningConfig};
+use promptls::index::build_folder;
 use promptls::references::scan_file;
 use promptls::versioning::{
     CandidateFile, NamingScheme, ParsedName, RequestOptions, Version, VersionSpec, select,
@@ -284,5 +286,31 @@ fn bench_scan(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_parse, bench_order, bench_resolve, bench_scan);
+/// Indexing one folder of the generated workspace: 1 000 names (half of them prompt files)
+/// parsed, grouped into prompts and ordered newest first: what the cold index does per
+/// folder after the walk.
+fn bench_build_folder(c: &mut Criterion) {
+    let settings = Arc::new(Settings {
+        versioning: config(None),
+        ..Settings::default()
+    });
+    let scheme = Arc::new(NamingScheme::new(config(None)).unwrap());
+    let names = names(false);
+    let dir = std::path::Path::new("/ws/g00/f000");
+    let mut g = c.benchmark_group("build_folder");
+    g.throughput(Throughput::Elements(names.len() as u64));
+    g.bench_function("names_1000", |b| {
+        b.iter(|| black_box(build_folder(dir, black_box(&names), &settings, &scheme)))
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_parse,
+    bench_order,
+    bench_resolve,
+    bench_scan,
+    bench_build_folder
+);
 criterion_main!(benches);

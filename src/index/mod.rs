@@ -1202,18 +1202,20 @@ fn assemble_folder(
     files.dedup_by(|a, b| a.name == b.name);
     python.sort();
     python.dedup();
-    let mut by_base: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
-    for (i, f) in files.iter().enumerate() {
-        by_base.entry(&f.parsed.base).or_default().push(i as u32);
-    }
-    let prompts = by_base
-        .into_iter()
-        .map(|(base, mut idx)| {
-            idx.sort_by(|&a, &b| newest_first(&files[a as usize], &files[b as usize]));
-            Prompt {
-                base: base.into(),
-                files: idx.into(),
-            }
+    // One sort by (base, newest first) and a pass over its runs: no map, no list per base.
+    let mut order: Vec<u32> = (0..files.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| {
+        let (a, b) = (&files[a as usize], &files[b as usize]);
+        a.parsed
+            .base
+            .cmp(&b.parsed.base)
+            .then_with(|| newest_first(a, b))
+    });
+    let prompts = order
+        .chunk_by(|&a, &b| files[a as usize].parsed.base == files[b as usize].parsed.base)
+        .map(|run| Prompt {
+            base: files[run[0] as usize].parsed.base.clone(),
+            files: run.into(),
         })
         .collect();
     Some(Folder {
