@@ -771,3 +771,58 @@ fn sub_folders_come_from_the_snapshot_and_follow_refreshes() {
     assert_eq!(index.subdirs(&p), [p.join("b"), p.join("c")]);
     assert_eq!(next.subdirs(&p.join("b")), Vec::<PathBuf>::new());
 }
+
+/// The walk lists only names that some config can make prompt files of (assets are left
+/// out before they cost a string). A config the walk finds that names another extension
+/// (nested, or above the root) still gets its files indexed, and so does a config that
+/// names one in a later refresh, in a folder that held no prompt file before.
+#[test]
+fn extensions_named_by_configs_are_indexed_wherever_the_config_is() {
+    let tmp = tempfile::tempdir().unwrap();
+    let top = tmp.path().canonicalize().unwrap();
+    write(&top.join(".git/HEAD"), "");
+    write(
+        &top.join("promptic.toml"),
+        "[versioning]\nextensions = [\"md\", \"j3\"]\n",
+    );
+    let root = top.join("ws");
+    write(&root.join("a/task_v1.md"), "");
+    write(&root.join("a/logo_v1.png"), "");
+    write(&root.join("a/tool_v1.j3"), "");
+    write(
+        &root.join("b/promptic.toml"),
+        "[versioning]\nextensions = [\"tmpl\"]\n",
+    );
+    write(&root.join("b/task_v1.TMPL"), "");
+    write(&root.join("b/task_v2.md"), "");
+    write(&root.join("b/deep/task_v2.tmpl"), "");
+    write(&root.join("c/notes_v1.txt2"), "");
+    write(&root.join("c/run.py"), "");
+    let names = |index: &Index, dir: &str| -> Vec<String> {
+        index
+            .folder(&root.join(dir))
+            .map(|f| f.files.iter().map(|p| p.name.to_string()).collect())
+            .unwrap_or_default()
+    };
+    let index = scan(&root);
+    assert_eq!(names(&index, "a"), ["task_v1.md", "tool_v1.j3"]);
+    assert_eq!(names(&index, "b"), ["task_v1.TMPL"]);
+    assert_eq!(names(&index, "b/deep"), ["task_v2.tmpl"]);
+    assert!(names(&index, "c").is_empty());
+    let python: Vec<&str> = index
+        .folder(&root.join("c"))
+        .unwrap()
+        .python
+        .iter()
+        .map(|p| &**p)
+        .collect();
+    assert_eq!(python, ["run.py"]);
+
+    write(
+        &root.join("c/promptic.toml"),
+        "[versioning]\nextensions = [\"txt2\"]\n",
+    );
+    let refreshed = index.refreshed(&[root.join("c/promptic.toml")]);
+    assert_eq!(names(&refreshed, "c"), ["notes_v1.txt2"]);
+    assert!(refreshed.same_content(&scan(&root)));
+}

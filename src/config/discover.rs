@@ -312,6 +312,43 @@ impl ConfigSource {
             .collect()
     }
 
+    /// Every extension a config source names in `extensions` (lower case, deduplicated),
+    /// with the defaults: the editor and environment layers, an explicit file, every
+    /// loaded file and the last valid layer of a file with errors. A walk that lists only
+    /// these names misses no prompt file of any folder's config.
+    pub fn declared_extensions(&self) -> Vec<String> {
+        let files = self.files.lock().unwrap();
+        let layers = files.values().flat_map(|d| {
+            [&d.promptic, &d.pyproject]
+                .into_iter()
+                .flatten()
+                .filter_map(|f| f.layer.as_ref())
+                .chain(
+                    [&d.promptic_valid, &d.pyproject_valid]
+                        .into_iter()
+                        .flatten()
+                        .flatten(),
+                )
+        });
+        let mut out: Vec<String> = crate::versioning::DEFAULT_EXTENSIONS
+            .iter()
+            .map(|e| e.to_string())
+            .chain(
+                self.editor
+                    .iter()
+                    .chain(self.env.iter())
+                    .chain(self.explicit.iter().filter_map(|f| f.layer.as_ref()))
+                    .chain(layers)
+                    .filter_map(|l| l.extensions.as_ref())
+                    .flatten()
+                    .map(|e| e.to_ascii_lowercase()),
+            )
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// Every loaded config file (for diagnostics).
     pub fn files(&self) -> Vec<Arc<ConfigFile>> {
         let files = self.files.lock().unwrap();

@@ -15,8 +15,8 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 
 pub use walk::{
-    FileVerdict, FolderRules, IgnoreRules, Listing, PACKAGES_DIR, SKIPPED_DIRS, SKIPPED_TARGET,
-    SkippedPath, file_verdict, is_hidden_name, walk,
+    FileVerdict, FolderRules, IgnoreRules, Listing, NameFilter, PACKAGES_DIR, SKIPPED_DIRS,
+    SKIPPED_TARGET, SkippedPath, file_verdict, is_hidden_name, walk, walk_filtered,
 };
 
 use crate::config::{CONFIG_FILE_NAMES, ConfigFileKind, ConfigSource, Settings, load_config_file};
@@ -234,12 +234,31 @@ impl Index {
         let roots = index.roots.clone();
         for root in &roots {
             let started = std::time::Instant::now();
-            let listing = walk(root, None, threads());
-            let walked = started.elapsed();
-            index.absorb(listing, None);
-            tracing::debug!(root = %root.display(), ?walked, total = ?started.elapsed(), "scanned");
+            index.walk_tree(root, None);
+            tracing::debug!(root = %root.display(), total = ?started.elapsed(), "scanned");
         }
         index
+    }
+
+    /// Walks `tree` listing only the names the index can use under the configs known so
+    /// far, and takes the listing in (`within` as for [`Index::absorb`]). When the walk
+    /// found a config that names another extension, the tree is walked again with it.
+    fn walk_tree(&mut self, tree: &Path, within: Option<&Path>) {
+        let started = std::time::Instant::now();
+        // The configs of the tree's folder and above it are read first, so that their
+        // extensions are in the filter.
+        let _ = self.config.chain(tree);
+        let filter = NameFilter::Indexed(self.config.declared_extensions());
+        let listing = walk_filtered(tree, None, threads(), &filter);
+        let walked = started.elapsed();
+        self.absorb(listing, within);
+        tracing::debug!(tree = %tree.display(), ?walked, total = ?started.elapsed(), "walked");
+        let after = NameFilter::Indexed(self.config.declared_extensions());
+        if after != filter {
+            tracing::debug!(tree = %tree.display(), ?after, "a config names more extensions: walking again");
+            let listing = walk_filtered(tree, None, threads(), &after);
+            self.absorb(listing, Some(tree));
+        }
     }
 
     /// Indexes only the direct entries of `dir` (single-target CLI commands): config is
@@ -434,8 +453,7 @@ impl Index {
         subtrees.dedup_by(|b, a| b.starts_with(a.as_path()));
         for tree in &subtrees {
             if next.files.kind(tree) == Some(EntryKind::Dir) && next.is_walkable(tree) {
-                let listing = walk(tree, None, threads());
-                next.absorb(listing, Some(tree));
+                next.walk_tree(tree, Some(tree));
             } else {
                 next.folders.retain(|p, _| !p.starts_with(tree));
                 next.dirs.retain(|p, _| !p.starts_with(tree));
@@ -523,30 +541,32 @@ impl Index {
         next
     }
 
-    /// Re-reads the names of every indexed folder under the current config (after a
-    /// config change; names are not re-listed from disk).
+    /// Re-lists every walked folder and re-reads its names under the current config
+    /// (after a config change): a folder that held no prompt file may hold some now (a
+    /// config that names another extension), so walked folders without a prompt file are
+    /// listed too.
     fn rebuild_all(&mut self) {
         self.schemes.clear();
-        let work: Vec<(PathBuf, Vec<String>)> = self
-            .folders
-            .values()
-            .map(|f| {
-                let names = f
-                    .files
-                    .iter()
-                    .map(|p| p.name.to_string())
-                    .chain(f.python.iter().map(|p| p.to_string()))
-                    .collect();
-                (f.path.to_path_buf(), names)
+        let filter = NameFilter::Indexed(self.config.declared_extensions());
+        let dirs: Vec<PathBuf> = self.dirs.keys().cloned().collect();
+        let folders = &self.folders;
+        let work: Vec<(PathBuf, Vec<String>)> =
+            crate::parallel::map(&dirs, "re-listing folders", |dir| {
+                let listed = walk_filtered(dir, Some(1), 1, &filter).files.remove(dir);
+                // A folder that cannot be listed now keeps the names it had.
+                let names = listed.or_else(|| {
+                    folders.get(dir.as_path()).map(|f| {
+                        f.files
+                            .iter()
+                            .map(|p| p.name.to_string())
+                            .chain(f.python.iter().map(|p| p.to_string()))
+                            .collect()
+                    })
+                })?;
+                Some((dir.clone(), names))
             })
-            .collect();
-        // Names that were not prompt files under the old config may be now: re-list.
-        let work = work
             .into_iter()
-            .map(|(dir, names)| {
-                let listed = walk(&dir, Some(1), 1).files.remove(&dir).unwrap_or(names);
-                (dir, listed)
-            })
+            .flatten()
             .collect();
         self.folders.clear();
         for folder in self.build_folders(work) {

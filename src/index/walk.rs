@@ -35,6 +35,35 @@ pub struct Listing {
     pub unreadable: HashMap<PathBuf, String>,
 }
 
+/// Which file names a walk lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NameFilter {
+    /// Every file name.
+    All,
+    /// Only names the index can use: an extension of this list (lower case; names are
+    /// compared without case), Python sources (`.py`, `.pyi`) and config file names.
+    /// On a tree where most files are assets or notes, this saves a string per file the
+    /// index would drop anyway (the cold index, Q-1).
+    Indexed(Vec<String>),
+}
+
+impl NameFilter {
+    /// Whether the walk lists a file called `name`.
+    pub fn keeps(&self, name: &str) -> bool {
+        match self {
+            NameFilter::All => true,
+            NameFilter::Indexed(exts) => {
+                crate::config::CONFIG_FILE_NAMES.contains(&name)
+                    || name.rsplit_once('.').is_some_and(|(_, ext)| {
+                        ext.eq_ignore_ascii_case("py")
+                            || ext.eq_ignore_ascii_case("pyi")
+                            || exts.iter().any(|e| e.eq_ignore_ascii_case(ext))
+                    })
+            }
+        }
+    }
+}
+
 fn keep(entry: &DirEntry, git_dirs: &Mutex<HashSet<PathBuf>>) -> bool {
     if entry.depth() == 0 {
         return true;
@@ -145,6 +174,7 @@ struct Collector<'s> {
     /// folder's entries one after another, so this saves a hash lookup and a path
     /// allocation per file (Q-1, cold index).
     current: Option<(PathBuf, Vec<String>)>,
+    filter: &'s NameFilter,
     out: &'s Mutex<Listing>,
 }
 
@@ -185,6 +215,9 @@ impl Collector<'_> {
         let (Some(parent), Some(name)) = (e.path().parent(), e.file_name().to_str()) else {
             return;
         };
+        if !self.filter.keeps(name) {
+            return;
+        }
         if ty.is_file() {
             self.push(parent, name);
             return;
@@ -238,6 +271,7 @@ impl Drop for Collector<'_> {
 }
 
 struct Builder<'s> {
+    filter: &'s NameFilter,
     out: &'s Mutex<Listing>,
 }
 
@@ -246,6 +280,7 @@ impl<'s> ParallelVisitorBuilder<'s> for Builder<'s> {
         Box::new(Collector {
             local: Listing::default(),
             current: None,
+            filter: self.filter,
             out: self.out,
         })
     }
@@ -257,6 +292,16 @@ impl<'s> ParallelVisitorBuilder<'s> for Builder<'s> {
 /// are followed to see what they are; folders behind them are not walked). Unreadable
 /// folders are skipped with a warning and kept in [`Listing::unreadable`].
 pub fn walk(root: &Path, max_depth: Option<usize>, threads: usize) -> Listing {
+    walk_filtered(root, max_depth, threads, &NameFilter::All)
+}
+
+/// [`walk`], listing only the file names `filter` keeps (folders are all walked).
+pub fn walk_filtered(
+    root: &Path,
+    max_depth: Option<usize>,
+    threads: usize,
+    filter: &NameFilter,
+) -> Listing {
     let git_dirs = Arc::new(Mutex::new(HashSet::new()));
     let out = Mutex::new(Listing::default());
     let gd = git_dirs.clone();
@@ -268,7 +313,7 @@ pub fn walk(root: &Path, max_depth: Option<usize>, threads: usize) -> Listing {
         .threads(threads)
         .filter_entry(move |e| keep(e, &gd))
         .build_parallel()
-        .visit(&mut Builder { out: &out });
+        .visit(&mut Builder { filter, out: &out });
     let mut listing = out.into_inner().unwrap();
     for dir in git_dirs.lock().unwrap().iter() {
         if let Some(flag) = listing.dirs.get_mut(dir) {
