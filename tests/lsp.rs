@@ -1653,3 +1653,59 @@ fn semver_bump_on_an_open_version_names_the_calls_it_breaks() {
     );
     c.shutdown();
 }
+
+/// The client's file watch covers the prompt file extensions the configs name, and is
+/// replaced when a config changes them.
+#[test]
+fn the_client_watch_follows_the_extensions_the_configs_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().canonicalize().unwrap();
+    let config = ws.join("promptic.toml");
+    std::fs::write(&config, "[versioning]\nextensions = [\"md\", \"tmpl\"]\n").unwrap();
+    std::fs::write(ws.join("task_v1.tmpl"), "Hi").unwrap();
+    let mut c = Client::start(&ws, false, true);
+    c.wait_indexed();
+    let registration = |m: &Value, ext: &str| {
+        m["method"] == "client/registerCapability"
+            && m["params"]["registrations"][0]["registerOptions"]["watchers"][0]["globPattern"]
+                .as_str()
+                .is_some_and(|g| g.contains(ext))
+    };
+    let first = c.wait_for("the file watch registration", |m| {
+        m["method"] == "client/registerCapability"
+    });
+    assert_eq!(
+        first["params"]["registrations"][0]["registerOptions"]["watchers"],
+        json!([
+            {"globPattern": "**/*.{j2,jinja,jinja2,json,markdown,md,prompt,tmpl,txt,yaml,yml,py,pyi}"},
+            {"globPattern": "**/{promptic.toml,pyproject.toml}"},
+            {"globPattern": "**/*/", "kind": 5}
+        ])
+    );
+    assert_eq!(first["params"]["registrations"][0]["id"], "promptls-watch");
+
+    std::fs::write(
+        &config,
+        "[versioning]\nextensions = [\"md\", \"tmpl\", \"j3\"]\n",
+    )
+    .unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&config), "type": 2}]}),
+    );
+    let gone = c.wait_for("the old registration withdrawn", |m| {
+        m["method"] == "client/unregisterCapability"
+    });
+    assert_eq!(
+        gone["params"]["unregisterations"],
+        json!([{"id": "promptls-watch", "method": "workspace/didChangeWatchedFiles"}])
+    );
+    let second = c.wait_for("a registration with the new extension", |m| {
+        registration(m, ",j3,")
+    });
+    assert_eq!(
+        second["params"]["registrations"][0]["registerOptions"]["watchers"][0]["globPattern"],
+        "**/*.{j2,j3,jinja,jinja2,json,markdown,md,prompt,tmpl,txt,yaml,yml,py,pyi}"
+    );
+    c.shutdown();
+}

@@ -267,6 +267,72 @@ pub(super) async fn initial_index(client: &Client, state: &Arc<State>, watcher: 
     diagnostics::publish_all(client, state).await;
 }
 
+/// The id of the server's `workspace/didChangeWatchedFiles` registration.
+const WATCH_REGISTRATION: &str = "promptls-watch";
+
+/// Asks the client to watch the prompt files of `exts`, Python files, config files and
+/// folders; whether it agreed (within [`CLIENT_REPLY`]).
+async fn register_client_watch(client: &Client, exts: &[String]) -> bool {
+    let watchers = vec![
+        FileSystemWatcher {
+            glob_pattern: GlobPattern::String(format!("**/*.{{{},py,pyi}}", exts.join(","))),
+            kind: None,
+        },
+        FileSystemWatcher {
+            glob_pattern: GlobPattern::String("**/{promptic.toml,pyproject.toml}".into()),
+            kind: None,
+        },
+        FileSystemWatcher {
+            glob_pattern: GlobPattern::String("**/*/".into()),
+            kind: Some(WatchKind::Delete | WatchKind::Create),
+        },
+    ];
+    let reg = Registration {
+        id: WATCH_REGISTRATION.into(),
+        method: "workspace/didChangeWatchedFiles".into(),
+        register_options: serde_json::to_value(DidChangeWatchedFilesRegistrationOptions {
+            watchers,
+        })
+        .ok(),
+    };
+    matches!(
+        tokio::time::timeout(CLIENT_REPLY, client.register_capability(vec![reg])).await,
+        Ok(Ok(()))
+    )
+}
+
+/// After a config change: when the client watches for the server and the configs now
+/// name other prompt file extensions, the registration is replaced by one that covers
+/// them (in the background: a client that is slow to answer holds back nothing).
+fn rewatch_if_extensions_changed(client: &Client, state: &Arc<State>) {
+    if !CLIENT_WATCHES.load(Ordering::SeqCst) {
+        return;
+    }
+    let exts = state.index.load().config().declared_extensions();
+    {
+        let mut watched = state.watched_extensions.lock().unwrap();
+        if *watched == exts {
+            return;
+        }
+        *watched = exts.clone();
+    }
+    tracing::info!(
+        ?exts,
+        "the configs name other prompt file extensions: watching them"
+    );
+    let client = client.clone();
+    tokio::spawn(async move {
+        let gone = Unregistration {
+            id: WATCH_REGISTRATION.into(),
+            method: "workspace/didChangeWatchedFiles".into(),
+        };
+        let _ = tokio::time::timeout(CLIENT_REPLY, client.unregister_capability(vec![gone])).await;
+        if !register_client_watch(&client, &exts).await {
+            tracing::warn!("the client did not take the new file watch registration");
+        }
+    });
+}
+
 /// Starts watching the workspace folders (nothing while there is none); when it already
 /// runs, follows the folders `added` and `removed` since.
 pub(super) async fn watch_folders(
@@ -306,32 +372,9 @@ async fn watch(client: &Client, state: &Arc<State>, watcher: &SharedWatcher) {
         return;
     }
     if DYNAMIC_WATCH.load(Ordering::SeqCst) {
-        let exts = crate::config::DEFAULT_EXTENSIONS.join(",");
-        let watchers = vec![
-            FileSystemWatcher {
-                glob_pattern: GlobPattern::String(format!("**/*.{{{exts},py}}")),
-                kind: None,
-            },
-            FileSystemWatcher {
-                glob_pattern: GlobPattern::String("**/{promptic.toml,pyproject.toml}".into()),
-                kind: None,
-            },
-            FileSystemWatcher {
-                glob_pattern: GlobPattern::String("**/*/".into()),
-                kind: Some(WatchKind::Delete | WatchKind::Create),
-            },
-        ];
-        let reg = Registration {
-            id: "promptls-watch".into(),
-            method: "workspace/didChangeWatchedFiles".into(),
-            register_options: serde_json::to_value(DidChangeWatchedFilesRegistrationOptions {
-                watchers,
-            })
-            .ok(),
-        };
-        if let Ok(Ok(())) =
-            tokio::time::timeout(CLIENT_REPLY, client.register_capability(vec![reg])).await
-        {
+        let exts = state.index.load().config().declared_extensions();
+        if register_client_watch(client, &exts).await {
+            *state.watched_extensions.lock().unwrap() = exts;
             CLIENT_WATCHES.store(true, Ordering::SeqCst);
             return;
         }
@@ -572,6 +615,7 @@ pub(super) async fn refresh(client: &Client, state: &Arc<State>, paths: Vec<Path
         .iter()
         .any(|p| crate::config::ConfigFileKind::of(p).is_some())
     {
+        rewatch_if_extensions_changed(client, state);
         after_change(client, state).await;
     } else {
         let started = std::time::Instant::now();
@@ -593,6 +637,7 @@ pub(super) async fn reindex(client: &Client, state: &Arc<State>) {
             state.index.store(index);
         }
     }
+    rewatch_if_extensions_changed(client, state);
     after_change(client, state).await;
 }
 

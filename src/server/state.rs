@@ -61,6 +61,9 @@ pub struct State {
     /// (`from`, `to`, when), so that the client's own notice of carrying them out does not
     /// start another rename of the family.
     pub pending_renames: Mutex<Vec<(PathBuf, PathBuf, std::time::Instant)>>,
+    /// The prompt file extensions of the client's file watch registration, while the
+    /// client watches for the server (the configs may name more than the defaults).
+    pub watched_extensions: Mutex<Vec<String>>,
 }
 
 /// The files that have diagnostics published, ordered by the bytes of their paths, so
@@ -141,6 +144,7 @@ impl State {
             published: Mutex::new(Default::default()),
             walk_started: Mutex::new(std::time::SystemTime::UNIX_EPOCH),
             pending_renames: Mutex::new(Vec::new()),
+            watched_extensions: Mutex::new(Vec::new()),
             roots: RwLock::new(Vec::new()),
             shut_down: Default::default(),
             progress_supported: Default::default(),
