@@ -1492,6 +1492,40 @@ fn variable_contracts_say_nothing_they_cannot_know() {
     assert_eq!(r.code, Some(1));
 }
 
+/// Two prompts whose new versions both trip the version-bump check (the call sites of all
+/// of them are found in one pass over the Python files): each warning names its own.
+#[test]
+fn semver_bump_call_sites_of_several_prompts_stay_apart() {
+    let t = tempfile::tempdir().unwrap();
+    write_tree(
+        t.path(),
+        &[
+            (".git/HEAD", ""),
+            ("pyproject.toml", ""),
+            ("prompts/task_v1.md", "Hello {{a}}.\n"),
+            ("prompts/task_v1.0.1.md", "Hello {{a}} and {{b}}.\n"),
+            ("prompts/other_v1.md", "Hi {{x}}.\n"),
+            ("prompts/other_v1.0.1.md", "Hi {{x}} {{y}} {{z}}.\n"),
+            (
+                "app.py",
+                "from promptic import render\n\
+                 one = render(\"prompts/task\", vars={\"a\": 1})\n\
+                 two = render(\"prompts/other\", vars={\"x\": 1, \"y\": 2})\n\
+                 three = render(\"prompts/other\", vars={\"x\": 1})\n",
+            ),
+        ],
+    );
+    let r = run_bounded(t.path(), &["check", "prompts"]);
+    assert_eq!(
+        r.stdout,
+        "prompts/other_v1.0.1.md:1:1: warning[semver-bump]: v1.0.1 is a patch bump of v1.0.0 (other_v1.md), but it adds {{y}}, {{z}}: new variables: it needs a minor bump; it breaks 2 call sites: app.py:3 (no `z`), app.py:4 (no `y`, `z`)\n\
+         prompts/task_v1.0.1.md:1:1: warning[semver-bump]: v1.0.1 is a patch bump of v1.0.0 (task_v1.md), but it adds {{b}}: new variables: it needs a minor bump; it breaks 1 call site: app.py:2 (no `b`)\n\n\
+         0 error(s), 2 warning(s), 0 other(s).\n",
+        "{}",
+        r.stderr
+    );
+}
+
 /// A version that adds a variable under a patch bump: its `semver-bump` warning names the
 /// calls the new version breaks (those that do not pass the new variable), not the ones
 /// that were already missing something, nor pinned calls to the old version.

@@ -12,7 +12,7 @@
 //! when a call passes no variables at all (it wants the template itself), or when a
 //! template cannot be read whole (too large, binary, not a regular file).
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -494,17 +494,127 @@ pub struct BrokenCall {
 
 /// The Python calls of the index that resolve to the prompt file `target` and pass a
 /// complete set of variables that lacks one `target` (or a prompt it includes) uses and
-/// the version before it in its variant did not: the call sites a new version breaks. Python files that do not name the prompt's base name
-/// are not parsed. In file and source order.
+/// the version before it in its variant did not: the call sites a new version breaks.
+/// Python files that do not name the prompt's base name are not parsed. In file and
+/// source order.
 pub fn broken_call_sites(index: &Index, target: &Path) -> Vec<BrokenCall> {
+    broken_call_sites_of(index, &[target.to_path_buf()])
+        .remove(target)
+        .unwrap_or_default()
+}
+
+/// [`broken_call_sites`] of many prompt files at once (a `check` whose every version trips
+/// the version-bump check): each Python file is read, parsed and resolved once, not once
+/// per target. Targets that are not files of the index, or that no call breaks, have no
+/// entry.
+pub fn broken_call_sites_of(
+    index: &Index,
+    targets: &[PathBuf],
+) -> HashMap<PathBuf, Vec<BrokenCall>> {
+    let wanted: HashSet<&Path> = targets
+        .iter()
+        .map(PathBuf::as_path)
+        .filter(|t| index.file(t).is_some())
+        .collect();
+    if wanted.is_empty() {
+        return HashMap::new();
+    }
+    let mut bases: Vec<String> = wanted
+        .iter()
+        .filter_map(|t| index.file(t))
+        .map(|(folder, i)| folder.files[i].parsed.base.to_string())
+        .collect();
+    bases.sort();
+    bases.dedup();
+    let files: Vec<PathBuf> = index
+        .folders()
+        .into_iter()
+        .flat_map(|f| {
+            f.python
+                .iter()
+                .map(|p| f.path.join(&**p))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    // (target, call site, variables missing from the call that the target uses), in file
+    // and source order.
+    let hits: Vec<(PathBuf, PathBuf, usize, Vec<String>)> =
+        crate::parallel::map(&files, "finding call sites", |path| {
+            let Some(text) = super::analysis_text(index, path) else {
+                return Vec::new();
+            };
+            if !bases.iter().any(|b| text.contains(b.as_str())) {
+                return Vec::new();
+            }
+            let (_, refs) = super::file_references(index, path, &text);
+            let lines = crate::text::LineIndex::new(&text);
+            let mut out = Vec::new();
+            for rr in &refs {
+                let Some(target) = rr
+                    .result
+                    .as_ref()
+                    .ok()
+                    .map(|r| r.path())
+                    .filter(|p| wanted.contains(p.as_path()))
+                else {
+                    continue;
+                };
+                for passed in rr.reference.variables.iter().filter(|p| p.complete) {
+                    let Some(network) = template_network(index, rr, passed.via) else {
+                        continue;
+                    };
+                    let missing: Vec<String> = check_contract(passed, &network.nodes)
+                        .missing
+                        .into_iter()
+                        .filter(|m| m.used_by.contains(&target))
+                        .map(|m| m.name)
+                        .collect();
+                    if !missing.is_empty() {
+                        let at = lines.position(
+                            &text,
+                            rr.reference.range.start,
+                            crate::text::PositionEncoding::Utf8,
+                        );
+                        out.push((target.clone(), path.clone(), at.line as usize + 1, missing));
+                    }
+                }
+            }
+            out
+        })
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut before: HashMap<PathBuf, Vec<String>> = HashMap::new();
+    let mut found: HashMap<PathBuf, Vec<BrokenCall>> = HashMap::new();
+    for (target, path, line, mut missing) in hits {
+        let used_before = before
+            .entry(target.clone())
+            .or_insert_with(|| variables_before(index, &target));
+        missing.retain(|m| !used_before.contains(m));
+        if missing.is_empty() {
+            continue;
+        }
+        let calls = found.entry(target).or_default();
+        let call = BrokenCall {
+            path,
+            line,
+            missing,
+        };
+        if calls.last() != Some(&call) {
+            calls.push(call);
+        }
+    }
+    found
+}
+
+/// The variables of the version before `target` in its variant (empty when there is
+/// none, or it cannot be read): a call missing only those was broken before `target`.
+fn variables_before(index: &Index, target: &Path) -> Vec<String> {
     let Some((folder, i)) = index.file(target) else {
         return Vec::new();
     };
     let file = &folder.files[i];
-    let base = file.parsed.base.to_string();
-    // What the version before it already used: a call missing only those was broken
-    // before this version.
-    let before: Vec<String> = folder
+    folder
         .prompt(&file.parsed.base)
         .and_then(|p| {
             folder
@@ -517,61 +627,7 @@ pub fn broken_call_sites(index: &Index, target: &Path) -> Vec<BrokenCall> {
             let text = whole_text(index, &folder.path_of(prev))?;
             Some(variables(&text, is_jinja(&prev.name)))
         })
-        .unwrap_or_default();
-    let files: Vec<PathBuf> = index
-        .folders()
-        .into_iter()
-        .flat_map(|f| {
-            f.python
-                .iter()
-                .map(|p| f.path.join(&**p))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    let mut found: Vec<BrokenCall> = crate::parallel::map(&files, "finding call sites", |path| {
-        let Some(text) = super::analysis_text(index, path) else {
-            return Vec::new();
-        };
-        if !text.contains(&base) {
-            return Vec::new();
-        }
-        let (_, refs) = super::file_references(index, path, &text);
-        let lines = crate::text::LineIndex::new(&text);
-        let mut out = Vec::new();
-        for rr in &refs {
-            let resolves_here = rr.result.as_ref().is_ok_and(|r| r.path() == target);
-            if !resolves_here {
-                continue;
-            }
-            for passed in rr.reference.variables.iter().filter(|p| p.complete) {
-                let Some(network) = template_network(index, rr, passed.via) else {
-                    continue;
-                };
-                let mut check = check_contract(passed, &network.nodes);
-                check
-                    .missing
-                    .retain(|m| m.used_by.iter().any(|u| u == target) && !before.contains(&m.name));
-                if !check.missing.is_empty() {
-                    let at = lines.position(
-                        &text,
-                        rr.reference.range.start,
-                        crate::text::PositionEncoding::Utf8,
-                    );
-                    out.push(BrokenCall {
-                        path: path.clone(),
-                        line: at.line as usize + 1,
-                        missing: check.missing.into_iter().map(|m| m.name).collect(),
-                    });
-                }
-            }
-        }
-        out
-    })
-    .into_iter()
-    .flatten()
-    .collect();
-    found.dedup();
-    found
+        .unwrap_or_default()
 }
 
 /// `; it breaks 2 call sites: app.py:23 (no `tone`), …` for a `semver-bump` message, the

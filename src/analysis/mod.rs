@@ -13,8 +13,8 @@ use std::path::Path;
 
 pub use contracts::{
     BrokenCall, ContractCheck, MissingVariable, TemplateNetwork, TemplateNode, VariableScope,
-    broken_call_sites, broken_calls_note, check_contract, new_entry, node_name, sanitize_segment,
-    template_network, variable_diagnostics, variable_uses,
+    broken_call_sites, broken_call_sites_of, broken_calls_note, check_contract, new_entry,
+    node_name, sanitize_segment, template_network, variable_diagnostics, variable_uses,
 };
 pub use document::{Document, TextChange};
 pub use refs::{

@@ -192,11 +192,18 @@ pub(super) fn run(
     diags.extend(crate::registry::installed::lock_diagnostics(&index));
     let mut texts_read = checked.texts;
     diags.retain(|d| given.iter().any(|g| g.covers(&d.path)));
-    // A version that needs a bigger bump: the call sites it breaks.
+    // A version that needs a bigger bump: the call sites it breaks (all found in one pass
+    // over the Python files).
+    let bumped: Vec<PathBuf> = diags
+        .iter()
+        .filter(|d| d.code == Code::SemverBump)
+        .map(|d| d.path.clone())
+        .collect();
+    let broken = crate::analysis::broken_call_sites_of(&index, &bumped);
     for d in diags.iter_mut().filter(|d| d.code == Code::SemverBump) {
-        let calls = crate::analysis::broken_call_sites(&index, &d.path);
+        let calls = broken.get(&d.path).map_or(&[][..], Vec::as_slice);
         d.message.push_str(&crate::analysis::broken_calls_note(
-            &calls,
+            calls,
             index.root_of(&d.path),
         ));
     }
