@@ -43,7 +43,7 @@ pub enum NameFilter {
     /// Only names the index can use: an extension of this list (lower case; names are
     /// compared without case), Python sources (`.py`, `.pyi`) and config file names.
     /// On a tree where most files are assets or notes, this saves a string per file the
-    /// index would drop anyway (the cold index, Q-1).
+    /// index would drop anyway, and the cold index of such a tree is faster for it.
     Indexed(Vec<String>),
 }
 
