@@ -2,6 +2,7 @@
 //! the buffer's text; the server only converts ranges.
 
 use std::cell::Cell;
+use std::fmt::Write as _;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -259,9 +260,19 @@ pub fn complete_list(index: &Index, doc: &Document, offset: usize) -> Completion
     }
     let text = doc.text();
     let before = items.len();
+    let mut matchers: Vec<(Range<usize>, Matcher)> = Vec::new();
     let kept = narrowest(items.len(), |i| {
         let c = &items[i];
-        match_rank(typed_in(text, &c.replace, offset), &c.new_text)
+        // Candidates of one list almost always share their literal: one matcher each.
+        let at = match matchers.iter().position(|(r, _)| *r == c.replace) {
+            Some(at) => at,
+            None => {
+                let typed = typed_in(text, &c.replace, offset);
+                matchers.push((c.replace.clone(), Matcher::new(typed)));
+                matchers.len() - 1
+            }
+        };
+        matchers[at].1.rank(&c.new_text)
     });
     let mut items: Vec<Option<Candidate>> = items.into_iter().map(Some).collect();
     let items: Vec<Candidate> = kept.into_iter().filter_map(|i| items[i].take()).collect();
@@ -279,29 +290,78 @@ fn typed_in<'t>(text: &'t str, range: &Range<usize>, offset: usize) -> &'t str {
     text.get(range.start..end).unwrap_or_default()
 }
 
-/// The positions kept when `len` candidates ranked by `rank` ([`match_rank`]; `None`:
+/// The positions kept when `len` candidates ranked by `rank` ([`Matcher::rank`]; `None`:
 /// left out) are narrowed: those that start with what is typed first, then those that
 /// contain it, then those that hold its characters in order, in completion's order
 /// within each; at most [`LIST_LIMIT`] (still too many when nothing is typed: the first).
-fn narrowest(len: usize, rank: impl Fn(usize) -> Option<u8>) -> Vec<usize> {
-    let mut ranked: Vec<(u8, usize)> = (0..len).filter_map(|i| rank(i).map(|r| (r, i))).collect();
-    ranked.sort_unstable();
-    ranked.truncate(LIST_LIMIT);
-    ranked.into_iter().map(|(_, i)| i).collect()
+///
+/// Candidates are ranked in order and the pass stops once [`LIST_LIMIT`] prefix matches
+/// are kept (no later candidate can displace them), so narrowing 20 000 versions to what
+/// starts with `v` ranks about a hundred of them.
+fn narrowest(len: usize, mut rank: impl FnMut(usize) -> Option<u8>) -> Vec<usize> {
+    let mut by_rank: [Vec<usize>; 3] = Default::default();
+    for i in 0..len {
+        if by_rank[0].len() >= LIST_LIMIT {
+            break;
+        }
+        if let Some(r) = rank(i) {
+            let kept = &mut by_rank[usize::from(r).min(2)];
+            if kept.len() < LIST_LIMIT {
+                kept.push(i);
+            }
+        }
+    }
+    let mut kept: Vec<usize> = by_rank.into_iter().flatten().collect();
+    kept.truncate(LIST_LIMIT);
+    kept
 }
 
-/// How `candidate` matches what is `typed`, ignoring case: 0 when it starts with it, 1
-/// when it contains it, 2 when it holds its characters in order, `None` otherwise.
-fn match_rank(typed: &str, candidate: &str) -> Option<u8> {
-    let (typed_lower, candidate_lower) = (typed.to_lowercase(), candidate.to_lowercase());
-    if candidate_lower.starts_with(&typed_lower) {
-        Some(0)
-    } else if candidate_lower.contains(&typed_lower) {
-        Some(1)
-    } else if is_subsequence(typed, candidate) {
-        Some(2)
-    } else {
-        None
+/// Ranks candidates against what is typed, ignoring case (as editors' fuzzy filters
+/// match); built once per list so each candidate costs no allocation when both are ASCII.
+struct Matcher {
+    typed: String,
+    typed_lower: String,
+}
+
+impl Matcher {
+    fn new(typed: &str) -> Self {
+        Matcher {
+            typed: typed.to_string(),
+            typed_lower: typed.to_lowercase(),
+        }
+    }
+
+    /// How `candidate` matches: 0 when it starts with what is typed, 1 when it contains
+    /// it, 2 when it holds its characters in order, `None` otherwise.
+    fn rank(&self, candidate: &str) -> Option<u8> {
+        if self.typed.is_ascii() && candidate.is_ascii() {
+            let (typed, cand) = (self.typed.as_bytes(), candidate.as_bytes());
+            return if cand.len() >= typed.len() && cand[..typed.len()].eq_ignore_ascii_case(typed) {
+                Some(0)
+            } else if typed.is_empty()
+                || cand
+                    .windows(typed.len())
+                    .any(|w| w.eq_ignore_ascii_case(typed))
+            {
+                Some(1)
+            } else {
+                let mut rest = cand.iter();
+                typed
+                    .iter()
+                    .all(|t| rest.any(|c| c.eq_ignore_ascii_case(t)))
+                    .then_some(2)
+            };
+        }
+        let candidate_lower = candidate.to_lowercase();
+        if candidate_lower.starts_with(&self.typed_lower) {
+            Some(0)
+        } else if candidate_lower.contains(&self.typed_lower) {
+            Some(1)
+        } else if is_subsequence(&self.typed, candidate) {
+            Some(2)
+        } else {
+            None
+        }
     }
 }
 
@@ -544,30 +604,31 @@ fn complete_versions(
         return (0..FIXED.len()).map(fixed).collect();
     };
     let versions = grouped_versions(&folder, &files);
-    let texts: Vec<String> = versions.iter().map(|(v, _)| v.to_string()).collect();
-    let text_of = |i: usize| match i {
-        0 | 1 => FIXED[i].0,
-        _ => &texts[i - 2],
-    };
     let total = FIXED.len() + versions.len();
     let kept: Vec<usize> = match narrow {
         Some((typed, narrowed)) if total > LIST_LIMIT => {
             narrowed.set(true);
-            narrowest(total, |i| match_rank(typed, text_of(i)))
+            let matcher = Matcher::new(typed);
+            let mut text = String::new();
+            narrowest(total, |i| {
+                if i < FIXED.len() {
+                    return matcher.rank(FIXED[i].0);
+                }
+                text.clear();
+                let _ = write!(text, "{}", versions.version(i - FIXED.len()));
+                matcher.rank(&text)
+            })
         }
         _ => (0..total).collect(),
     };
-    let newest_release = versions
-        .iter()
-        .find(|(v, _)| !v.is_prerelease())
-        .map(|(v, _)| *v);
+    let newest_release = versions.newest_release();
     kept.into_iter()
         .map(|i| {
             if i < FIXED.len() {
                 return fixed(i);
             }
-            let (v, group) = &versions[i - FIXED.len()];
-            let is_latest = Some(*v) == newest_release;
+            let (v, group) = versions.get(i - FIXED.len());
+            let is_latest = Some(v) == newest_release;
             let mut detail = Vec::new();
             if is_latest {
                 detail.push("latest".to_string());
@@ -576,14 +637,13 @@ fn complete_versions(
                 detail.push("prerelease".to_string());
             }
             let labels: Vec<String> = group
-                .iter()
-                .map(|&f| folder.scheme.variant_label(&folder.files[f].parsed.variant))
+                .map(|f| folder.scheme.variant_label(&folder.files[f].parsed.variant))
                 .filter(|l| !l.is_empty())
                 .collect();
             if !labels.is_empty() {
                 detail.push(labels.join(" "));
             }
-            let text = text_of(i).to_string();
+            let text = v.to_string();
             let mut c = candidate(
                 text.clone(),
                 (!detail.is_empty()).then(|| detail.join(" · ")),
@@ -598,10 +658,50 @@ fn complete_versions(
         .collect()
 }
 
-/// The versions of `files` of `folder`, newest first, each with its files (variants of one
-/// version spelled alike). Versions equal in order but spelled differently (`rc.1`, `rc1`)
-/// stay apart: they are different files' versions.
-fn grouped_versions<'f>(folder: &'f Folder, files: &[usize]) -> Vec<(&'f Version, Vec<usize>)> {
+/// The versions of some files of a folder, newest first, each with its files (variants of
+/// one version spelled alike). Versions equal in order but spelled differently (`rc.1`,
+/// `rc1`) stay apart: they are different files' versions.
+struct VersionGroups<'f> {
+    /// `(version, its prerelease's spelling, file)`, newest first.
+    entries: Vec<(&'f Version, Option<&'f str>, usize)>,
+    /// Where each version's files start in `entries`; one past the last ends the last.
+    starts: Vec<usize>,
+}
+
+impl<'f> VersionGroups<'f> {
+    /// How many versions.
+    fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// The `n`th version, newest first.
+    fn version(&self, n: usize) -> &'f Version {
+        self.entries[self.starts[n]].0
+    }
+
+    /// The `n`th version and the files spelled with it.
+    fn get(&self, n: usize) -> (&'f Version, impl Iterator<Item = usize> + '_) {
+        let end = self
+            .starts
+            .get(n + 1)
+            .copied()
+            .unwrap_or(self.entries.len());
+        let files = self.entries[self.starts[n]..end].iter().map(|e| e.2);
+        (self.version(n), files)
+    }
+
+    /// The newest version that is not a prerelease.
+    fn newest_release(&self) -> Option<&'f Version> {
+        self.starts
+            .iter()
+            .map(|&s| self.entries[s].0)
+            .find(|v| !v.is_prerelease())
+    }
+}
+
+/// Groups the versioned `files` of `folder` by version, newest first: one pass and two
+/// allocations (a prompt's 20 000 versions are grouped on every completion request).
+fn grouped_versions<'f>(folder: &'f Folder, files: &[usize]) -> VersionGroups<'f> {
     // A prompt's files come newest first already, so the sort is only for a folder's files
     // (a linear search per file, as before, made 20 000 versions cost 200 million
     // comparisons).
@@ -618,16 +718,10 @@ fn grouped_versions<'f>(folder: &'f Folder, files: &[usize]) -> Vec<(&'f Version
     if !entries.is_sorted_by(|a, b| newer(a, b).is_le()) {
         entries.sort_by(newer);
     }
-    let mut versions: Vec<(&Version, Vec<usize>)> = Vec::new();
-    let mut last: Option<(&Version, Option<&str>)> = None;
-    for (v, spelling, i) in entries {
-        match versions.last_mut() {
-            Some((_, group)) if last == Some((v, spelling)) => group.push(i),
-            _ => versions.push((v, vec![i])),
-        }
-        last = Some((v, spelling));
-    }
-    versions
+    let starts = (0..entries.len())
+        .filter(|&k| k == 0 || (entries[k - 1].0, entries[k - 1].1) != (entries[k].0, entries[k].1))
+        .collect();
+    VersionGroups { entries, starts }
 }
 
 fn complete_classifier_values(
@@ -912,5 +1006,82 @@ fn plural(n: usize, word: &str) -> String {
         format!("1 {word}")
     } else {
         format!("{n} {word}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::{LIST_LIMIT, Matcher, narrowest};
+
+    /// The definition the fast paths must agree with: lowercase both, then prefix,
+    /// substring, subsequence.
+    fn reference_rank(typed: &str, candidate: &str) -> Option<u8> {
+        let (t, c) = (typed.to_lowercase(), candidate.to_lowercase());
+        if c.starts_with(&t) {
+            Some(0)
+        } else if c.contains(&t) {
+            Some(1)
+        } else if super::is_subsequence(typed, candidate) {
+            Some(2)
+        } else {
+            None
+        }
+    }
+
+    /// Sort every ranked position by (rank, position) and keep the first ones.
+    fn reference_narrowest(ranks: &[Option<u8>]) -> Vec<usize> {
+        let mut ranked: Vec<(u8, usize)> = ranks
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.map(|r| (r, i)))
+            .collect();
+        ranked.sort_unstable();
+        ranked.truncate(LIST_LIMIT);
+        ranked.into_iter().map(|(_, i)| i).collect()
+    }
+
+    #[test]
+    fn ranks_versions_as_typed() {
+        let m = Matcher::new("V2");
+        assert_eq!(m.rank("v2.1.0"), Some(0));
+        assert_eq!(m.rank("rc-v2"), Some(1));
+        assert_eq!(m.rank("v1.2.0"), Some(2));
+        assert_eq!(m.rank("v1.0.0"), None);
+        assert_eq!(Matcher::new("").rank("latest"), Some(0));
+        // Outside ASCII, case folds as Unicode does.
+        assert_eq!(Matcher::new("É").rank("été"), Some(0));
+    }
+
+    #[test]
+    fn stops_ranking_once_the_list_is_full_of_prefix_matches() {
+        let mut ranked = 0;
+        let kept = narrowest(20_000, |_| {
+            ranked += 1;
+            Some(0)
+        });
+        assert_eq!(kept, (0..LIST_LIMIT).collect::<Vec<_>>());
+        assert_eq!(ranked, LIST_LIMIT);
+    }
+
+    proptest! {
+        #[test]
+        fn the_matcher_ranks_as_lowercasing_does(
+            typed in "[a-zA-Z0-9.\\-é]{0,4}",
+            candidate in "[a-zA-Z0-9.\\-éÉ]{0,12}",
+        ) {
+            prop_assert_eq!(
+                Matcher::new(&typed).rank(&candidate),
+                reference_rank(&typed, &candidate)
+            );
+        }
+
+        #[test]
+        fn narrowing_keeps_what_sorting_every_rank_keeps(
+            ranks in proptest::collection::vec(proptest::option::of(0u8..3), 0..400),
+        ) {
+            prop_assert_eq!(narrowest(ranks.len(), |i| ranks[i]), reference_narrowest(&ranks));
+        }
     }
 }
