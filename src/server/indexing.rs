@@ -217,16 +217,82 @@ fn json_type(v: &serde_json::Value) -> &'static str {
 pub(super) type SharedWatcher = Arc<Mutex<Option<notify::RecommendedWatcher>>>;
 
 fn fresh_index(state: &State) -> Index {
-    *state.walk_started.lock().unwrap() = std::time::SystemTime::now();
-    let mut source = ConfigSource::new();
-    source.editor = state.editor_layer.read().unwrap().clone();
-    source.env = state.env_layer.read().unwrap().clone();
-    let roots = state.roots.read().unwrap().clone();
-    Index::scan(roots, Arc::new(source))
+    index_from(IndexInputs::of(state), state)
 }
 
-/// The first index, with `$/progress`; then the file watch and the diagnostics.
-pub(super) async fn initial_index(client: &Client, state: &Arc<State>, watcher: &SharedWatcher) {
+/// What a whole index is built from: the workspace folders and the editor's and the
+/// environment's config layers.
+#[derive(Debug, Clone, PartialEq)]
+struct IndexInputs {
+    roots: Vec<PathBuf>,
+    editor: Option<ConfigLayer>,
+    env: Option<ConfigLayer>,
+}
+
+impl IndexInputs {
+    fn of(state: &State) -> Self {
+        IndexInputs {
+            roots: state.roots.read().unwrap().clone(),
+            editor: state.editor_layer.read().unwrap().clone(),
+            env: state.env_layer.read().unwrap().clone(),
+        }
+    }
+}
+
+fn index_from(inputs: IndexInputs, state: &State) -> Index {
+    *state.walk_started.lock().unwrap() = std::time::SystemTime::now();
+    let mut source = ConfigSource::new();
+    source.editor = inputs.editor;
+    source.env = inputs.env;
+    Index::scan(inputs.roots, Arc::new(source))
+}
+
+/// The first index, started on `initialize`, as soon as the workspace folders and the
+/// settings are known, so that the walk overlaps the rest of the handshake (the
+/// `initialize` answer, `initialized`, the client creating the progress).
+pub(super) struct EarlyIndex {
+    inputs: IndexInputs,
+    task: tokio::task::JoinHandle<Index>,
+}
+
+/// Starts the first index on a blocking thread; `None` without a workspace folder.
+pub(super) fn start_early_index(state: &Arc<State>) -> Option<EarlyIndex> {
+    let inputs = IndexInputs::of(state);
+    if inputs.roots.is_empty() {
+        return None;
+    }
+    let (st, walked) = (state.clone(), inputs.clone());
+    let task = tokio::task::spawn_blocking(move || index_from(walked, &st));
+    Some(EarlyIndex { inputs, task })
+}
+
+/// The early index when it was built from the current inputs, else a fresh one.
+async fn first_index(state: &Arc<State>, early: Option<EarlyIndex>) -> Index {
+    if let Some(early) = early {
+        if early.inputs == IndexInputs::of(state) {
+            match early.task.await {
+                Ok(index) => return index,
+                Err(e) => tracing::warn!(error = %e, "the early index failed; indexing again"),
+            }
+        } else {
+            // Settings or folders changed before `initialized`: that walk is stale.
+            tracing::debug!("the workspace changed since `initialize`: indexing again");
+        }
+    }
+    let st = state.clone();
+    tokio::task::spawn_blocking(move || fresh_index(&st))
+        .await
+        .unwrap_or_else(|_| fresh_index(state))
+}
+
+/// The first index (the one `initialize` started, if any), with `$/progress`; then the file
+/// watch and the diagnostics.
+pub(super) async fn initial_index(
+    client: &Client,
+    state: &Arc<State>,
+    watcher: &SharedWatcher,
+    early: Option<EarlyIndex>,
+) {
     let token = ProgressToken::String("promptls/indexing".into());
     // Only a client that said it supports work-done progress is asked to create one.
     let supported = state.progress_supported.load(Ordering::SeqCst);
@@ -249,10 +315,7 @@ pub(super) async fn initial_index(client: &Client, state: &Arc<State>, watcher: 
         false => None,
     };
     let writing = state.index_writer.lock().await;
-    let st = state.clone();
-    let index = tokio::task::spawn_blocking(move || fresh_index(&st))
-        .await
-        .unwrap_or_else(|_| fresh_index(state));
+    let index = first_index(state, early).await;
     let (files, folders) = (index.file_count(), index.folders().len());
     state.index.store(index);
     drop(writing);

@@ -46,6 +46,8 @@ pub struct Backend {
     watcher: indexing::SharedWatcher,
     /// Problems with `initializationOptions`, shown once the client can hear them.
     init_warnings: std::sync::Mutex<Vec<String>>,
+    /// The first index, started by `initialize` and taken by `initialized`.
+    early_index: std::sync::Mutex<Option<indexing::EarlyIndex>>,
 }
 
 /// Runs `f`, turning a panic into an error response for this request.
@@ -74,6 +76,7 @@ pub fn run_stdio() -> bool {
             state: st,
             watcher: Default::default(),
             init_warnings: Default::default(),
+            early_index: Default::default(),
         })
         .finish();
         // The guard sits between stdio and tower-lsp-server (see `transport`).
@@ -165,6 +168,7 @@ impl LanguageServer for Backend {
             .and_then(|d| d.dynamic_registration)
             .unwrap_or(false);
         indexing::set_dynamic_watch(dynamic_watch);
+        *self.early_index.lock().unwrap() = indexing::start_early_index(&self.state);
         Ok(InitializeResult {
             server_info: Some(ServerInfo {
                 name: "promptls".into(),
@@ -258,7 +262,8 @@ impl LanguageServer for Backend {
         // Invalid initializationOptions: the client can hear it now (not during initialize).
         let warnings = std::mem::take(&mut *self.init_warnings.lock().unwrap());
         self.show_warnings(warnings).await;
-        indexing::initial_index(&self.client, &self.state, &self.watcher).await;
+        let early = self.early_index.lock().unwrap().take();
+        indexing::initial_index(&self.client, &self.state, &self.watcher, early).await;
     }
 
     async fn shutdown(&self) -> Result<()> {
