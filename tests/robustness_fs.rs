@@ -665,3 +665,94 @@ fn server_index_after_a_storm_equals_a_fresh_server() {
     );
     live.shutdown();
 }
+
+#[test]
+fn a_folder_where_many_entries_changed_is_judged_from_one_listing_like_a_fresh_scan() {
+    // Forty new prompt files in one folder: the refresh lists the folder once instead of
+    // looking at each entry, and must judge every kind of entry as a fresh scan does.
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    let dir = ws.join("prompts");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("task_v1.md"), "one").unwrap();
+    let outside = tmp.path().join("outside_v1.md");
+    std::fs::write(&outside, "outside").unwrap();
+    let index = scan(&ws);
+
+    let mut touched = Vec::new();
+    for i in 0..40 {
+        let p = dir.join(format!("burst{i}_v1.md"));
+        std::fs::write(&p, "x").unwrap();
+        touched.push(p);
+    }
+    let fifo = dir.join("fifo_v1.md");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let link = |target: &Path, name: &str| {
+        let p = dir.join(name);
+        std::os::unix::fs::symlink(target, &p).unwrap();
+        p
+    };
+    let sub = dir.join("sub_v1.md");
+    std::fs::create_dir(&sub).unwrap();
+    std::fs::write(sub.join("inner_v1.md"), "inner").unwrap();
+    let hidden = dir.join(".hidden_v1.md");
+    std::fs::write(&hidden, "h").unwrap();
+    touched.extend([
+        fifo.clone(),
+        link(&dir.join("task_v1.md"), "alias_v2.md"),
+        link(&dir.join("nothing_v9.md"), "dangling_v1.md"),
+        link(&fifo, "to_fifo_v1.md"),
+        link(&outside, "out_v1.md"),
+        link(Path::new("/dev/null"), "device_v1.md"),
+        sub.clone(),
+        hidden,
+        // Named by the client but gone again (a stale event).
+        dir.join("gone_v1.md"),
+    ]);
+
+    let live = index.refreshed(&touched);
+    let fresh = scan(&ws);
+    let paths = prompt_paths(&live);
+    assert_eq!(paths, prompt_paths(&fresh));
+    assert!(
+        live.same_content(&fresh),
+        "the refresh differs from a fresh scan"
+    );
+    // What a user sees: the forty new files and the prompt in the new subfolder are
+    // indexed; the FIFO, the dangling link, the link to the FIFO and the device are not.
+    for i in 0..40 {
+        assert!(
+            paths.contains(&dir.join(format!("burst{i}_v1.md"))),
+            "{paths:?}"
+        );
+    }
+    assert!(paths.contains(&sub.join("inner_v1.md")), "{paths:?}");
+    for name in [
+        "fifo_v1.md",
+        "dangling_v1.md",
+        "to_fifo_v1.md",
+        "device_v1.md",
+        ".hidden_v1.md",
+        "gone_v1.md",
+    ] {
+        assert!(!paths.contains(&dir.join(name)), "{name}: {paths:?}");
+    }
+
+    // Deleting most of them again: the listing no longer holds them.
+    for p in &touched[..35] {
+        std::fs::remove_file(p).unwrap();
+    }
+    let live = live.refreshed(&touched[..35]);
+    let fresh = scan(&ws);
+    assert_eq!(prompt_paths(&live), prompt_paths(&fresh));
+    assert!(
+        live.same_content(&fresh),
+        "the deletions differ from a fresh scan"
+    );
+}

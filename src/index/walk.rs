@@ -1,6 +1,7 @@
 //! The parallel, ignore-aware walk that collects file names (no file is opened, V-1, Q-1).
 
 use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex};
 
@@ -471,6 +472,18 @@ impl FolderRules {
 /// examined with one `lstat` (and a `stat` for a symlink) and the ignore files of its
 /// folders, never a listing.
 pub fn file_verdict(folder: &FolderHandle, path: &Path, rules: &FolderRules) -> FileVerdict {
+    file_verdict_listed(folder, path, rules, None)
+}
+
+/// [`file_verdict`] with the kinds of the folder's entries from one listing of it
+/// ([`FolderHandle::kinds`]): a name the listing lacks is not there, and no entry is
+/// looked at alone (cheaper when many entries of one folder changed).
+pub fn file_verdict_listed(
+    folder: &FolderHandle,
+    path: &Path,
+    rules: &FolderRules,
+    listed: Option<&HashMap<OsString, LstatKind>>,
+) -> FileVerdict {
     let Some(name) = path.file_name() else {
         return FileVerdict::Unsure;
     };
@@ -480,10 +493,14 @@ pub fn file_verdict(folder: &FolderHandle, path: &Path, rules: &FolderRules) -> 
     if is_hidden_name(name.as_bytes()) {
         return FileVerdict::NotListed;
     }
-    let kind = match folder.lstat(name.as_ref()) {
-        Ok(kind) => kind,
-        Err(e) if e.is_not_found() => return FileVerdict::NotListed,
-        Err(_) => return FileVerdict::Unsure,
+    let kind = match listed.map(|kinds| kinds.get(std::ffi::OsStr::new(name))) {
+        Some(Some(&kind)) => kind,
+        Some(None) => return FileVerdict::NotListed,
+        None => match folder.lstat(name.as_ref()) {
+            Ok(kind) => kind,
+            Err(e) if e.is_not_found() => return FileVerdict::NotListed,
+            Err(_) => return FileVerdict::Unsure,
+        },
     };
     if kind == LstatKind::Dir || !rules.unmatched(path) {
         return FileVerdict::Unsure;
