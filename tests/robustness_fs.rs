@@ -686,13 +686,7 @@ fn a_folder_where_many_entries_changed_is_judged_from_one_listing_like_a_fresh_s
         touched.push(p);
     }
     let fifo = dir.join("fifo_v1.md");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    support::mkfifo(&fifo);
     let link = |target: &Path, name: &str| {
         let p = dir.join(name);
         std::os::unix::fs::symlink(target, &p).unwrap();

@@ -416,3 +416,13 @@ pub fn answer(response: &Value, root: &Path) -> Value {
     }
     v
 }
+
+/// Makes a FIFO at `path` (with `mkfifo`, as a hostile repository would hold one).
+#[allow(dead_code)]
+pub fn mkfifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("run mkfifo");
+    assert!(status.success(), "mkfifo {}", path.display());
+}
