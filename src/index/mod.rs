@@ -425,7 +425,7 @@ impl Index {
             // look at each (a checkout that doubles a folder).
             let listed = handle
                 .as_ref()
-                .filter(|h| worth_listing(files.len(), h.listing_size()))
+                .filter(|h| worth_listing(files.len(), || h.listing_size()))
                 .and_then(|h| {
                     let names: HashSet<&std::ffi::OsStr> =
                         files.iter().filter_map(|f| f.file_name()).collect();
@@ -1047,15 +1047,16 @@ fn sort_name(
     }
 }
 
-/// Whether `changed` changed entries of a folder whose listing is `listing_size` bytes
+/// Whether `changed` changed entries of a folder whose listing is `listing_size()` bytes
 /// ([`crate::vfs::FolderHandle::listing_size`]) are judged from one listing of the folder
 /// rather than one `lstat` each. A listed entry costs about an eighth of an `lstat`, and
 /// an entry takes at least 32 bytes of the listing on the common file systems (an
 /// overestimate of the entries, so the choice errs towards looking at each): listing
 /// wins when the changed entries are an eighth of the folder or more.
-fn worth_listing(changed: usize, listing_size: Option<u64>) -> bool {
+fn worth_listing(changed: usize, listing_size: impl FnOnce() -> Option<u64>) -> bool {
     const AT_LEAST: usize = 32;
-    changed >= AT_LEAST && listing_size.is_some_and(|bytes| changed as u64 * 8 * 32 >= bytes)
+    // The size is asked for (one `fstat`) only when enough entries changed.
+    changed >= AT_LEAST && listing_size().is_some_and(|bytes| changed as u64 * 8 * 32 >= bytes)
 }
 
 /// `old` (the folder `dir` as indexed, if it was) with `changes` applied: each a file
@@ -1476,13 +1477,13 @@ mod refresh_tests {
     fn a_folder_is_listed_when_its_changed_entries_are_an_eighth_of_it() {
         use super::worth_listing;
         // A checkout that doubles a folder of 600 entries (about 40 bytes each on ext4).
-        assert!(worth_listing(714, Some(1316 * 40)));
+        assert!(worth_listing(714, || Some(1316 * 40)));
         // 75 changed entries of a folder of 1 500: one look at each.
-        assert!(!worth_listing(75, Some(1500 * 40)));
+        assert!(!worth_listing(75, || Some(1500 * 40)));
         // Few changes never list, and a folder whose size is unknown is never listed.
-        assert!(!worth_listing(31, Some(4096)));
-        assert!(worth_listing(32, Some(4096)));
-        assert!(!worth_listing(10_000, None));
+        assert!(!worth_listing(31, || Some(4096)));
+        assert!(worth_listing(32, || Some(4096)));
+        assert!(!worth_listing(10_000, || None));
     }
 
     proptest! {
